@@ -1,0 +1,104 @@
+# The one entry point for chores. `make help` lists the targets.
+#
+#   make install                  .venv with the pinned dependencies (dev extras included)
+#   make system-deps              Debian packages the tests need (chromium + fonts; WITH_SERVICES=1 adds
+#                                 postgresql and redis-server)
+#   make demo [PORT=8001]         migrate, seed demo data, run the development server
+#   make test [PYTEST_ARGS=...]   the whole suite: non-browser tests, then browser tests
+#   make test-unit / test-browser one half of it (use these to select tests with PYTEST_ARGS)
+#   make lint                     ruff check + ruff format --check
+#   make services / services-stop private PostgreSQL and Redis on loopback (bin/dev-services)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+PYTEST_ARGS ?=
+WITH_SERVICES ?=
+APT_GET := apt-get -o DPkg::Lock::Timeout=600
+
+# The browser tests run in their own pytest process: Playwright's sync API keeps an asyncio
+# loop on the main thread, which makes Django refuse database access in later tests.
+PYTEST_UNIT := $(PY) -m pytest -m "not browser" -n 2
+PYTEST_BROWSER := DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser
+
+.PHONY: help install system-deps demo test test-unit test-browser lint services services-stop
+
+help:
+	@sed -n '3,11s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+
+install: $(STAMP)
+	@echo "install: $(VENV) is up to date"
+
+# Re-runs only when pyproject.toml changes or .venv is gone.
+$(STAMP): pyproject.toml
+	@if uv --version >/dev/null 2>&1; then uv="uv"; \
+	elif python3 -m uv --version >/dev/null 2>&1; then uv="python3 -m uv"; \
+	else \
+	    echo "install: installing uv"; \
+	    python3 -m pip install -q uv || python3 -m pip install -q --break-system-packages uv; \
+	    uv="python3 -m uv"; \
+	fi; \
+	if [ ! -x $(PY) ]; then \
+	    rm -rf $(VENV); \
+	    UV_PYTHON_DOWNLOADS=never $$uv venv $(VENV) --python 3.11; \
+	fi; \
+	UV_COMPILE_BYTECODE=1 $$uv pip install -p $(VENV) -r pyproject.toml --extra dev
+	@touch $@
+
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -d /usr/share/fonts/truetype/liberation ] || missing="$$missing fonts-liberation"; \
+	if [ -n "$(WITH_SERVICES)" ]; then \
+	    [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || missing="$$missing postgresql"; \
+	    command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	    command -v redis-cli >/dev/null 2>&1 || missing="$$missing redis-tools"; \
+	fi; \
+	if [ -z "$$missing" ]; then echo "system-deps: all present"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	    echo "system-deps: missing Debian package(s):$$missing" >&2; \
+	    echo "system-deps: as root run: apt-get install -y --no-install-recommends$$missing" >&2; \
+	    exit 1; \
+	fi; \
+	echo "system-deps: installing$$missing"; \
+	$(APT_GET) update -qq; \
+	DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq --no-install-recommends $$missing
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "Open http://127.0.0.1:$(PORT)/ and log in as marketing.submitter / demo (other users: chair, council.privacy, auditor …)"
+	@echo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Both halves must pass; pytest's exit 5 (no test collected) fails too.
+test: install system-deps
+	$(PYTEST_UNIT) $(PYTEST_ARGS)
+	$(PYTEST_BROWSER) $(PYTEST_ARGS)
+
+test-unit: install
+	$(PYTEST_UNIT) $(PYTEST_ARGS)
+
+test-browser: install system-deps
+	$(PYTEST_BROWSER) $(PYTEST_ARGS)
+
+lint: install
+	@rc=0; \
+	$(VENV)/bin/ruff check . || rc=1; \
+	$(VENV)/bin/ruff format --check . || rc=1; \
+	exit $$rc
+
+services: WITH_SERVICES = 1
+services: system-deps
+	@bin/dev-services start
+	@echo "# Point the app at them: paste these, or run: eval \"\$$(bin/dev-services env)\""
+	@bin/dev-services env
+
+services-stop:
+	@bin/dev-services stop

@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.db import models
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete a recorded audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events are append-only and cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events are append-only and cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One link of the tamper-evident chain: hash = SHA-256(prev_hash + canonical JSON)."""
+
+    seq = models.PositiveBigIntegerField(unique=True, editable=False)
+    at = models.DateTimeField(editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+    )
+    # The username at the time, so the record reads the same if the account is renamed.
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_ref = models.CharField(max_length=64, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [
+            # The dossier and object filters look up every event of one object.
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["at"], name="audit_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.action} {self.object_type} {self.object_ref or self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("Audit events are append-only and cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events are append-only and cannot be deleted.")
+
+
+class AuditChainHead(models.Model):
+    """A single row holding the last sequence number and hash.
+
+    Appending locks this row, so concurrent transactions extend the chain one after another
+    instead of forking it (a lock on the last event would not stop two inserts after it).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self):
+        return f"audit chain head #{self.seq}"

@@ -1,0 +1,112 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class CouncilRole(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    CUSTOMER_EXPERIENCE = "customer_experience", "Customer experience"
+    LEGAL = "legal", "Legal"
+    PRIVACY = "privacy", "Privacy"
+    SECURITY = "security", "Security"
+    DATA_SCIENCE = "data_science", "Data science"
+    ETHICS = "ethics", "Ethics"
+    CHAIR = "chair", "Chair"
+    AUDITOR = "auditor", "Auditor"
+
+
+# Roles that sit on the council and see every non-confidential submitted use case.
+COUNCIL_ROLES = frozenset(CouncilRole) - {CouncilRole.AUDITOR}
+
+
+class ActiveQuerySet(models.QuerySet):
+    def active(self, on=None):
+        """Rows in force on the given day (today by default): started, and not yet ended."""
+        day = on or timezone.localdate()
+        return self.filter(Q(starts_on__lte=day), Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
+class Dated(models.Model):
+    starts_on = models.DateField(default=timezone.localdate)
+    ends_on = models.DateField(null=True, blank=True, help_text="Last day held; empty while open-ended.")
+
+    objects = ActiveQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def is_active(self, on=None) -> bool:
+        day = on or timezone.localdate()
+        return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamMembership(Dated):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        ordering = ["team__name", "user__username", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="team_membership_ends_after_start",
+            )
+        ]
+        indexes = [
+            # Visibility checks join from the user to their active teams on every request.
+            models.Index(fields=["user", "team"], name="membership_user_team_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.team}"
+
+
+class RoleAssignment(Dated):
+    """A council or auditor role held by a person for a period."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField(max_length=32, choices=CouncilRole.choices)
+
+    class Meta:
+        ordering = ["role", "user__username", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="role_assignment_ends_after_start",
+            )
+        ]
+        indexes = [
+            # Permission checks ask "which roles does this user hold today" on every request.
+            models.Index(fields=["user", "role"], name="role_user_role_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} as {self.get_role_display()}"
+
+
+class ReferenceSequence(models.Model):
+    """Counters behind human references such as UC-2026-0042, one row per prefix."""
+
+    key = models.CharField(max_length=32, primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.key}: {self.last_value}"

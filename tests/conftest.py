@@ -1,0 +1,106 @@
+"""Personas, as in every test here: alice submits for Marketing, bob is her team-mate,
+charlie is in another team, and the council members, the chair and the auditor hold roles."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from usecases import services
+
+from .factories import PASSWORD, MembershipFactory, RoleFactory, TeamFactory, UserFactory, complete_answers
+
+
+@pytest.fixture
+def marketing(db):
+    return TeamFactory(name="Marketing", slug="marketing")
+
+
+@pytest.fixture
+def contact_centre(db):
+    return TeamFactory(name="Contact Centre", slug="contact-centre")
+
+
+@pytest.fixture
+def alice(marketing):
+    user = UserFactory(username="alice")
+    MembershipFactory(user=user, team=marketing)
+    return user
+
+
+@pytest.fixture
+def bob(marketing):
+    user = UserFactory(username="bob")
+    MembershipFactory(user=user, team=marketing)
+    return user
+
+
+@pytest.fixture
+def charlie(contact_centre):
+    user = UserFactory(username="charlie")
+    MembershipFactory(user=user, team=contact_centre)
+    return user
+
+
+@pytest.fixture
+def owner(db):
+    """The accountable business owner, not in the owning team."""
+    return UserFactory(username="olivia.owner")
+
+
+@pytest.fixture
+def privacy_member(db):
+    user = UserFactory(username="paula.privacy")
+    RoleFactory(user=user, role="privacy")
+    return user
+
+
+@pytest.fixture
+def chair(db):
+    user = UserFactory(username="carla.chair")
+    RoleFactory(user=user, role="chair")
+    return user
+
+
+@pytest.fixture
+def auditor(db):
+    user = UserFactory(username="audrey.auditor")
+    RoleFactory(user=user, role="auditor")
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, in no team and with no role."""
+    return UserFactory(username="oscar.outsider")
+
+
+@pytest.fixture
+def make_use_case(alice, marketing, owner):
+    """A use case of alice's team in the state asked for."""
+
+    def make(state="draft", actor=None, **overrides):
+        actor = actor or alice
+        data = complete_answers(team=marketing, business_owner=owner, **overrides)
+        use_case = services.usecase_create(actor=actor, data=data)
+        if state in {"submitted", "withdrawn"}:
+            use_case = services.usecase_submit(actor=actor, use_case=use_case)
+        if state == "withdrawn":
+            use_case = services.usecase_withdraw(actor=actor, use_case=use_case)
+        return use_case
+
+    return make
+
+
+@pytest.fixture
+def api():
+    def client_for(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return client_for
+
+
+@pytest.fixture
+def password():
+    return PASSWORD

@@ -1,0 +1,52 @@
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+from .models import Attachment, UseCase, UseCaseRevision
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ["original_name", "kind", "size", "sha256", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(UseCase)
+class UseCaseAdmin(GuardedModelAdmin):
+    """Read-only record: use cases change only through their services (audited, rule-checked).
+
+    The object-permissions page grants or removes per-object access (e.g. to a confidential case).
+    """
+
+    list_display = ["reference", "title", "team", "state", "risk_tier", "confidential", "updated_at"]
+    list_filter = ["state", "risk_tier", "team", "confidential"]
+    list_select_related = ["team"]
+    search_fields = ["reference", "title"]
+    inlines = [AttachmentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UseCaseRevision)
+class UseCaseRevisionAdmin(admin.ModelAdmin):
+    list_display = ["use_case", "number", "risk_tier", "submitted_by", "submitted_at"]
+    list_select_related = ["use_case", "submitted_by"]
+    readonly_fields = ["use_case", "number", "answers", "risk_tier", "risk_reasons", "dpia_required",
+                       "dpia_reasons", "attachments", "submitted_by", "submitted_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,114 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from . import services
+from .filters import UseCaseFilter
+from .selectors import usecase_get_visible, usecase_list_visible
+from .serializers import (
+    AttachmentSerializer,
+    RevisionSerializer,
+    UseCaseSerializer,
+    WithdrawSerializer,
+)
+from .views_support import attachment_response
+
+
+class UseCaseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """AI use cases the caller may see. Drafts are edited freely; `submit/` validates everything."""
+
+    serializer_class = UseCaseSerializer
+    filterset_class = UseCaseFilter
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def get_queryset(self):
+        return usecase_list_visible(user=self.request.user).select_related("team", "business_owner")
+
+    def get_object(self):
+        return usecase_get_visible(user=self.request.user, pk=self.kwargs["pk"])
+
+    def perform_create(self, serializer):
+        serializer.instance = services.usecase_create(
+            actor=self.request.user, data=serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.usecase_update(
+            actor=self.request.user, use_case=serializer.instance, data=serializer.validated_data
+        )
+
+    @extend_schema(request=None, responses=UseCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Validate every answer (400 lists each problem by field) and freeze a new revision."""
+        use_case = services.usecase_submit(actor=request.user, use_case=self.get_object())
+        return Response(UseCaseSerializer(use_case).data)
+
+    @extend_schema(request=WithdrawSerializer, responses=UseCaseSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        payload = WithdrawSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        use_case = services.usecase_withdraw(
+            actor=request.user, use_case=self.get_object(), reason=payload.validated_data.get("reason", "")
+        )
+        return Response(UseCaseSerializer(use_case).data)
+
+    @extend_schema(responses=RevisionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def revisions(self, request, pk=None):
+        use_case = self.get_object()
+        revisions = use_case.revisions.select_related("submitted_by")
+        return Response(RevisionSerializer(revisions, many=True).data)
+
+    @extend_schema(methods=["get"], responses=AttachmentSerializer(many=True))
+    @extend_schema(methods=["post"], request=AttachmentSerializer, responses={201: AttachmentSerializer})
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filterset_class=None,
+        serializer_class=AttachmentSerializer,
+    )
+    def attachments(self, request, pk=None):
+        use_case = self.get_object()
+        if request.method == "GET":
+            files = use_case.attachments.select_related("uploaded_by")
+            return Response(AttachmentSerializer(files, many=True).data)
+        payload = AttachmentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        attachment = services.attachment_add(
+            actor=request.user,
+            use_case=use_case,
+            upload=payload.validated_data["file"],
+            kind=payload.validated_data["kind"],
+        )
+        return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["get"], responses={(200, "application/octet-stream"): bytes}, description="Download the file."
+    )
+    @action(
+        detail=True,
+        methods=["get", "delete"],
+        url_path=r"attachments/(?P<attachment_id>\d+)",
+        pagination_class=None,
+        filterset_class=None,
+        serializer_class=AttachmentSerializer,
+    )
+    def attachment(self, request, pk=None, attachment_id=None):
+        use_case = self.get_object()
+        attachment = get_object_or_404(use_case.attachments, pk=attachment_id)
+        if request.method == "DELETE":
+            services.attachment_remove(actor=request.user, attachment=attachment)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return attachment_response(attachment)

@@ -1,0 +1,170 @@
+from django.conf import settings
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from council.models import Team
+
+from .choices import (
+    AttachmentKind,
+    AutomationLevel,
+    ModelProvenance,
+    RiskTier,
+    State,
+)
+
+
+def _list_field(help_text: str = ""):
+    # Multi-valued answers are JSON lists of enumeration words (validated by forms and the API).
+    return models.JSONField(default=list, blank=True, help_text=help_text)
+
+
+def _yes_no(help_text: str):
+    # Null until answered: a draft may leave it open, a submission may not.
+    return models.BooleanField(null=True, blank=True, help_text=help_text)
+
+
+class UseCase(models.Model):
+    reference = models.CharField(max_length=16, unique=True, editable=False)
+    state = models.CharField(max_length=32, choices=State.choices, default=State.DRAFT)
+    revision = models.PositiveIntegerField(
+        default=0, help_text="Number of the last submitted revision (0 while never submitted)."
+    )
+
+    # 1. Basics
+    title = models.CharField(max_length=200, blank=True)
+    summary = models.TextField(blank=True)
+    business_problem = models.TextField(blank=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="use_cases")
+    business_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_use_cases",
+    )
+    confidential = models.BooleanField(default=False)
+
+    # 2. Customer journey
+    functions = _list_field()
+    journey_stages = _list_field()
+    channels = _list_field()
+
+    # 3. The AI
+    capabilities = _list_field()
+    vendor = models.CharField(max_length=200, blank=True)
+    tool_name = models.CharField(max_length=200, blank=True)
+    model_provenance = models.CharField(max_length=32, choices=ModelProvenance.choices, blank=True)
+    automation_level = models.CharField(max_length=32, choices=AutomationLevel.choices, blank=True)
+
+    # 4. Data and people
+    data_categories = _list_field()
+    affected_people = _list_field()
+    customer_facing = _yes_no("The AI interacts with or produces content for customers.")
+    significant_decisions = _yes_no(
+        "It makes or materially influences decisions with legal or similarly significant effect."
+    )
+    vulnerable_groups = _yes_no("Children or vulnerable customers are targeted or likely affected.")
+
+    # 5. Prohibited practices screen
+    manipulative_techniques = models.BooleanField(default=False)
+    exploits_vulnerabilities = models.BooleanField(default=False)
+    social_scoring = models.BooleanField(default=False)
+    workplace_emotion_recognition = models.BooleanField(default=False)
+    biometric_categorisation_sensitive = models.BooleanField(default=False)
+
+    # 6. Value and pilot
+    expected_benefits = models.TextField(blank=True)
+    kpis = models.TextField(blank=True)
+    pilot_plan = models.TextField(blank=True)
+    customer_disclosure = models.TextField(blank=True)
+    human_escalation = models.TextField(blank=True)
+
+    # Derived (usecases.risk): never typed in.
+    risk_tier = models.CharField(max_length=16, choices=RiskTier.choices, default=RiskTier.MINIMAL)
+    risk_reasons = models.JSONField(default=list, blank=True)
+    dpia_required = models.BooleanField(default=False)
+    dpia_reasons = models.JSONField(default=list, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_use_cases"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        permissions = [("submit_usecase", "Can submit the use case for review")]
+        indexes = [
+            # The lists filter by state and tier and sort by last change.
+            models.Index(fields=["state", "-updated_at"], name="usecase_state_updated_idx"),
+            models.Index(fields=["team", "state"], name="usecase_team_state_idx"),
+            models.Index(fields=["risk_tier"], name="usecase_tier_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.title or '(untitled draft)'}"
+
+    @property
+    def display_title(self) -> str:
+        return self.title or "(untitled draft)"
+
+
+class UseCaseUserObjectPermission(UserObjectPermissionBase):
+    """Per-object grants with a direct foreign key (business owner, assigned reviewers)."""
+
+    content_object = models.ForeignKey(UseCase, on_delete=models.CASCADE)
+
+
+class UseCaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(UseCase, on_delete=models.CASCADE)
+
+
+class UseCaseRevision(models.Model):
+    """The frozen answers of one submission: what reviewers judged."""
+
+    use_case = models.ForeignKey(UseCase, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    answers = models.JSONField()
+    risk_tier = models.CharField(max_length=16, choices=RiskTier.choices)
+    risk_reasons = models.JSONField(default=list)
+    dpia_required = models.BooleanField()
+    dpia_reasons = models.JSONField(default=list)
+    attachments = models.JSONField(default=list, help_text="Name, kind, size and SHA-256 of each file.")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["use_case", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["use_case", "number"], name="one_revision_number_per_use_case")
+        ]
+
+    def __str__(self):
+        return f"{self.use_case.reference} revision {self.number}"
+
+
+def attachment_path(instance, filename):
+    # The stored name is random: the original name is kept in the row, never trusted on disk.
+    return f"attachments/{instance.use_case_id}/{instance.sha256[:16]}-{instance.token}"
+
+
+class Attachment(models.Model):
+    use_case = models.ForeignKey(UseCase, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=32, choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=128)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    token = models.CharField(max_length=32, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name

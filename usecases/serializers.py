@@ -1,0 +1,83 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from council.models import Team
+
+from .choices import LIST_FIELDS, AttachmentKind
+from .models import Attachment, UseCase, UseCaseRevision
+from .services import ANSWER_FIELDS, DERIVED_FIELDS
+
+YES_NO_FIELDS = ("customer_facing", "significant_decisions", "vulnerable_groups")
+
+
+class UniqueChoiceList(serializers.ListField):
+    """A multi-valued answer: distinct words of one enumeration."""
+
+    def to_internal_value(self, data):
+        values = super().to_internal_value(data)
+        return list(dict.fromkeys(values))
+
+
+class UseCaseSerializer(serializers.ModelSerializer):
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    business_owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), allow_null=True, required=False
+    )
+    risk_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    dpia_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = UseCase
+        fields = (
+            "id", "reference", "state", "revision", *ANSWER_FIELDS, *DERIVED_FIELDS,
+            "created_at", "updated_at", "submitted_at",
+        )  # fmt: skip
+        read_only_fields = (
+            "id", "reference", "state", "revision", "risk_tier", "dpia_required",
+            "created_at", "updated_at", "submitted_at",
+        )  # fmt: skip
+        extra_kwargs = {name: {"allow_null": True, "required": False} for name in YES_NO_FIELDS}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, choices in LIST_FIELDS.items():
+            fields[name] = UniqueChoiceList(
+                child=serializers.ChoiceField(choices=choices.choices), required=False
+            )
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            # The owning team is chosen at creation and may change while editable, never be emptied.
+            fields["team"].required = False
+        return fields
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True)
+
+    class Meta:
+        model = UseCaseRevision
+        fields = (
+            "number", "answers", "risk_tier", "risk_reasons", "dpia_required", "dpia_reasons",
+            "attachments", "submitted_by", "submitted_at",
+        )  # fmt: skip
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(write_only=True)
+    kind = serializers.ChoiceField(choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = (
+            "id", "kind", "file", "original_name", "content_type", "size", "sha256",
+            "uploaded_by", "uploaded_at", "download_url",
+        )  # fmt: skip
+        read_only_fields = ("original_name", "content_type", "size", "sha256", "uploaded_at")
+
+    def get_download_url(self, attachment) -> str:
+        return f"/use-cases/{attachment.use_case_id}/attachments/{attachment.pk}/"
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)

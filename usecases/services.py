@@ -1,0 +1,263 @@
+"""Every write to a use case: one function per action, atomic, permission-checked, audited."""
+
+import hashlib
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from audit.services import audit_record, field_changes
+from council.errors import ActionForbidden, TransitionNotAllowed
+from council.selectors import user_active_team_ids
+from council.services import reference_next
+
+from . import risk
+from .attachments import validate_upload
+from .choices import AttachmentKind, State
+from .models import Attachment, UseCase, UseCaseRevision
+from .selectors import EDITABLE_STATES, usecase_is_editor
+from .validation import submission_errors
+
+# Every answer of SPEC section 3, in form order. `team` and `business_owner` are stored as ids.
+ANSWER_FIELDS = (
+    "title", "summary", "business_problem", "team", "business_owner", "confidential",
+    "functions", "journey_stages", "channels",
+    "capabilities", "vendor", "tool_name", "model_provenance", "automation_level",
+    "data_categories", "affected_people", "customer_facing", "significant_decisions", "vulnerable_groups",
+    "manipulative_techniques", "exploits_vulnerabilities", "social_scoring",
+    "workplace_emotion_recognition", "biometric_categorisation_sensitive",
+    "expected_benefits", "kpis", "pilot_plan", "customer_disclosure", "human_escalation",
+)  # fmt: skip
+DERIVED_FIELDS = ("risk_tier", "risk_reasons", "dpia_required", "dpia_reasons")
+
+# The lifecycle of SPEC section 4: (from, to) pairs this module may perform.
+TRANSITIONS = {
+    "submit": ({State.DRAFT, State.CHANGES_REQUESTED}, State.SUBMITTED),
+    "withdraw": (
+        {State.DRAFT, State.SUBMITTED, State.IN_REVIEW, State.CHANGES_REQUESTED},
+        State.WITHDRAWN,
+    ),
+}
+
+
+def answers_of(use_case: UseCase) -> dict[str, Any]:
+    """The answers as plain data (ids for relations), the input of risk and validation rules."""
+    return {
+        name: getattr(use_case, f"{name}_id" if name in {"team", "business_owner"} else name)
+        for name in ANSWER_FIELDS
+    }
+
+
+def _derive(use_case: UseCase) -> None:
+    assessment = risk.assess(answers_of(use_case))
+    use_case.risk_tier = assessment.risk_tier
+    use_case.risk_reasons = assessment.risk_reasons
+    use_case.dpia_required = assessment.dpia_required
+    use_case.dpia_reasons = assessment.dpia_reasons
+
+
+def _snapshot(use_case: UseCase) -> dict[str, Any]:
+    return {**answers_of(use_case), **{name: getattr(use_case, name) for name in DERIVED_FIELDS}}
+
+
+def _apply(use_case: UseCase, data: Mapping[str, Any]) -> None:
+    unknown = set(data) - set(ANSWER_FIELDS)
+    if unknown:
+        raise ValueError(f"Not answers of a use case: {sorted(unknown)}")
+    for name, value in data.items():
+        setattr(use_case, name, value)
+    _derive(use_case)
+
+
+def _check_team(*, actor, team) -> None:
+    if team is None:
+        raise ValidationError({"team": ["Choose the team that owns this use case."]})
+    if team.pk not in user_active_team_ids(actor):
+        raise ValidationError({"team": ["You can only propose use cases for a team you belong to."]})
+
+
+def _check_transition(use_case: UseCase, action: str) -> State:
+    sources, target = TRANSITIONS[action]
+    if use_case.state not in sources:
+        raise TransitionNotAllowed(
+            f"A use case in state '{use_case.get_state_display()}' cannot be {action_past(action)}."
+        )
+    return target
+
+
+def action_past(action: str) -> str:
+    return {"submit": "submitted", "withdraw": "withdrawn"}[action]
+
+
+def _lock(use_case: UseCase) -> UseCase:
+    # Lock the row so two concurrent edits or transitions cannot both pass the state check.
+    return UseCase.objects.select_for_update().get(pk=use_case.pk)
+
+
+def _require_editor(*, actor, use_case: UseCase, doing: str) -> None:
+    if not usecase_is_editor(user=actor, use_case=use_case):
+        raise ActionForbidden(f"Only the owning team or the business owner can {doing} this use case.")
+
+
+def _require_editable(use_case: UseCase) -> None:
+    if use_case.state not in EDITABLE_STATES:
+        raise ActionForbidden(
+            f"A use case in state '{use_case.get_state_display()}' cannot be edited: "
+            "only drafts and use cases sent back for changes can."
+        )
+
+
+@transaction.atomic
+def usecase_create(*, actor, data: Mapping[str, Any]) -> UseCase:
+    """A new draft; any subset of answers, but it must belong to one of the actor's teams."""
+    _check_team(actor=actor, team=data.get("team"))
+    year = timezone.localdate().year
+    number = reference_next(key=f"UC-{year}")
+    use_case = UseCase(reference=f"UC-{year}-{number:04d}", created_by=actor, state=State.DRAFT)
+    _apply(use_case, data)
+    use_case.save()
+    audit_record(
+        actor=actor, action="created", obj=use_case, changes=field_changes({}, _snapshot(use_case))
+    )
+    return use_case
+
+
+@transaction.atomic
+def usecase_update(*, actor, use_case: UseCase, data: Mapping[str, Any]) -> UseCase:
+    use_case = _lock(use_case)
+    _require_editor(actor=actor, use_case=use_case, doing="edit")
+    _require_editable(use_case)
+    if "team" in data and data["team"] is not None and data["team"].pk != use_case.team_id:
+        _check_team(actor=actor, team=data["team"])
+    before = _snapshot(use_case)
+    _apply(use_case, {k: v for k, v in data.items() if not (k == "team" and v is None)})
+    changes = field_changes(before, _snapshot(use_case))
+    if changes:
+        use_case.save()
+        audit_record(actor=actor, action="changed", obj=use_case, changes=changes)
+    return use_case
+
+
+@transaction.atomic
+def usecase_submit(*, actor, use_case: UseCase) -> UseCase:
+    """Validate every answer, freeze the next revision and hand the use case to the council."""
+    use_case = _lock(use_case)
+    _require_editor(actor=actor, use_case=use_case, doing="submit")
+    target = _check_transition(use_case, "submit")
+    errors = submission_errors(answers_of(use_case))
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    before_state = use_case.state
+    use_case.revision += 1
+    use_case.state = target
+    use_case.submitted_at = now
+    use_case.save()
+    UseCaseRevision.objects.create(
+        use_case=use_case,
+        number=use_case.revision,
+        answers=_json_ready(answers_of(use_case)),
+        risk_tier=use_case.risk_tier,
+        risk_reasons=use_case.risk_reasons,
+        dpia_required=use_case.dpia_required,
+        dpia_reasons=use_case.dpia_reasons,
+        attachments=[
+            {"id": a.pk, "name": a.original_name, "kind": a.kind, "size": a.size, "sha256": a.sha256}
+            for a in use_case.attachments.all()
+        ],
+        submitted_by=actor,
+        submitted_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="submitted",
+        obj=use_case,
+        changes={"state": [before_state, target], "revision": [use_case.revision - 1, use_case.revision]},
+    )
+    return use_case
+
+
+@transaction.atomic
+def usecase_withdraw(*, actor, use_case: UseCase, reason: str = "") -> UseCase:
+    use_case = _lock(use_case)
+    _require_editor(actor=actor, use_case=use_case, doing="withdraw")
+    target = _check_transition(use_case, "withdraw")
+    before_state = use_case.state
+    use_case.state = target
+    use_case.save(update_fields=["state", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="withdrawn",
+        obj=use_case,
+        changes={"state": [before_state, target], "reason": [None, reason]},
+    )
+    return use_case
+
+
+def usecase_grant_access(*, actor, use_case: UseCase, user, why: str) -> None:
+    """Let one person see a submitted use case, confidential or not (e.g. an assigned reviewer)."""
+    with transaction.atomic():
+        assign_perm("usecases.view_usecase", user, use_case)
+        audit_record(
+            actor=actor,
+            action="access_granted",
+            obj=use_case,
+            changes={"view_access": [None, user.get_username()], "why": [None, why]},
+        )
+
+
+def _json_ready(answers: dict[str, Any]) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple | set) else v) for k, v in answers.items()}
+
+
+@transaction.atomic
+def attachment_add(*, actor, use_case: UseCase, upload, kind: str = AttachmentKind.OTHER) -> Attachment:
+    use_case = _lock(use_case)
+    _require_editor(actor=actor, use_case=use_case, doing="add files to")
+    _require_editable(use_case)
+    content_type = validate_upload(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        use_case=use_case,
+        kind=kind,
+        original_name=upload.name[:255],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        token=secrets.token_hex(16),
+        uploaded_by=actor,
+    )
+    attachment.file.save(upload.name, upload, save=False)
+    attachment.save()
+    # Deleting the file if the transaction rolls back is not needed: names are random and unused.
+    audit_record(
+        actor=actor,
+        action="attachment_added",
+        obj=use_case,
+        changes={"attachment": [None, {"name": attachment.original_name, "sha256": attachment.sha256, "size": attachment.size}]},
+    )
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, actor, attachment: Attachment) -> None:
+    use_case = _lock(attachment.use_case)
+    _require_editor(actor=actor, use_case=use_case, doing="remove files from")
+    _require_editable(use_case)
+    name, sha = attachment.original_name, attachment.sha256
+    attachment.delete()
+    audit_record(
+        actor=actor,
+        action="attachment_removed",
+        obj=use_case,
+        changes={"attachment": [{"name": name, "sha256": sha}, None]},
+    )
+    # The file goes only once the row is gone for good.
+    transaction.on_commit(lambda: attachment.file.storage.delete(attachment.file.name))

@@ -1,0 +1,80 @@
+"""What a use case must answer before it can be submitted: a pure function of its answers.
+
+Drafts save with any subset of answers; submitting calls `submission_errors` and shows every
+problem at once, next to its field. The web form and the API share it.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from .risk import prohibited_reasons
+
+REQUIRED_TEXT = {
+    "title": "Give the use case a short title.",
+    "summary": "Summarise what the AI does in a few sentences.",
+    "business_problem": "Describe the customer or business problem it solves.",
+    "tool_name": "Name the tool or model (for example the product name).",
+    "expected_benefits": "Say what you expect to gain.",
+    "kpis": "Name the metrics you will track (for example CSAT, retention, lifetime value).",
+    "pilot_plan": "Describe the pilot: scope, duration and success criteria.",
+}
+REQUIRED_CHOICE = {
+    "team": "Choose the team that owns this use case.",
+    "business_owner": "Name the accountable business owner.",
+    "model_provenance": "Say where the model comes from.",
+    "automation_level": "Say how much a person stays involved.",
+}
+REQUIRED_LIST = {
+    "functions": "Choose at least one business function.",
+    "journey_stages": "Choose at least one stage of the customer journey.",
+    "channels": "Choose at least one channel.",
+    "capabilities": "Choose at least one AI capability.",
+    "data_categories": "Choose the data it uses, or 'No personal data'.",
+    "affected_people": "Choose who is affected.",
+}
+REQUIRED_YES_NO = {
+    "customer_facing": "Answer yes or no: does it interact with or produce content for customers?",
+    "significant_decisions": "Answer yes or no: does it make or influence significant decisions about people?",
+    "vulnerable_groups": "Answer yes or no: are children or vulnerable customers targeted or likely affected?",
+}
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def _consistency_errors(a: Mapping[str, Any]) -> dict[str, str]:
+    data = set(a.get("data_categories") or ())
+    capabilities = set(a.get("capabilities") or ())
+    errors = {}
+    if "none" in data and len(data) > 1:
+        errors["data_categories"] = "'No personal data' cannot be combined with other data categories."
+    if "children" in data and a.get("vulnerable_groups") is False:
+        errors["vulnerable_groups"] = "Children's data is used, so children are affected: answer yes or remove children's data."
+    if a.get("customer_facing") and _blank(a.get("customer_disclosure")):
+        errors["customer_disclosure"] = "It is customer-facing: say how customers are told AI is involved."
+    if capabilities & {"chatbot", "voice_agent"} and _blank(a.get("human_escalation")):
+        errors["human_escalation"] = "A chatbot or voice agent needs a way for customers to reach a person."
+    if a.get("model_provenance") and a.get("model_provenance") != "in_house" and _blank(a.get("vendor")):
+        errors["vendor"] = "Name the vendor or model provider (only in-house models have none)."
+    if capabilities & {"chatbot", "voice_agent"} and a.get("customer_facing") is False:
+        errors["customer_facing"] = "A chatbot or voice agent talks to customers: answer yes, or change the capabilities."
+    return errors
+
+
+def submission_errors(answers: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Every missing or inconsistent answer, as {field: [messages]} (empty when submittable)."""
+    errors: dict[str, list[str]] = {}
+    for group, check in (
+        (REQUIRED_TEXT, _blank),
+        (REQUIRED_CHOICE, _blank),
+        (REQUIRED_LIST, _blank),
+        (REQUIRED_YES_NO, lambda value: value is None),
+    ):
+        for name, message in group.items():
+            if check(answers.get(name)):
+                errors.setdefault(name, []).append(message)
+    for source in (_consistency_errors(answers), prohibited_reasons(answers)):
+        for name, message in source.items():
+            errors.setdefault(name, []).append(message)
+    return errors

@@ -1,0 +1,1 @@
+"""Pages of the use cases (the HTML face of usecases.services and selectors)."""
