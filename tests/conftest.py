@@ -9,6 +9,12 @@ from usecases import services
 from .factories import PASSWORD, MembershipFactory, RoleFactory, TeamFactory, UserFactory, complete_answers
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashing costs ~0.2 s a user; the tests check permissions, not the hasher.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def marketing(db):
     return TeamFactory(name="Marketing", slug="marketing")
