@@ -102,3 +102,35 @@ def test_anonymous_pages_redirect_to_login(client, db):
     response = client.get("/use-cases/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_the_suite_runs_on_the_database_the_environment_names(settings):
+    """CI sets DATABASE_URL to PostgreSQL: make sure the tests really ran there."""
+    import os
+
+    from django.db import connection
+
+    url = os.environ.get("DATABASE_URL", "")
+    expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
+    assert connection.vendor == expected
+
+
+def test_production_settings_pass_the_deploy_checks(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "k" * 20 + "-production-only-" + "x9" * 20,
+        "DJANGO_ALLOWED_HOSTS": "council.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
