@@ -1,17 +1,16 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
 from .models import RoleAssignment, Team, TeamMembership
-from .services import model_snapshot, record_admin_change
+from .services import record_admin_change, stored_snapshot
 
 
 class AuditedAdmin(admin.ModelAdmin):
     """Admin changes are audit events like any other change."""
 
     def save_model(self, request, obj, form, change):
-        before = None
-        if change:
-            stored = type(obj).objects.get(pk=obj.pk)
-            before = model_snapshot(stored, [f.attname for f in obj._meta.concrete_fields])
+        before = stored_snapshot(obj) if change else None
         super().save_model(request, obj, form, change)
         record_admin_change(actor=request.user, obj=obj, before=before)
 
@@ -54,3 +53,37 @@ class RoleAssignmentAdmin(AuditedAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+
+
+class UserTeamMembershipInline(admin.TabularInline):
+    model = TeamMembership
+    extra = 0
+    autocomplete_fields = ["team"]
+
+
+class CouncilUserAdmin(UserAdmin):
+    """Users with their teams and roles on one page."""
+
+    inlines = [UserTeamMembershipInline, RoleAssignmentInline]
+
+    def save_formset(self, request, form, formset, change):
+        # Inline rows are audited one by one, like changes made on their own pages.
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            record_admin_change(actor=request.user, obj=obj, before=None, deleted=True)
+            obj.delete()
+        for obj in instances:
+            before = stored_snapshot(obj) if obj.pk else None
+            obj.save()
+            record_admin_change(actor=request.user, obj=obj, before=before)
+        formset.save_m2m()
+
+
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.register(User, CouncilUserAdmin)

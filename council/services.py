@@ -30,6 +30,12 @@ def model_snapshot(obj, fields) -> dict:
     return {name: getattr(obj, name) for name in fields}
 
 
+def stored_snapshot(obj) -> dict:
+    """The row as it is in the database now, before the change being saved."""
+    stored = type(obj).objects.get(pk=obj.pk)
+    return model_snapshot(stored, [f.attname for f in obj._meta.concrete_fields])
+
+
 def record_admin_change(*, actor, obj, before: dict | None, deleted: bool = False) -> None:
     """Audit a change made through the Django admin (teams, memberships, roles, policies)."""
     fields = [f.attname for f in obj._meta.concrete_fields if f.name not in {"id", "created_at"}]

@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -34,12 +35,24 @@ ANSWER_FIELDS = (
 )  # fmt: skip
 DERIVED_FIELDS = ("risk_tier", "risk_reasons", "dpia_required", "dpia_reasons")
 
-# The lifecycle of SPEC section 4: (from, to) pairs this module may perform.
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+    verb: str  # as in "cannot be <verb>"
+
+
+# The lifecycle of SPEC section 4: the moves this module performs, from which states, to which.
 TRANSITIONS = {
-    "submit": ({State.DRAFT, State.CHANGES_REQUESTED}, State.SUBMITTED),
-    "withdraw": (
-        {State.DRAFT, State.SUBMITTED, State.IN_REVIEW, State.CHANGES_REQUESTED},
+    "submit": Transition(
+        frozenset({State.DRAFT, State.CHANGES_REQUESTED}), State.SUBMITTED, "submitted"
+    ),
+    "withdraw": Transition(
+        frozenset({State.DRAFT, State.SUBMITTED, State.IN_REVIEW, State.CHANGES_REQUESTED}),
         State.WITHDRAWN,
+        "withdrawn",
     ),
 }
 
@@ -80,17 +93,13 @@ def _check_team(*, actor, team) -> None:
         raise ValidationError({"team": ["You can only propose use cases for a team you belong to."]})
 
 
-def _check_transition(use_case: UseCase, action: str) -> State:
-    sources, target = TRANSITIONS[action]
-    if use_case.state not in sources:
+def _check_transition(use_case: UseCase, action: str) -> str:
+    transition = TRANSITIONS[action]
+    if use_case.state not in transition.sources:
         raise TransitionNotAllowed(
-            f"A use case in state '{use_case.get_state_display()}' cannot be {action_past(action)}."
+            f"A use case in state '{use_case.get_state_display()}' cannot be {transition.verb}."
         )
-    return target
-
-
-def action_past(action: str) -> str:
-    return {"submit": "submitted", "withdraw": "withdrawn"}[action]
+    return transition.target
 
 
 def _lock(use_case: UseCase) -> UseCase:
