@@ -116,6 +116,8 @@ STORAGES = {
         )
     },
 }
+# seed_demo creates users with a known password: refused in production unless allowed here.
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=DEBUG)
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

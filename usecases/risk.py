@@ -60,7 +60,7 @@ RISK_RULES: tuple[Rule, ...] = (
     Rule(RiskTier.PROHIBITED, "scores people on their social behaviour or personality for unrelated treatment (EU AI Act Art. 5(1)(c))", lambda a: a.yes("social_scoring"), "social_scoring"),
     Rule(RiskTier.PROHIBITED, "infers the emotions of employees or contact-centre agents at work (EU AI Act Art. 5(1)(f))", lambda a: a.yes("workplace_emotion_recognition"), "workplace_emotion_recognition"),
     Rule(RiskTier.PROHIBITED, "categorises people by biometric data to infer sensitive traits (EU AI Act Art. 5(1)(g))", lambda a: a.yes("biometric_categorisation_sensitive"), "biometric_categorisation_sensitive"),
-    Rule(RiskTier.HIGH, "makes or materially influences decisions with legal or similarly significant effect, such as credit, pricing eligibility or contract termination (EU AI Act Annex III 5(b) and 5(c); GDPR Art. 22)", lambda a: a.yes("significant_decisions")),
+    Rule(RiskTier.HIGH, "makes or materially influences decisions with legal or similarly significant effect, such as credit, pricing eligibility, contract termination, or employment or agent performance evaluation (EU AI Act Annex III 5(b) and 5(c); GDPR Art. 22)", lambda a: a.yes("significant_decisions")),
     Rule(RiskTier.HIGH, "uses biometric data (GDPR Art. 9; EU AI Act Annex III 1)", lambda a: a.has("data_categories", "biometric")),
     Rule(RiskTier.HIGH, "uses special category data such as health, ethnicity or religion (GDPR Art. 9)", lambda a: a.has("data_categories", "special_category")),
     Rule(RiskTier.HIGH, "uses children's data (GDPR Art. 8 and Recital 38)", lambda a: a.has("data_categories", "children")),
@@ -143,7 +143,8 @@ def dpia_reasons(answers: Mapping[str, Any]) -> list[str]:
     a = A(answers)
     reasons = [_sentence("DPIA", rule.reason) for rule in DPIA_TRIGGERS if rule.applies(a)]
     criteria = [rule.reason for rule in WP248_CRITERIA if rule.applies(a)]
-    if len(criteria) >= 2:
+    # A DPIA concerns personal data: without any, the criteria call for nothing (GDPR Art. 35(1)).
+    if len(criteria) >= 2 and a.personal_data:
         reasons.append(
             f"DPIA: Meets {len(criteria)} of the nine WP248 criteria ({', '.join(criteria)}); two or more call for a DPIA."
         )

@@ -40,7 +40,11 @@ REQUIRED_YES_NO = {
 
 
 def _blank(value: Any) -> bool:
-    return value is None or value == "" or value == [] or (isinstance(value, str) and not value.strip())
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | tuple | set):
+        return not value
+    return value is None
 
 
 def _consistency_errors(a: Mapping[str, Any]) -> dict[str, str]:

@@ -1,0 +1,247 @@
+"""`python manage.py seed_demo [--password P] [--scale N]`: the demo organisation (SPEC section 12).
+
+Every use case is written through `usecases.services`, as a user would through the form, so each
+one has its audit events, a frozen revision when submitted, and a risk tier derived from its
+answers. Running the command again changes nothing but the passwords: people, teams, roles and
+use cases that exist already (a use case by its title within its team) are kept as they are.
+"""
+
+import random
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.hashers import make_password
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from council.models import RoleAssignment, Team, TeamMembership
+from council.services import record_admin_change
+from usecases import services
+from usecases.choices import AutomationLevel, JourneyStage, RiskTier, State
+from usecases.models import UseCase
+
+from ..demo_data import PEOPLE, TEAMS, USE_CASES, DemoUseCase
+
+User = get_user_model()
+
+# Memberships and roles began this long ago, so the demo has some history behind today.
+HELD_SINCE = timedelta(days=180)
+SYNTHETIC_TITLE = "Synthetic use case {}"
+SYNTHETIC_TITLE_RE = re.compile(r"^Synthetic use case (\d+)$")
+# One commit per batch: a commit per use case makes SQLite sync the disk thousands of times,
+# one commit for everything leaves nothing saved if a large run is interrupted.
+SYNTHETIC_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The demo's people (by username) and teams (by slug), fetched once."""
+
+    users: dict[str, AbstractBaseUser]
+    teams: dict[str, Team]
+
+
+Step = Callable[[UseCase, DemoUseCase, Cast], UseCase]
+
+
+def _submit(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    return services.usecase_submit(actor=cast.users[demo.submitter], use_case=use_case)
+
+
+def _withdraw(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    return services.usecase_withdraw(
+        actor=cast.users[demo.submitter], use_case=use_case, reason=demo.withdraw_reason
+    )
+
+
+# How each demo state is reached: the services a user calls in turn after creating the draft.
+# A state the lifecycle gains later (in review, approved, deployed ...) is one more row here.
+STEPS: dict[str, tuple[Step, ...]] = {
+    State.DRAFT: (),
+    State.SUBMITTED: (_submit,),
+    State.WITHDRAWN: (_submit, _withdraw),
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo organisation: teams, people with council roles, and realistic AI use "
+        "cases. Safe to run again. --scale N adds N synthetic use cases for benchmarks."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password", default="demo", help="Password of every demo user (default: demo)."
+        )
+        parser.add_argument(
+            "--scale", type=int, default=0, metavar="N", help="Also add N synthetic use cases."
+        )
+
+    def handle(self, *args, password: str, scale: int, **options):
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError(
+                "Demo data creates users with a known password: refused in production. "
+                "Set DEMO_DATA_ALLOWED=true to seed a staging copy on purpose."
+            )
+        if scale < 0:
+            raise CommandError("--scale must be zero or more.")
+        if not password:
+            raise CommandError("--password must not be empty.")
+        # All or nothing: a half-seeded organisation would pass for "already there" next time.
+        with transaction.atomic():
+            cast = seed_organisation(password=password)
+            created = seed_use_cases(cast=cast)
+        self.stdout.write(
+            f"Use cases: {len(created)} created, {len(USE_CASES) - len(created)} already there."
+        )
+        if scale:
+            started = time.monotonic()
+            synthetic = seed_synthetic(cast=cast, count=scale)
+            seconds = time.monotonic() - started
+            self.stdout.write(
+                f"Synthetic use cases: {len(synthetic)} added in {seconds:.1f} s "
+                f"({seconds / len(synthetic) * 1000:.1f} ms each)."
+            )
+        self._summary(password=password)
+
+    def _summary(self, *, password: str) -> None:
+        demo = UseCase.objects.filter(title__in=[d.answers["title"] for d in USE_CASES])
+        states = Counter(demo.values_list("state", flat=True))
+        tiers = Counter(demo.values_list("risk_tier", flat=True))
+        self.stdout.write(
+            "Demo use cases by state: "
+            + ", ".join(f"{s.label.lower()} {states[s]}" for s in State if states[s])
+        )
+        self.stdout.write(
+            "Demo use cases by risk tier: "
+            + ", ".join(f"{t.label.lower()} {tiers[t]}" for t in RiskTier if tiers[t])
+        )
+        self.stdout.write(f"All use cases: {UseCase.objects.count()}.")
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"Log in with password '{password}' as:"))
+        for person in PEOPLE:
+            held = ", ".join(
+                [*person.teams, *person.roles, *(["Django admin"] if person.admin else [])]
+            )
+            held = held or "business owner, no team or role"
+            self.stdout.write(f"  {person.username:<22} {person.job_title} ({held})")
+
+
+def seed_organisation(*, password: str) -> Cast:
+    teams = {}
+    for name, slug in TEAMS:
+        team, created = Team.objects.get_or_create(slug=slug, defaults={"name": name})
+        if created:
+            _audit_created(team)
+        teams[slug] = team
+
+    # Every demo account has the same published password, so one hash serves them all: hashing
+    # it once per user would cost a second or more with the production hasher, for nothing.
+    hashed = make_password(password)
+    since = timezone.localdate() - HELD_SINCE
+    users = {}
+    for person in PEOPLE:
+        user, _ = User.objects.get_or_create(username=person.username)
+        user.first_name = person.first_name
+        user.last_name = person.last_name
+        user.email = person.email
+        user.is_staff = user.is_superuser = person.admin
+        user.is_active = True
+        user.password = hashed
+        user.save()
+        for slug in person.teams:
+            team = teams[slug]
+            if not TeamMembership.objects.active().filter(user=user, team=team).exists():
+                _audit_created(TeamMembership.objects.create(user=user, team=team, starts_on=since))
+        for role in person.roles:
+            if not RoleAssignment.objects.active().filter(user=user, role=role).exists():
+                _audit_created(RoleAssignment.objects.create(user=user, role=role, starts_on=since))
+        users[person.username] = user
+    return Cast(users=users, teams=teams)
+
+
+def _audit_created(obj) -> None:
+    # The same event an admin writes when creating it, with no actor: the seed is the system.
+    record_admin_change(actor=None, obj=obj, before=None)
+
+
+def seed_use_cases(*, cast: Cast) -> list[UseCase]:
+    """The realistic use cases that are not there yet (same title in the same team)."""
+    existing = set(
+        UseCase.objects.filter(title__in=[d.answers["title"] for d in USE_CASES]).values_list(
+            "team__slug", "title"
+        )
+    )
+    return [
+        _create(demo, cast)
+        for demo in USE_CASES
+        if (demo.team, demo.answers["title"]) not in existing
+    ]
+
+
+def seed_synthetic(*, cast: Cast, count: int) -> list[UseCase]:
+    """`count` more synthetic use cases, numbered after the ones already there."""
+    titles = UseCase.objects.filter(title__startswith="Synthetic use case ").values_list(
+        "title", flat=True
+    )
+    numbers = [int(m[1]) for t in titles.iterator() if (m := SYNTHETIC_TITLE_RE.match(t))]
+    first = max(numbers, default=0) + 1
+    created: list[UseCase] = []
+    for start in range(first, first + count, SYNTHETIC_BATCH):
+        with transaction.atomic():
+            for number in range(start, min(start + SYNTHETIC_BATCH, first + count)):
+                created.append(_create(synthetic_use_case(number), cast))
+    return created
+
+
+def synthetic_use_case(number: int) -> DemoUseCase:
+    """A variation of one realistic use case; the same number always gives the same answers."""
+    rng = random.Random(number)
+    template = USE_CASES[number % len(USE_CASES)]
+    answers = dict(template.answers)
+    answers["title"] = SYNTHETIC_TITLE.format(number)
+    answers["summary"] = f"Benchmark copy of '{template.answers['title']}'. {answers['summary']}"
+    answers["confidential"] = answers.get("confidential", False) or rng.random() < 0.05
+    answers["journey_stages"] = rng.sample(JourneyStage.values, rng.randint(1, 3))
+    answers["automation_level"] = rng.choice(AutomationLevel.values)
+    # Only additions that keep the answers consistent, so every variation can be submitted.
+    if rng.random() < 0.3:
+        extra = rng.choice(["segmentation", "recommendation", "predictive_scoring", "agent_assist"])
+        answers["capabilities"] = sorted({*answers["capabilities"], extra})
+    if "none" not in answers["data_categories"] and rng.random() < 0.2:
+        answers["data_categories"] = sorted({*answers["data_categories"], "location"})
+    if rng.random() < 0.15:
+        answers["affected_people"] = sorted({*answers["affected_people"], "employees"})
+    answers["significant_decisions"] = answers["significant_decisions"] or rng.random() < 0.1
+    answers["vulnerable_groups"] = rng.random() < 0.05
+    state = rng.choices([State.DRAFT, State.SUBMITTED, State.WITHDRAWN], weights=[3, 6, 1])[0]
+    reason = "Withdrawn to give the benchmark a mix of states." if state == State.WITHDRAWN else ""
+    return DemoUseCase(
+        team=template.team,
+        submitter=template.submitter,
+        business_owner=template.business_owner,
+        state=state,
+        answers=answers,
+        withdraw_reason=reason,
+    )
+
+
+def _create(demo: DemoUseCase, cast: Cast) -> UseCase:
+    actor = cast.users[demo.submitter]
+    data = {
+        **demo.answers,
+        "team": cast.teams[demo.team],
+        "business_owner": cast.users[demo.business_owner],
+    }
+    use_case = services.usecase_create(actor=actor, data=data)
+    for step in STEPS[demo.state]:
+        use_case = step(use_case, demo, cast)
+    return use_case
