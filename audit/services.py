@@ -123,7 +123,10 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> Iterator[ChainBr
         prev_hash, expected_seq = event.hash, expected_seq + 1
     head = AuditChainHead.objects.filter(id=1).first()
     if head is not None and head.seq != expected_seq - 1:
-        yield ChainBreak(expected_seq, f"the chain head says #{head.seq} but the last event is #{expected_seq - 1}")
+        yield ChainBreak(
+            expected_seq,
+            f"the chain head says #{head.seq} but the last event is #{expected_seq - 1}",
+        )
 
 
 def chain_head() -> AuditChainHead:

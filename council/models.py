@@ -29,7 +29,9 @@ class ActiveQuerySet(models.QuerySet):
 
 class Dated(models.Model):
     starts_on = models.DateField(default=timezone.localdate)
-    ends_on = models.DateField(null=True, blank=True, help_text="Last day held; empty while open-ended.")
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="Last day held; empty while open-ended."
+    )
 
     objects = ActiveQuerySet.as_manager()
 

@@ -26,7 +26,9 @@ def user_active_team_ids(user) -> frozenset[int]:
 
 
 def user_teams(user):
-    return Team.objects.filter(id__in=TeamMembership.objects.active().filter(user=user).values("team_id"))
+    return Team.objects.filter(
+        id__in=TeamMembership.objects.active().filter(user=user).values("team_id")
+    )
 
 
 def is_council_member(user) -> bool:

@@ -6,7 +6,14 @@ from rest_framework.test import APIClient
 
 from usecases import services
 
-from .factories import PASSWORD, MembershipFactory, RoleFactory, TeamFactory, UserFactory, complete_answers
+from .factories import (
+    PASSWORD,
+    MembershipFactory,
+    RoleFactory,
+    TeamFactory,
+    UserFactory,
+    complete_answers,
+)
 
 
 @pytest.fixture(autouse=True)

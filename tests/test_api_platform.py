@@ -23,8 +23,17 @@ def test_the_schema_is_valid_openapi_3(schema):
 def test_the_schema_lists_every_use_case_field_and_enum(schema):
     components = schema["components"]["schemas"]
     use_case = components["UseCase"]["properties"]
-    for name in (*ANSWER_FIELDS, "id", "reference", "state", "revision", "risk_tier", "risk_reasons",
-                 "dpia_required", "dpia_reasons"):
+    for name in (
+        *ANSWER_FIELDS,
+        "id",
+        "reference",
+        "state",
+        "revision",
+        "risk_tier",
+        "risk_reasons",
+        "dpia_required",
+        "dpia_reasons",
+    ):
         assert name in use_case, name
 
     def enum_of(prop):
@@ -67,7 +76,9 @@ def test_schema_and_docs_need_a_login(client, db):
 
 def test_a_token_from_username_and_password_authenticates_api_calls(alice, password):
     client = APIClient()
-    response = client.post("/api/v1/auth/token/", {"username": "alice", "password": password}, format="json")
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "alice", "password": password}, format="json"
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
@@ -75,7 +86,9 @@ def test_a_token_from_username_and_password_authenticates_api_calls(alice, passw
 
 
 def test_a_wrong_password_gets_no_token(alice):
-    response = APIClient().post("/api/v1/auth/token/", {"username": "alice", "password": "nope"}, format="json")
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "alice", "password": "nope"}, format="json"
+    )
     assert response.status_code == 400
     assert "token" not in response.json()
 
@@ -86,7 +99,9 @@ def test_teams_are_listed_for_signed_in_users(api, alice, marketing, contact_cen
 
 
 def test_malformed_json_is_a_400_not_a_500(api, alice):
-    response = api(alice).generic("POST", "/api/v1/use-cases/", "{not json", content_type="application/json")
+    response = api(alice).generic(
+        "POST", "/api/v1/use-cases/", "{not json", content_type="application/json"
+    )
     assert response.status_code == 400
 
 

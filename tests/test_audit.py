@@ -17,14 +17,19 @@ def _tamper(event_id, **columns):
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER audit_event_append_only")
         else:
             cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-        cursor.execute(f"UPDATE {table} SET {assignments} WHERE id = %s", [*columns.values(), event_id])
+        cursor.execute(
+            f"UPDATE {table} SET {assignments} WHERE id = %s", [*columns.values(), event_id]
+        )
         if connection.vendor == "postgresql":
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER audit_event_append_only")
 
 
 @pytest.fixture
 def three_events(alice):
-    return [audit_record(actor=alice, action=f"step{i}", object_type="test", object_id=str(i)) for i in (1, 2, 3)]
+    return [
+        audit_record(actor=alice, action=f"step{i}", object_type="test", object_id=str(i))
+        for i in (1, 2, 3)
+    ]
 
 
 def test_events_form_a_chain(three_events):
@@ -71,8 +76,15 @@ def test_the_model_refuses_updates_and_deletes(three_events):
 
 def test_the_database_refuses_updates_and_deletes_too(three_events):
     table = AuditEvent._meta.db_table
-    for statement in (f"UPDATE {table} SET action = 'x'", f"DELETE FROM {table}"):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+    statements = [f"UPDATE {table} SET action = 'x'"]
+    if connection.vendor == "postgresql":  # SQLite keeps DELETE for the test runner's flush
+        statements.append(f"DELETE FROM {table}")
+    for statement in statements:
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(statement)
     assert AuditEvent.objects.count() == 3
 

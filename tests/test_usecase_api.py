@@ -15,7 +15,9 @@ def _payload(team, owner, **overrides):
     return {**complete_answers(**overrides), "team": team.pk, "business_owner": owner.pk}
 
 
-def test_a_submitter_creates_a_draft_and_gets_reference_tier_and_reasons(api, alice, marketing, owner):
+def test_a_submitter_creates_a_draft_and_gets_reference_tier_and_reasons(
+    api, alice, marketing, owner
+):
     response = api(alice).post(URL, _payload(marketing, owner), format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -53,7 +55,9 @@ def test_creating_for_another_team_is_refused_with_a_field_error(api, alice, con
 
 def test_derived_fields_cannot_be_typed_in(api, alice, marketing, owner):
     response = api(alice).post(
-        URL, {**_payload(marketing, owner), "risk_tier": "minimal", "state": "approved"}, format="json"
+        URL,
+        {**_payload(marketing, owner), "risk_tier": "minimal", "state": "approved"},
+        format="json",
     )
     assert response.status_code == 201
     assert response.json()["risk_tier"] == "limited"
@@ -104,7 +108,9 @@ def test_withdraw_and_revisions(api, make_use_case, alice):
     assert [r["number"] for r in revisions] == [1]
     assert revisions[0]["answers"]["channels"] == ["email"]
     assert revisions[0]["submitted_by"] == "alice"
-    response = client.post(f"{URL}{use_case.pk}/withdraw/", {"reason": "Vendor dropped"}, format="json")
+    response = client.post(
+        f"{URL}{use_case.pk}/withdraw/", {"reason": "Vendor dropped"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["state"] == "withdrawn"
 
@@ -119,16 +125,22 @@ def test_edit_changes_the_derived_tier(api, make_use_case, alice):
 
 
 class TestVisibility:
-    def test_another_team_gets_404_on_a_draft_and_it_is_not_listed(self, api, make_use_case, charlie):
+    def test_another_team_gets_404_on_a_draft_and_it_is_not_listed(
+        self, api, make_use_case, charlie
+    ):
         use_case = make_use_case()
         client = api(charlie)
         assert client.get(f"{URL}{use_case.pk}/").status_code == 404
-        assert client.patch(f"{URL}{use_case.pk}/", {"title": "x"}, format="json").status_code == 404
+        assert (
+            client.patch(f"{URL}{use_case.pk}/", {"title": "x"}, format="json").status_code == 404
+        )
         assert client.post(f"{URL}{use_case.pk}/submit/").status_code == 404
         assert client.get(f"{URL}{use_case.pk}/revisions/").status_code == 404
         assert client.get(URL).json()["count"] == 0
 
-    def test_council_members_do_not_see_drafts(self, api, make_use_case, privacy_member, chair, auditor):
+    def test_council_members_do_not_see_drafts(
+        self, api, make_use_case, privacy_member, chair, auditor
+    ):
         use_case = make_use_case()
         for user in (privacy_member, chair, auditor):
             assert api(user).get(f"{URL}{use_case.pk}/").status_code == 404
@@ -154,11 +166,15 @@ class TestVisibility:
         for user in (chair, auditor):
             assert api(user).get(f"{URL}{use_case.pk}/").status_code == 200
 
-    def test_an_assigned_reviewer_sees_the_confidential_use_case(self, make_use_case, privacy_member, api, chair):
+    def test_an_assigned_reviewer_sees_the_confidential_use_case(
+        self, make_use_case, privacy_member, api, chair
+    ):
         from usecases.services import usecase_grant_access
 
         use_case = make_use_case("submitted", confidential=True)
-        usecase_grant_access(actor=chair, use_case=use_case, user=privacy_member, why="assigned reviewer")
+        usecase_grant_access(
+            actor=chair, use_case=use_case, user=privacy_member, why="assigned reviewer"
+        )
         assert api(privacy_member).get(f"{URL}{use_case.pk}/").status_code == 200
 
     def test_a_grant_does_not_open_a_draft(self, make_use_case, privacy_member, api, chair):
@@ -179,7 +195,10 @@ class TestVisibility:
         use_case = make_use_case("submitted")
         for user in (privacy_member, auditor, chair):
             client = api(user)
-            assert client.patch(f"{URL}{use_case.pk}/", {"title": "x"}, format="json").status_code == 403
+            assert (
+                client.patch(f"{URL}{use_case.pk}/", {"title": "x"}, format="json").status_code
+                == 403
+            )
             assert client.post(f"{URL}{use_case.pk}/withdraw/").status_code == 403
 
     def test_a_team_member_whose_membership_ended_loses_access(self, api, make_use_case, bob):
@@ -200,10 +219,17 @@ class TestVisibility:
 
 
 class TestFilters:
-    def test_filters_by_state_tier_team_function_channel_and_text(self, api, make_use_case, alice, marketing):
+    def test_filters_by_state_tier_team_function_channel_and_text(
+        self, api, make_use_case, alice, marketing
+    ):
         make_use_case("submitted", title="Churn radar", channels=["web"], functions=["sales"])
-        make_use_case(title="Voice bot", channels=["voice_ivr"], functions=["contact_centre"],
-                      capabilities=["voice_agent"], human_escalation="Say 'agent'.")
+        make_use_case(
+            title="Voice bot",
+            channels=["voice_ivr"],
+            functions=["contact_centre"],
+            capabilities=["voice_agent"],
+            human_escalation="Say 'agent'.",
+        )
         client = api(alice)
 
         def titles(**params):
@@ -231,7 +257,9 @@ def _count_list_queries(api, user, url):
     return len(context)
 
 
-def test_the_list_runs_the_same_number_of_queries_for_few_and_many_rows(api, make_use_case, alice, auditor):
+def test_the_list_runs_the_same_number_of_queries_for_few_and_many_rows(
+    api, make_use_case, alice, auditor
+):
     for _ in range(3):
         make_use_case("submitted")
     few = {user: _count_list_queries(api, user, URL) for user in (alice, auditor)}
@@ -257,7 +285,9 @@ class TestAttachments:
         attachment = response.json()
         assert attachment["original_name"] == "dpia.pdf"
         assert attachment["size"] == len(b"%PDF-1.7 test content")
-        assert [a["id"] for a in client.get(f"{URL}{use_case.pk}/attachments/").json()] == [attachment["id"]]
+        assert [a["id"] for a in client.get(f"{URL}{use_case.pk}/attachments/").json()] == [
+            attachment["id"]
+        ]
         download = client.get(f"{URL}{use_case.pk}/attachments/{attachment['id']}/")
         assert download.status_code == 200
         assert b"".join(download.streaming_content) == b"%PDF-1.7 test content"
@@ -272,7 +302,9 @@ class TestAttachments:
             ("empty.csv", b"", "empty"),
         ],
     )
-    def test_wrong_types_are_refused_with_a_reason(self, api, make_use_case, alice, name, content, message):
+    def test_wrong_types_are_refused_with_a_reason(
+        self, api, make_use_case, alice, name, content, message
+    ):
         use_case = make_use_case()
         response = self._upload(api(alice), use_case, name, content)
         assert response.status_code == 400
@@ -291,10 +323,15 @@ class TestAttachments:
     ):
         use_case = make_use_case()
         attachment_id = self._upload(api(alice), use_case, "a.txt", b"hello").json()["id"]
-        assert api(charlie).get(f"{URL}{use_case.pk}/attachments/{attachment_id}/").status_code == 404
+        assert (
+            api(charlie).get(f"{URL}{use_case.pk}/attachments/{attachment_id}/").status_code == 404
+        )
         assert api(charlie).get(f"{URL}{use_case.pk}/attachments/").status_code == 404
         api(alice).post(f"{URL}{use_case.pk}/submit/")
-        assert api(privacy_member).get(f"{URL}{use_case.pk}/attachments/{attachment_id}/").status_code == 200
+        assert (
+            api(privacy_member).get(f"{URL}{use_case.pk}/attachments/{attachment_id}/").status_code
+            == 200
+        )
         assert self._upload(api(privacy_member), use_case, "b.txt", b"hi").status_code == 403
         response = api(privacy_member).delete(f"{URL}{use_case.pk}/attachments/{attachment_id}/")
         assert response.status_code == 403

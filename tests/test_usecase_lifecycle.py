@@ -48,8 +48,16 @@ def test_submitting_reports_every_missing_answer_at_once(alice, marketing):
     with pytest.raises(ValidationError) as error:
         services.usecase_submit(actor=alice, use_case=use_case)
     missing = set(error.value.message_dict)
-    assert {"summary", "business_problem", "business_owner", "functions", "channels", "capabilities",
-            "customer_facing", "pilot_plan"} <= missing
+    assert {
+        "summary",
+        "business_problem",
+        "business_owner",
+        "functions",
+        "channels",
+        "capabilities",
+        "customer_facing",
+        "pilot_plan",
+    } <= missing
     assert "title" not in missing
     assert UseCase.objects.get(pk=use_case.pk).state == "draft"
 
@@ -123,7 +131,9 @@ def test_references_stay_unique_when_created_at_the_same_time(alice, marketing):
 
     def create():
         try:
-            references.append(services.usecase_create(actor=alice, data={"team": marketing}).reference)
+            references.append(
+                services.usecase_create(actor=alice, data={"team": marketing}).reference
+            )
         except Exception as error:  # noqa: BLE001  (collected and asserted below)
             errors.append(error)
         finally:

@@ -19,7 +19,15 @@ class UseCaseAdmin(GuardedModelAdmin):
     The object-permissions page grants or removes per-object access (e.g. to a confidential case).
     """
 
-    list_display = ["reference", "title", "team", "state", "risk_tier", "confidential", "updated_at"]
+    list_display = [
+        "reference",
+        "title",
+        "team",
+        "state",
+        "risk_tier",
+        "confidential",
+        "updated_at",
+    ]
     list_filter = ["state", "risk_tier", "team", "confidential"]
     list_select_related = ["team"]
     search_fields = ["reference", "title"]
@@ -39,8 +47,18 @@ class UseCaseAdmin(GuardedModelAdmin):
 class UseCaseRevisionAdmin(admin.ModelAdmin):
     list_display = ["use_case", "number", "risk_tier", "submitted_by", "submitted_at"]
     list_select_related = ["use_case", "submitted_by"]
-    readonly_fields = ["use_case", "number", "answers", "risk_tier", "risk_reasons", "dpia_required",
-                       "dpia_reasons", "attachments", "submitted_by", "submitted_at"]
+    readonly_fields = [
+        "use_case",
+        "number",
+        "answers",
+        "risk_tier",
+        "risk_reasons",
+        "dpia_required",
+        "dpia_reasons",
+        "attachments",
+        "submitted_by",
+        "submitted_at",
+    ]
 
     def has_add_permission(self, request):
         return False

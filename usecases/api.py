@@ -59,7 +59,9 @@ class UseCaseViewSet(
         payload = WithdrawSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         use_case = services.usecase_withdraw(
-            actor=request.user, use_case=self.get_object(), reason=payload.validated_data.get("reason", "")
+            actor=request.user,
+            use_case=self.get_object(),
+            reason=payload.validated_data.get("reason", ""),
         )
         return Response(UseCaseSerializer(use_case).data)
 
@@ -71,7 +73,9 @@ class UseCaseViewSet(
         return Response(RevisionSerializer(revisions, many=True).data)
 
     @extend_schema(methods=["get"], responses=AttachmentSerializer(many=True))
-    @extend_schema(methods=["post"], request=AttachmentSerializer, responses={201: AttachmentSerializer})
+    @extend_schema(
+        methods=["post"], request=AttachmentSerializer, responses={201: AttachmentSerializer}
+    )
     @action(
         detail=True,
         methods=["get", "post"],
@@ -95,7 +99,9 @@ class UseCaseViewSet(
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        methods=["get"], responses={(200, "application/octet-stream"): bytes}, description="Download the file."
+        methods=["get"],
+        responses={(200, "application/octet-stream"): bytes},
+        description="Download the file.",
     )
     @action(
         detail=True,

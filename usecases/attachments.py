@@ -9,9 +9,18 @@ ZIP = b"PK\x03\x04"
 # Extension -> (content type, check of the first bytes).
 ALLOWED = {
     "pdf": ("application/pdf", lambda head: head.startswith(b"%PDF-")),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", lambda head: head.startswith(ZIP)),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", lambda head: head.startswith(ZIP)),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", lambda head: head.startswith(ZIP)),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        lambda head: head.startswith(ZIP),
+    ),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        lambda head: head.startswith(ZIP),
+    ),
+    "pptx": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        lambda head: head.startswith(ZIP),
+    ),
     "png": ("image/png", lambda head: head.startswith(b"\x89PNG\r\n\x1a\n")),
     "jpg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
     "jpeg": ("image/jpeg", lambda head: head.startswith(b"\xff\xd8\xff")),
@@ -37,10 +46,22 @@ def validate_upload(upload) -> str:
     """Return the content type to serve the file with, or raise a ValidationError saying why not."""
     extension = PurePath(upload.name or "").suffix.lower().lstrip(".")
     if extension not in ALLOWED:
-        raise ValidationError({"file": [f"Files of type '.{extension or '?'}' are not accepted. Allowed: {ALLOWED_LABEL}."]})
+        raise ValidationError(
+            {
+                "file": [
+                    f"Files of type '.{extension or '?'}' are not accepted. Allowed: {ALLOWED_LABEL}."
+                ]
+            }
+        )
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size > limit:
-        raise ValidationError({"file": [f"The file is {upload.size / 1_048_576:.1f} MB; the limit is {limit // 1_048_576} MB."]})
+        raise ValidationError(
+            {
+                "file": [
+                    f"The file is {upload.size / 1_048_576:.1f} MB; the limit is {limit // 1_048_576} MB."
+                ]
+            }
+        )
     if upload.size == 0:
         raise ValidationError({"file": ["The file is empty."]})
     content_type, looks_right = ALLOWED[extension]

@@ -78,7 +78,10 @@ class ModelProvenance(models.TextChoices):
 
 class AutomationLevel(models.TextChoices):
     HUMAN_IN_THE_LOOP = "human_in_the_loop", "Human in the loop (a person approves each output)"
-    HUMAN_ON_THE_LOOP = "human_on_the_loop", "Human on the loop (a person monitors and can intervene)"
+    HUMAN_ON_THE_LOOP = (
+        "human_on_the_loop",
+        "Human on the loop (a person monitors and can intervene)",
+    )
     FULLY_AUTOMATED = "fully_automated", "Fully automated"
 
 

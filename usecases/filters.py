@@ -27,8 +27,12 @@ class UseCaseFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=State.choices)
     risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices, label="Risk tier")
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
-    function = django_filters.ChoiceFilter(choices=Function.choices, method="has_function")
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, method="has_channel")
+    function = django_filters.ChoiceFilter(
+        choices=Function.choices, method="has_function", label="Business function"
+    )
+    channel = django_filters.ChoiceFilter(
+        choices=Channel.choices, method="has_channel", label="Channel"
+    )
 
     class Meta:
         model = UseCase

@@ -130,7 +130,9 @@ class UseCaseRevision(models.Model):
     risk_reasons = models.JSONField(default=list)
     dpia_required = models.BooleanField()
     dpia_reasons = models.JSONField(default=list)
-    attachments = models.JSONField(default=list, help_text="Name, kind, size and SHA-256 of each file.")
+    attachments = models.JSONField(
+        default=list, help_text="Name, kind, size and SHA-256 of each file."
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -139,7 +141,9 @@ class UseCaseRevision(models.Model):
     class Meta:
         ordering = ["use_case", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["use_case", "number"], name="one_revision_number_per_use_case")
+            models.UniqueConstraint(
+                fields=["use_case", "number"], name="one_revision_number_per_use_case"
+            )
         ]
 
     def __str__(self):
@@ -153,14 +157,18 @@ def attachment_path(instance, filename):
 
 class Attachment(models.Model):
     use_case = models.ForeignKey(UseCase, on_delete=models.CASCADE, related_name="attachments")
-    kind = models.CharField(max_length=32, choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
+    kind = models.CharField(
+        max_length=32, choices=AttachmentKind.choices, default=AttachmentKind.OTHER
+    )
     file = models.FileField(upload_to=attachment_path, max_length=255)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=128)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     token = models.CharField(max_length=32, editable=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -53,3 +53,32 @@ def usecase_is_editor(*, user, use_case: UseCase) -> bool:
 
 def usecase_can_edit(*, user, use_case: UseCase) -> bool:
     return use_case.state in EDITABLE_STATES and usecase_is_editor(user=user, use_case=use_case)
+
+
+def usecase_dashboard(*, user, limit: int = 10) -> dict:
+    """What needs the user on the home page, in a constant number of queries whatever the volume."""
+    from django.db.models import Count
+
+    from .models import UseCaseRevision
+
+    visible = usecase_list_visible(user=user)
+    my_teams = TeamMembership.objects.active().filter(user=user).values("team_id")
+    mine = Q(team_id__in=my_teams) | Q(business_owner=user)
+    # One row more than shown tells whether to offer "see all" without a count query.
+    needs_me = list(
+        visible.filter(mine, state__in=EDITABLE_STATES).select_related("team")[: limit + 1]
+    )
+    submitted_by_me = UseCaseRevision.objects.filter(submitted_by=user).values("use_case_id")
+    recently_submitted = (
+        visible.filter(pk__in=submitted_by_me)
+        .select_related("team")
+        .order_by("-submitted_at", "-id")
+    )
+    counts = dict(visible.order_by().values_list("state").annotate(n=Count("id")))
+    return {
+        "needs_me": needs_me[:limit],
+        "needs_me_more": len(needs_me) > limit,
+        "recently_submitted": list(recently_submitted[:limit]),
+        "counts_by_state": [(state, counts[state]) for state in State if counts.get(state)],
+        "visible_total": sum(counts.values()),
+    }

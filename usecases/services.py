@@ -36,7 +36,6 @@ ANSWER_FIELDS = (
 DERIVED_FIELDS = ("risk_tier", "risk_reasons", "dpia_required", "dpia_reasons")
 
 
-
 @dataclass(frozen=True)
 class Transition:
     sources: frozenset[str]
@@ -90,7 +89,9 @@ def _check_team(*, actor, team) -> None:
     if team is None:
         raise ValidationError({"team": ["Choose the team that owns this use case."]})
     if team.pk not in user_active_team_ids(actor):
-        raise ValidationError({"team": ["You can only propose use cases for a team you belong to."]})
+        raise ValidationError(
+            {"team": ["You can only propose use cases for a team you belong to."]}
+        )
 
 
 def _check_transition(use_case: UseCase, action: str) -> str:
@@ -109,7 +110,9 @@ def _lock(use_case: UseCase) -> UseCase:
 
 def _require_editor(*, actor, use_case: UseCase, doing: str) -> None:
     if not usecase_is_editor(user=actor, use_case=use_case):
-        raise ActionForbidden(f"Only the owning team or the business owner can {doing} this use case.")
+        raise ActionForbidden(
+            f"Only the owning team or the business owner can {doing} this use case."
+        )
 
 
 def _require_editable(use_case: UseCase) -> None:
@@ -175,7 +178,13 @@ def usecase_submit(*, actor, use_case: UseCase) -> UseCase:
         dpia_required=use_case.dpia_required,
         dpia_reasons=use_case.dpia_reasons,
         attachments=[
-            {"id": a.pk, "name": a.original_name, "kind": a.kind, "size": a.size, "sha256": a.sha256}
+            {
+                "id": a.pk,
+                "name": a.original_name,
+                "kind": a.kind,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
             for a in use_case.attachments.all()
         ],
         submitted_by=actor,
@@ -185,7 +194,10 @@ def usecase_submit(*, actor, use_case: UseCase) -> UseCase:
         actor=actor,
         action="submitted",
         obj=use_case,
-        changes={"state": [before_state, target], "revision": [use_case.revision - 1, use_case.revision]},
+        changes={
+            "state": [before_state, target],
+            "revision": [use_case.revision - 1, use_case.revision],
+        },
     )
     return use_case
 
@@ -224,7 +236,9 @@ def _json_ready(answers: dict[str, Any]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def attachment_add(*, actor, use_case: UseCase, upload, kind: str = AttachmentKind.OTHER) -> Attachment:
+def attachment_add(
+    *, actor, use_case: UseCase, upload, kind: str = AttachmentKind.OTHER
+) -> Attachment:
     use_case = _lock(use_case)
     _require_editor(actor=actor, use_case=use_case, doing="add files to")
     _require_editable(use_case)
@@ -250,7 +264,16 @@ def attachment_add(*, actor, use_case: UseCase, upload, kind: str = AttachmentKi
         actor=actor,
         action="attachment_added",
         obj=use_case,
-        changes={"attachment": [None, {"name": attachment.original_name, "sha256": attachment.sha256, "size": attachment.size}]},
+        changes={
+            "attachment": [
+                None,
+                {
+                    "name": attachment.original_name,
+                    "sha256": attachment.sha256,
+                    "size": attachment.size,
+                },
+            ]
+        },
     )
     return attachment
 

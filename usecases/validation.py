@@ -52,17 +52,31 @@ def _consistency_errors(a: Mapping[str, Any]) -> dict[str, str]:
     capabilities = set(a.get("capabilities") or ())
     errors = {}
     if "none" in data and len(data) > 1:
-        errors["data_categories"] = "'No personal data' cannot be combined with other data categories."
+        errors["data_categories"] = (
+            "'No personal data' cannot be combined with other data categories."
+        )
     if "children" in data and a.get("vulnerable_groups") is False:
-        errors["vulnerable_groups"] = "Children's data is used, so children are affected: answer yes or remove children's data."
+        errors["vulnerable_groups"] = (
+            "Children's data is used, so children are affected: answer yes or remove children's data."
+        )
     if a.get("customer_facing") and _blank(a.get("customer_disclosure")):
-        errors["customer_disclosure"] = "It is customer-facing: say how customers are told AI is involved."
+        errors["customer_disclosure"] = (
+            "It is customer-facing: say how customers are told AI is involved."
+        )
     if capabilities & {"chatbot", "voice_agent"} and _blank(a.get("human_escalation")):
-        errors["human_escalation"] = "A chatbot or voice agent needs a way for customers to reach a person."
-    if a.get("model_provenance") and a.get("model_provenance") != "in_house" and _blank(a.get("vendor")):
+        errors["human_escalation"] = (
+            "A chatbot or voice agent needs a way for customers to reach a person."
+        )
+    if (
+        a.get("model_provenance")
+        and a.get("model_provenance") != "in_house"
+        and _blank(a.get("vendor"))
+    ):
         errors["vendor"] = "Name the vendor or model provider (only in-house models have none)."
     if capabilities & {"chatbot", "voice_agent"} and a.get("customer_facing") is False:
-        errors["customer_facing"] = "A chatbot or voice agent talks to customers: answer yes, or change the capabilities."
+        errors["customer_facing"] = (
+            "A chatbot or voice agent talks to customers: answer yes, or change the capabilities."
+        )
     return errors
 
 

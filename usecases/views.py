@@ -1,1 +1,279 @@
-"""Pages of the use cases (the HTML face of usecases.services and selectors)."""
+"""Pages of the use cases (the HTML face of usecases.services and selectors).
+
+Views parse input, call one service or selector, and render. Rules live in the services: a
+refused action (`ActionForbidden`) answers 403, an illegal transition comes back as a message.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from council.errors import ActionForbidden, TransitionNotAllowed
+from council.selectors import user_active_team_ids
+
+from . import services
+from .choices import LIST_FIELDS
+from .filters import UseCaseFilter
+from .forms import (
+    QUESTIONS,
+    SECTIONS,
+    AttachmentForm,
+    Section,
+    UseCaseForm,
+    WithdrawForm,
+    person_label,
+)
+from .selectors import (
+    usecase_can_edit,
+    usecase_get_visible,
+    usecase_is_editor,
+    usecase_list_visible,
+)
+from .views_support import attachment_response
+
+PAGE_SIZE = 25
+# How the list's filters read on the page (the filter set is shared with the API).
+FILTER_LABELS = {
+    "q": "Search reference, title, text or vendor",
+    "state": "State",
+    "risk_tier": "Risk tier",
+    "team": "Team",
+    "function": "Business function",
+    "channel": "Channel",
+}
+NOT_EDITABLE = (
+    "You cannot edit this use case: only its team or business owner can, and only while it is "
+    "a draft or has been sent back for changes."
+)
+
+
+def _refusals_answered(view):
+    """Turn the services' refusals into pages: 403 for a forbidden action, a message otherwise."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ActionForbidden as error:
+            raise PermissionDenied(error.message) from error
+        except TransitionNotAllowed as error:
+            messages.error(request, error.message)
+            return redirect("usecases:detail", pk=kwargs["pk"])
+
+    return wrapper
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _editable(user, pk):
+    """The use case if the user may edit it now; 404 when invisible, 403 when only visible."""
+    use_case = usecase_get_visible(user=user, pk=pk)
+    if not usecase_can_edit(user=user, use_case=use_case):
+        raise PermissionDenied(NOT_EDITABLE)
+    return use_case
+
+
+@require_GET
+def usecase_list(request):
+    visible = usecase_list_visible(user=request.user).select_related("team")
+    filterset = UseCaseFilter(request.GET, queryset=visible, request=request)
+    _label_filters(filterset.form)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "mine": filterset.form.cleaned_data.get("mine") is True,
+        "filtered": any(v for k, v in request.GET.items() if k not in {"page", "mine"}),
+    }
+    return render(request, "usecases/list.html", context)
+
+
+def _label_filters(form) -> None:
+    form.label_suffix = ""
+    for name, field in form.fields.items():
+        field.label = FILTER_LABELS.get(name, field.label)
+        if getattr(field, "empty_label", None) is not None:
+            field.empty_label = "Any"
+            # The widget keeps a shallow copy of the class-level choices: point it at this field's.
+            field.widget.choices = field.choices
+    form.fields["q"].widget.input_type = "search"
+
+
+@require_http_methods(["GET", "POST"])
+def usecase_new(request):
+    if not user_active_team_ids(request.user):
+        raise PermissionDenied(
+            "You are not a member of any team, so you cannot propose a use case. "
+            "Ask an administrator to add you to your team."
+        )
+    form = UseCaseForm(_posted(request), user=request.user)
+    if request.method == "GET":
+        return _render_form(request, form, None)
+    return _save(
+        request, form, None, lambda data: services.usecase_create(actor=request.user, data=data)
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@_refusals_answered
+def usecase_edit(request, pk):
+    use_case = _editable(request.user, pk)
+    form = UseCaseForm(_posted(request), user=request.user, use_case=use_case)
+    if request.method == "GET":
+        return _render_form(request, form, use_case)
+    return _save(
+        request,
+        form,
+        use_case,
+        lambda data: services.usecase_update(actor=request.user, use_case=use_case, data=data),
+    )
+
+
+def _save(request, form, use_case, save):
+    """Save the answers as a draft; with action=submit, then submit them."""
+    submitting = request.POST.get("action") == "submit"
+    if not form.is_valid():
+        if submitting:
+            form.add_submission_preview()
+        return _render_form(request, form, use_case, status=400)
+    try:
+        use_case = save(form.cleaned_data)
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return _render_form(request, form, use_case, status=400)
+    if submitting:
+        return _submit(request, use_case, form)
+    messages.success(request, "Draft saved.")
+    return redirect("usecases:edit", pk=use_case.pk)
+
+
+def _submit(request, use_case, form=None):
+    try:
+        use_case = services.usecase_submit(actor=request.user, use_case=use_case)
+    except ValidationError as error:
+        form = form or UseCaseForm(user=request.user, use_case=use_case)
+        form.add_service_errors(error)
+        return _render_form(request, form, use_case, status=400, draft_saved=True)
+    messages.success(request, f"Submitted as revision {use_case.revision}.")
+    return redirect("usecases:detail", pk=use_case.pk)
+
+
+def _render_form(request, form, use_case, *, status=200, draft_saved=False):
+    # Once a draft exists the form posts to its edit page, so a second try never creates another.
+    action = reverse("usecases:edit", args=[use_case.pk]) if use_case else reverse("usecases:new")
+    context = {
+        "form": form,
+        "use_case": use_case,
+        "form_action": action,
+        "draft_saved": draft_saved,
+    }
+    return render(request, "usecases/form.html", context, status=status)
+
+
+@require_GET
+def usecase_detail(request, pk):
+    return _render_detail(request, usecase_get_visible(user=request.user, pk=pk))
+
+
+def _render_detail(request, use_case, *, attachment_form=None, withdraw_form=None, status=200):
+    is_editor = usecase_is_editor(user=request.user, use_case=use_case)
+    context = {
+        "use_case": use_case,
+        "sections": answers_by_section(use_case),
+        "revisions": use_case.revisions.select_related("submitted_by"),
+        "attachments": use_case.attachments.select_related("uploaded_by"),
+        "can_edit": usecase_can_edit(user=request.user, use_case=use_case),
+        "can_submit": is_editor and use_case.state in services.TRANSITIONS["submit"].sources,
+        "can_withdraw": is_editor and use_case.state in services.TRANSITIONS["withdraw"].sources,
+        "attachment_form": attachment_form or AttachmentForm(),
+        "withdraw_form": withdraw_form or WithdrawForm(),
+    }
+    return render(request, "usecases/detail.html", context, status=status)
+
+
+def answers_by_section(use_case) -> list[tuple[Section, list[tuple[str, str | None]]]]:
+    """Each section with (question, answer in words) rows; None when not answered."""
+    return [
+        (section, [(QUESTIONS[name][0], _answer_text(use_case, name)) for name in section.fields])
+        for section in SECTIONS
+    ]
+
+
+def _answer_text(use_case, name: str) -> str | None:
+    value = getattr(use_case, name)
+    if name in LIST_FIELDS:
+        labels = dict(LIST_FIELDS[name].choices)
+        return ", ".join(labels.get(v, v) for v in value) or None
+    if name == "team":
+        return use_case.team.name
+    if name == "business_owner":
+        return person_label(value) if value else None
+    if name in {"model_provenance", "automation_level"}:
+        return getattr(use_case, f"get_{name}_display")() or None
+    if value is None or isinstance(value, bool):
+        return {True: "Yes", False: "No", None: None}[value]
+    return value or None
+
+
+@require_POST
+@_refusals_answered
+def usecase_submit(request, pk):
+    return _submit(request, usecase_get_visible(user=request.user, pk=pk))
+
+
+@require_POST
+@_refusals_answered
+def usecase_withdraw(request, pk):
+    use_case = usecase_get_visible(user=request.user, pk=pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, use_case, withdraw_form=form, status=400)
+    services.usecase_withdraw(
+        actor=request.user, use_case=use_case, reason=form.cleaned_data["reason"]
+    )
+    messages.success(request, "The use case was withdrawn.")
+    return redirect("usecases:detail", pk=use_case.pk)
+
+
+@require_POST
+@_refusals_answered
+def attachment_upload(request, pk):
+    use_case = _editable(request.user, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            attachment = services.attachment_add(
+                actor=request.user,
+                use_case=use_case,
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"“{attachment.original_name}” attached.")
+            return redirect(reverse("usecases:detail", args=[pk]) + "#attachments")
+    return _render_detail(request, use_case, attachment_form=form, status=400)
+
+
+@require_POST
+@_refusals_answered
+def attachment_remove(request, pk, attachment_pk):
+    use_case = _editable(request.user, pk)
+    attachment = get_object_or_404(use_case.attachments, pk=attachment_pk)
+    services.attachment_remove(actor=request.user, attachment=attachment)
+    messages.success(request, f"“{attachment.original_name}” removed.")
+    return redirect(reverse("usecases:detail", args=[pk]) + "#attachments")
+
+
+@require_GET
+def attachment_download(request, pk, attachment_pk):
+    use_case = usecase_get_visible(user=request.user, pk=pk)
+    return attachment_response(get_object_or_404(use_case.attachments, pk=attachment_pk))

@@ -1,0 +1,30 @@
+"""Browser fixtures: pytest-playwright drives Debian's Chromium (Playwright cannot download one here).
+
+Run these tests on their own with DJANGO_ALLOW_ASYNC_UNSAFE=true (see the Makefile): Playwright's
+sync API keeps an asyncio loop on the main thread, which Django otherwise refuses to share.
+"""
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture
+def page(page):
+    # A failing expectation should fail fast, not hang a CI run for Playwright's default 30 s.
+    page.set_default_timeout(10_000)
+    return page

@@ -1,0 +1,249 @@
+"""Forms of the use-case pages. They only parse input: every rule lives in usecases.services."""
+
+from dataclasses import dataclass
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from council.models import Team
+from council.selectors import user_teams
+
+from .choices import (
+    LIST_FIELDS,
+    PROHIBITED_PRACTICE_FIELDS,
+    AttachmentKind,
+    AutomationLevel,
+    ModelProvenance,
+)
+from .models import UseCase
+from .services import ANSWER_FIELDS
+from .validation import submission_errors
+
+YES_NO_CHOICES = (("True", "Yes"), ("False", "No"))
+
+
+@dataclass(frozen=True)
+class Section:
+    slug: str
+    number: int
+    title: str
+    intro: str
+    fields: tuple[str, ...]
+
+
+# The steps of SPEC section 3, in order; the 7th (attachments) lives on the use case page.
+SECTIONS = (
+    Section("basics", 1, "Basics", "What the use case is and who is accountable for it.",
+            ("title", "summary", "business_problem", "team", "business_owner", "confidential")),
+    Section("journey", 2, "Customer journey", "Where customers or colleagues meet the AI.",
+            ("functions", "journey_stages", "channels")),
+    Section("ai", 3, "The AI", "What the AI does and who provides it.",
+            ("capabilities", "vendor", "tool_name", "model_provenance", "automation_level")),
+    Section("data", 4, "Data and people", "Which data it uses and whom it affects.",
+            ("data_categories", "affected_people", "customer_facing", "significant_decisions",
+             "vulnerable_groups")),
+    Section("prohibited", 5, "Prohibited practices",
+            "The EU AI Act bans the practices below outright (Article 5). Tick any that apply: "
+            "a use case with a ticked box cannot be submitted. Leave them all unticked if none "
+            "applies.",
+            PROHIBITED_PRACTICE_FIELDS),
+    Section("value", 6, "Value and pilot", "What you expect to gain and how you will try it out.",
+            ("expected_benefits", "kpis", "pilot_plan", "customer_disclosure", "human_escalation")),
+)  # fmt: skip
+
+# Question and plain-language help of every answer, shared by the form and the use case page.
+QUESTIONS = {
+    "title": ("Title", "A short name people will recognise, for example “Next-best-offer e-mails”."),
+    "summary": ("What does it do?", "A few sentences in plain words: what goes in, what comes out, and who sees the result."),
+    "business_problem": ("Which problem does it solve?", "The customer or business problem, not the technology. For example: “Customers receive offers that do not fit them and unsubscribe.”"),
+    "team": ("Owning team", "The team that proposes and runs it. You can choose any team you belong to."),
+    "business_owner": ("Business owner", "The manager accountable for it. They receive the council's decision and can edit the use case like your team."),
+    "confidential": ("Keep this use case confidential", "Tick for unannounced campaigns or launches. Only your team, the business owner, the assigned reviewers, the chair and auditors will see it; others will not even see its title."),
+    "functions": ("Which parts of the business use it?", "Tick all that apply."),
+    "journey_stages": ("Where in the customer journey does it act?", "Tick all that apply."),
+    "channels": ("Through which channels?", "Tick all that apply."),
+    "capabilities": ("What kind of AI is it?", "Tick every capability it uses. Generative content writes text, images or audio; personalisation tailors what each person sees; predictive scoring rates how likely someone is to buy, leave or pay."),
+    "vendor": ("Vendor or model provider", "The company that supplies the tool or the model. Leave empty only when it is built in house."),
+    "tool_name": ("Tool or model name", "The product or model name, for example “Acme Personalise”."),
+    "model_provenance": ("Where does the model come from?", ""),
+    "automation_level": ("How much does a person stay involved?", "Fully automated means the AI acts without anyone checking its outputs."),
+    "data_categories": ("Which data does it use?", "Tick every kind of data it reads or learns from. Tick “No personal data” only when nothing in it can identify a person."),
+    "affected_people": ("Who is affected by it?", "Tick everyone whose experience, treatment or data it touches."),
+    "customer_facing": ("Do customers see it or talk to it?", "Yes if it chats or talks with customers, or writes content they receive: e-mails, ads, web pages."),
+    "significant_decisions": ("Does it decide, or strongly influence, things that matter to a person?", "For example who gets credit, which price or contract someone is eligible for, whether a contract ends, or how an employee or agent is rated."),
+    "vulnerable_groups": ("Could it target or affect children or vulnerable customers?", "Vulnerable customers include people in financial difficulty, with a disability or a health condition, or who may be easier to mislead."),
+    "manipulative_techniques": ("Manipulates or deceives people", "Uses hidden or deceptive techniques, such as subliminal cues or pressure timed to a person's weak moments, that push people into choices they would not otherwise make and that may harm them. EU AI Act Art. 5(1)(a)."),
+    "exploits_vulnerabilities": ("Exploits people's vulnerabilities", "Takes advantage of someone's age, disability or social or economic situation, for example pushing high-interest offers to people in debt. EU AI Act Art. 5(1)(b)."),
+    "social_scoring": ("Scores people on their social behaviour", "Rates people on their behaviour or personality and uses the score to treat them worse in unrelated situations or out of proportion. EU AI Act Art. 5(1)(c)."),
+    "workplace_emotion_recognition": ("Reads the emotions of employees or agents", "Infers how staff feel at work, for example detecting contact-centre agents' stress or mood from their voice. Analysing customers' sentiment is not in this category. EU AI Act Art. 5(1)(f)."),
+    "biometric_categorisation_sensitive": ("Sorts people by biometric data to guess sensitive traits", "Uses faces, voices or other biometric data to infer race, political opinions, religion, sexual orientation or trade-union membership. EU AI Act Art. 5(1)(g)."),
+    "expected_benefits": ("What do you expect to gain?", "For customers and for the business."),
+    "kpis": ("How will you measure it?", "The metrics you will track, for example lifetime value, retention, CSAT or conversion."),
+    "pilot_plan": ("Pilot plan", "Scope, duration and success criteria. For example: “10% of the list for 6 weeks; success if unsubscribes fall by 10%.”"),
+    "customer_disclosure": ("How are customers told AI is involved?", "Needed when customers see it or talk to it. For example a line in the e-mail footer, or a chat greeting saying it is a virtual assistant."),
+    "human_escalation": ("How can a customer reach a person?", "Needed for chatbots and voice agents. For example “type agent at any time” or “press 0”."),
+}  # fmt: skip
+
+
+def _text(*, long: bool = True, max_length: int | None = None) -> forms.CharField:
+    widget = forms.Textarea(attrs={"rows": 4}) if long else forms.TextInput
+    return forms.CharField(required=False, max_length=max_length, widget=widget)
+
+
+def _yes_no() -> forms.TypedChoiceField:
+    # Unanswered stays None: a draft may leave the question open, a submission may not.
+    return forms.TypedChoiceField(
+        choices=YES_NO_CHOICES,
+        coerce=lambda value: value == "True",
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
+def _one_of(choices) -> forms.ChoiceField:
+    return forms.ChoiceField(choices=choices.choices, required=False, widget=forms.RadioSelect)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put each {field: [messages]} a service raised next to its field (others on top)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, messages in error.message_dict.items():
+        form.add_error(name if name in form.fields else None, messages)
+
+
+def person_label(user) -> str:
+    full_name = user.get_full_name()
+    return f"{user.username} — {full_name}" if full_name else user.username
+
+
+class OwnerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return person_label(user)
+
+
+class UseCaseForm(forms.Form):
+    """Every answer of a use case; its cleaned_data goes as-is to usecase_create/usecase_update."""
+
+    # Errors come from the server, next to their field, in one style (no browser pop-ups).
+    use_required_attribute = False
+
+    title = _text(long=False, max_length=200)
+    summary = _text()
+    business_problem = _text()
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(),
+        empty_label="Choose a team",
+        error_messages={"required": "Choose the team that owns this use case."},
+    )
+    business_owner = OwnerChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Choose a person"
+    )
+    confidential = forms.BooleanField(required=False)
+    vendor = _text(long=False, max_length=200)
+    tool_name = _text(long=False, max_length=200)
+    model_provenance = _one_of(ModelProvenance)
+    automation_level = _one_of(AutomationLevel)
+    customer_facing = _yes_no()
+    significant_decisions = _yes_no()
+    vulnerable_groups = _yes_no()
+    expected_benefits = _text()
+    kpis = _text()
+    pilot_plan = _text()
+    customer_disclosure = _text()
+    human_escalation = _text()
+
+    def __init__(self, *args, user, use_case: UseCase | None = None, **kwargs):
+        if use_case is not None:
+            kwargs.setdefault("initial", {name: getattr(use_case, name) for name in ANSWER_FIELDS})
+        super().__init__(*args, **kwargs)
+        for name, choices in LIST_FIELDS.items():
+            self.fields[name] = forms.MultipleChoiceField(
+                choices=choices.choices, required=False, widget=forms.CheckboxSelectMultiple
+            )
+        for name in PROHIBITED_PRACTICE_FIELDS:
+            self.fields[name] = forms.BooleanField(required=False)
+        for name, (label, help_text) in QUESTIONS.items():
+            self.fields[name].label = label
+            self.fields[name].help_text = help_text
+        self._limit_teams(user, use_case)
+        self.fields["business_owner"].queryset = (
+            get_user_model().objects.filter(is_active=True).order_by("username")
+        )
+        self.order_fields(ANSWER_FIELDS)
+
+    def _limit_teams(self, user, use_case: UseCase | None) -> None:
+        teams = user_teams(user)
+        if use_case is not None:
+            # The business owner may edit without being in the team: keep the current one on offer.
+            teams = teams | Team.objects.filter(pk=use_case.team_id)
+        self.fields["team"].queryset = teams.distinct().order_by("name")
+        if use_case is None and not self.is_bound:
+            only = list(teams[:2])
+            if len(only) == 1:
+                self.initial["team"] = only[0]
+
+    def sections(self):
+        """(section, its bound fields, whether any has an error) in form order, for the template."""
+        return [
+            (
+                section,
+                [self[name] for name in section.fields],
+                any(self[name].errors for name in section.fields),
+            )
+            for section in SECTIONS
+        ]
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if not hasattr(self, "cleaned_data"):
+            # Unbound (a submit from the use case page shows the saved answers): nothing to prune.
+            self.cleaned_data = {}
+        add_service_errors(self, error)
+
+    def add_submission_preview(self) -> None:
+        """When the form itself is invalid nothing is saved; still list every missing answer."""
+        answers = {name: self.cleaned_data.get(name) for name in ANSWER_FIELDS}
+        for name, messages in submission_errors(answers).items():
+            if name not in self.errors:
+                self.add_error(name, messages)
+
+    def error_summary(self) -> list[tuple[str, str, str]]:
+        """(anchor, label, message) of every error, in form order, for the summary on top."""
+        rows = [("", "", message) for message in self.non_field_errors()]
+        for field in self:
+            anchor = f"{field.auto_id}_0" if field.use_fieldset else field.auto_id
+            rows += [(anchor, field.label, message) for message in field.errors]
+        return rows
+
+
+class AttachmentForm(forms.Form):
+    use_required_attribute = False
+    file = forms.FileField(
+        label="File",
+        help_text="PDF, Word, Excel, PowerPoint, PNG, JPG, text, Markdown or CSV; at most 20 MB.",
+        error_messages={"required": "Choose a file to upload."},
+    )
+    kind = forms.TypedChoiceField(
+        label="What is it?",
+        choices=AttachmentKind.choices,
+        required=False,
+        empty_value=AttachmentKind.OTHER,
+        initial=AttachmentKind.OTHER,
+    )
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        add_service_errors(self, error)
+
+
+class WithdrawForm(forms.Form):
+    use_required_attribute = False
+    reason = forms.CharField(
+        label="Why are you withdrawing it?",
+        help_text="The reason is kept in the use case's history.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give a reason for withdrawing the use case."},
+    )
