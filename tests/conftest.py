@@ -60,9 +60,10 @@ def owner(db):
 
 
 @pytest.fixture
-def privacy_member(db):
-    user = UserFactory(username="paula.privacy")
-    RoleFactory(user=user, role="privacy")
+def council_member(db):
+    """Sits on the council (ethics) but is not called to review limited-tier use cases."""
+    user = UserFactory(username="eli.ethics")
+    RoleFactory(user=user, role="ethics")
     return user
 
 

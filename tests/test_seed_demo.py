@@ -95,7 +95,7 @@ def test_the_realistic_use_cases_cover_the_spec_list_tiers_and_reachable_states(
     assert use_cases.count() >= 8
     assert set(SPEC_TITLES.values()) <= set(use_cases.values_list("title", flat=True))
     assert {"minimal", "limited", "high"} <= set(use_cases.values_list("risk_tier", flat=True))
-    assert {"draft", "submitted", "withdrawn"} <= set(use_cases.values_list("state", flat=True))
+    assert {"draft", "in_review", "withdrawn"} <= set(use_cases.values_list("state", flat=True))
     assert use_cases.filter(confidential=True).exists()
     assert not use_cases.filter(business_owner=None).exists()
 
@@ -117,14 +117,14 @@ def test_business_owners_are_outside_the_teams_they_own_for(seeded):
 def test_every_use_case_went_through_the_services_and_left_audit_events(seeded):
     for use_case in UseCase.objects.all():
         actions = list(
-            AuditEvent.objects.filter(object_ref=use_case.reference).values_list(
-                "action", flat=True
-            )
+            AuditEvent.objects.filter(object_ref=use_case.reference, object_type="usecases.usecase")
+            .exclude(action="access_granted")  # reviewers given access when the review opens
+            .values_list("action", flat=True)
         )
         expected = {
             "draft": ["created"],
-            "submitted": ["created", "submitted"],
-            "withdrawn": ["created", "submitted", "withdrawn"],
+            "in_review": ["created", "submitted", "review_started"],
+            "withdrawn": ["created", "submitted", "review_started", "withdrawn"],
         }[use_case.state]
         assert actions == expected, use_case.title
         assert use_case.revisions.count() == (0 if use_case.state == "draft" else 1)

@@ -79,7 +79,7 @@ def test_submit_then_update_is_refused_with_403_and_nothing_changes(api, make_us
     client = api(alice)
     response = client.post(f"{URL}{use_case.pk}/submit/")
     assert response.status_code == 200
-    assert response.json()["state"] == "submitted"
+    assert response.json()["state"] == "in_review"
     assert response.json()["revision"] == 1
     response = client.patch(f"{URL}{use_case.pk}/", {"title": "Sneaky change"}, format="json")
     assert response.status_code == 403
@@ -139,50 +139,50 @@ class TestVisibility:
         assert client.get(URL).json()["count"] == 0
 
     def test_council_members_do_not_see_drafts(
-        self, api, make_use_case, privacy_member, chair, auditor
+        self, api, make_use_case, council_member, chair, auditor
     ):
         use_case = make_use_case()
-        for user in (privacy_member, chair, auditor):
+        for user in (council_member, chair, auditor):
             assert api(user).get(f"{URL}{use_case.pk}/").status_code == 404
 
     def test_submitted_is_visible_to_council_chair_and_auditor_but_not_other_teams(
-        self, api, make_use_case, privacy_member, chair, auditor, charlie, outsider
+        self, api, make_use_case, council_member, chair, auditor, charlie, outsider
     ):
         use_case = make_use_case("submitted")
-        for user in (privacy_member, chair, auditor):
+        for user in (council_member, chair, auditor):
             assert api(user).get(f"{URL}{use_case.pk}/").status_code == 200
         for user in (charlie, outsider):
             assert api(user).get(f"{URL}{use_case.pk}/").status_code == 404
 
     def test_a_confidential_use_case_is_hidden_from_council_members_even_its_title(
-        self, api, make_use_case, privacy_member, chair, auditor
+        self, api, make_use_case, council_member, chair, auditor
     ):
         use_case = make_use_case("submitted", confidential=True, title="Secret launch")
-        response = api(privacy_member).get(URL)
+        response = api(council_member).get(URL)
         assert response.json()["count"] == 0
         assert "Secret launch" not in response.content.decode()
-        assert api(privacy_member).get(f"{URL}{use_case.pk}/").status_code == 404
-        assert api(privacy_member).get(URL, {"q": "Secret"}).json()["count"] == 0
+        assert api(council_member).get(f"{URL}{use_case.pk}/").status_code == 404
+        assert api(council_member).get(URL, {"q": "Secret"}).json()["count"] == 0
         for user in (chair, auditor):
             assert api(user).get(f"{URL}{use_case.pk}/").status_code == 200
 
     def test_an_assigned_reviewer_sees_the_confidential_use_case(
-        self, make_use_case, privacy_member, api, chair
+        self, make_use_case, council_member, api, chair
     ):
         from usecases.services import usecase_grant_access
 
         use_case = make_use_case("submitted", confidential=True)
         usecase_grant_access(
-            actor=chair, use_case=use_case, user=privacy_member, why="assigned reviewer"
+            actor=chair, use_case=use_case, user=council_member, why="assigned reviewer"
         )
-        assert api(privacy_member).get(f"{URL}{use_case.pk}/").status_code == 200
+        assert api(council_member).get(f"{URL}{use_case.pk}/").status_code == 200
 
-    def test_a_grant_does_not_open_a_draft(self, make_use_case, privacy_member, api, chair):
+    def test_a_grant_does_not_open_a_draft(self, make_use_case, council_member, api, chair):
         from usecases.services import usecase_grant_access
 
         use_case = make_use_case(confidential=True)
-        usecase_grant_access(actor=chair, use_case=use_case, user=privacy_member, why="early look")
-        assert api(privacy_member).get(f"{URL}{use_case.pk}/").status_code == 404
+        usecase_grant_access(actor=chair, use_case=use_case, user=council_member, why="early look")
+        assert api(council_member).get(f"{URL}{use_case.pk}/").status_code == 404
 
     def test_the_business_owner_sees_and_edits_the_draft(self, api, make_use_case, owner):
         use_case = make_use_case()
@@ -190,10 +190,10 @@ class TestVisibility:
         assert response.status_code == 200
 
     def test_council_members_and_auditors_cannot_change_what_they_see(
-        self, api, make_use_case, privacy_member, auditor, chair
+        self, api, make_use_case, council_member, auditor, chair
     ):
         use_case = make_use_case("submitted")
-        for user in (privacy_member, auditor, chair):
+        for user in (council_member, auditor, chair):
             client = api(user)
             assert (
                 client.patch(f"{URL}{use_case.pk}/", {"title": "x"}, format="json").status_code
@@ -235,7 +235,7 @@ class TestFilters:
         def titles(**params):
             return sorted(row["title"] for row in client.get(URL, params).json()["results"])
 
-        assert titles(state="submitted") == ["Churn radar"]
+        assert titles(state="in_review") == ["Churn radar"]
         assert titles(channel="voice_ivr") == ["Voice bot"]
         assert titles(function="sales") == ["Churn radar"]
         assert titles(q="radar") == ["Churn radar"]
@@ -319,7 +319,7 @@ class TestAttachments:
         assert "limit" in str(response.json()["file"])
 
     def test_other_teams_cannot_see_or_download_files_and_reviewers_cannot_add(
-        self, api, make_use_case, alice, charlie, privacy_member
+        self, api, make_use_case, alice, charlie, council_member
     ):
         use_case = make_use_case()
         attachment_id = self._upload(api(alice), use_case, "a.txt", b"hello").json()["id"]
@@ -329,11 +329,11 @@ class TestAttachments:
         assert api(charlie).get(f"{URL}{use_case.pk}/attachments/").status_code == 404
         api(alice).post(f"{URL}{use_case.pk}/submit/")
         assert (
-            api(privacy_member).get(f"{URL}{use_case.pk}/attachments/{attachment_id}/").status_code
+            api(council_member).get(f"{URL}{use_case.pk}/attachments/{attachment_id}/").status_code
             == 200
         )
-        assert self._upload(api(privacy_member), use_case, "b.txt", b"hi").status_code == 403
-        response = api(privacy_member).delete(f"{URL}{use_case.pk}/attachments/{attachment_id}/")
+        assert self._upload(api(council_member), use_case, "b.txt", b"hi").status_code == 403
+        response = api(council_member).delete(f"{URL}{use_case.pk}/attachments/{attachment_id}/")
         assert response.status_code == 403
 
     def test_a_submitted_revision_records_its_files(self, api, make_use_case, alice):

@@ -35,7 +35,7 @@ def test_it_refuses_a_team_the_submitter_does_not_belong_to(alice, contact_centr
 
 def test_submitting_freezes_a_revision_with_the_answers_and_tier(make_use_case, alice):
     use_case = make_use_case("submitted")
-    assert use_case.state == "submitted"
+    assert use_case.state == "in_review"
     assert use_case.revision == 1
     revision = use_case.revisions.get()
     assert revision.number == 1
@@ -102,15 +102,17 @@ def test_the_business_owner_may_edit_and_submit_like_the_team(make_use_case, own
     use_case = make_use_case()
     services.usecase_update(actor=owner, use_case=use_case, data={"title": "Owner's title"})
     use_case = services.usecase_submit(actor=owner, use_case=use_case)
-    assert use_case.state == "submitted"
+    assert use_case.state == "in_review"
 
 
 def test_every_change_and_transition_is_an_audit_event_with_before_and_after(make_use_case, alice):
     use_case = make_use_case()
     services.usecase_update(actor=alice, use_case=use_case, data={"title": "Better offers"})
     services.usecase_submit(actor=alice, use_case=use_case)
-    events = list(AuditEvent.objects.filter(object_ref=use_case.reference))
-    assert [e.action for e in events] == ["created", "changed", "submitted"]
+    events = list(
+        AuditEvent.objects.filter(object_ref=use_case.reference, object_type="usecases.usecase")
+    )
+    assert [e.action for e in events] == ["created", "changed", "submitted", "review_started"]
     assert events[1].changes["title"] == ["Next-best-offer e-mails", "Better offers"]
     assert events[2].changes["state"] == ["draft", "submitted"]
     assert all(e.actor == alice for e in events)

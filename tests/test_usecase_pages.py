@@ -119,17 +119,17 @@ def test_alice_gets_403_on_the_edit_page_of_a_submitted_use_case(login, make_use
 
 
 def test_a_council_member_gets_403_when_editing_a_submitted_use_case_she_can_see(
-    login, make_use_case, privacy_member
+    login, make_use_case, council_member
 ):
     use_case = make_use_case("submitted")
-    client = login(privacy_member)
+    client = login(council_member)
     assert client.get(reverse("usecases:detail", args=[use_case.pk])).status_code == 200
     assert client.get(reverse("usecases:edit", args=[use_case.pk])).status_code == 403
     assert (
         client.post(reverse("usecases:withdraw", args=[use_case.pk]), {"reason": "No"}).status_code
         == 403
     )
-    assert UseCase.objects.get(pk=use_case.pk).state == "submitted"
+    assert UseCase.objects.get(pk=use_case.pk).state == "in_review"
 
 
 def test_someone_in_no_team_is_told_they_cannot_propose_a_use_case(login, outsider):
@@ -211,7 +211,7 @@ def test_the_business_owner_edits_without_being_in_the_team(login, make_use_case
     )
     assert response.status_code == 302
     use_case.refresh_from_db()
-    assert (use_case.title, use_case.state) == ("Owner's wording", "submitted")
+    assert (use_case.title, use_case.state) == ("Owner's wording", "in_review")
 
 
 def test_submitting_with_missing_answers_shows_every_error_next_to_its_field_and_keeps_the_answers(
@@ -265,7 +265,7 @@ def test_submitting_a_complete_form_shows_the_risk_tier_and_its_reasons(
     response = client.post(reverse("usecases:new"), data, follow=True)
     page = html(response)
     use_case = UseCase.objects.get()
-    assert use_case.state == "submitted" and use_case.revision == 1
+    assert use_case.state == "in_review" and use_case.revision == 1
     assert response.redirect_chain[-1][0] == reverse("usecases:detail", args=[use_case.pk])
     assert "Submitted as revision 1" in page
     assert "Limited risk" in page
@@ -334,7 +334,7 @@ def test_the_detail_page_shows_every_answer_by_section_and_the_revisions(
 
 
 def test_the_detail_page_offers_only_the_actions_the_user_may_take(
-    login, client, make_use_case, alice, bob, privacy_member
+    login, client, make_use_case, alice, bob, council_member
 ):
     draft = make_use_case()
     submitted = make_use_case("submitted")
@@ -347,7 +347,7 @@ def test_the_detail_page_offers_only_the_actions_the_user_may_take(
     assert "Withdraw" in page
     assert 'enctype="multipart/form-data"' not in page
 
-    page = html(login(privacy_member).get(reverse("usecases:detail", args=[submitted.pk])))
+    page = html(login(council_member).get(reverse("usecases:detail", args=[submitted.pk])))
     for action in (
         "Edit answers",
         "Submit for review",
@@ -362,7 +362,7 @@ def test_submitting_a_draft_from_its_page(login, make_use_case, alice):
     use_case = make_use_case()
     response = login(alice).post(reverse("usecases:submit", args=[use_case.pk]), follow=True)
     assert "Submitted as revision 1" in html(response)
-    assert UseCase.objects.get(pk=use_case.pk).state == "submitted"
+    assert UseCase.objects.get(pk=use_case.pk).state == "in_review"
 
 
 def test_submitting_twice_is_refused_with_a_message(login, make_use_case, alice):
@@ -378,7 +378,7 @@ def test_withdrawing_asks_for_a_reason(login, make_use_case, alice):
     response = client.post(reverse("usecases:withdraw", args=[use_case.pk]), {"reason": ""})
     assert response.status_code == 400
     assert "Give a reason for withdrawing" in html(response)
-    assert UseCase.objects.get(pk=use_case.pk).state == "submitted"
+    assert UseCase.objects.get(pk=use_case.pk).state == "in_review"
     response = client.post(
         reverse("usecases:withdraw", args=[use_case.pk]), {"reason": "Budget cut"}, follow=True
     )
@@ -487,11 +487,11 @@ def test_the_list_shows_what_i_may_see_with_filters_and_a_tab_for_my_teams(
 
 
 def test_the_list_never_shows_a_confidential_title_to_a_council_member_not_granted(
-    login, make_use_case, alice, privacy_member
+    login, make_use_case, alice, council_member
 ):
     secret = make_use_case("submitted", title="Unannounced loyalty relaunch", confidential=True)
     public = make_use_case("submitted", title="Next-best-offer e-mails")
-    client = login(privacy_member)
+    client = login(council_member)
     for url in (reverse("usecases:list"), reverse("home")):
         page = html(client.get(url))
         assert "Unannounced loyalty relaunch" not in page
@@ -499,7 +499,7 @@ def test_the_list_never_shows_a_confidential_title_to_a_council_member_not_grant
     assert public.reference in html(client.get(reverse("usecases:list")))
     assert client.get(reverse("usecases:detail", args=[secret.pk])).status_code == 404
 
-    assign_perm("usecases.view_usecase", privacy_member, secret)  # assigned as a reviewer
+    assign_perm("usecases.view_usecase", council_member, secret)  # assigned as a reviewer
     assert "Unannounced loyalty relaunch" in html(client.get(reverse("usecases:list")))
 
 
@@ -530,7 +530,7 @@ def test_the_dashboard_shows_what_needs_me_and_counts_by_state(login, make_use_c
     assert draft.reference in needs_me and submitted.reference not in needs_me
     assert submitted.reference in recent
     assert re.search(r"Draft</span> <span class=\"counts__n\">1<", page)
-    assert re.search(r"Submitted</span> <span class=\"counts__n\">1<", page)
+    assert re.search(r"In review</span> <span class=\"counts__n\">1<", page)
     assert reverse("usecases:new") in page
 
 

@@ -48,6 +48,7 @@ TRANSITIONS = {
     "submit": Transition(
         frozenset({State.DRAFT, State.CHANGES_REQUESTED}), State.SUBMITTED, "submitted"
     ),
+    "start_review": Transition(frozenset({State.SUBMITTED}), State.IN_REVIEW, "put in review"),
     "withdraw": Transition(
         frozenset({State.DRAFT, State.SUBMITTED, State.IN_REVIEW, State.CHANGES_REQUESTED}),
         State.WITHDRAWN,
@@ -199,7 +200,45 @@ def usecase_submit(*, actor, use_case: UseCase) -> UseCase:
             "revision": [use_case.revision - 1, use_case.revision],
         },
     )
+    # Imported here: reviews builds on use cases, and submitting is what opens a review.
+    from reviews.services import review_open
+
+    review_open(actor=actor, use_case=use_case)
+    use_case.refresh_from_db()
     return use_case
+
+
+def _move(*, actor, use_case: UseCase, target: str, action: str) -> UseCase:
+    before = use_case.state
+    use_case.state = target
+    use_case.save(update_fields=["state", "updated_at"])
+    audit_record(actor=actor, action=action, obj=use_case, changes={"state": [before, target]})
+    return use_case
+
+
+def usecase_start_review(*, actor, use_case: UseCase) -> UseCase:
+    """Submitted -> in review, when the council's review opens (inside the submit transaction)."""
+    use_case = _lock(use_case)
+    target = _check_transition(use_case, "start_review")
+    return _move(actor=actor, use_case=use_case, target=target, action="review_started")
+
+
+DECISION_STATES = {
+    State.APPROVED,
+    State.APPROVED_WITH_CONDITIONS,
+    State.REJECTED,
+    State.CHANGES_REQUESTED,
+}
+
+
+def usecase_record_decision(*, actor, use_case: UseCase, outcome: str) -> UseCase:
+    """In review -> the council's outcome (called by reviews.services inside its transaction)."""
+    use_case = _lock(use_case)
+    if use_case.state != State.IN_REVIEW or outcome not in DECISION_STATES:
+        raise TransitionNotAllowed(
+            f"A use case in state '{use_case.get_state_display()}' cannot be decided as '{outcome}'."
+        )
+    return _move(actor=actor, use_case=use_case, target=outcome, action="decision_recorded")
 
 
 @transaction.atomic
@@ -216,6 +255,10 @@ def usecase_withdraw(*, actor, use_case: UseCase, reason: str = "") -> UseCase:
         obj=use_case,
         changes={"state": [before_state, target], "reason": [None, reason]},
     )
+    if before_state == State.IN_REVIEW:
+        from reviews.services import review_close_withdrawn
+
+        review_close_withdrawn(actor=actor, use_case=use_case)
     return use_case
 
 

@@ -97,7 +97,7 @@ def test_a_submitter_fixes_the_errors_and_submits_a_use_case(page: Page, live_se
     # The use case page: submitted, with its tier and the reasons for it.
     expect(page.locator(".message--success")).to_have_text("Submitted as revision 1.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Customer service chatbot")
-    expect(page.locator(".meta")).to_contain_text("Submitted")
+    expect(page.locator(".meta")).to_contain_text("In review")
     expect(page.locator(".risk")).to_contain_text("Limited risk")
     expect(page.locator(".risk")).to_contain_text("Is a chatbot or voice agent")
     expect(page.get_by_role("link", name="Edit answers")).to_have_count(0)

@@ -74,7 +74,7 @@ USE_CASES = (
         team="marketing",
         submitter="marketing.submitter",
         business_owner="maria.owner",
-        state=State.SUBMITTED,
+        state=State.IN_REVIEW,
         answers={
             "title": "Next-best-offer e-mails",
             "summary": (
@@ -115,7 +115,7 @@ USE_CASES = (
         team="customer-experience",
         submitter="cx.submitter",
         business_owner="nina.owner",
-        state=State.SUBMITTED,
+        state=State.IN_REVIEW,
         answers={
             "title": "Churn prediction for subscription customers",
             "summary": (
@@ -196,7 +196,7 @@ USE_CASES = (
         team="contact-centre",
         submitter="contact.submitter",
         business_owner="carl.owner",
-        state=State.SUBMITTED,
+        state=State.IN_REVIEW,
         answers={
             "title": "Customer service chatbot",
             "summary": (
@@ -285,7 +285,7 @@ USE_CASES = (
         team="customer-experience",
         submitter="cx.submitter",
         business_owner="nina.owner",
-        state=State.SUBMITTED,
+        state=State.IN_REVIEW,
         answers={
             "title": "Sentiment analytics on chat transcripts",
             "summary": (
@@ -323,7 +323,7 @@ USE_CASES = (
         team="contact-centre",
         submitter="contact.submitter",
         business_owner="carl.owner",
-        state=State.SUBMITTED,
+        state=State.IN_REVIEW,
         answers={
             "title": "Agent assist: knowledge article suggestions",
             "summary": (
@@ -399,7 +399,7 @@ USE_CASES = (
         team="contact-centre",
         submitter="contact.submitter",
         business_owner="carl.owner",
-        state=State.SUBMITTED,
+        state=State.IN_REVIEW,
         answers={
             "title": "Automated quality scoring of agent calls",
             "summary": (
@@ -439,7 +439,7 @@ USE_CASES = (
         team="marketing",
         submitter="marketing.submitter",
         business_owner="maria.owner",
-        state=State.SUBMITTED,
+        state=State.IN_REVIEW,
         answers={
             "title": "Project Aurora launch: generated teaser campaign",
             "summary": (

@@ -66,7 +66,7 @@ def _withdraw(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
 # A state the lifecycle gains later (in review, approved, deployed ...) is one more row here.
 STEPS: dict[str, tuple[Step, ...]] = {
     State.DRAFT: (),
-    State.SUBMITTED: (_submit,),
+    State.IN_REVIEW: (_submit,),
     State.WITHDRAWN: (_submit, _withdraw),
 }
 
@@ -222,7 +222,7 @@ def synthetic_use_case(number: int) -> DemoUseCase:
         answers["affected_people"] = sorted({*answers["affected_people"], "employees"})
     answers["significant_decisions"] = answers["significant_decisions"] or rng.random() < 0.1
     answers["vulnerable_groups"] = rng.random() < 0.05
-    state = rng.choices([State.DRAFT, State.SUBMITTED, State.WITHDRAWN], weights=[3, 6, 1])[0]
+    state = rng.choices([State.DRAFT, State.IN_REVIEW, State.WITHDRAWN], weights=[3, 6, 1])[0]
     reason = "Withdrawn to give the benchmark a mix of states." if state == State.WITHDRAWN else ""
     return DemoUseCase(
         team=template.team,

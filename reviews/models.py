@@ -1,0 +1,289 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from council.models import CouncilRole
+from usecases.choices import RiskTier
+from usecases.models import UseCase
+
+User = settings.AUTH_USER_MODEL
+
+
+class ReviewPolicy(models.Model):
+    """Who must review a tier, how fast, and how often it is re-reviewed (versioned data)."""
+
+    tier = models.CharField(max_length=16, choices=RiskTier.choices)
+    version = models.PositiveIntegerField()
+    required_roles = models.JSONField(
+        help_text='Council roles; "function_lead" stands for the lead(s) of the use case\'s functions.'
+    )
+    sla_working_days = models.PositiveSmallIntegerField()
+    rereview_months = models.PositiveSmallIntegerField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tier", "-version"]
+        verbose_name_plural = "review policies"
+        constraints = [
+            models.UniqueConstraint(fields=["tier", "version"], name="one_policy_version_per_tier"),
+            models.UniqueConstraint(
+                fields=["tier"], condition=Q(active=True), name="one_active_policy_per_tier"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_tier_display()} policy v{self.version}"
+
+
+class ChecklistTemplate(models.Model):
+    name = models.CharField(max_length=200)
+    version = models.PositiveIntegerField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["version"], name="one_checklist_template_per_version"),
+            models.UniqueConstraint(
+                fields=["active"], condition=Q(active=True), name="one_active_checklist_template"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
+class ChecklistSection(models.TextChoices):
+    ETHICS = "ethics", "Ethics"
+    PRIVACY = "privacy", "Privacy"
+    BIAS = "bias_fairness", "Bias and fairness"
+    TRANSPARENCY = "transparency", "Transparency"
+    SECURITY = "security", "Security"
+    HUMAN_OVERSIGHT = "human_oversight", "Human oversight"
+
+
+class ChecklistItem(models.Model):
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
+    code = models.CharField(max_length=16)
+    section = models.CharField(max_length=32, choices=ChecklistSection.choices)
+    text = models.CharField(max_length=400)
+    guidance = models.TextField()
+    role = models.CharField(max_length=32, choices=CouncilRole.choices, help_text="Verifying role.")
+    required = models.BooleanField(default=True)
+    applies_when = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Answers that make it applicable, e.g. {"capabilities": ["voice_agent"]}; empty: always.',
+    )
+    references = models.JSONField(
+        default=dict, blank=True, help_text="eu_ai_act, nist_ai_rmf, iso_42001, gdpr references."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["template", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["template", "code"], name="one_item_code_per_template")
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.text}"
+
+
+class ReviewState(models.TextChoices):
+    OPEN = "open", "Open"
+    DECIDED = "decided", "Decided"
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    APPROVED_WITH_CONDITIONS = "approved_with_conditions", "Approved with conditions"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    REJECTED = "rejected", "Rejected"
+
+
+class Review(models.Model):
+    """The council's review of one use case; it follows the use case across revisions."""
+
+    use_case = models.ForeignKey(UseCase, on_delete=models.CASCADE, related_name="reviews")
+    revision = models.PositiveIntegerField(help_text="The revision being judged now.")
+    policy = models.ForeignKey(ReviewPolicy, on_delete=models.PROTECT, related_name="+")
+    checklist_template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.PROTECT, related_name="+"
+    )
+    required_roles = models.JSONField()
+    state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.OPEN)
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    decided_by_chair = models.BooleanField(default=False)
+    rationale = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField()
+    due_date = models.DateField()
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            # One open review per use case at a time.
+            models.UniqueConstraint(
+                fields=["use_case"], condition=Q(state="open"), name="one_open_review_per_use_case"
+            )
+        ]
+        indexes = [
+            # The pipeline and queues list open reviews by age.
+            models.Index(fields=["state", "opened_at"], name="review_state_opened_idx"),
+        ]
+
+    def __str__(self):
+        return f"Review of {self.use_case.reference} r{self.revision}"
+
+
+class Assignment(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="review_assignments")
+    role = models.CharField(max_length=32, choices=CouncilRole.choices)
+    recused = models.BooleanField(default=False)
+    recusal_reason = models.TextField(blank=True)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["review", "role", "assigned_at"]
+        constraints = [
+            # One active reviewer per role and review; recused assignments stay as history.
+            models.UniqueConstraint(
+                fields=["review", "role"],
+                condition=Q(recused=False),
+                name="one_active_reviewer_per_role",
+            )
+        ]
+        indexes = [
+            # "My queue" and load balancing count a reviewer's active assignments.
+            models.Index(fields=["reviewer", "recused"], name="assignment_reviewer_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer} as {self.role} on {self.review}"
+
+
+class AnswerChoice(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    PARTIAL = "partial", "Partly"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class Verdict(models.TextChoices):
+    VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
+
+
+class ChecklistAnswer(models.Model):
+    """The team's answer to one item on one revision, and its verification."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
+    revision = models.PositiveIntegerField()
+    answer = models.CharField(max_length=16, choices=AnswerChoice.choices)
+    evidence = models.TextField(blank=True)
+    answered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField()
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
+    verification_comment = models.TextField(blank=True)
+    verified_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review", "item__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "item", "revision"], name="one_answer_per_item_and_revision"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.item.code}: {self.answer}"
+
+
+class VoteChoice(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    APPROVE_WITH_CONDITIONS = "approve_with_conditions", "Approve with conditions"
+    REQUEST_CHANGES = "request_changes", "Request changes"
+    REJECT = "reject", "Reject"
+    ABSTAIN = "abstain", "Abstain"
+
+
+class Vote(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="votes")
+    reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="review_votes")
+    revision = models.PositiveIntegerField()
+    roles = models.JSONField(help_text="The required roles the reviewer voted for.")
+    choice = models.CharField(max_length=32, choices=VoteChoice.choices)
+    reasons = models.TextField(blank=True)
+    current = models.BooleanField(default=True)
+    cast_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["review", "cast_at"]
+        constraints = [
+            # A changed vote keeps the old row as history (current=False): never two current ones.
+            models.UniqueConstraint(
+                fields=["review", "reviewer", "revision"],
+                condition=Q(current=True),
+                name="one_current_vote_per_reviewer_and_revision",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.reviewer}: {self.choice} on r{self.revision}"
+
+
+class ConditionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MET = "met", "Met"
+    WAIVED = "waived", "Waived"
+
+
+class Condition(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="conditions")
+    vote = models.ForeignKey(
+        Vote, null=True, blank=True, on_delete=models.SET_NULL, related_name="conditions"
+    )
+    text = models.TextField()
+    owner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="conditions"
+    )
+    due_date = models.DateField(null=True, blank=True)
+    blocking = models.BooleanField(default=True, help_text="Must be met before go-live.")
+    status = models.CharField(
+        max_length=16, choices=ConditionStatus.choices, default=ConditionStatus.OPEN
+    )
+    evidence = models.TextField(blank=True)
+    waiver_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["review", "due_date", "id"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class Comment(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    is_question = models.BooleanField(default=False, help_text="A question to the team.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["review", "created_at"]
+
+    def __str__(self):
+        return self.body[:60]

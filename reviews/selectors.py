@@ -1,0 +1,136 @@
+"""Reads for council review: eligibility, four eyes, the state of a review."""
+
+from django.db.models import Count, Q, QuerySet
+
+from council.models import RoleAssignment, TeamMembership
+from usecases.models import UseCase
+
+from .models import Assignment, ChecklistAnswer, ChecklistItem, Review, ReviewState, Verdict, Vote
+
+
+def conflicted(*, user, use_case: UseCase) -> bool:
+    """Four eyes: nobody judges a use case they submitted, own, or whose team they belong to."""
+    if user.pk in {use_case.created_by_id, use_case.business_owner_id}:
+        return True
+    if use_case.revisions.filter(submitted_by=user).exists():
+        return True
+    return TeamMembership.objects.active().filter(user=user, team_id=use_case.team_id).exists()
+
+
+def eligible_reviewers(*, role: str, use_case: UseCase, exclude_ids=()) -> QuerySet:
+    """Active holders of the role who are not conflicted, least loaded first."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    holders = RoleAssignment.objects.active().filter(role=role).values("user_id")
+    team_members = (
+        TeamMembership.objects.active().filter(team_id=use_case.team_id).values("user_id")
+    )
+    submitters = use_case.revisions.values("submitted_by_id")
+    return (
+        User.objects.filter(pk__in=holders, is_active=True)
+        .exclude(pk__in=team_members)
+        .exclude(pk__in=submitters)
+        .exclude(
+            pk__in=[
+                pk
+                for pk in (use_case.created_by_id, use_case.business_owner_id, *exclude_ids)
+                if pk
+            ]
+        )
+        .annotate(
+            open_reviews=Count(
+                "review_assignments",
+                filter=Q(
+                    review_assignments__recused=False,
+                    review_assignments__review__state=ReviewState.OPEN,
+                ),
+            )
+        )
+        .order_by("open_reviews", "pk")
+    )
+
+
+def active_assignments(review: Review) -> QuerySet[Assignment]:
+    return review.assignments.filter(recused=False).select_related("reviewer")
+
+
+def item_applies(item: ChecklistItem, answers: dict) -> bool:
+    """Every key of the rule must match; a key matches when the answer holds any listed value."""
+    for field, wanted in (item.applies_when or {}).items():
+        given = answers.get(field)
+        given = set(given) if isinstance(given, list | tuple | set) else {given}
+        if not given & set(wanted):
+            return False
+    return True
+
+
+def applicable_items(review: Review) -> list[ChecklistItem]:
+    """Items whose rule matches the judged revision and whose verifying role sits on the review.
+
+    The policy decides which roles review a tier: an item of a role the tier does not call
+    (e.g. security on a minimal use case) is not part of that review.
+    """
+    answers = review.use_case.revisions.get(number=review.revision).answers
+    items = review.checklist_template.items.all()
+    return [
+        item for item in items if item.role in review.required_roles and item_applies(item, answers)
+    ]
+
+
+def current_votes_by_role(review: Review) -> dict[str, str]:
+    """Role -> choice of its active reviewer's current vote on the judged revision."""
+    votes = {
+        vote.reviewer_id: vote.choice
+        for vote in Vote.objects.filter(review=review, revision=review.revision, current=True)
+    }
+    return {
+        assignment.role: votes[assignment.reviewer_id]
+        for assignment in review.assignments.filter(recused=False)
+        if assignment.reviewer_id in votes and assignment.role in review.required_roles
+    }
+
+
+def checklist_complete(review: Review) -> bool:
+    required = {item.pk for item in applicable_items(review) if item.required}
+    verified = set(
+        ChecklistAnswer.objects.filter(
+            review=review, revision=review.revision, verdict=Verdict.VERIFIED, item_id__in=required
+        ).values_list("item_id", flat=True)
+    )
+    return required <= verified
+
+
+def review_list_visible(*, user) -> QuerySet[Review]:
+    """Reviews of the use cases the user may see (same rules, one query)."""
+    from usecases.selectors import usecase_list_visible
+
+    return Review.objects.filter(use_case__in=usecase_list_visible(user=user).values("pk"))
+
+
+def review_get_visible(*, user, pk) -> Review:
+    from django.http import Http404
+
+    try:
+        return review_list_visible(user=user).select_related("use_case", "use_case__team", "policy").get(pk=pk)
+    except (Review.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such review.") from None
+
+
+def review_queue(*, user) -> QuerySet[Review]:
+    """Open reviews where the user is an active reviewer: what needs them, soonest due first."""
+    mine = Assignment.objects.filter(reviewer=user, recused=False).values("review_id")
+    return (
+        Review.objects.filter(pk__in=mine, state=ReviewState.OPEN)
+        .select_related("use_case", "use_case__team")
+        .order_by("due_date", "opened_at")
+    )
+
+
+def review_pipeline() -> QuerySet[Review]:
+    """Every open review, oldest first (the chair's view)."""
+    return (
+        Review.objects.filter(state=ReviewState.OPEN)
+        .select_related("use_case", "use_case__team")
+        .order_by("opened_at")
+    )
