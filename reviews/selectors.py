@@ -112,7 +112,11 @@ def review_get_visible(*, user, pk) -> Review:
     from django.http import Http404
 
     try:
-        return review_list_visible(user=user).select_related("use_case", "use_case__team", "policy").get(pk=pk)
+        return (
+            review_list_visible(user=user)
+            .select_related("use_case", "use_case__team", "policy")
+            .get(pk=pk)
+        )
     except (Review.DoesNotExist, ValueError, TypeError):
         raise Http404("No such review.") from None
 

@@ -512,8 +512,23 @@ def _close_condition(*, actor, condition: Condition, status: str, **fields) -> C
     return condition
 
 
+def can_comment(*, user, review: Review) -> bool:
+    """The team and business owner, the assigned reviewers and the chair talk on a review."""
+    from usecases.selectors import usecase_is_editor
+
+    return (
+        usecase_is_editor(user=user, use_case=review.use_case)
+        or review.assignments.filter(reviewer=user, recused=False).exists()
+        or CouncilRole.CHAIR in user_active_roles(user)
+    )
+
+
 @transaction.atomic
 def comment_add(*, actor, review: Review, body: str, is_question: bool = False) -> Comment:
+    if not can_comment(user=actor, review=review):
+        raise ActionForbidden(
+            "Only the team, the assigned reviewers and the chair comment on a review."
+        )
     if not body.strip():
         raise ValidationError({"body": ["Write something."]})
     comment = Comment.objects.create(

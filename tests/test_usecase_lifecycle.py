@@ -125,7 +125,7 @@ def test_an_unchanged_save_writes_no_audit_event(make_use_case, alice):
     assert AuditEvent.objects.count() == count
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_references_stay_unique_when_created_at_the_same_time(alice, marketing):
     if connection.vendor != "postgresql":
         pytest.skip("concurrent writers need PostgreSQL (SQLite serialises the whole database)")

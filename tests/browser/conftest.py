@@ -28,3 +28,9 @@ def page(page):
     # A failing expectation should fail fast, not hang a CI run for Playwright's default 30 s.
     page.set_default_timeout(10_000)
     return page
+
+
+@pytest.fixture(autouse=True)
+def seeded_review_data(django_db_serialized_rollback):
+    """Browser tests run in transactions they commit; the flush after each removes the review
+    policies and checklist that migrations seeded. Serialized rollback puts them back."""

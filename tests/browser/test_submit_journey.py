@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def screenshot(page: Page, name: str) -> None:

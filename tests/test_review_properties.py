@@ -1,0 +1,144 @@
+"""Property test: random sequences of votes, verifications, recusals and revisions never break
+the decision rules of SPEC section 5."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from council.errors import DomainError
+from reviews import rules, services
+from reviews.models import ChecklistAnswer, Review, Vote
+from reviews.selectors import applicable_items, checklist_complete, current_votes_by_role
+from usecases import services as usecase_services
+from usecases.models import UseCase
+
+from .factories import RoleFactory, UserFactory
+from .reviews_support import COUNCIL, make_council
+
+ROLES = ["marketing", "privacy", "legal", "data_science"]  # a limited-tier marketing use case
+CHOICES = ["approve", "approve_with_conditions", "request_changes", "reject", "abstain"]
+
+actions = st.lists(
+    st.one_of(
+        st.tuples(st.just("vote"), st.sampled_from(ROLES), st.sampled_from(CHOICES)),
+        st.tuples(st.just("answer_all")),
+        st.tuples(st.just("verify"), st.integers(0, 40), st.sampled_from(["verified", "rejected"])),
+        st.tuples(st.just("recuse"), st.sampled_from(ROLES)),
+        st.tuples(st.just("resubmit")),
+    ),
+    max_size=14,
+)
+
+
+@pytest.fixture
+def council_with_stand_ins(db):
+    make_council()
+    for role in COUNCIL:
+        RoleFactory(user=UserFactory(username=f"stand-in.{role}"), role=role)
+
+
+def _reviewer(review, role):
+    assignment = review.assignments.filter(role=role, recused=False).first()
+    return assignment.reviewer if assignment else None
+
+
+def _step(action, review, alice):
+    kind = action[0]
+    if kind == "vote":
+        reviewer = _reviewer(review, action[1])
+        if reviewer is not None:
+            choice = action[2]
+            services.vote_cast(
+                actor=reviewer,
+                review=review,
+                choice=choice,
+                reasons="Because" if choice in {"request_changes", "reject"} else "",
+                conditions=[{"text": "Monitor monthly"}]
+                if choice == "approve_with_conditions"
+                else [],
+            )
+    elif kind == "answer_all":
+        for item in applicable_items(review):
+            services.checklist_answer(
+                actor=alice, review=review, item_id=item.pk, answer="yes", evidence="e"
+            )
+    elif kind == "verify":
+        items = applicable_items(review)
+        item = items[action[1] % len(items)]
+        reviewer = _reviewer(review, item.role)
+        if reviewer is not None:
+            services.checklist_verify(
+                actor=reviewer, review=review, item_id=item.pk, verdict=action[2], comment="c"
+            )
+    elif kind == "recuse":
+        reviewer = _reviewer(review, action[1])
+        if reviewer is not None:
+            services.review_recuse(actor=reviewer, review=review, reason="conflict of interest")
+    elif kind == "resubmit":
+        use_case = UseCase.objects.get(pk=review.use_case_id)
+        if use_case.state == "changes_requested":
+            usecase_services.usecase_update(
+                actor=alice, use_case=use_case, data={"kpis": f"{use_case.kpis}+"}
+            )
+            usecase_services.usecase_submit(actor=alice, use_case=use_case)
+
+
+def _check_invariants(review):
+    use_case = UseCase.objects.get(pk=review.use_case_id)
+    required = review.required_roles
+    votes = current_votes_by_role(review)
+    # At most one current vote per reviewer and revision.
+    for reviewer_id in (
+        Vote.objects.filter(review=review).values_list("reviewer_id", flat=True).distinct()
+    ):
+        for revision in range(1, review.revision + 1):
+            assert (
+                Vote.objects.filter(
+                    review=review, reviewer_id=reviewer_id, revision=revision, current=True
+                ).count()
+                <= 1
+            )
+    # Votes and checklist answers point at a revision that was submitted.
+    assert not Vote.objects.filter(review=review, revision__gt=review.revision).exists()
+    assert not ChecklistAnswer.objects.filter(review=review, revision__gt=review.revision).exists()
+    if review.state == "open":
+        # An open review is one the rules have not decided yet, and the use case is in review.
+        outcome = rules.decide(
+            required=required,
+            votes=votes,
+            checklist_complete=checklist_complete(review),
+            has_conditions=False,
+        )
+        assert outcome is None
+        assert use_case.state == "in_review"
+    else:
+        assert use_case.state == review.outcome
+        if review.outcome == "rejected":
+            assert "reject" in votes.values()
+        elif review.outcome == "changes_requested":
+            assert "request_changes" in votes.values() and "reject" not in votes.values()
+        else:
+            assert all(votes.get(role) in rules.APPROVING for role in required)
+            assert checklist_complete(review)
+            has_conditions = "approve_with_conditions" in votes.values()
+            assert review.outcome == ("approved_with_conditions" if has_conditions else "approved")
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(sequence=actions)
+def test_the_decision_rules_hold_after_every_step(
+    sequence, council_with_stand_ins, make_use_case, alice
+):
+    review = make_use_case("submitted").reviews.get()
+    for action in sequence:
+        try:
+            _step(action, review, alice)
+        except (DomainError, ValidationError):
+            pass  # refused actions (decided review, missing answer …) change nothing
+        review = Review.objects.get(pk=review.pk)
+        _check_invariants(review)
