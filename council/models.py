@@ -112,3 +112,41 @@ class ReferenceSequence(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.last_value}"
+
+
+class NotificationKind(models.TextChoices):
+    ASSIGNED = "assigned", "Reviewer assigned"
+    VOTE_DUE_SOON = "vote_due_soon", "Vote due soon"
+    VOTE_OVERDUE = "vote_overdue", "Vote overdue"
+    DECISION_MADE = "decision_made", "Decision made"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    CONDITION_DUE = "condition_due", "Condition due"
+    RE_REVIEW_DUE = "re_review_due", "Re-review due"
+    INCIDENT_REPORTED = "incident_reported", "Incident reported"
+
+
+class Notification(models.Model):
+    """One message to one person: shown in the app and sent by e-mail once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    # What makes it the same notification: a retried or repeated task finds it instead of adding one.
+    key = models.CharField(max_length=200, unique=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The unread count in the header runs on every page.
+            models.Index(fields=["user", "read_at"], name="notification_unread_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.subject}"

@@ -29,6 +29,7 @@ from .models import (
     Vote,
     VoteChoice,
 )
+from .notifications import notify_assigned, notify_decision
 from .selectors import (
     applicable_items,
     checklist_complete,
@@ -158,6 +159,7 @@ def _assign(*, review: Review, role: str, reviewer, actor) -> Assignment:
     usecase_grant_access(
         actor=actor, use_case=review.use_case, user=reviewer, why=f"reviewer ({role})"
     )
+    notify_assigned(assignment)
     audit_record(
         actor=actor,
         action="reviewer_assigned",
@@ -429,6 +431,7 @@ def _decide(*, review: Review, outcome: str, actor, by_chair: bool, rationale: s
         },
     )
     usecase_record_decision(actor=actor, use_case=review.use_case, outcome=outcome)
+    notify_decision(review)
 
 
 @transaction.atomic

@@ -118,3 +118,15 @@ def api():
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def celery_tasks_run_in_process(settings):
+    """Tasks run inline in tests, whatever broker the environment names; the one test that
+    needs a real worker and broker turns this off (tests/test_notifications.py)."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -8,7 +8,9 @@ class Command(BaseCommand):
     help = "Load new versions of review policies and checklist templates from reviews/data/."
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", help="JSON files in reviews/data, e.g. checklist_v2.json")
+        parser.add_argument(
+            "files", nargs="+", help="JSON files in reviews/data, e.g. checklist_v2.json"
+        )
 
     def handle(self, *args, files, **options):
         for name in files:
