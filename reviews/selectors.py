@@ -65,17 +65,24 @@ def item_applies(item: ChecklistItem, answers: dict) -> bool:
     return True
 
 
+def judged_answers(review: Review) -> dict:
+    return review.use_case.revisions.get(number=review.revision).answers
+
+
+def item_is_applicable(review: Review, item: ChecklistItem, answers: dict | None = None) -> bool:
+    answers = judged_answers(review) if answers is None else answers
+    return item.role in review.required_roles and item_applies(item, answers)
+
+
 def applicable_items(review: Review) -> list[ChecklistItem]:
     """Items whose rule matches the judged revision and whose verifying role sits on the review.
 
     The policy decides which roles review a tier: an item of a role the tier does not call
     (e.g. security on a minimal use case) is not part of that review.
     """
-    answers = review.use_case.revisions.get(number=review.revision).answers
+    answers = judged_answers(review)
     items = review.checklist_template.items.all()
-    return [
-        item for item in items if item.role in review.required_roles and item_applies(item, answers)
-    ]
+    return [item for item in items if item_is_applicable(review, item, answers)]
 
 
 def current_votes_by_role(review: Review) -> dict[str, str]:

@@ -31,11 +31,11 @@ from .models import (
 )
 from .notifications import notify_assigned, notify_decision
 from .selectors import (
-    applicable_items,
     checklist_complete,
     conflicted,
     current_votes_by_role,
     eligible_reviewers,
+    item_is_applicable,
 )
 
 NEEDS_REASONS = {VoteChoice.REQUEST_CHANGES, VoteChoice.REJECT}
@@ -238,7 +238,7 @@ def review_recuse(*, actor, review: Review, reason: str) -> list[Assignment]:
 
 def _item_on(review: Review, item_id) -> ChecklistItem:
     item = review.checklist_template.items.filter(pk=item_id).first()
-    if item is None or item not in applicable_items(review):
+    if item is None or not item_is_applicable(review, item):
         raise ValidationError({"item": ["This checklist item does not apply to this use case."]})
     return item
 
@@ -281,7 +281,7 @@ def checklist_answer(
         object_ref=review.use_case.reference,
         changes={item.code: [None, {"answer": answer, "evidence": evidence}]},
     )
-    _recompute(review=review, actor=actor)
+    # No decision to compute: an answer only ever withdraws a verification, never adds one.
     return row
 
 

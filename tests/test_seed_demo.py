@@ -82,12 +82,10 @@ def test_the_admin_is_staff_and_nobody_else_is(seeded):
     assert User.objects.get(username="admin").is_superuser
 
 
-@pytest.mark.parametrize(
-    "username",
-    [*SPEC_USERS, *SPEC_ROLES, "cx.submitter", "maria.owner", "carl.owner", "nina.owner", "admin"],
-)
-def test_each_demo_user_logs_in_with_password_demo(seeded, client, username):
-    assert client.login(username=username, password="demo")
+def test_each_demo_user_logs_in_with_password_demo(seeded, client):
+    others = ["cx.submitter", "maria.owner", "carl.owner", "nina.owner", "admin"]
+    for username in [*SPEC_USERS, *SPEC_ROLES, *others]:
+        assert client.login(username=username, password="demo"), username
 
 
 def test_the_realistic_use_cases_cover_the_spec_list_tiers_and_reachable_states(seeded):
@@ -95,7 +93,15 @@ def test_the_realistic_use_cases_cover_the_spec_list_tiers_and_reachable_states(
     assert use_cases.count() >= 8
     assert set(SPEC_TITLES.values()) <= set(use_cases.values_list("title", flat=True))
     assert {"minimal", "limited", "high"} <= set(use_cases.values_list("risk_tier", flat=True))
-    assert {"draft", "in_review", "withdrawn"} <= set(use_cases.values_list("state", flat=True))
+    assert {
+        "draft",
+        "in_review",
+        "changes_requested",
+        "approved",
+        "approved_with_conditions",
+        "rejected",
+        "withdrawn",
+    } <= set(use_cases.values_list("state", flat=True))
     assert use_cases.filter(confidential=True).exists()
     assert not use_cases.filter(business_owner=None).exists()
 
@@ -121,11 +127,12 @@ def test_every_use_case_went_through_the_services_and_left_audit_events(seeded):
             .exclude(action="access_granted")  # reviewers given access when the review opens
             .values_list("action", flat=True)
         )
+        reviewed = ["created", "submitted", "review_started"]
         expected = {
             "draft": ["created"],
-            "in_review": ["created", "submitted", "review_started"],
-            "withdrawn": ["created", "submitted", "review_started", "withdrawn"],
-        }[use_case.state]
+            "in_review": reviewed,
+            "withdrawn": [*reviewed, "withdrawn"],
+        }.get(use_case.state, [*reviewed, "decision_recorded"])
         assert actions == expected, use_case.title
         assert use_case.revisions.count() == (0 if use_case.state == "draft" else 1)
     assert list(verify_chain()) == []
@@ -197,3 +204,19 @@ def test_seed_demo_is_refused_in_production(settings):
     settings.DEMO_DATA_ALLOWED = False
     with pytest.raises(CommandError, match="refused in production"):
         call_command("seed_demo")
+
+
+def test_reviews_are_left_in_every_state_with_votes_and_conditions(seeded):
+    from reviews.models import Condition, Review, Vote
+
+    outcomes = set(Review.objects.values_list("state", "outcome"))
+    assert {
+        ("open", ""),
+        ("decided", "changes_requested"),
+        ("decided", "approved_with_conditions"),
+        ("decided", "rejected"),
+    } <= outcomes
+    partial = Review.objects.filter(state="open", votes__isnull=False).distinct()
+    assert partial.exists()
+    assert Vote.objects.filter(choice="request_changes").exclude(reasons="").exists()
+    assert Condition.objects.filter(blocking=True).exists()

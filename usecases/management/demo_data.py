@@ -74,7 +74,7 @@ USE_CASES = (
         team="marketing",
         submitter="marketing.submitter",
         business_owner="maria.owner",
-        state=State.IN_REVIEW,
+        state=State.APPROVED_WITH_CONDITIONS,
         answers={
             "title": "Next-best-offer e-mails",
             "summary": (
@@ -196,7 +196,7 @@ USE_CASES = (
         team="contact-centre",
         submitter="contact.submitter",
         business_owner="carl.owner",
-        state=State.IN_REVIEW,
+        state=State.CHANGES_REQUESTED,
         answers={
             "title": "Customer service chatbot",
             "summary": (
@@ -285,7 +285,7 @@ USE_CASES = (
         team="customer-experience",
         submitter="cx.submitter",
         business_owner="nina.owner",
-        state=State.IN_REVIEW,
+        state=State.APPROVED,
         answers={
             "title": "Sentiment analytics on chat transcripts",
             "summary": (
@@ -399,7 +399,7 @@ USE_CASES = (
         team="contact-centre",
         submitter="contact.submitter",
         business_owner="carl.owner",
-        state=State.IN_REVIEW,
+        state=State.REJECTED,
         answers={
             "title": "Automated quality scoring of agent calls",
             "summary": (

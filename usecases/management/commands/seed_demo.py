@@ -20,9 +20,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from council.models import RoleAssignment, Team, TeamMembership
+from reviews import services as review_services
+from reviews.selectors import applicable_items
 from council.services import record_admin_change
 from usecases import services
 from usecases.choices import AutomationLevel, JourneyStage, RiskTier, State
@@ -39,6 +42,7 @@ SYNTHETIC_TITLE_RE = re.compile(r"^Synthetic use case (\d+)$")
 # One commit per batch: a commit per use case makes SQLite sync the disk thousands of times,
 # one commit for everything leaves nothing saved if a large run is interrupted.
 SYNTHETIC_BATCH = 500
+DISCARD_EMAIL = "django.core.mail.backends.dummy.EmailBackend"
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,114 @@ def _withdraw(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
     )
 
 
-# How each demo state is reached: the services a user calls in turn after creating the draft.
-# A state the lifecycle gains later (in review, approved, deployed ...) is one more row here.
+def _review(use_case: UseCase):
+    return use_case.reviews.get(state="open")
+
+
+def _reviewer(review, role):
+    return review.assignments.get(role=role, recused=False).reviewer
+
+
+def _answer_checklist(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    review = _review(use_case)
+    for item in applicable_items(review):
+        review_services.checklist_answer(
+            actor=cast.users[demo.submitter],
+            review=review,
+            item_id=item.pk,
+            answer="yes",
+            evidence=f"Covered in the DPIA and vendor pack for {use_case.reference}, section {item.code}.",
+        )
+    return use_case
+
+
+def _verify_checklist(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    review = _review(use_case)
+    for item in applicable_items(review):
+        review_services.checklist_verify(
+            actor=_reviewer(review, item.role), review=review, item_id=item.pk, verdict="verified"
+        )
+    return use_case
+
+
+def _first_votes(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    review = _review(use_case)
+    for role in review.required_roles[:2]:
+        review_services.vote_cast(actor=_reviewer(review, role), review=review, choice="approve")
+    return use_case
+
+
+def _request_changes(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    review = _review(use_case)
+    review_services.vote_cast(
+        actor=_reviewer(review, "legal"),
+        review=review,
+        choice="request_changes",
+        reasons="The escalation route must work outside office hours, and the AI notice must come "
+        "before the first answer, not after it.",
+    )
+    return use_case
+
+
+def _approve(with_conditions: bool) -> Step:
+    def step(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+        review = _review(use_case)
+        for role in review.required_roles:
+            conditional = with_conditions and role == "privacy"
+            review_services.vote_cast(
+                actor=_reviewer(review, role),
+                review=review,
+                choice="approve_with_conditions" if conditional else "approve",
+                conditions=[
+                    {
+                        "text": "Publish the updated privacy notice before go-live.",
+                        "blocking": True,
+                        "due_date": timezone.localdate() + timedelta(days=14),
+                    },
+                    {
+                        "text": "Report opt-out and complaint rates to the council monthly.",
+                        "blocking": False,
+                        "due_date": timezone.localdate() + timedelta(days=45),
+                    },
+                ]
+                if conditional
+                else [],
+            )
+        return use_case
+
+    return step
+
+
+def _reject(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    review = _review(use_case)
+    review_services.vote_cast(
+        actor=_reviewer(review, "ethics"),
+        review=review,
+        choice="reject",
+        reasons="Scoring every call to rank agents is systematic monitoring of workers with no "
+        "meaningful way to contest a score; the works council was not consulted.",
+    )
+    return use_case
+
+
+# How each demo state is reached: the services people call in turn after creating the draft.
 STEPS: dict[str, tuple[Step, ...]] = {
     State.DRAFT: (),
-    State.IN_REVIEW: (_submit,),
+    State.IN_REVIEW: (_submit, _first_votes),
+    State.CHANGES_REQUESTED: (_submit, _answer_checklist, _request_changes),
+    State.APPROVED: (
+        _submit,
+        _answer_checklist,
+        _verify_checklist,
+        _approve(with_conditions=False),
+    ),
+    State.APPROVED_WITH_CONDITIONS: (
+        _submit,
+        _answer_checklist,
+        _verify_checklist,
+        _approve(with_conditions=True),
+    ),
+    State.REJECTED: (_submit, _reject),
     State.WITHDRAWN: (_submit, _withdraw),
 }
 
@@ -96,7 +203,8 @@ class Command(BaseCommand):
         if not password:
             raise CommandError("--password must not be empty.")
         # All or nothing: a half-seeded organisation would pass for "already there" next time.
-        with transaction.atomic():
+        # Demo people get in-app notifications; their e-mails would only flood the console.
+        with override_settings(EMAIL_BACKEND=DISCARD_EMAIL), transaction.atomic():
             cast = seed_organisation(password=password)
             created = seed_use_cases(cast=cast)
         self.stdout.write(
