@@ -1,10 +1,14 @@
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from config.celery import app as celery_app
+
+from .models import Notification
+from .notifications import mark_read, unread_count
 
 
 @login_not_required
@@ -40,3 +44,19 @@ def home(request):
     from usecases.selectors import usecase_dashboard
 
     return render(request, "council/home.html", usecase_dashboard(user=request.user))
+
+
+def notifications(request):
+    """The in-app list; POST marks one (id) or all as read."""
+    if request.method == "POST":
+        ids = None if request.POST.get("all") else request.POST.getlist("id")
+        mark_read(user=request.user, notification_ids=ids)
+        return redirect("notifications")
+    page = Paginator(Notification.objects.filter(user=request.user), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "council/notifications.html",
+        {"page_obj": page, "unread": unread_count(request.user)},
+    )

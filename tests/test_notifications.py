@@ -128,3 +128,34 @@ def test_a_real_worker_delivers_through_the_configured_broker(alice, settings):
     assert notification.emailed_at is not None
     assert [message.subject for message in mail.outbox] == ["[AI Council] Hello"]
     assert notification.emailed_at <= timezone.now()
+
+
+def test_the_notifications_page_lists_mine_only_and_marks_read(client, alice, bob):
+    notify(
+        users=[alice], kind="assigned", key="mine", subject="Review UC-2026-0001", url="/reviews/1/"
+    )
+    notify(users=[bob], kind="assigned", key="bobs", subject="Bob's own")
+    client.force_login(alice)
+    page = client.get("/notifications/").content.decode()
+    assert "Review UC-2026-0001" in page and "Bob&#x27;s own" not in page and "1 unread" in page
+    client.post("/notifications/", {"all": "1"})
+    assert "0 unread" in client.get("/notifications/").content.decode()
+    assert Notification.objects.get(user=bob).read_at is None
+
+
+def test_the_notifications_page_runs_constant_queries(client, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(alice)
+
+    def count():
+        with CaptureQueriesContext(connection) as context:
+            client.get("/notifications/")
+        return len(context)
+
+    notify(users=[alice], kind="assigned", key="first", subject="One")
+    few = count()
+    for n in range(20):
+        notify(users=[alice], kind="assigned", key=f"more-{n}", subject=f"Number {n}")
+    assert count() == few
