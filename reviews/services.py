@@ -133,6 +133,9 @@ def _reopen(*, review: Review, use_case: UseCase, actor) -> Review:
         object_ref=use_case.reference,
         changes={"revision": [before, review.revision], "state": ["decided", "open"]},
     )
+    # Reviewers vote again on the new revision: tell each of them.
+    for assignment in review.assignments.filter(recused=False).select_related("reviewer"):
+        notify_assigned(assignment)
     return review
 
 

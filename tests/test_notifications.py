@@ -159,3 +159,15 @@ def test_the_notifications_page_runs_constant_queries(client, alice):
     for n in range(20):
         notify(users=[alice], kind="assigned", key=f"more-{n}", subject=f"Number {n}")
     assert count() == few
+
+
+def test_a_new_revision_asks_every_reviewer_to_vote_again(make_use_case, council, alice):
+    review = make_use_case("submitted").reviews.get()
+    services.vote_cast(actor=reviewer_for(review, "legal"), review=review, choice="request_changes", reasons="DPA")
+    from usecases import services as usecase_services
+    from usecases.models import UseCase
+
+    use_case = UseCase.objects.get(pk=review.use_case_id)
+    usecase_services.usecase_submit(actor=alice, use_case=use_case)
+    legal = reviewer_for(review, "legal")
+    assert Notification.objects.filter(user=legal, kind="assigned").count() == 2
