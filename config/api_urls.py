@@ -3,12 +3,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from council.api import TeamViewSet
+from council.api import MemberViewSet, TeamViewSet
+from reviews.api import ConditionViewSet, ReviewViewSet
 from usecases.api import UseCaseViewSet
 
 router = DefaultRouter()
 router.register("use-cases", UseCaseViewSet, basename="use-case")
 router.register("teams", TeamViewSet, basename="team")
+router.register("reviews", ReviewViewSet, basename="review")
+router.register("conditions", ConditionViewSet, basename="condition")
+router.register("members", MemberViewSet, basename="member")
 
 urlpatterns = [
     path("v1/auth/token/", obtain_auth_token, name="api-token"),

@@ -139,6 +139,21 @@ def _reopen(*, review: Review, use_case: UseCase, actor) -> Review:
     return review
 
 
+def _step_down(*, review: Review, assignment: Assignment, reason: str, actor) -> None:
+    """End an assignment; the person loses access unless another role keeps them on the review."""
+    from usecases.services import usecase_revoke_access
+
+    assignment.recused, assignment.recusal_reason = True, reason
+    assignment.save(update_fields=["recused", "recusal_reason"])
+    if not review.assignments.filter(reviewer=assignment.reviewer, recused=False).exists():
+        usecase_revoke_access(
+            actor=actor,
+            use_case=review.use_case,
+            user=assignment.reviewer,
+            why="no longer a reviewer",
+        )
+
+
 def _assign_next(*, review: Review, role: str, actor, exclude_ids=()) -> Assignment | None:
     reviewer = eligible_reviewers(
         role=role, use_case=review.use_case, exclude_ids=exclude_ids
@@ -194,11 +209,12 @@ def review_reassign(*, actor, review: Review, role: str, reviewer) -> Assignment
             }
         )
     for current in review.assignments.filter(role=role, recused=False):
-        current.recused, current.recusal_reason = (
-            True,
-            f"Reassigned by the chair to {reviewer.get_username()}",
+        _step_down(
+            review=review,
+            assignment=current,
+            reason=f"Reassigned by the chair to {reviewer.get_username()}",
+            actor=actor,
         )
-        current.save(update_fields=["recused", "recusal_reason"])
     return _assign(review=review, role=role, reviewer=reviewer, actor=actor)
 
 
@@ -214,8 +230,7 @@ def review_recuse(*, actor, review: Review, reason: str) -> list[Assignment]:
         raise ActionForbidden("You are not an active reviewer of this use case.")
     replacements = []
     for assignment in mine:
-        assignment.recused, assignment.recusal_reason = True, reason
-        assignment.save(update_fields=["recused", "recusal_reason"])
+        _step_down(review=review, assignment=assignment, reason=reason, actor=actor)
         audit_record(
             actor=actor,
             action="reviewer_recused",

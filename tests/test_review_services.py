@@ -367,3 +367,17 @@ def test_every_review_action_is_audited(review, alice):
         "review_decided",
         "decision_recorded",
     } <= actions
+
+
+def test_a_recused_reviewer_loses_access_to_a_confidential_use_case(make_use_case, council):
+    from usecases.selectors import usecase_list_visible
+
+    RoleFactory(user=UserFactory(username="pat.privacy"), role="privacy")
+    use_case = make_use_case("submitted", confidential=True)
+    review = use_case.reviews.get()
+    privacy = reviewer_for(review, "privacy")
+    services.review_recuse(actor=privacy, review=review, reason="I advised the vendor")
+    assert not usecase_list_visible(user=privacy).filter(pk=use_case.pk).exists()
+    assert (
+        usecase_list_visible(user=reviewer_for(review, "privacy")).filter(pk=use_case.pk).exists()
+    )

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import audit_record, field_changes
 from council.errors import ActionForbidden, TransitionNotAllowed
@@ -271,6 +271,18 @@ def usecase_grant_access(*, actor, use_case: UseCase, user, why: str) -> None:
             action="access_granted",
             obj=use_case,
             changes={"view_access": [None, user.get_username()], "why": [None, why]},
+        )
+
+
+def usecase_revoke_access(*, actor, use_case: UseCase, user, why: str) -> None:
+    """Take back a personal grant (a reviewer who recused or was replaced)."""
+    with transaction.atomic():
+        remove_perm("usecases.view_usecase", user, use_case)
+        audit_record(
+            actor=actor,
+            action="access_revoked",
+            obj=use_case,
+            changes={"view_access": [user.get_username(), None], "why": [None, why]},
         )
 
 

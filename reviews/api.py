@@ -1,0 +1,327 @@
+"""The council review API (SPEC sections 5 and 11).
+
+Thin views: reads go through reviews.selectors (what the user may see, 404 otherwise), writes
+through reviews.services, which hold every rule and raise ValidationError (400),
+ActionForbidden (403) or TransitionNotAllowed (409); council.api_support renders them.
+"""
+
+from django.db.models import F, Prefetch
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+
+from council.selectors import is_auditor
+
+from . import services
+from .filters import ConditionFilter, ReviewFilter
+from .models import Assignment, ChecklistAnswer, Condition, Review, Vote
+from .selectors import applicable_items, review_get_visible, review_list_visible
+from .serializers import (
+    ChecklistAnswerInputSerializer,
+    ChecklistItemSerializer,
+    ChecklistVerifyInputSerializer,
+    CommentSerializer,
+    ConditionMeetInputSerializer,
+    ConditionSerializer,
+    ConditionWaiveInputSerializer,
+    DecisionEnvelopeSerializer,
+    DecisionInputSerializer,
+    ReassignInputSerializer,
+    RecuseInputSerializer,
+    ReviewSerializer,
+    VoteInputSerializer,
+    VoteListQuerySerializer,
+    VoteResultSerializer,
+    VoteSerializer,
+    has_decision,
+)
+
+ITEM_ID = OpenApiParameter(
+    "item_id", int, OpenApiParameter.PATH, description="Id of the checklist item."
+)
+# The errors every write can answer, so clients see them in the schema.
+WRITE_ERRORS = {
+    400: OpenApiResponse(description="Invalid input: {field: [messages]}."),
+    403: OpenApiResponse(description="Not allowed to do this on a review you can see."),
+    404: OpenApiResponse(description="No such object, or you may not see it."),
+    409: OpenApiResponse(description="The state of the review or condition does not allow it."),
+}
+
+
+class AuditorsReadOnly(BasePermission):
+    """Auditors see every non-draft record and change nothing (SPEC section 2).
+
+    The services refuse them already (they hold no team, reviewer or chair seat); this keeps the
+    promise even for an auditor who also holds another role. It is an object permission, checked
+    after the visibility lookup, so what the user may not see still answers 404.
+    """
+
+    message = "Auditors read everything and change nothing."
+
+    def has_object_permission(self, request, view, obj):
+        return request.method in SAFE_METHODS or not is_auditor(request.user)
+
+
+def with_details(queryset):
+    """Everything ReviewSerializer reads, in two queries whatever the number of rows."""
+    return queryset.select_related(
+        "use_case", "policy", "checklist_template", "decided_by"
+    ).prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.select_related("reviewer"))
+    )
+
+
+def review_detail(review: Review) -> dict:
+    """The review as the API shows it, re-read after a write changed its assignments or state."""
+    return ReviewSerializer(with_details(Review.objects.all()).get(pk=review.pk)).data
+
+
+def checklist_data(review: Review, items) -> list[dict]:
+    # One query for every answer of the judged revision, matched to the items in memory.
+    answers = {
+        row.item_id: row
+        for row in ChecklistAnswer.objects.filter(
+            review=review, revision=review.revision
+        ).select_related("verified_by")
+    }
+    return ChecklistItemSerializer(items, many=True, context={"answers": answers}).data
+
+
+def checklist_entry(row: ChecklistAnswer) -> dict:
+    """One item with the answer a write just saved."""
+    return ChecklistItemSerializer(row.item, context={"answers": {row.item_id: row}}).data
+
+
+def decision_body(review: Review) -> dict:
+    decision = review if has_decision(review) else None
+    return DecisionEnvelopeSerializer({"decision": decision}).data
+
+
+class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Council reviews of the use cases the caller may see; one review follows a use case
+    across its revisions."""
+
+    serializer_class = ReviewSerializer
+    filterset_class = ReviewFilter
+    permission_classes = [IsAuthenticated, AuditorsReadOnly]
+
+    def get_queryset(self):
+        visible = review_list_visible(user=self.request.user)
+        return with_details(visible).order_by("-opened_at", "-id")
+
+    def get_object(self):
+        """The review, 404 when the user may not see it; then the auditor check on writes."""
+        review = review_get_visible(user=self.request.user, pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, review)
+        return review
+
+    def retrieve(self, request, pk=None):
+        return Response(ReviewSerializer(get_object_or_404(self.get_queryset(), pk=pk)).data)
+
+    # ---- checklist ---------------------------------------------------------------------------
+
+    @extend_schema(responses=ChecklistItemSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def checklist(self, request, pk=None):
+        """The checklist items that apply to the judged revision, with the team's answers."""
+        review = self.get_object()
+        return Response(checklist_data(review, applicable_items(review)))
+
+    @extend_schema(
+        parameters=[ITEM_ID],
+        request=ChecklistAnswerInputSerializer,
+        responses={200: ChecklistItemSerializer, **WRITE_ERRORS},
+        # drf-spectacular shows every PATCH body as partial; this one always records an answer.
+        description="`answer` is required (400 without it); `not_applicable` needs `evidence` "
+        "justifying it. A changed answer must be verified again.",
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"checklist/(?P<item_id>\d+)",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def checklist_answer(self, request, pk=None, item_id=None):
+        """The owning team answers an item (a changed answer must be verified again)."""
+        review = self.get_object()
+        payload = ChecklistAnswerInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        row = services.checklist_answer(
+            actor=request.user, review=review, item_id=int(item_id), **payload.validated_data
+        )
+        return Response(checklist_entry(row))
+
+    @extend_schema(
+        parameters=[ITEM_ID],
+        request=ChecklistVerifyInputSerializer,
+        responses={200: ChecklistItemSerializer, **WRITE_ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"checklist/(?P<item_id>\d+)/verify",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def checklist_verify(self, request, pk=None, item_id=None):
+        """The assigned reviewer of the item's role verifies or rejects the team's answer."""
+        review = self.get_object()
+        payload = ChecklistVerifyInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        row = services.checklist_verify(
+            actor=request.user, review=review, item_id=int(item_id), **payload.validated_data
+        )
+        return Response(checklist_entry(row))
+
+    # ---- votes and decision ------------------------------------------------------------------
+
+    @extend_schema(
+        methods=["get"], parameters=[VoteListQuerySerializer], responses=VoteSerializer(many=True)
+    )
+    @extend_schema(
+        methods=["post"],
+        request=VoteInputSerializer,
+        responses={201: VoteResultSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def votes(self, request, pk=None):
+        """GET: the current votes on the judged revision (`?history=true`: every vote).
+        POST: cast or change the caller's vote; the answer says where the review stands."""
+        review = self.get_object()
+        if request.method == "GET":
+            query = VoteListQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            votes = Vote.objects.filter(review=review)
+            if not query.validated_data["history"]:
+                votes = votes.filter(revision=review.revision, current=True)
+            votes = votes.select_related("reviewer").prefetch_related("conditions")
+            return Response(
+                VoteSerializer(votes.order_by("revision", "cast_at", "id"), many=True).data
+            )
+        payload = VoteInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        vote = services.vote_cast(
+            actor=request.user,
+            review=review,
+            choice=payload.validated_data["choice"],
+            reasons=payload.validated_data["reasons"],
+            conditions=payload.validated_data.get("conditions", []),
+        )
+        vote.review = with_details(Review.objects.all()).get(pk=review.pk)
+        return Response(VoteResultSerializer(vote).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], responses=DecisionEnvelopeSerializer)
+    @extend_schema(
+        methods=["post"],
+        request=DecisionInputSerializer,
+        responses={201: DecisionEnvelopeSerializer, **WRITE_ERRORS},
+        description="The chair decides with a written rationale once every required role voted "
+        "(409 before). The decision is marked as a chair decision.",
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def decision(self, request, pk=None):
+        """GET: the decision, `null` while the review is open (never a 404 for a visible review)."""
+        review = self.get_object()
+        if request.method == "GET":
+            return Response(decision_body(review))
+        payload = DecisionInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        review = services.decision_record_by_chair(
+            actor=request.user, review=review, **payload.validated_data
+        )
+        return Response(decision_body(review), status=status.HTTP_201_CREATED)
+
+    # ---- comments and reviewers --------------------------------------------------------------
+
+    @extend_schema(methods=["get"], responses=CommentSerializer(many=True))
+    @extend_schema(
+        methods=["post"],
+        request=CommentSerializer,
+        responses={201: CommentSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
+    def comments(self, request, pk=None):
+        """The thread of the review; the team, its reviewers and the chair write in it."""
+        review = self.get_object()
+        if request.method == "GET":
+            comments = review.comments.select_related("author").order_by("created_at", "id")
+            return Response(CommentSerializer(comments, many=True).data)
+        payload = CommentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        comment = services.comment_add(actor=request.user, review=review, **payload.validated_data)
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RecuseInputSerializer, responses={200: ReviewSerializer, **WRITE_ERRORS})
+    @action(detail=True, methods=["post"], pagination_class=None, filterset_class=None)
+    def recuse(self, request, pk=None):
+        """An assigned reviewer steps back with a reason; the next eligible member takes the role."""
+        review = self.get_object()
+        payload = RecuseInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.review_recuse(actor=request.user, review=review, **payload.validated_data)
+        return Response(review_detail(review))
+
+    @extend_schema(
+        request=ReassignInputSerializer, responses={200: ReviewSerializer, **WRITE_ERRORS}
+    )
+    @action(detail=True, methods=["post"], pagination_class=None, filterset_class=None)
+    def reassign(self, request, pk=None):
+        """The chair puts another holder of the role on the review."""
+        review = self.get_object()
+        payload = ReassignInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.review_reassign(actor=request.user, review=review, **payload.validated_data)
+        return Response(review_detail(review))
+
+
+class ConditionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Conditions of approvals, on the reviews the caller may see."""
+
+    serializer_class = ConditionSerializer
+    filterset_class = ConditionFilter
+    permission_classes = [IsAuthenticated, AuditorsReadOnly]
+
+    def get_queryset(self):
+        visible = review_list_visible(user=self.request.user).values("pk")
+        return (
+            Condition.objects.filter(review__in=visible)
+            .select_related("review__use_case", "owner")
+            .order_by(F("due_date").asc(nulls_last=True), "id")
+        )
+
+    def get_object(self):
+        condition = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, condition)
+        return condition
+
+    @extend_schema(
+        request=ConditionMeetInputSerializer, responses={200: ConditionSerializer, **WRITE_ERRORS}
+    )
+    @action(detail=True, methods=["post"], pagination_class=None, filterset_class=None)
+    def meet(self, request, pk=None):
+        """The owning team shows how the condition is met."""
+        condition = self.get_object()
+        payload = ConditionMeetInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        condition = services.condition_meet(
+            actor=request.user, condition=condition, **payload.validated_data
+        )
+        return Response(ConditionSerializer(condition).data)
+
+    @extend_schema(
+        request=ConditionWaiveInputSerializer, responses={200: ConditionSerializer, **WRITE_ERRORS}
+    )
+    @action(detail=True, methods=["post"], pagination_class=None, filterset_class=None)
+    def waive(self, request, pk=None):
+        """The chair waives a condition with a reason."""
+        condition = self.get_object()
+        payload = ConditionWaiveInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        condition = services.condition_waive(
+            actor=request.user, condition=condition, **payload.validated_data
+        )
+        return Response(ConditionSerializer(condition).data)

@@ -1,0 +1,300 @@
+"""Shapes of the council review API (SPEC section 11). Serializers only read and validate
+input: every write goes through reviews.services."""
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from council.models import CouncilRole
+
+from .models import (
+    AnswerChoice,
+    Assignment,
+    ChecklistAnswer,
+    ChecklistItem,
+    Comment,
+    Condition,
+    Outcome,
+    Review,
+    ReviewPolicy,
+    ReviewState,
+    Verdict,
+    Vote,
+    VoteChoice,
+)
+
+# ---- reviews ---------------------------------------------------------------------------------
+
+
+def role_list(**kwargs) -> serializers.ListField:
+    """A list of council roles.
+
+    Its items are plain strings in the schema, not an enum: drf-spectacular names an enum after
+    the field that holds it, so `role`, `roles` and `required_roles` would give one choice set
+    three names and fail `spectacular --fail-on-warn`. `RoleEnum` (from `role`) lists the words.
+    """
+    kwargs.setdefault("help_text", "Council roles (the words of RoleEnum).")
+    return serializers.ListField(child=serializers.CharField(), **kwargs)
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="reviewer.username", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ("reviewer", "username", "role", "recused", "recusal_reason")
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    """The outcome of a decided review, automatic or recorded by the chair."""
+
+    by_chair = serializers.BooleanField(source="decided_by_chair", read_only=True)
+    decided_by_username = serializers.CharField(
+        source="decided_by.username", allow_null=True, default=None, read_only=True
+    )
+
+    class Meta:
+        model = Review
+        fields = (
+            "outcome", "by_chair", "rationale", "decided_at", "decided_by", "decided_by_username",
+        )  # fmt: skip
+        read_only_fields = fields
+        extra_kwargs = {"decided_by": {"help_text": "The chair's id; null for a computed outcome."}}
+
+
+class PolicySerializer(serializers.ModelSerializer):
+    tier = serializers.CharField(
+        read_only=True, help_text="The risk tier the policy applies to (a `risk_tier` value)."
+    )
+
+    class Meta:
+        model = ReviewPolicy
+        fields = ("tier", "version", "sla_working_days", "rereview_months")
+
+
+class ChecklistTemplateRefSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+
+
+def has_decision(review: Review) -> bool:
+    """A review has a decision once it is decided with an outcome (a withdrawal closes without)."""
+    return review.state == ReviewState.DECIDED and bool(review.outcome)
+
+
+def decision_of(review: Review) -> dict | None:
+    return DecisionSerializer(review).data if has_decision(review) else None
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    """Read with `reviews.api.with_details`: one query for the rows and one for the assignments."""
+
+    use_case_reference = serializers.CharField(source="use_case.reference", read_only=True)
+    required_roles = role_list(read_only=True)
+    assignments = AssignmentSerializer(many=True, read_only=True)
+    decision = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    policy = PolicySerializer(read_only=True)
+    checklist_template = ChecklistTemplateRefSerializer(read_only=True)
+
+    class Meta:
+        model = Review
+        fields = (
+            "id", "use_case", "use_case_reference", "revision", "state", "outcome",
+            "required_roles", "assignments", "decision", "due_date", "overdue", "opened_at",
+            "policy", "checklist_template",
+        )  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(DecisionSerializer(allow_null=True))
+    def get_decision(self, review) -> dict | None:
+        return decision_of(review)
+
+    def get_overdue(self, review) -> bool:
+        return review.state == ReviewState.OPEN and review.due_date < timezone.localdate()
+
+
+class DecisionEnvelopeSerializer(serializers.Serializer):
+    """`GET reviews/{id}/decision/` never answers 404 for a visible review: null until decided."""
+
+    decision = DecisionSerializer(allow_null=True)
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    # Blank passes here so the service answers with its own message, after its role checks.
+    rationale = serializers.CharField(allow_blank=True, max_length=10000)
+
+
+class RecuseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=2000)
+
+
+class ReassignInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=CouncilRole.choices)
+    reviewer = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True), help_text="User id."
+    )
+
+
+# ---- checklist -------------------------------------------------------------------------------
+
+
+class VerificationSerializer(serializers.ModelSerializer):
+    comment = serializers.CharField(source="verification_comment", read_only=True)
+    verified_by_username = serializers.CharField(
+        source="verified_by.username", allow_null=True, default=None, read_only=True
+    )
+
+    class Meta:
+        model = ChecklistAnswer
+        fields = ("verdict", "comment", "verified_by", "verified_by_username", "verified_at")
+        read_only_fields = fields
+
+
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    """An applicable item with the team's answer on the judged revision.
+
+    The answers come in the context as {item id: ChecklistAnswer}, read in one query.
+    """
+
+    answer = serializers.SerializerMethodField()
+    evidence = serializers.SerializerMethodField()
+    verification = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ChecklistItem
+        fields = (
+            "id", "code", "section", "text", "guidance", "role", "required", "references",
+            "answer", "evidence", "verification",
+        )  # fmt: skip
+        read_only_fields = fields
+
+    def _answer(self, item) -> ChecklistAnswer | None:
+        return self.context["answers"].get(item.pk)
+
+    @extend_schema_field(serializers.ChoiceField(choices=AnswerChoice.choices, allow_null=True))
+    def get_answer(self, item) -> str | None:
+        row = self._answer(item)
+        return row.answer if row else None
+
+    def get_evidence(self, item) -> str | None:
+        row = self._answer(item)
+        return row.evidence if row else None
+
+    @extend_schema_field(VerificationSerializer(allow_null=True))
+    def get_verification(self, item) -> dict | None:
+        row = self._answer(item)
+        return VerificationSerializer(row).data if row and row.verdict else None
+
+
+class ChecklistAnswerInputSerializer(serializers.Serializer):
+    answer = serializers.ChoiceField(choices=AnswerChoice.choices)
+    evidence = serializers.CharField(allow_blank=True, required=False, default="", max_length=10000)
+
+
+class ChecklistVerifyInputSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
+
+
+# ---- votes -----------------------------------------------------------------------------------
+
+
+class VoteConditionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Condition
+        fields = ("id", "text", "blocking", "due_date", "status")
+        read_only_fields = fields
+
+
+class VoteSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="reviewer.username", read_only=True)
+    roles = role_list(read_only=True, help_text="The required roles the vote counts for.")
+    conditions = VoteConditionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Vote
+        fields = (
+            "id", "reviewer", "username", "roles", "choice", "reasons", "conditions",
+            "revision", "current", "cast_at",
+        )  # fmt: skip
+        read_only_fields = fields
+
+
+class VoteResultSerializer(VoteSerializer):
+    """The vote just cast, and the review after it (the vote may have decided it)."""
+
+    review = ReviewSerializer(read_only=True)
+
+    class Meta(VoteSerializer.Meta):
+        fields = (*VoteSerializer.Meta.fields, "review")
+        read_only_fields = fields
+
+
+class ConditionInputSerializer(serializers.Serializer):
+    # Blank passes here: the service names the problem under `conditions`.
+    text = serializers.CharField(allow_blank=True, max_length=4000)
+    blocking = serializers.BooleanField(default=True, help_text="Must be met before go-live.")
+    due_date = serializers.DateField(allow_null=True, required=False, default=None)
+
+
+class VoteInputSerializer(serializers.Serializer):
+    choice = serializers.ChoiceField(choices=VoteChoice.choices)
+    reasons = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=10000,
+        help_text="Required for request_changes and reject.",
+    )
+    conditions = ConditionInputSerializer(
+        many=True, required=False, help_text="Required for approve_with_conditions, only then."
+    )
+
+
+# ---- conditions and comments -----------------------------------------------------------------
+
+
+class ConditionSerializer(serializers.ModelSerializer):
+    use_case = serializers.IntegerField(source="review.use_case_id", read_only=True)
+    use_case_reference = serializers.CharField(source="review.use_case.reference", read_only=True)
+    owner_username = serializers.CharField(
+        source="owner.username", allow_null=True, default=None, read_only=True
+    )
+
+    class Meta:
+        model = Condition
+        fields = (
+            "id", "review", "use_case", "use_case_reference", "text", "owner", "owner_username",
+            "due_date", "blocking", "status", "evidence", "waiver_reason", "created_at",
+            "closed_at",
+        )  # fmt: skip
+        read_only_fields = fields
+
+
+class ConditionMeetInputSerializer(serializers.Serializer):
+    evidence = serializers.CharField(allow_blank=True, max_length=10000)
+
+
+class ConditionWaiveInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, max_length=4000)
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    username = serializers.CharField(source="author.username", read_only=True)
+
+    class Meta:
+        model = Comment
+        fields = ("id", "author", "username", "body", "is_question", "created_at")
+        read_only_fields = ("id", "author", "username", "created_at")
+        extra_kwargs = {"body": {"allow_blank": True, "max_length": 10000}}
+
+
+class VoteListQuerySerializer(serializers.Serializer):
+    history = serializers.BooleanField(
+        default=False,
+        help_text="true: every vote of every revision, with `current`; default: current votes of "
+        "the judged revision.",
+    )
