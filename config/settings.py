@@ -67,6 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "council.context.navigation",
             ],
         },
     },
@@ -152,6 +153,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Intake, council review, registry and audit trail of AI use cases.",
     "VERSION": "1.0.0",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Stable names for enumerations shared by several resources.
+    "ENUM_NAME_OVERRIDES": {
+        "UseCaseStateEnum": "usecases.choices.State",
+        "RiskTierEnum": "usecases.choices.RiskTier",
+        "CouncilRoleEnum": "council.models.CouncilRole",
+        "ReviewStateEnum": "reviews.models.ReviewState",
+        "OutcomeEnum": "reviews.models.Outcome",
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     # Served from our own static files: the docs work without reaching a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

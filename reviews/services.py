@@ -1,7 +1,6 @@
 """Every write of council review: atomic, rule-checked, audited (SPEC section 5)."""
 
 from collections.abc import Iterable
-from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +14,7 @@ from usecases.models import UseCase
 
 from . import rules
 from .models import (
+    AnswerChoice,
     Assignment,
     ChecklistAnswer,
     ChecklistItem,
@@ -26,6 +26,7 @@ from .models import (
     Review,
     ReviewPolicy,
     ReviewState,
+    Verdict,
     Vote,
     VoteChoice,
 )
@@ -221,13 +222,13 @@ def review_reassign(*, actor, review: Review, role: str, reviewer) -> Assignment
 @transaction.atomic
 def review_recuse(*, actor, review: Review, reason: str) -> list[Assignment]:
     """A reviewer steps back with a reason; each role they held goes to the next eligible member."""
-    if not reason.strip():
-        raise ValidationError({"reason": ["Say why you recuse yourself."]})
     review = _lock(review)
     _require_open(review)
     mine = list(review.assignments.filter(reviewer=actor, recused=False))
     if not mine:
         raise ActionForbidden("You are not an active reviewer of this use case.")
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why you recuse yourself."]})
     replacements = []
     for assignment in mine:
         _step_down(review=review, assignment=assignment, reason=reason, actor=actor)
@@ -273,6 +274,8 @@ def checklist_answer(
     if not usecase_is_editor(user=actor, use_case=review.use_case):
         raise ActionForbidden("Only the owning team or the business owner answers the checklist.")
     item = _item_on(review, item_id)
+    if answer not in AnswerChoice.values:
+        raise ValidationError({"answer": [f"Answer one of: {', '.join(AnswerChoice.values)}."]})
     if answer == "not_applicable" and not evidence.strip():
         raise ValidationError({"evidence": ["Justify why the item does not apply."]})
     now = timezone.now()
@@ -319,6 +322,8 @@ def checklist_verify(
     row = ChecklistAnswer.objects.filter(review=review, item=item, revision=review.revision).first()
     if row is None:
         raise ValidationError({"item": ["The team has not answered this item yet."]})
+    if verdict not in Verdict.values:
+        raise ValidationError({"verdict": [f"Choose one of: {', '.join(Verdict.values)}."]})
     if verdict == "rejected" and not comment.strip():
         raise ValidationError({"comment": ["Say what is missing or wrong."]})
     row.verdict, row.verification_comment = verdict, comment
@@ -358,6 +363,7 @@ def vote_cast(
         review=review, reviewer=actor, revision=review.revision, current=True
     )
     before = previous.values_list("choice", flat=True).first()
+    _drop_conditions_of(previous, actor=actor, review=review)
     previous.update(current=False)
     vote = Vote.objects.create(
         review=review,
@@ -392,6 +398,21 @@ def vote_cast(
     )
     _recompute(review=review, actor=actor)
     return vote
+
+
+def _drop_conditions_of(votes, *, actor, review: Review) -> None:
+    """A replaced vote's open conditions no longer stand: the new vote says what is required."""
+    superseded = Condition.objects.filter(vote__in=votes, status=ConditionStatus.OPEN)
+    texts = list(superseded.values_list("text", flat=True))
+    if texts:
+        superseded.delete()
+        audit_record(
+            actor=actor,
+            action="conditions_superseded",
+            obj=review,
+            object_ref=review.use_case.reference,
+            changes={"conditions": [texts, None]},
+        )
 
 
 def _validate_vote(*, choice: str, reasons: str, conditions: list[dict]) -> None:
@@ -563,11 +584,6 @@ def comment_add(*, actor, review: Review, body: str, is_question: bool = False) 
         changes={"comment": [None, body[:500]], "question": [None, is_question]},
     )
     return comment
-
-
-def due_soon(review: Review, today: date | None = None) -> bool:
-    today = today or timezone.localdate()
-    return review.state == ReviewState.OPEN and (review.due_date - today).days <= 2
 
 
 def review_close_withdrawn(*, actor, use_case: UseCase) -> None:

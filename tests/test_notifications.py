@@ -163,7 +163,9 @@ def test_the_notifications_page_runs_constant_queries(client, alice):
 
 def test_a_new_revision_asks_every_reviewer_to_vote_again(make_use_case, council, alice):
     review = make_use_case("submitted").reviews.get()
-    services.vote_cast(actor=reviewer_for(review, "legal"), review=review, choice="request_changes", reasons="DPA")
+    services.vote_cast(
+        actor=reviewer_for(review, "legal"), review=review, choice="request_changes", reasons="DPA"
+    )
     from usecases import services as usecase_services
     from usecases.models import UseCase
 

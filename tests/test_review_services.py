@@ -381,3 +381,30 @@ def test_a_recused_reviewer_loses_access_to_a_confidential_use_case(make_use_cas
     assert (
         usecase_list_visible(user=reviewer_for(review, "privacy")).filter(pk=use_case.pk).exists()
     )
+
+
+def test_a_changed_vote_drops_the_open_conditions_of_the_vote_it_replaces(review):
+    privacy = reviewer_for(review, "privacy")
+    services.vote_cast(
+        actor=privacy, review=review, choice="approve_with_conditions", conditions=[{"text": "Old"}]
+    )
+    services.vote_cast(
+        actor=privacy, review=review, choice="approve_with_conditions", conditions=[{"text": "New"}]
+    )
+    assert list(Condition.objects.filter(review=review).values_list("text", flat=True)) == ["New"]
+    assert AuditEvent.objects.filter(
+        action="conditions_superseded", changes__conditions=[["Old"], None]
+    ).exists()
+
+
+def test_unknown_answers_and_verdicts_are_refused(review, alice):
+    item = next(i for i in applicable_items(review) if i.role == "privacy")
+    with pytest.raises(ValidationError) as error:
+        services.checklist_answer(actor=alice, review=review, item_id=item.pk, answer="maybe")
+    assert "answer" in error.value.message_dict
+    services.checklist_answer(actor=alice, review=review, item_id=item.pk, answer="yes")
+    with pytest.raises(ValidationError) as error:
+        services.checklist_verify(
+            actor=reviewer_for(review, "privacy"), review=review, item_id=item.pk, verdict="ok"
+        )
+    assert "verdict" in error.value.message_dict

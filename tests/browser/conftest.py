@@ -31,6 +31,11 @@ def page(page):
 
 
 @pytest.fixture(autouse=True)
-def seeded_review_data(django_db_serialized_rollback):
-    """Browser tests run in transactions they commit; the flush after each removes the review
-    policies and checklist that migrations seeded. Serialized rollback puts them back."""
+def seeded_review_data(transactional_db):
+    """Browser tests commit their data, and the flush after each one also empties the review
+    policies and checklist that migrations seeded: load them again (loading is idempotent)."""
+    from reviews.data_loading import load_checklist, load_policies, read
+    from reviews.models import ChecklistItem, ChecklistTemplate, ReviewPolicy
+
+    load_policies(ReviewPolicy, read("policies_v1.json"))
+    load_checklist(ChecklistTemplate, ChecklistItem, read("checklist_v1.json"))

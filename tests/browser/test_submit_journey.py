@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def screenshot(page: Page, name: str) -> None:

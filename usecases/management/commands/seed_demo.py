@@ -24,9 +24,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from council.models import RoleAssignment, Team, TeamMembership
+from council.services import record_admin_change
 from reviews import services as review_services
 from reviews.selectors import applicable_items
-from council.services import record_admin_change
 from usecases import services
 from usecases.choices import AutomationLevel, JourneyStage, RiskTier, State
 from usecases.models import UseCase

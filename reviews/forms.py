@@ -1,0 +1,201 @@
+"""Forms of the review page. They only parse input: every rule lives in reviews.services.
+
+Fields a service checks (reasons for a vote, a rationale, evidence …) are optional here, so
+the service's own message is the one shown next to the field.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from council.models import CouncilRole
+from usecases.forms import add_service_errors, person_label
+
+from .models import AnswerChoice, Outcome, Verdict, VoteChoice
+
+CONDITION_ROWS = 3
+
+
+def _text(label: str, *, rows: int = 3, help_text: str = "", max_length: int = 5000):
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        max_length=max_length,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class ServiceForm(forms.Form):
+    # Errors come from the server, next to their field, in one style (no browser pop-ups).
+    use_required_attribute = False
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        add_service_errors(self, error)
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(anchor, message) of every error, for the summary on top of the page."""
+        rows = [("", message) for message in self.non_field_errors()]
+        for field in self:
+            anchor = f"{field.auto_id}_0" if field.use_fieldset else field.auto_id
+            rows += [(anchor, message) for message in field.errors]
+        return rows
+
+
+class ChecklistAnswerForm(ServiceForm):
+    answer = forms.ChoiceField(
+        label="Your answer",
+        choices=AnswerChoice.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose an answer."},
+    )
+    evidence = _text(
+        "Evidence",
+        help_text="What shows it: a document, a link, a test result. Required for “Not applicable”.",
+    )
+
+
+class ChecklistVerifyForm(ServiceForm):
+    # The verdict comes from the button pressed (Verify / Reject).
+    verdict = forms.ChoiceField(
+        choices=Verdict.choices,
+        widget=forms.HiddenInput,
+        error_messages={"required": "Press Verify or Reject."},
+    )
+    comment = _text("Comment", rows=2, help_text="Required when you reject: say what is missing.")
+
+
+class VoteForm(ServiceForm):
+    choice = forms.ChoiceField(
+        label="Your vote",
+        choices=VoteChoice.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose your vote."},
+    )
+    reasons = _text(
+        "Reasons",
+        rows=4,
+        help_text="Required to request changes or to reject: the team needs them to act.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.conditions_errors: list[str] = []
+        for n in range(1, CONDITION_ROWS + 1):
+            self.fields[f"condition_{n}_text"] = forms.CharField(
+                label=f"Condition {n}", required=False, max_length=2000
+            )
+            self.fields[f"condition_{n}_blocking"] = forms.BooleanField(
+                label="Blocking: must be met before go-live", required=False, initial=True
+            )
+            self.fields[f"condition_{n}_due"] = forms.DateField(
+                label="Due date",
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+                error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+            )
+
+    def condition_rows(self):
+        """(number, text, blocking, due) bound fields of each row, for the template."""
+        return [
+            (
+                n,
+                self[f"condition_{n}_text"],
+                self[f"condition_{n}_blocking"],
+                self[f"condition_{n}_due"],
+            )
+            for n in range(1, CONDITION_ROWS + 1)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for n in range(1, CONDITION_ROWS + 1):
+            text = (data.get(f"condition_{n}_text") or "").strip()
+            if data.get(f"condition_{n}_due") and not text:
+                self.add_error(f"condition_{n}_text", "Write the condition, or clear its date.")
+        return data
+
+    def conditions(self) -> list[dict]:
+        """The filled rows, as vote_cast takes them."""
+        rows = []
+        for n in range(1, CONDITION_ROWS + 1):
+            text = (self.cleaned_data.get(f"condition_{n}_text") or "").strip()
+            if text:
+                rows.append(
+                    {
+                        "text": text,
+                        "blocking": self.cleaned_data.get(f"condition_{n}_blocking", False),
+                        "due_date": self.cleaned_data.get(f"condition_{n}_due"),
+                    }
+                )
+        return rows
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        # "conditions" is the group of rows, not one field: keep its messages for the fieldset.
+        if hasattr(error, "error_dict") and "conditions" in error.error_dict:
+            self.conditions_errors = list(error.message_dict["conditions"])
+            rest = {k: v for k, v in error.message_dict.items() if k != "conditions"}
+            error = ValidationError(rest) if rest else None
+        if error is not None:
+            add_service_errors(self, error)
+
+    def error_links(self) -> list[tuple[str, str]]:
+        rows = super().error_links()
+        return rows + [("id_vote-condition_1_text", message) for message in self.conditions_errors]
+
+
+class ConditionMeetForm(ServiceForm):
+    evidence = _text("How is it met?", help_text="A link, a document name or a short explanation.")
+
+
+class ConditionWaiveForm(ServiceForm):
+    reason = _text("Why waive it?", help_text="The reason is kept in the audit trail.")
+
+
+class CommentForm(ServiceForm):
+    body = _text("Your comment", rows=4)
+    is_question = forms.BooleanField(
+        label="Question to the team",
+        required=False,
+        help_text="The team sees it flagged as a question waiting for an answer.",
+    )
+
+
+class DecisionForm(ServiceForm):
+    outcome = forms.ChoiceField(
+        label="Decision",
+        choices=[("", "Choose the outcome"), *Outcome.choices],
+        error_messages={"required": "Choose the outcome."},
+    )
+    rationale = _text(
+        "Rationale",
+        rows=4,
+        help_text="Shown to the team and kept on the record, e.g. why one reject is overturned.",
+    )
+
+
+class ReassignForm(ServiceForm):
+    role = forms.ChoiceField(label="Role", error_messages={"required": "Choose the role."})
+    reviewer = forms.TypedChoiceField(
+        label="New reviewer",
+        coerce=int,
+        error_messages={"required": "Choose the member who takes the role."},
+    )
+
+    def __init__(self, *args, roles, holders, **kwargs):
+        """roles: role values of the review; holders: {role: [users holding it]}."""
+        super().__init__(*args, **kwargs)
+        labels = dict(CouncilRole.choices)
+        self.fields["role"].choices = [("", "Choose a role")] + [(r, labels[r]) for r in roles]
+        self.fields["reviewer"].choices = [("", "Choose a member")] + [
+            (labels[role], [(user.pk, person_label(user)) for user in holders.get(role, [])])
+            for role in roles
+            if holders.get(role)
+        ]
+        self.users = {user.pk: user for users in holders.values() for user in users}
+
+
+class RecuseForm(ServiceForm):
+    reason = _text(
+        "Why do you recuse yourself?",
+        help_text="For example a conflict of interest. The chair then assigns another member.",
+    )

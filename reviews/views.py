@@ -1,0 +1,736 @@
+"""Pages of council review: my queue, the review page and its forms, the chair's pipeline.
+
+Views parse input, call one service or selector, and render; they never assign a state. A
+refused action (`ActionForbidden`) answers 403, an illegal transition comes back as a message on
+the review page, a service's `ValidationError` re-renders the page (400) with the messages next
+to the fields. Each form endpoint first checks that the user is someone the page offers that form
+to, so a read-only visitor (an auditor) gets 403 whatever they post; the service checks again.
+
+Every page reads in a constant number of queries: rows are fetched in bulk, never per item.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Exists, F, OuterRef
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from council.errors import ActionForbidden, TransitionNotAllowed
+from council.models import CouncilRole, RoleAssignment, Team, TeamMembership
+from council.selectors import is_chair
+from usecases.forms import person_label
+from usecases.selectors import usecase_is_editor
+
+from . import rules, services
+from .diff import answers_diff
+from .forms import (
+    ChecklistAnswerForm,
+    ChecklistVerifyForm,
+    CommentForm,
+    ConditionMeetForm,
+    ConditionWaiveForm,
+    DecisionForm,
+    ReassignForm,
+    RecuseForm,
+    VoteForm,
+)
+from .models import (
+    Assignment,
+    ChecklistAnswer,
+    ChecklistSection,
+    ConditionStatus,
+    ReviewState,
+    Verdict,
+    Vote,
+)
+from .selectors import (
+    applicable_items,
+    conflicted,
+    current_votes_by_role,
+    review_get_visible,
+    review_pipeline,
+    review_queue,
+)
+
+ROLE_LABELS = dict(CouncilRole.choices)
+REFERENCE_LABELS = {
+    "eu_ai_act": "EU AI Act",
+    "nist_ai_rmf": "NIST AI RMF",
+    "iso_42001": "ISO/IEC 42001",
+    "gdpr": "GDPR",
+}
+DUE_SOON_WORKING_DAYS = 2
+
+
+# ---- shared helpers ----------------------------------------------------------------------------
+
+
+def deadline(due_date: date, today: date) -> str:
+    """'overdue', 'due_soon' (within 2 working days) or '' for an open review's due date."""
+    if due_date < today:
+        return "overdue"
+    if due_date <= rules.add_working_days(today, DUE_SOON_WORKING_DAYS):
+        return "due_soon"
+    return ""
+
+
+def role_labels(roles) -> list[str]:
+    return [ROLE_LABELS.get(role, role) for role in roles]
+
+
+def _review_url(review, anchor: str = "") -> str:
+    url = reverse("reviews:detail", args=[review.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _refusals_answered(view):
+    """Turn the services' refusals into pages: 403 for a forbidden action, a message otherwise."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except ActionForbidden as error:
+            raise PermissionDenied(error.message) from error
+        except TransitionNotAllowed as error:
+            messages.error(request, error.message)
+            return redirect("reviews:detail", pk=kwargs["pk"])
+
+    return wrapper
+
+
+# ---- my review queue ---------------------------------------------------------------------------
+
+
+@require_GET
+def queue(request):
+    user = request.user
+    today = timezone.localdate()
+    mine = review_queue(user=user)
+    # Everything below reads for all the queue's reviews at once (subqueries, not id lists).
+    in_queue = mine.values("pk")
+    my_roles = defaultdict(list)
+    for review_id, role in (
+        Assignment.objects.filter(review__in=in_queue, reviewer=user, recused=False)
+        .order_by("role")
+        .values_list("review_id", "role")
+    ):
+        my_roles[review_id].append(role)
+    voted = set(
+        Vote.objects.filter(
+            review__in=in_queue, reviewer=user, current=True, revision=F("review__revision")
+        ).values_list("review_id", flat=True)
+    )
+    my_item_role = Assignment.objects.filter(
+        review=OuterRef("review"), reviewer=user, recused=False, role=OuterRef("item__role")
+    )
+    to_verify = dict(
+        ChecklistAnswer.objects.filter(
+            review__in=in_queue, revision=F("review__revision"), verdict=""
+        )
+        .filter(Exists(my_item_role))
+        .order_by()
+        .values("review_id")
+        .annotate(n=Count("id"))
+        .values_list("review_id", "n")
+    )
+    rows = []
+    for review in mine:
+        roles = my_roles.get(review.pk, [])
+        rows.append(
+            {
+                "review": review,
+                "roles": role_labels(roles),
+                "deadline": deadline(review.due_date, today),
+                "vote_missing": review.pk not in voted
+                and any(role in review.required_roles for role in roles),
+                "to_verify": to_verify.get(review.pk, 0),
+            }
+        )
+    return render(request, "reviews/queue.html", {"rows": rows, "today": today})
+
+
+# ---- the chair's pipeline ----------------------------------------------------------------------
+
+PIPELINE_GROUPS = (
+    ("awaiting_assignment", "Awaiting assignment", "A required role has no active reviewer."),
+    ("voting", "Voting", "Every role has a reviewer; not every required role has voted yet."),
+    (
+        "ready",
+        "Ready for a chair decision",
+        "Every required role has voted, but the votes and the checklist did not settle it.",
+    ),
+)
+
+
+@require_GET
+def pipeline(request):
+    if not is_chair(request.user):
+        raise PermissionDenied("Only the chair sees the council's pipeline.")
+    today = timezone.localdate()
+    reviews = list(review_pipeline())
+    open_reviews = review_pipeline().values("pk")
+    reviewers = defaultdict(dict)  # review id -> role -> (reviewer id, username)
+    for review_id, role, reviewer_id, username in Assignment.objects.filter(
+        review__in=open_reviews, recused=False
+    ).values_list("review_id", "role", "reviewer_id", "reviewer__username"):
+        reviewers[review_id][role] = (reviewer_id, username)
+    voters = defaultdict(set)
+    for review_id, reviewer_id in Vote.objects.filter(
+        review__in=open_reviews, current=True, revision=F("review__revision")
+    ).values_list("review_id", "reviewer_id"):
+        voters[review_id].add(reviewer_id)
+
+    groups = {key: [] for key, _, _ in PIPELINE_GROUPS}
+    for review in reviews:
+        assigned = reviewers[review.pk]
+        votes = {
+            role: "voted"
+            for role, (reviewer_id, _) in assigned.items()
+            if role in review.required_roles and reviewer_id in voters[review.pk]
+        }
+        unassigned = [role for role in review.required_roles if role not in assigned]
+        waiting = [
+            f"{ROLE_LABELS.get(role, role)} ({assigned[role][1]})"
+            for role in review.required_roles
+            if role in assigned and role not in votes
+        ]
+        if unassigned:
+            key = "awaiting_assignment"
+        elif rules.all_required_voted(required=review.required_roles, votes=votes):
+            key = "ready"
+        else:
+            key = "voting"
+        groups[key].append(
+            {
+                "review": review,
+                "age": (today - timezone.localdate(review.opened_at)).days,
+                "deadline": deadline(review.due_date, today),
+                "unassigned": role_labels(unassigned),
+                "waiting": waiting,
+                "voted": len(votes),
+                "required": len(review.required_roles),
+            }
+        )
+    context = {
+        "groups": [
+            {"key": key, "title": title, "hint": hint, "rows": groups[key]}
+            for key, title, hint in PIPELINE_GROUPS
+        ],
+        "total": len(reviews),
+    }
+    return render(request, "reviews/pipeline.html", context)
+
+
+# ---- the review page ---------------------------------------------------------------------------
+
+
+@dataclass
+class Viewer:
+    """What the signed-in user is to this review: decides which forms the page offers."""
+
+    pk: int
+    is_editor: bool
+    is_chair: bool
+    roles: set[str] = field(default_factory=set)  # roles of their active assignments
+    conflicted: bool = False
+    can_comment: bool = False
+
+    @property
+    def reviews(self) -> bool:
+        return bool(self.roles)
+
+
+def _viewer(user, review, assignments) -> Viewer:
+    viewer = Viewer(
+        pk=user.pk,
+        is_editor=usecase_is_editor(user=user, use_case=review.use_case),
+        is_chair=is_chair(user),
+        roles={a.role for a in assignments if not a.recused and a.reviewer_id == user.pk},
+    )
+    if viewer.roles or viewer.is_chair:
+        viewer.conflicted = conflicted(user=user, use_case=review.use_case)
+    viewer.can_comment = services.can_comment(user=user, review=review)
+    return viewer
+
+
+@require_GET
+def review_detail(request, pk):
+    return _render_review(request, review_get_visible(user=request.user, pk=pk))
+
+
+def _render_review(request, review, *, bound=None, status=200):
+    """The whole page. `bound` holds the one posted form that failed, keyed like the page's."""
+    bound = bound or {}
+    user = request.user
+    use_case = review.use_case
+    is_open = review.state == ReviewState.OPEN
+    today = timezone.localdate()
+    assignments = list(review.assignments.select_related("reviewer"))
+    viewer = _viewer(user, review, assignments)
+    votes = list(review.votes.select_related("reviewer").order_by("-cast_at"))
+    votes_by_role = current_votes_by_role(review)
+    all_voted = rules.all_required_voted(required=review.required_roles, votes=votes_by_role)
+    revisions = {
+        r.number: r
+        for r in use_case.revisions.filter(number__in=[review.revision - 1, review.revision])
+    }
+    judged = revisions.get(review.revision)
+
+    context = {
+        "review": review,
+        "use_case": use_case,
+        "judged": judged,
+        "viewer": viewer,
+        "my_roles": role_labels(r for r in review.required_roles if r in viewer.roles),
+        "is_open": is_open,
+        "today": today,
+        "deadline": deadline(review.due_date, today) if is_open else "",
+        "required_roles": role_labels(review.required_roles),
+        "role_rows": _role_rows(review, assignments, votes),
+        "recused": [a for a in assignments if a.recused],
+        "vote_history": votes,
+        "voted_count": len(votes_by_role),
+        "all_voted": all_voted,
+        "checklist": _checklist(review, viewer, is_open, bound),
+        "diff": _diff(revisions, review.revision),
+        "comments": list(review.comments.select_related("author")),
+    }
+    context.update(_conditions(review, viewer, bound))
+    context.update(_forms(review, viewer, is_open, all_voted, votes, bound))
+    context["error_links"] = [link for form in bound.values() for link in form.error_links()]
+    return render(request, "reviews/detail.html", context, status=status)
+
+
+def _role_rows(review, assignments, votes) -> list[dict]:
+    """One row per required role: its active reviewer and their current vote on this revision."""
+    active = {a.role: a for a in assignments if not a.recused}
+    current = {v.reviewer_id: v for v in votes if v.current and v.revision == review.revision}
+    return [
+        {
+            "role": ROLE_LABELS.get(role, role),
+            "assignment": active.get(role),
+            "vote": current.get(active[role].reviewer_id) if role in active else None,
+        }
+        for role in review.required_roles
+    ]
+
+
+def _checklist(review, viewer, is_open, bound) -> dict:
+    """Applicable items by section, with the team's answers, verdicts, progress and forms."""
+    answers = {
+        a.item_id: a
+        for a in ChecklistAnswer.objects.filter(
+            review=review, revision=review.revision
+        ).select_related("answered_by", "verified_by")
+    }
+    can_answer = is_open and viewer.is_editor
+    by_section = defaultdict(list)
+    for item in applicable_items(review):
+        answer = answers.get(item.pk)
+        can_verify = (
+            is_open and item.role in viewer.roles and not viewer.conflicted and answer is not None
+        )
+        row = {
+            "item": item,
+            "anchor": f"item-{item.code}",
+            "mine": is_open and item.role in viewer.roles,
+            "answer": answer,
+            "verified": answer is not None and answer.verdict == Verdict.VERIFIED,
+            "references": [
+                (REFERENCE_LABELS.get(key, key), value)
+                for key, value in (item.references or {}).items()
+                if value
+            ],
+            "answer_form": None,
+            "verify_form": None,
+        }
+        if can_answer:
+            row["answer_form"] = bound.get(("answer", item.pk)) or ChecklistAnswerForm(
+                prefix=f"answer-{item.code}",
+                initial={"answer": answer.answer, "evidence": answer.evidence} if answer else {},
+            )
+        if can_verify:
+            row["verify_form"] = bound.get(("verify", item.pk)) or ChecklistVerifyForm(
+                prefix=f"verify-{item.code}",
+                initial={"comment": answer.verification_comment},
+            )
+        by_section[item.section].append(row)
+
+    sections = []
+    for value, label in ChecklistSection.choices:
+        rows = by_section.get(value)
+        if not rows:
+            continue
+        required = [r for r in rows if r["item"].required]
+        sections.append(
+            {
+                "slug": value,
+                "title": label,
+                "rows": rows,
+                "required": len(required),
+                "verified": sum(r["verified"] for r in required),
+                "answered": sum(r["answer"] is not None for r in rows),
+            }
+        )
+    required = sum(s["required"] for s in sections)
+    verified = sum(s["verified"] for s in sections)
+    return {
+        "sections": sections,
+        "required": required,
+        "verified": verified,
+        "items": sum(len(s["rows"]) for s in sections),
+        "percent": round(100 * verified / required) if required else 100,
+        "mine": can_answer or bool(viewer.roles),
+    }
+
+
+def _conditions(review, viewer, bound) -> dict:
+    """Conditions of the current votes on the judged revision, and earlier ones as history."""
+    current, earlier = [], []
+    for condition in review.conditions.select_related("owner", "vote__reviewer"):
+        vote = condition.vote
+        is_current = vote is None or (vote.current and vote.revision == review.revision)
+        is_open = condition.status == ConditionStatus.OPEN
+        row = {
+            "condition": condition,
+            "by_role": role_labels(vote.roles) if vote else [],
+            "meet_form": None,
+            "waive_form": None,
+        }
+        if is_open and viewer.is_editor:
+            row["meet_form"] = bound.get(("meet", condition.pk)) or ConditionMeetForm(
+                prefix=f"meet-{condition.pk}"
+            )
+        if is_open and viewer.is_chair:
+            row["waive_form"] = bound.get(("waive", condition.pk)) or ConditionWaiveForm(
+                prefix=f"waive-{condition.pk}"
+            )
+        (current if is_current else earlier).append(row)
+    return {"conditions": current, "earlier_conditions": earlier}
+
+
+def _diff(revisions, number):
+    """What changed from revision N-1 to N; None for the first revision."""
+    if number <= 1 or number not in revisions or number - 1 not in revisions:
+        return None
+    before, after = revisions[number - 1].answers, revisions[number].answers
+    team_ids = {before.get("team"), after.get("team")} - {None}
+    user_ids = {before.get("business_owner"), after.get("business_owner")} - {None}
+    names = {
+        "team": dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")),
+        "business_owner": {
+            user.pk: person_label(user) for user in get_user_model().objects.filter(pk__in=user_ids)
+        },
+    }
+    return answers_diff(before, after, names=names)
+
+
+def _role_holders(review) -> dict[str, list]:
+    """Active holders of each required role who are not conflicted, in one query.
+
+    The same exclusions as reviews.selectors.eligible_reviewers, for every role at once: the
+    service still refuses a conflicted choice, this only keeps them out of the list.
+    """
+    use_case = review.use_case
+    team_members = TeamMembership.objects.active().filter(team_id=use_case.team_id)
+    holders = defaultdict(list)
+    for held in (
+        RoleAssignment.objects.active()
+        .filter(role__in=review.required_roles, user__is_active=True)
+        .exclude(user_id__in=team_members.values("user_id"))
+        .exclude(user_id__in=use_case.revisions.values("submitted_by_id"))
+        .exclude(
+            user_id__in=[pk for pk in (use_case.created_by_id, use_case.business_owner_id) if pk]
+        )
+        .select_related("user")
+        .order_by("user__username")
+    ):
+        if held.user not in holders[held.role]:
+            holders[held.role].append(held.user)
+    return holders
+
+
+def _forms(review, viewer, is_open, all_voted, votes, bound) -> dict:
+    forms = {
+        "vote_form": None,
+        "recuse_form": None,
+        "comment_form": None,
+        "decision_form": None,
+        "reassign_form": None,
+    }
+    if is_open and viewer.roles & set(review.required_roles) and not viewer.conflicted:
+        mine = next(
+            (
+                v
+                for v in votes
+                if v.reviewer_id == viewer.pk and v.current and v.revision == review.revision
+            ),
+            None,
+        )
+        initial = {"choice": mine.choice, "reasons": mine.reasons} if mine else {}
+        forms["vote_form"] = bound.get("vote") or VoteForm(prefix="vote", initial=initial)
+    if is_open and viewer.reviews:
+        forms["recuse_form"] = bound.get("recuse") or RecuseForm(prefix="recuse")
+    if viewer.can_comment:
+        forms["comment_form"] = bound.get("comment") or CommentForm(prefix="comment")
+    if is_open and viewer.is_chair:
+        if all_voted and not viewer.conflicted:
+            forms["decision_form"] = bound.get("decision") or DecisionForm(prefix="decision")
+        forms["reassign_form"] = bound.get("reassign") or ReassignForm(
+            prefix="reassign", roles=review.required_roles, holders=_role_holders(review)
+        )
+    return forms
+
+
+# ---- the review page's forms -------------------------------------------------------------------
+
+
+def _handle(request, review, key, form, act, *, success, to: str):
+    """Validate the form, run the service; on success redirect to `to`, else re-render (400)."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, success(form.cleaned_data) if callable(success) else success)
+            return redirect(to)
+    return _render_review(request, review, bound={key: form}, status=400)
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _active_roles(user, review) -> set[str]:
+    return set(
+        review.assignments.filter(reviewer=user, recused=False).values_list("role", flat=True)
+    )
+
+
+def _item(review, item_pk):
+    return get_object_or_404(review.checklist_template.items, pk=item_pk)
+
+
+@require_POST
+@_refusals_answered
+def checklist_answer(request, pk, item_pk):
+    review = review_get_visible(user=request.user, pk=pk)
+    item = _item(review, item_pk)
+    _require(
+        usecase_is_editor(user=request.user, use_case=review.use_case),
+        "Only the owning team or the business owner answers the checklist.",
+    )
+    form = ChecklistAnswerForm(request.POST, prefix=f"answer-{item.code}")
+    return _handle(
+        request,
+        review,
+        ("answer", item.pk),
+        form,
+        lambda data: services.checklist_answer(
+            actor=request.user,
+            review=review,
+            item_id=item.pk,
+            answer=data["answer"],
+            evidence=data["evidence"],
+        ),
+        success=f"Answer to {item.code} saved.",
+        to=_review_url(review, f"item-{item.code}"),
+    )
+
+
+@require_POST
+@_refusals_answered
+def checklist_verify(request, pk, item_pk):
+    review = review_get_visible(user=request.user, pk=pk)
+    item = _item(review, item_pk)
+    _require(
+        item.role in _active_roles(request.user, review),
+        f"Only the assigned {item.get_role_display()} reviewer verifies this item.",
+    )
+    form = ChecklistVerifyForm(request.POST, prefix=f"verify-{item.code}")
+    return _handle(
+        request,
+        review,
+        ("verify", item.pk),
+        form,
+        lambda data: services.checklist_verify(
+            actor=request.user,
+            review=review,
+            item_id=item.pk,
+            verdict=data["verdict"],
+            comment=data["comment"],
+        ),
+        success=lambda data: f"{item.code} {Verdict(data['verdict']).label.lower()}.",
+        to=_review_url(review, f"item-{item.code}"),
+    )
+
+
+@require_POST
+@_refusals_answered
+def vote(request, pk):
+    review = review_get_visible(user=request.user, pk=pk)
+    _require(
+        bool(_active_roles(request.user, review) & set(review.required_roles)),
+        "Only reviewers assigned to a required role can vote on this review.",
+    )
+    form = VoteForm(request.POST, prefix="vote")
+    return _handle(
+        request,
+        review,
+        "vote",
+        form,
+        lambda data: services.vote_cast(
+            actor=request.user,
+            review=review,
+            choice=data["choice"],
+            reasons=data["reasons"],
+            conditions=form.conditions(),
+        ),
+        success="Your vote is recorded.",
+        to=_review_url(review, "votes"),
+    )
+
+
+@require_POST
+@_refusals_answered
+def recuse(request, pk):
+    review = review_get_visible(user=request.user, pk=pk)
+    _require(
+        bool(_active_roles(request.user, review)),
+        "You are not an active reviewer of this use case.",
+    )
+    form = RecuseForm(request.POST, prefix="recuse")
+    return _handle(
+        request,
+        review,
+        "recuse",
+        form,
+        lambda data: services.review_recuse(
+            actor=request.user, review=review, reason=data["reason"]
+        ),
+        success=f"You have stepped back from the review of {review.use_case.reference}.",
+        # A confidential use case may no longer be visible once recused: go back to the queue.
+        to=reverse("reviews:queue"),
+    )
+
+
+@require_POST
+@_refusals_answered
+def condition_meet(request, pk, condition_pk):
+    review = review_get_visible(user=request.user, pk=pk)
+    condition = get_object_or_404(review.conditions, pk=condition_pk)
+    _require(
+        usecase_is_editor(user=request.user, use_case=review.use_case),
+        "Only the owning team or the business owner marks a condition met.",
+    )
+    form = ConditionMeetForm(request.POST, prefix=f"meet-{condition.pk}")
+    return _handle(
+        request,
+        review,
+        ("meet", condition.pk),
+        form,
+        lambda data: services.condition_meet(
+            actor=request.user, condition=condition, evidence=data["evidence"]
+        ),
+        success="The condition is marked met.",
+        to=_review_url(review, f"condition-{condition.pk}"),
+    )
+
+
+@require_POST
+@_refusals_answered
+def condition_waive(request, pk, condition_pk):
+    review = review_get_visible(user=request.user, pk=pk)
+    condition = get_object_or_404(review.conditions, pk=condition_pk)
+    _require(is_chair(request.user), "Only the chair can waive a condition.")
+    form = ConditionWaiveForm(request.POST, prefix=f"waive-{condition.pk}")
+    return _handle(
+        request,
+        review,
+        ("waive", condition.pk),
+        form,
+        lambda data: services.condition_waive(
+            actor=request.user, condition=condition, reason=data["reason"]
+        ),
+        success="The condition is waived.",
+        to=_review_url(review, f"condition-{condition.pk}"),
+    )
+
+
+@require_POST
+@_refusals_answered
+def comment(request, pk):
+    review = review_get_visible(user=request.user, pk=pk)
+    _require(
+        services.can_comment(user=request.user, review=review),
+        "Only the team, the assigned reviewers and the chair comment on a review.",
+    )
+    form = CommentForm(request.POST, prefix="comment")
+    return _handle(
+        request,
+        review,
+        "comment",
+        form,
+        lambda data: services.comment_add(
+            actor=request.user,
+            review=review,
+            body=data["body"],
+            is_question=data["is_question"],
+        ),
+        success="Comment posted.",
+        to=_review_url(review, "comments"),
+    )
+
+
+@require_POST
+@_refusals_answered
+def decide(request, pk):
+    review = review_get_visible(user=request.user, pk=pk)
+    _require(is_chair(request.user), "Only the chair can record a decision.")
+    form = DecisionForm(request.POST, prefix="decision")
+    return _handle(
+        request,
+        review,
+        "decision",
+        form,
+        lambda data: services.decision_record_by_chair(
+            actor=request.user, review=review, outcome=data["outcome"], rationale=data["rationale"]
+        ),
+        success="Your decision is recorded.",
+        to=_review_url(review),
+    )
+
+
+@require_POST
+@_refusals_answered
+def reassign(request, pk):
+    review = review_get_visible(user=request.user, pk=pk)
+    _require(is_chair(request.user), "Only the chair can reassign reviewers.")
+    form = ReassignForm(
+        request.POST, prefix="reassign", roles=review.required_roles, holders=_role_holders(review)
+    )
+    return _handle(
+        request,
+        review,
+        "reassign",
+        form,
+        lambda data: services.review_reassign(
+            actor=request.user,
+            review=review,
+            role=data["role"],
+            reviewer=form.users[data["reviewer"]],
+        ),
+        success="The role is reassigned.",
+        to=_review_url(review, "votes"),
+    )

@@ -1,0 +1,184 @@
+"""Journey 2 of SPEC section 13: a council member reviews and votes; the chair and the submitter
+see the outcome. Everything the journey does not name is set up with the services."""
+
+import os
+import re
+from datetime import timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from reviews import services
+from reviews.selectors import applicable_items
+from tests.factories import (
+    PASSWORD,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+    complete_answers,
+)
+from tests.reviews_support import make_council, reviewer_for
+from usecases import services as usecase_services
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Full-page screenshots for a visual check, when SCREENSHOT_DIR is set."""
+    if folder := os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=os.path.join(folder, f"review-{name}.png"), full_page=True)
+
+
+def serious_violations(page: Page) -> list[str]:
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def log_in(page: Page, base_url: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs me")
+
+
+@pytest.fixture
+def review(transactional_db):
+    """A limited-tier marketing use case in review; the team has answered every checklist item."""
+    team = TeamFactory(name="Marketing", slug="marketing")
+    submitter = UserFactory(username="marketing.submitter", first_name="Maya", last_name="Marketer")
+    MembershipFactory(user=submitter, team=team)
+    owner = UserFactory(username="olivia.owner", first_name="Olivia", last_name="Owner")
+    make_council()
+    use_case = usecase_services.usecase_create(
+        actor=submitter, data=complete_answers(team=team, business_owner=owner)
+    )
+    use_case = usecase_services.usecase_submit(actor=submitter, use_case=use_case)
+    review = use_case.reviews.get()
+    for item in applicable_items(review):
+        services.checklist_answer(
+            actor=submitter,
+            review=review,
+            item_id=item.pk,
+            answer="yes",
+            evidence=f"DPIA v2 covers {item.code}.",
+        )
+    services.comment_add(
+        actor=submitter, review=review, body="The DPIA is attached to the use case."
+    )
+    return review
+
+
+def test_a_council_member_verifies_and_votes_and_the_chair_and_submitter_see_the_outcome(
+    page: Page, live_server, review
+):
+    use_case = review.use_case
+    privacy_items = [i for i in applicable_items(review) if i.role == "privacy"]
+    page.set_viewport_size(LAPTOP)
+
+    # The privacy reviewer finds the review in their queue.
+    log_in(page, live_server.url, "pia.privacy")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Review queue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My review queue")
+    row = page.get_by_role("row").filter(has_text=use_case.reference)
+    expect(row).to_contain_text("Privacy")
+    expect(row).to_contain_text(f"Verify {len(privacy_items)} checklist answers")
+    expect(row).to_contain_text("Vote on revision 1")
+    screenshot(page, "queue-laptop")
+    assert serious_violations(page) == []
+    page.set_viewport_size(PHONE)
+    screenshot(page, "queue-phone")
+    page.set_viewport_size(LAPTOP)
+
+    row.get_by_role("link", name=re.compile(use_case.reference)).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Next-best-offer e-mails")
+    expect(page.locator(".your-part")).to_contain_text("You review this use case as Privacy")
+    screenshot(page, "page-laptop")
+    assert serious_violations(page) == []
+
+    # Each privacy item: verify it, and come back to the same item on the page.
+    for item in privacy_items:
+        article = page.locator(f"#item-{item.code}")
+        expect(article).to_contain_text(f"DPIA v2 covers {item.code}.")
+        article.get_by_role("button", name=f"Verify {item.code}").click()
+        expect(page).to_have_url(re.compile(rf"#item-{item.code}$"))
+        expect(page.locator(f"#item-{item.code} .badge--verified")).to_have_text("Verified")
+    expect(page.locator("#checklist .progress-line")).to_contain_text(
+        f"{sum(i.required for i in privacy_items)} of"
+    )
+
+    # A vote without its condition is refused at the conditions; then with one, accepted.
+    vote = page.locator("#vote-form")
+    vote.get_by_role("group", name="Your vote").get_by_label("Approve with conditions").check()
+    vote.get_by_role("button", name="Cast my vote").click()
+    expect(page.locator("#vote-conditions-error")).to_contain_text("List at least one condition")
+    screenshot(page, "vote-error-laptop")
+    vote = page.locator("#vote-form")
+    vote.get_by_label("Condition 1").fill("Sign the data processing agreement with Acme.")
+    due = timezone.localdate() + timedelta(days=30)
+    vote.get_by_label("Due date").first.fill(due.isoformat())
+    expect(vote.get_by_label("Blocking: must be met before go-live").first).to_be_checked()
+    vote.get_by_role("button", name="Cast my vote").click()
+    expect(page.locator(".message--success")).to_have_text("Your vote is recorded.")
+    expect(page.locator("#votes")).to_contain_text("Approve with conditions")
+    expect(page.locator("#conditions")).to_contain_text(
+        "Sign the data processing agreement with Acme."
+    )
+    page.set_viewport_size(PHONE)
+    screenshot(page, "page-phone")
+    assert serious_violations(page) == []
+    page.set_viewport_size(LAPTOP)
+
+    # The other required roles verify their items and approve (services).
+    review.refresh_from_db()
+    for item in applicable_items(review):
+        if item.role != "privacy":
+            services.checklist_verify(
+                actor=reviewer_for(review, item.role),
+                review=review,
+                item_id=item.pk,
+                verdict="verified",
+            )
+    for role in ("marketing", "legal", "data_science"):
+        services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+    review.refresh_from_db()
+    assert review.outcome == "approved_with_conditions"
+
+    # The chair sees the decision: from the pipeline (now empty) to the use case and its review.
+    log_in(page, live_server.url, "chris.chair")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Council pipeline")
+    expect(page.get_by_role("main")).not_to_contain_text(use_case.reference)
+    screenshot(page, "pipeline-laptop")
+    page.goto(f"{live_server.url}/use-cases/{use_case.pk}/")
+    page.get_by_role("link", name=re.compile("Open the council review")).click()
+    banner = page.locator(".decision")
+    expect(banner.get_by_role("heading", level=2)).to_have_text(
+        "Decision: Approved with conditions"
+    )
+    expect(banner).to_contain_text("by the council's votes")
+    expect(page.locator("#chair")).to_have_count(0)  # nothing left to decide
+    screenshot(page, "decided-laptop")
+    assert serious_violations(page) == []
+
+    # The submitter sees the outcome and the condition on the use case page.
+    log_in(page, live_server.url, "marketing.submitter")
+    page.goto(f"{live_server.url}/use-cases/{use_case.pk}/")
+    section = page.locator("#council-review")
+    expect(section).to_contain_text("Approved with conditions")
+    expect(section).to_contain_text("Sign the data processing agreement with Acme.")
+    expect(section).to_contain_text("Blocking: before go-live")
+    expect(section).to_contain_text(due.strftime("%-d %b %Y"))
+    screenshot(page, "usecase-laptop")
+    page.set_viewport_size(PHONE)
+    screenshot(page, "usecase-phone")
