@@ -350,13 +350,16 @@ def vote_cast(
     review = _lock(review)
     _require_open(review)
     _require_four_eyes(actor=actor, review=review, doing="vote on")
+    held = user_active_roles(actor)  # a role that has ended no longer votes
     roles = [
         a.role
         for a in review.assignments.filter(reviewer=actor, recused=False)
-        if a.role in review.required_roles
+        if a.role in review.required_roles and a.role in held
     ]
     if not roles:
-        raise ActionForbidden("Only reviewers assigned to a required role can vote on this review.")
+        raise ActionForbidden(
+            "Only reviewers assigned to a required role they still hold can vote on this review."
+        )
     conditions = list(conditions)
     _validate_vote(choice=choice, reasons=reasons, conditions=conditions)
     previous = Vote.objects.filter(

@@ -156,7 +156,15 @@ def test_the_schema_builds_without_warnings():
     import sys
 
     result = subprocess.run(
-        [sys.executable, "manage.py", "spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null"],
+        [
+            sys.executable,
+            "manage.py",
+            "spectacular",
+            "--validate",
+            "--fail-on-warn",
+            "--file",
+            "/dev/null",
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -408,3 +408,17 @@ def test_unknown_answers_and_verdicts_are_refused(review, alice):
             actor=reviewer_for(review, "privacy"), review=review, item_id=item.pk, verdict="ok"
         )
     assert "verdict" in error.value.message_dict
+
+
+def test_a_reviewer_whose_role_has_ended_cannot_vote(review):
+    import datetime
+
+    legal = reviewer_for(review, "legal")
+    assignment = legal.role_assignments.get(role="legal")
+    assignment.starts_on = datetime.date(2020, 1, 1)
+    assignment.ends_on = datetime.date(2020, 12, 31)
+    assignment.save()
+    with pytest.raises(ActionForbidden, match="still hold"):
+        services.vote_cast(
+            actor=type(legal).objects.get(pk=legal.pk), review=review, choice="approve"
+        )
