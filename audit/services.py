@@ -16,12 +16,12 @@ from .models import AuditChainHead, AuditEvent
 GENESIS_HASH = "0" * 64
 
 
-def _plain(value: Any) -> Any:
+def plain_json(value: Any) -> Any:
     """Turn a value into what JSON stores, so the hash is the same before and after a reload."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(v) for v in value]
+        return [plain_json(v) for v in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -80,7 +80,7 @@ def audit_record(
             object_type=object_type,
             object_id=str(object_id),
             object_ref=object_ref,
-            changes=_plain(changes or {}),
+            changes=plain_json(changes or {}),
             prev_hash=head.hash,
         )
         event.hash = compute_hash(head.hash, event)
@@ -93,9 +93,9 @@ def audit_record(
 def field_changes(before: dict, after: dict) -> dict:
     """{field: [before, after]} for the fields whose value differs."""
     return {
-        name: [_plain(before.get(name)), _plain(after.get(name))]
+        name: [plain_json(before.get(name)), plain_json(after.get(name))]
         for name in sorted(set(before) | set(after))
-        if _plain(before.get(name)) != _plain(after.get(name))
+        if plain_json(before.get(name)) != plain_json(after.get(name))
     }
 
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "council",
     "usecases",
     "reviews",
+    "registry",
 ]
 
 MIDDLEWARE = [

@@ -49,6 +49,9 @@ TRANSITIONS = {
         frozenset({State.DRAFT, State.CHANGES_REQUESTED}), State.SUBMITTED, "submitted"
     ),
     "start_review": Transition(frozenset({State.SUBMITTED}), State.IN_REVIEW, "put in review"),
+    "deploy": Transition(
+        frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS}), State.DEPLOYED, "deployed"
+    ),
     "withdraw": Transition(
         frozenset({State.DRAFT, State.SUBMITTED, State.IN_REVIEW, State.CHANGES_REQUESTED}),
         State.WITHDRAWN,
@@ -221,6 +224,13 @@ def usecase_start_review(*, actor, use_case: UseCase) -> UseCase:
     use_case = _lock(use_case)
     target = _check_transition(use_case, "start_review")
     return _move(actor=actor, use_case=use_case, target=target, action="review_started")
+
+
+def usecase_mark_deployed(*, actor, use_case: UseCase) -> UseCase:
+    """Approved -> deployed, when its first registry entry is recorded (inside that transaction)."""
+    use_case = _lock(use_case)
+    target = _check_transition(use_case, "deploy")
+    return _move(actor=actor, use_case=use_case, target=target, action="deployed")
 
 
 DECISION_STATES = {

@@ -1,0 +1,114 @@
+from django.conf import settings
+from django.db import models
+
+from reviews.models import Review
+from usecases.choices import RiskTier
+from usecases.models import UseCase
+
+User = settings.AUTH_USER_MODEL
+
+
+class Stage(models.TextChoices):
+    PILOT = "pilot", "Pilot"
+    PRODUCTION = "production", "Production"
+    SUSPENDED = "suspended", "Suspended"
+    RETIRED = "retired", "Retired"
+
+
+class Deployment(models.Model):
+    """A registry entry: one AI tool running for customers or staff (SPEC section 6)."""
+
+    reference = models.CharField(max_length=16, unique=True, editable=False)
+    use_case = models.ForeignKey(UseCase, on_delete=models.PROTECT, related_name="deployments")
+    approval = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="deployments")
+    name = models.CharField(max_length=200)
+    vendor = models.CharField(max_length=200, blank=True)
+    model_version = models.CharField(max_length=200)
+    channels = models.JSONField(default=list)
+    markets = models.JSONField(default=list, help_text="Countries or regions, e.g. GB, IE, DE.")
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.PILOT)
+    go_live_date = models.DateField(null=True, blank=True)
+    business_owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    technical_owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    risk_tier = models.CharField(max_length=16, choices=RiskTier.choices)
+    human_oversight = models.TextField()
+    customer_disclosure = models.TextField(blank=True)
+    data_categories = models.JSONField(default=list)
+    monitoring_kpis = models.TextField()
+    last_review_date = models.DateField()
+    next_review_due = models.DateField()
+    published = models.BooleanField(
+        default=False, help_text="Shown on the public transparency page."
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["reference"]
+        indexes = [
+            # Registry filters and the daily re-review task.
+            models.Index(fields=["stage", "next_review_due"], name="deployment_stage_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.name}"
+
+
+class DeploymentVersion(models.Model):
+    """The entry as it stood from `valid_from` on: the registry of any past day is rebuilt from these."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE, related_name="versions")
+    valid_from = models.DateTimeField()
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["deployment", "valid_from", "id"]
+        indexes = [
+            # as_of exports pick the last version of each entry before a date.
+            models.Index(fields=["deployment", "valid_from"], name="deployment_version_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.deployment_id} from {self.valid_from:%Y-%m-%d %H:%M}"
+
+
+class IncidentKind(models.TextChoices):
+    BIAS_COMPLAINT = "bias_complaint", "Bias complaint"
+    HARMFUL_OUTPUT = "harmful_output", "Harmful output"
+    PRIVACY_BREACH = "privacy_breach", "Privacy breach"
+    SECURITY = "security", "Security"
+    OTHER = "other", "Other"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class IncidentStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    INVESTIGATING = "investigating", "Investigating"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Incident(models.Model):
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="incidents")
+    kind = models.CharField(max_length=32, choices=IncidentKind.choices)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    description = models.TextField()
+    status = models.CharField(
+        max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.OPEN
+    )
+    resolution = models.TextField(blank=True)
+    reported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+
+    def __str__(self):
+        return f"{self.get_severity_display()} {self.get_kind_display()} on {self.deployment_id}"

@@ -1,0 +1,224 @@
+"""Writes to the registry of deployed AI: atomic, rule-checked, audited (SPEC section 6)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record, field_changes, plain_json
+from council.errors import ActionForbidden, TransitionNotAllowed
+from council.models import CouncilRole, NotificationKind
+from council.notifications import notify
+from council.selectors import user_active_roles
+from council.services import reference_next
+from reviews.models import ConditionStatus, Outcome
+from usecases.models import UseCase
+from usecases.selectors import usecase_is_editor
+
+from .models import Deployment, DeploymentVersion, Incident, Severity, Stage
+
+EDITABLE_FIELDS = (
+    "name", "vendor", "model_version", "channels", "markets", "go_live_date", "business_owner",
+    "technical_owner", "human_oversight", "customer_disclosure", "data_categories",
+    "monitoring_kpis", "published",
+)  # fmt: skip
+SNAPSHOT_FIELDS = (*EDITABLE_FIELDS, "reference", "use_case", "stage", "risk_tier",
+                   "last_review_date", "next_review_due", "approval")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StageMove:
+    sources: frozenset[str]
+    target: str
+
+
+# The stages of SPEC section 6, and which moves between them are allowed.
+STAGE_MOVES = {
+    Stage.PRODUCTION: StageMove(frozenset({Stage.PILOT, Stage.SUSPENDED}), Stage.PRODUCTION),
+    Stage.SUSPENDED: StageMove(frozenset({Stage.PILOT, Stage.PRODUCTION}), Stage.SUSPENDED),
+    Stage.PILOT: StageMove(frozenset({Stage.SUSPENDED}), Stage.PILOT),
+    Stage.RETIRED: StageMove(
+        frozenset({Stage.PILOT, Stage.PRODUCTION, Stage.SUSPENDED}), Stage.RETIRED
+    ),
+}
+
+
+def _months_later(day, months: int):
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last_day in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last_day))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def _snapshot(deployment: Deployment) -> dict[str, Any]:
+    values = {}
+    for name in SNAPSHOT_FIELDS:
+        field = Deployment._meta.get_field(name)
+        values[name] = getattr(deployment, field.attname)
+    return values
+
+
+def _record_version(deployment: Deployment) -> None:
+    DeploymentVersion.objects.create(
+        deployment=deployment, valid_from=timezone.now(), data=plain_json(_snapshot(deployment))
+    )
+
+
+def _require_editor(*, actor, use_case: UseCase, doing: str) -> None:
+    if not usecase_is_editor(user=actor, use_case=use_case):
+        raise ActionForbidden(f"Only the owning team or the business owner can {doing}.")
+
+
+def open_blocking_conditions(use_case: UseCase) -> list[str]:
+    review = use_case.reviews.filter(state="decided").order_by("-decided_at").first()
+    if review is None:
+        return []
+    return list(
+        review.conditions.filter(
+            blocking=True, status=ConditionStatus.OPEN, vote__current=True
+        ).values_list("text", flat=True)
+    )
+
+
+@transaction.atomic
+def deployment_create(*, actor, use_case: UseCase, data: Mapping[str, Any]) -> Deployment:
+    """Enter an approved use case in the registry, once its blocking conditions are met."""
+    from usecases.services import usecase_mark_deployed
+
+    use_case = UseCase.objects.select_for_update().get(pk=use_case.pk)
+    _require_editor(actor=actor, use_case=use_case, doing="record a deployment")
+    if use_case.state not in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS, "deployed"}:
+        raise TransitionNotAllowed(
+            f"Only an approved use case enters the registry; {use_case.reference} is "
+            f"'{use_case.get_state_display()}'."
+        )
+    blocking = open_blocking_conditions(use_case)
+    if blocking:
+        raise ValidationError(
+            {"use_case": [f"Blocking condition still open: {text}" for text in blocking]}
+        )
+    approval = use_case.reviews.filter(state="decided").order_by("-decided_at").first()
+    today = timezone.localdate()
+    reviewed = timezone.localdate(approval.decided_at) if approval.decided_at else today
+    number = reference_next(key="AI")
+    deployment = Deployment(
+        reference=f"AI-{number:04d}",
+        use_case=use_case,
+        approval=approval,
+        risk_tier=use_case.risk_tier,
+        stage=Stage.PILOT,
+        last_review_date=reviewed,
+        next_review_due=_months_later(reviewed, approval.policy.rereview_months),
+        created_by=actor,
+    )
+    for name, value in data.items():
+        if name not in EDITABLE_FIELDS:
+            raise ValueError(f"Not an editable field of a registry entry: {name}")
+        setattr(deployment, name, value)
+    deployment.full_clean(exclude=["use_case", "approval", "created_by"])
+    deployment.save()
+    _record_version(deployment)
+    audit_record(
+        actor=actor,
+        action="created",
+        obj=deployment,
+        changes=field_changes({}, _snapshot(deployment)),
+    )
+    if use_case.state != "deployed":
+        usecase_mark_deployed(actor=actor, use_case=use_case)
+    return deployment
+
+
+@transaction.atomic
+def deployment_change_stage(
+    *, actor, deployment: Deployment, stage: str, reason: str = ""
+) -> Deployment:
+    deployment = (
+        Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
+    )
+    _require_editor(
+        actor=actor, use_case=deployment.use_case, doing="change the stage of this entry"
+    )
+    return _move_stage(actor=actor, deployment=deployment, stage=stage, reason=reason)
+
+
+def _move_stage(*, actor, deployment: Deployment, stage: str, reason: str) -> Deployment:
+    move = STAGE_MOVES.get(stage)
+    if move is None or deployment.stage not in move.sources:
+        raise TransitionNotAllowed(
+            f"An entry in stage '{deployment.get_stage_display()}' cannot move to '{stage}'."
+        )
+    before = deployment.stage
+    deployment.stage = move.target
+    if move.target == Stage.PRODUCTION and deployment.go_live_date is None:
+        deployment.go_live_date = timezone.localdate()
+    deployment.save()
+    _record_version(deployment)
+    audit_record(
+        actor=actor,
+        action="stage_changed",
+        obj=deployment,
+        changes={"stage": [before, move.target], "reason": [None, reason]},
+    )
+    return deployment
+
+
+@transaction.atomic
+def incident_report(
+    *, actor, deployment: Deployment, kind: str, severity: str, description: str
+) -> Incident:
+    """Anyone who can see the entry reports; a critical incident suspends it at once."""
+    deployment = (
+        Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
+    )
+    if CouncilRole.AUDITOR in user_active_roles(actor) and not usecase_is_editor(
+        user=actor, use_case=deployment.use_case
+    ):
+        raise ActionForbidden("Auditors read the registry; they do not report incidents.")
+    incident = Incident(
+        deployment=deployment,
+        kind=kind,
+        severity=severity,
+        description=description,
+        reported_by=actor,
+    )
+    incident.full_clean(exclude=["deployment", "reported_by"])
+    incident.save()
+    audit_record(
+        actor=actor,
+        action="incident_reported",
+        obj=deployment,
+        changes={"incident": [None, {"id": incident.pk, "kind": kind, "severity": severity}]},
+    )
+    if severity == Severity.CRITICAL and deployment.stage in STAGE_MOVES[Stage.SUSPENDED].sources:
+        _move_stage(
+            actor=actor, deployment=deployment, stage=Stage.SUSPENDED, reason="critical incident"
+        )
+    _notify_incident(deployment, incident)
+    return incident
+
+
+def _notify_incident(deployment: Deployment, incident: Incident) -> None:
+    from council.models import RoleAssignment
+
+    chairs = [
+        r.user
+        for r in RoleAssignment.objects.active()
+        .filter(role=CouncilRole.CHAIR)
+        .select_related("user")
+    ]
+    notify(
+        users=[deployment.business_owner, deployment.technical_owner, *chairs],
+        kind=NotificationKind.INCIDENT_REPORTED,
+        key=f"incident:{incident.pk}",
+        subject=f"{incident.get_severity_display()} incident on {deployment.reference} {deployment.name}",
+        body=incident.description[:500],
+        url=f"/registry/{deployment.pk}/",
+    )
