@@ -135,6 +135,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "review-reminders": {"task": "council.tasks.send_review_reminders", "schedule": 24 * 60 * 60},
+    "registry-re-reviews": {"task": "council.tasks.registry_rereview_sweep", "schedule": 24 * 60 * 60},
 }
 
 REST_FRAMEWORK = {

@@ -48,3 +48,11 @@ def send_review_reminders() -> int:
     from reviews.notifications import remind_due_votes_and_conditions
 
     return remind_due_votes_and_conditions()
+
+
+@shared_task
+def registry_rereview_sweep() -> dict:
+    """Daily: re-review reminders 30 days ahead, re-reviews opened when due."""
+    from registry.services import rereview_sweep
+
+    return rereview_sweep()

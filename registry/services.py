@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -71,6 +72,14 @@ def _record_version(deployment: Deployment) -> None:
     )
 
 
+def _apply(deployment: Deployment, data: Mapping[str, Any]) -> None:
+    for name, value in data.items():
+        if name not in EDITABLE_FIELDS:
+            raise ValueError(f"Not an editable field of a registry entry: {name}")
+        setattr(deployment, name, value)
+    deployment.full_clean(exclude=["use_case", "approval", "created_by"])
+
+
 def _require_editor(*, actor, use_case: UseCase, doing: str) -> None:
     if not usecase_is_editor(user=actor, use_case=use_case):
         raise ActionForbidden(f"Only the owning team or the business owner can {doing}.")
@@ -118,11 +127,7 @@ def deployment_create(*, actor, use_case: UseCase, data: Mapping[str, Any]) -> D
         next_review_due=_months_later(reviewed, approval.policy.rereview_months),
         created_by=actor,
     )
-    for name, value in data.items():
-        if name not in EDITABLE_FIELDS:
-            raise ValueError(f"Not an editable field of a registry entry: {name}")
-        setattr(deployment, name, value)
-    deployment.full_clean(exclude=["use_case", "approval", "created_by"])
+    _apply(deployment, data)
     deployment.save()
     _record_version(deployment)
     audit_record(
@@ -136,6 +141,56 @@ def deployment_create(*, actor, use_case: UseCase, data: Mapping[str, Any]) -> D
     return deployment
 
 
+# Changes that need the council to look again (SPEC section 6, change control).
+CHANGE_CONTROLLED = ("model_version", "channels", "data_categories")
+
+
+def _open_review(*, actor, deployment: Deployment, kind: str, reason: str) -> None:
+    from reviews.services import review_open_for_deployed
+
+    review = review_open_for_deployed(
+        actor=actor, use_case=deployment.use_case, kind=kind, reason=reason
+    )
+    audit_record(
+        actor=actor,
+        action="review_requested",
+        obj=deployment,
+        changes={
+            "kind": [None, kind],
+            "reason": [None, reason],
+            "review": [None, review.pk if review else "already open"],
+        },
+    )
+
+
+@transaction.atomic
+def deployment_update(*, actor, deployment: Deployment, data: Mapping[str, Any]) -> Deployment:
+    """Edit an entry; a change of model, channels or data opens a change review (it keeps running)."""
+    deployment = (
+        Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
+    )
+    _require_editor(actor=actor, use_case=deployment.use_case, doing="edit this entry")
+    if deployment.stage == Stage.RETIRED:
+        raise TransitionNotAllowed("A retired entry cannot be edited.")
+    before = _snapshot(deployment)
+    _apply(deployment, data)
+    changes = field_changes(before, _snapshot(deployment))
+    if not changes:
+        return deployment
+    deployment.save()
+    _record_version(deployment)
+    audit_record(actor=actor, action="changed", obj=deployment, changes=changes)
+    controlled = [name for name in CHANGE_CONTROLLED if name in changes]
+    if controlled:
+        _open_review(
+            actor=actor,
+            deployment=deployment,
+            kind="change",
+            reason=f"Changed: {', '.join(controlled)}",
+        )
+    return deployment
+
+
 @transaction.atomic
 def deployment_change_stage(
     *, actor, deployment: Deployment, stage: str, reason: str = ""
@@ -146,7 +201,77 @@ def deployment_change_stage(
     _require_editor(
         actor=actor, use_case=deployment.use_case, doing="change the stage of this entry"
     )
-    return _move_stage(actor=actor, deployment=deployment, stage=stage, reason=reason)
+    going_live = deployment.stage == Stage.PILOT and stage == Stage.PRODUCTION
+    deployment = _move_stage(actor=actor, deployment=deployment, stage=stage, reason=reason)
+    if going_live and deployment.risk_tier == "high":
+        _open_review(
+            actor=actor,
+            deployment=deployment,
+            kind="change",
+            reason="High-tier entry moved from pilot to production",
+        )
+    return deployment
+
+
+def deployments_apply_review(*, actor, review) -> None:
+    """A change review or re-review decided: approval renews the review dates, rejection suspends."""
+    running = review.use_case.deployments.select_for_update().exclude(stage=Stage.RETIRED)
+    today = timezone.localdate()
+    for deployment in running:
+        if review.outcome in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}:
+            before = (deployment.last_review_date, deployment.next_review_due)
+            deployment.last_review_date = today
+            deployment.next_review_due = _months_later(today, review.policy.rereview_months)
+            deployment.approval = review
+            deployment.save()
+            _record_version(deployment)
+            audit_record(
+                actor=actor,
+                action="re_reviewed",
+                obj=deployment,
+                changes={
+                    "last_review_date": [before[0], today],
+                    "next_review_due": [before[1], deployment.next_review_due],
+                },
+            )
+        elif review.outcome == Outcome.REJECTED and deployment.stage != Stage.SUSPENDED:
+            _move_stage(
+                actor=actor,
+                deployment=deployment,
+                stage=Stage.SUSPENDED,
+                reason="the council rejected it on review",
+            )
+
+
+def rereview_sweep(*, today=None) -> dict[str, int]:
+    """Daily: remind owners 30 days ahead and open a re-review when due (overdue entries show red)."""
+    today = today or timezone.localdate()
+    counts = {"reminded": 0, "opened": 0}
+    running = Deployment.objects.exclude(stage=Stage.RETIRED).select_related(
+        "use_case", "business_owner", "technical_owner"
+    )
+    for deployment in running.filter(next_review_due__lte=today + timedelta(days=30)):
+        if deployment.next_review_due > today:
+            counts["reminded"] += len(
+                notify(
+                    users=[deployment.business_owner, deployment.technical_owner],
+                    kind=NotificationKind.RE_REVIEW_DUE,
+                    key=f"re-review-due:{deployment.pk}:{deployment.next_review_due.isoformat()}",
+                    subject=f"Re-review of {deployment.reference} due {deployment.next_review_due:%d %b %Y}",
+                    body=f"{deployment.name} is due for its periodic council re-review.",
+                    url=f"/registry/{deployment.pk}/",
+                )
+            )
+        elif not deployment.use_case.reviews.filter(state="open").exists():
+            with transaction.atomic():
+                _open_review(
+                    actor=None,
+                    deployment=deployment,
+                    kind="re_review",
+                    reason=f"Periodic re-review due {deployment.next_review_due:%d %b %Y}",
+                )
+            counts["opened"] += 1
+    return counts
 
 
 def _move_stage(*, actor, deployment: Deployment, stage: str, reason: str) -> Deployment:
@@ -197,9 +322,19 @@ def incident_report(
         obj=deployment,
         changes={"incident": [None, {"id": incident.pk, "kind": kind, "severity": severity}]},
     )
-    if severity == Severity.CRITICAL and deployment.stage in STAGE_MOVES[Stage.SUSPENDED].sources:
-        _move_stage(
-            actor=actor, deployment=deployment, stage=Stage.SUSPENDED, reason="critical incident"
+    if severity == Severity.CRITICAL:
+        if deployment.stage in STAGE_MOVES[Stage.SUSPENDED].sources:
+            _move_stage(
+                actor=actor,
+                deployment=deployment,
+                stage=Stage.SUSPENDED,
+                reason="critical incident",
+            )
+        _open_review(
+            actor=actor,
+            deployment=deployment,
+            kind="re_review",
+            reason=f"Critical incident #{incident.pk}",
         )
     _notify_incident(deployment, incident)
     return incident

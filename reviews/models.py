@@ -104,11 +104,23 @@ class Outcome(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class ReviewKind(models.TextChoices):
+    INITIAL = "initial", "Initial review"
+    CHANGE = "change", "Change review"
+    RE_REVIEW = "re_review", "Re-review"
+
+
 class Review(models.Model):
-    """The council's review of one use case; it follows the use case across revisions."""
+    """The council's review of one use case; it follows the use case across revisions.
+
+    An initial review decides the use case's state; a change review or a periodic re-review of a
+    deployed use case decides what happens to its registry entries, which keep running meanwhile.
+    """
 
     use_case = models.ForeignKey(UseCase, on_delete=models.CASCADE, related_name="reviews")
     revision = models.PositiveIntegerField(help_text="The revision being judged now.")
+    kind = models.CharField(max_length=16, choices=ReviewKind.choices, default=ReviewKind.INITIAL)
+    reason = models.TextField(blank=True, help_text="Why a change review or re-review was opened.")
     policy = models.ForeignKey(ReviewPolicy, on_delete=models.PROTECT, related_name="+")
     checklist_template = models.ForeignKey(
         ChecklistTemplate, on_delete=models.PROTECT, related_name="+"

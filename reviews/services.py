@@ -24,6 +24,7 @@ from .models import (
     ConditionStatus,
     Outcome,
     Review,
+    ReviewKind,
     ReviewPolicy,
     ReviewState,
     Verdict,
@@ -84,12 +85,16 @@ def review_open(*, actor, use_case: UseCase) -> Review:
     return review
 
 
-def _create_review(*, use_case: UseCase, actor) -> Review:
+def _create_review(
+    *, use_case: UseCase, actor, kind: str = ReviewKind.INITIAL, reason: str = ""
+) -> Review:
     policy = ReviewPolicy.objects.get(tier=use_case.risk_tier, active=True)
     now = timezone.now()
     review = Review.objects.create(
         use_case=use_case,
         revision=use_case.revision,
+        kind=kind,
+        reason=reason,
         policy=policy,
         checklist_template=ChecklistTemplate.objects.get(active=True),
         required_roles=rules.required_roles(
@@ -108,6 +113,8 @@ def _create_review(*, use_case: UseCase, actor) -> Review:
             "policy": [None, str(policy)],
             "required_roles": [None, review.required_roles],
             "due_date": [None, review.due_date],
+            "kind": [None, kind],
+            "reason": [None, reason],
         },
     )
     for role in review.required_roles:
@@ -472,8 +479,26 @@ def _decide(*, review: Review, outcome: str, actor, by_chair: bool, rationale: s
             "by_chair": [None, by_chair],
         },
     )
-    usecase_record_decision(actor=actor, use_case=review.use_case, outcome=outcome)
+    if review.kind == ReviewKind.INITIAL:
+        usecase_record_decision(actor=actor, use_case=review.use_case, outcome=outcome)
+    else:
+        # Imported here: the registry builds on reviews.
+        from registry.services import deployments_apply_review
+
+        deployments_apply_review(actor=actor, review=review)
     notify_decision(review)
+
+
+@transaction.atomic
+def review_open_for_deployed(*, actor, use_case: UseCase, kind: str, reason: str) -> Review | None:
+    """Open a change review or re-review of a deployed use case (its entries keep running).
+
+    Returns None when a review is already open: one review at a time covers every reason.
+    """
+    use_case = UseCase.objects.select_for_update().get(pk=use_case.pk)
+    if use_case.reviews.filter(state=ReviewState.OPEN).exists():
+        return None
+    return _create_review(use_case=use_case, actor=actor, kind=kind, reason=reason)
 
 
 @transaction.atomic

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -147,3 +149,92 @@ def test_a_low_incident_does_not_suspend_and_bad_values_are_refused(
         services.incident_report(
             actor=auditor, deployment=entry, kind="other", severity="low", description="x"
         )
+
+
+@pytest.fixture
+def entry(approved, alice, owner):
+    return services.deployment_create(
+        actor=alice, use_case=approved, data=_entry_data(owner, alice)
+    )
+
+
+def _open_review_of(entry):
+    return entry.use_case.reviews.filter(state="open").first()
+
+
+def test_a_new_model_version_opens_a_change_review_and_the_entry_keeps_running(entry, alice):
+    services.deployment_update(actor=alice, deployment=entry, data={"model_version": "nbo-2026.4"})
+    review = _open_review_of(entry)
+    assert review.kind == "change" and "model_version" in review.reason
+    assert Deployment.objects.get(pk=entry.pk).stage == "pilot"
+    assert UseCase.objects.get(pk=entry.use_case_id).state == "deployed"
+
+
+def test_other_edits_open_no_review(entry, alice):
+    services.deployment_update(
+        actor=alice, deployment=entry, data={"monitoring_kpis": "Complaints only"}
+    )
+    assert _open_review_of(entry) is None
+
+
+def test_a_critical_incident_opens_a_re_review_at_once(entry, alice):
+    services.incident_report(
+        actor=alice,
+        deployment=entry,
+        kind="privacy_breach",
+        severity="critical",
+        description="Leak",
+    )
+    assert _open_review_of(entry).kind == "re_review"
+
+
+def test_approving_a_re_review_renews_the_dates_and_rejecting_suspends(entry, alice, council):
+    services.deployment_update(actor=alice, deployment=entry, data={"channels": ["email", "web"]})
+    review = _open_review_of(entry)
+    _approve(review, alice)
+    entry.refresh_from_db()
+    assert entry.approval == review and entry.last_review_date == timezone.localdate()
+    services.deployment_update(actor=alice, deployment=entry, data={"channels": ["email"]})
+    second = _open_review_of(entry)
+    review_services.vote_cast(
+        actor=reviewer_for(second, "legal"), review=second, choice="reject", reasons="No"
+    )
+    assert Deployment.objects.get(pk=entry.pk).stage == "suspended"
+    assert UseCase.objects.get(pk=entry.use_case_id).state == "deployed"
+
+
+def test_the_daily_sweep_reminds_30_days_ahead_then_opens_the_re_review(entry, owner):
+    due = entry.next_review_due
+    assert services.rereview_sweep(today=due - datetime.timedelta(days=31)) == {
+        "reminded": 0,
+        "opened": 0,
+    }
+    assert services.rereview_sweep(today=due - datetime.timedelta(days=30))["reminded"] == 2
+    assert services.rereview_sweep(today=due - datetime.timedelta(days=10))["reminded"] == 0  # once
+    assert Notification.objects.filter(user=owner, kind="re_review_due").count() == 1
+    assert services.rereview_sweep(today=due) == {"reminded": 0, "opened": 1}
+    assert _open_review_of(entry).kind == "re_review"
+    assert services.rereview_sweep(today=due + datetime.timedelta(days=1))["opened"] == 0
+
+
+def test_the_beat_task_runs_the_sweep_on_the_real_clock(entry):
+    from unittest import mock
+
+    from council.tasks import registry_rereview_sweep
+
+    frozen = timezone.make_aware(datetime.datetime.combine(entry.next_review_due, datetime.time(9)))
+    with mock.patch("django.utils.timezone.now", return_value=frozen):
+        assert registry_rereview_sweep.delay().get() == {"reminded": 0, "opened": 1}
+
+
+def test_a_high_tier_entry_going_to_production_opens_a_change_review(
+    make_use_case, council, alice, owner
+):
+    use_case = _approve(make_use_case("submitted", significant_decisions=True).reviews.get(), alice)
+    entry = services.deployment_create(
+        actor=alice, use_case=use_case, data=_entry_data(owner, alice)
+    )
+    services.deployment_change_stage(actor=alice, deployment=entry, stage="production")
+    review = _open_review_of(entry)
+    assert review.kind == "change" and "production" in review.reason
+    assert Deployment.objects.get(pk=entry.pk).stage == "production"
