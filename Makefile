@@ -8,6 +8,7 @@
 #   make test-unit / test-browser one half of it (use these to select tests with PYTEST_ARGS)
 #   make lint                     ruff check + ruff format --check
 #   make services / services-stop private PostgreSQL and Redis on loopback (bin/dev-services)
+#   make scheduler                the daily jobs (Celery worker + beat) on the embedded default
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -26,10 +27,10 @@ APT_GET := apt-get -o DPkg::Lock::Timeout=600
 PYTEST_UNIT := $(PY) -m pytest -m "not browser" -n 2
 PYTEST_BROWSER := DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser
 
-.PHONY: help install system-deps demo test test-unit test-browser lint services services-stop
+.PHONY: scheduler help install system-deps demo test test-unit test-browser lint services services-stop
 
 help:
-	@sed -n '3,11s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,12s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 install: $(STAMP)
 	@echo "install: $(VENV) is up to date"
@@ -102,3 +103,8 @@ services: system-deps
 
 services-stop:
 	@bin/dev-services stop
+
+# The embedded default has no broker: beat and a worker share a folder (kombu's filesystem
+# transport), while the web app keeps running tasks in-process.
+scheduler: install
+	CELERY_BROKER_URL=filesystem:// $(VENV)/bin/celery -A config worker --beat --pool solo -l info

@@ -8,6 +8,7 @@ DJANGO_ALLOWED_HOSTS, DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -129,13 +130,37 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ai-council@localhost
 # Celery: without a broker, tasks run in-process so a newcomer needs no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
+if CELERY_BROKER_URL == "filesystem://":
+    # The embedded scheduler (`make scheduler`): beat and a worker pass messages through files.
+    _BROKER_DIR = BASE_DIR / ".celery-broker"
+    for _folder in ("out", "processed"):
+        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_BROKER_DIR / "out"),
+        "data_folder_out": str(_BROKER_DIR / "out"),
+        "data_folder_processed": str(_BROKER_DIR / "processed"),
+    }
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = TIME_ZONE
+# The daily jobs, as a cron expression (minute hour day month weekday), by default 06:00.
+_DAILY = dict(
+    zip(
+        ("minute", "hour", "day_of_month", "month_of_year", "day_of_week"),
+        env.str("DAILY_TASKS_CRONTAB", default="0 6 * * *").split(),
+        strict=True,
+    )
+)
 CELERY_BEAT_SCHEDULE = {
-    "review-reminders": {"task": "council.tasks.send_review_reminders", "schedule": 24 * 60 * 60},
-    "registry-re-reviews": {"task": "council.tasks.registry_rereview_sweep", "schedule": 24 * 60 * 60},
+    "review-reminders": {
+        "task": "council.tasks.send_review_reminders",
+        "schedule": crontab(**_DAILY),
+    },
+    "registry-re-reviews": {
+        "task": "council.tasks.registry_rereview_sweep",
+        "schedule": crontab(**_DAILY),
+    },
 }
 
 REST_FRAMEWORK = {

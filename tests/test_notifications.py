@@ -173,3 +173,14 @@ def test_a_new_revision_asks_every_reviewer_to_vote_again(make_use_case, council
     usecase_services.usecase_submit(actor=alice, use_case=use_case)
     legal = reviewer_for(review, "legal")
     assert Notification.objects.filter(user=legal, kind="assigned").count() == 2
+
+
+def test_the_daily_jobs_are_scheduled_and_registered():
+    from django.conf import settings
+
+    from config.celery import app
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert tasks == {"council.tasks.send_review_reminders", "council.tasks.registry_rereview_sweep"}
+    app.loader.import_default_modules()
+    assert tasks <= set(app.tasks)
