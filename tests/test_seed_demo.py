@@ -97,8 +97,7 @@ def test_the_realistic_use_cases_cover_the_spec_list_tiers_and_reachable_states(
         "draft",
         "in_review",
         "changes_requested",
-        "approved",
-        "approved_with_conditions",
+        "deployed",
         "rejected",
         "withdrawn",
     } <= set(use_cases.values_list("state", flat=True))
@@ -132,6 +131,7 @@ def test_every_use_case_went_through_the_services_and_left_audit_events(seeded):
             "draft": ["created"],
             "in_review": reviewed,
             "withdrawn": [*reviewed, "withdrawn"],
+            "deployed": [*reviewed, "decision_recorded", "deployed"],
         }.get(use_case.state, [*reviewed, "decision_recorded"])
         assert actions == expected, use_case.title
         assert use_case.revisions.count() == (0 if use_case.state == "draft" else 1)
@@ -220,3 +220,18 @@ def test_reviews_are_left_in_every_state_with_votes_and_conditions(seeded):
     assert partial.exists()
     assert Vote.objects.filter(choice="request_changes").exclude(reasons="").exists()
     assert Condition.objects.filter(blocking=True).exists()
+
+
+def test_the_registry_has_entries_in_every_stage_with_incidents_and_published_ones(seeded):
+    from registry.models import Deployment, Incident
+
+    assert set(Deployment.objects.values_list("stage", flat=True)) == {
+        "pilot",
+        "production",
+        "suspended",
+        "retired",
+    }
+    assert Deployment.objects.filter(published=True).count() == 2
+    assert Incident.objects.filter(severity="critical", deployment__stage="suspended").exists()
+    suspended = Deployment.objects.get(stage="suspended")
+    assert suspended.use_case.reviews.filter(state="open", kind="re_review").exists()

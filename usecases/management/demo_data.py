@@ -115,7 +115,7 @@ USE_CASES = (
         team="customer-experience",
         submitter="cx.submitter",
         business_owner="nina.owner",
-        state=State.IN_REVIEW,
+        state=State.APPROVED,
         answers={
             "title": "Churn prediction for subscription customers",
             "summary": (
@@ -323,7 +323,7 @@ USE_CASES = (
         team="contact-centre",
         submitter="contact.submitter",
         business_owner="carl.owner",
-        state=State.IN_REVIEW,
+        state=State.APPROVED,
         answers={
             "title": "Agent assist: knowledge article suggestions",
             "summary": (
@@ -469,5 +469,97 @@ USE_CASES = (
             "pilot_plan": "Teaser wave to 5% of each segment one week before the main wave; success if sign-ups beat the last launch.",
             "customer_disclosure": "Generated images carry a content credential and the caption 'Made with AI'.",
         },
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoDeployment:
+    """A registry entry of an approved demo use case, and what happened to it since."""
+
+    title: str
+    technical_owner: str
+    entry: dict
+    stages: tuple[str, ...] = ()
+    incidents: tuple[tuple[str, str, str], ...] = ()  # (kind, severity, description)
+
+
+DEPLOYMENTS = (
+    DemoDeployment(
+        title="Sentiment analytics on chat transcripts",
+        technical_owner="cx.submitter",
+        entry={
+            "name": "Chat sentiment insights",
+            "vendor": "Lumen Text Analytics",
+            "model_version": "lumen-sentiment-3.2",
+            "channels": ["chat"],
+            "markets": ["GB", "IE"],
+            "human_oversight": "Insight analysts review weekly themes before they reach product teams.",
+            "customer_disclosure": "The chat privacy notice says transcripts are analysed to improve service.",
+            "data_categories": ["chat_transcripts"],
+            "monitoring_kpis": "Agreement with human-coded sample (monthly), complaint themes coverage.",
+            "published": True,
+        },
+        stages=("production",),
+        incidents=(
+            ("other", "low", "Sarcasm in two transcripts was scored as positive; sample re-coded."),
+        ),
+    ),
+    DemoDeployment(
+        title="Next-best-offer e-mails",
+        technical_owner="marketing.submitter",
+        entry={
+            "name": "Next-best-offer engine",
+            "vendor": "Acme Personalise",
+            "model_version": "nbo-2026.3",
+            "channels": ["email"],
+            "markets": ["GB"],
+            "human_oversight": "The CRM team approves the offer catalogue and reviews the offer mix weekly.",
+            "customer_disclosure": "The e-mail footer says offers are chosen automatically from your purchases.",
+            "data_categories": ["contact_details", "behavioural", "transactional"],
+            "monitoring_kpis": "Unsubscribe rate, complaint rate, offer acceptance by customer segment.",
+            "published": True,
+        },
+    ),
+    DemoDeployment(
+        title="Agent assist: knowledge article suggestions",
+        technical_owner="contact.submitter",
+        entry={
+            "name": "Agent knowledge assistant",
+            "vendor": "Helpwise",
+            "model_version": "helpwise-suggest-1.8",
+            "channels": ["agent_assist"],
+            "markets": ["GB"],
+            "human_oversight": "Agents choose whether to use a suggestion; team leaders review flagged articles.",
+            "customer_disclosure": "",
+            "data_categories": ["chat_transcripts"],
+            "monitoring_kpis": "Suggestion acceptance, handling time, articles flagged as wrong.",
+            "published": False,
+        },
+        stages=("production",),
+        incidents=(
+            (
+                "privacy_breach",
+                "critical",
+                "A suggestion quoted another customer's order number from an article draft.",
+            ),
+        ),
+    ),
+    DemoDeployment(
+        title="Churn prediction for subscription customers",
+        technical_owner="cx.submitter",
+        entry={
+            "name": "Churn risk score",
+            "vendor": "",
+            "model_version": "churn-gbm-2025.11",
+            "channels": ["email", "voice_ivr"],
+            "markets": ["GB"],
+            "human_oversight": "Retention agents decide every offer; the score only orders the call list.",
+            "customer_disclosure": "Privacy notice, section 'How we use your data to keep you as a customer'.",
+            "data_categories": ["contact_details", "behavioural", "transactional"],
+            "monitoring_kpis": "Precision at top decile, retention uplift, complaints.",
+            "published": False,
+        },
+        stages=("production", "retired"),
     ),
 )

@@ -25,13 +25,15 @@ from django.utils import timezone
 
 from council.models import RoleAssignment, Team, TeamMembership
 from council.services import record_admin_change
+from registry import services as registry_services
 from reviews import services as review_services
+from reviews.models import Condition, ConditionStatus
 from reviews.selectors import applicable_items
 from usecases import services
 from usecases.choices import AutomationLevel, JourneyStage, RiskTier, State
 from usecases.models import UseCase
 
-from ..demo_data import PEOPLE, TEAMS, USE_CASES, DemoUseCase
+from ..demo_data import DEPLOYMENTS, PEOPLE, TEAMS, USE_CASES, DemoUseCase
 
 User = get_user_model()
 
@@ -207,9 +209,11 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND=DISCARD_EMAIL), transaction.atomic():
             cast = seed_organisation(password=password)
             created = seed_use_cases(cast=cast)
+            entries = seed_deployments(cast=cast, use_cases=created)
         self.stdout.write(
             f"Use cases: {len(created)} created, {len(USE_CASES) - len(created)} already there."
         )
+        self.stdout.write(f"Registry entries created: {len(entries)}.")
         if scale:
             started = time.monotonic()
             synthetic = seed_synthetic(cast=cast, count=scale)
@@ -279,6 +283,48 @@ def seed_organisation(*, password: str) -> Cast:
 def _audit_created(obj) -> None:
     # The same event an admin writes when creating it, with no actor: the seed is the system.
     record_admin_change(actor=None, obj=obj, before=None)
+
+
+def seed_deployments(*, cast: Cast, use_cases: list[UseCase]) -> list:
+    """Registry entries of the approved demo use cases created in this run, with their history."""
+    by_title = {use_case.title: use_case for use_case in use_cases}
+    entries = []
+    for demo in DEPLOYMENTS:
+        use_case = by_title.get(demo.title)
+        if use_case is None:
+            continue
+        owner = cast.users[demo.technical_owner]
+        _meet_blocking_conditions(use_case, owner)
+        entry = registry_services.deployment_create(
+            actor=owner,
+            use_case=use_case,
+            data={
+                **demo.entry,
+                "business_owner": use_case.business_owner,
+                "technical_owner": owner,
+            },
+        )
+        for stage in demo.stages:
+            entry = registry_services.deployment_change_stage(
+                actor=owner, deployment=entry, stage=stage
+            )
+        for kind, severity, description in demo.incidents:
+            registry_services.incident_report(
+                actor=owner, deployment=entry, kind=kind, severity=severity, description=description
+            )
+        entries.append(entry)
+    return entries
+
+
+def _meet_blocking_conditions(use_case: UseCase, actor) -> None:
+    for condition in Condition.objects.filter(
+        review__use_case=use_case, blocking=True, status=ConditionStatus.OPEN
+    ):
+        review_services.condition_meet(
+            actor=actor,
+            condition=condition,
+            evidence="Updated privacy notice published on the website; link in the launch checklist.",
+        )
 
 
 def seed_use_cases(*, cast: Cast) -> list[UseCase]:
