@@ -3,7 +3,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from audit.api import AuditEventViewSet
 from council.api import MemberViewSet, TeamViewSet
+from registry.api import DeploymentViewSet
+from registry.exports_api import RegistryExportView
 from reviews.api import ConditionViewSet, ReviewViewSet
 from usecases.api import UseCaseViewSet
 
@@ -13,9 +16,13 @@ router.register("teams", TeamViewSet, basename="team")
 router.register("reviews", ReviewViewSet, basename="review")
 router.register("conditions", ConditionViewSet, basename="condition")
 router.register("members", MemberViewSet, basename="member")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
+router.register("registry", DeploymentViewSet, basename="registry")
 
 urlpatterns = [
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
+    # Before the router, so a `registry/` route there never shadows the export.
+    path("v1/registry/export/", RegistryExportView.as_view(), name="registry-export"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -188,6 +188,8 @@ SPECTACULAR_SETTINGS = {
         "CouncilRoleEnum": "council.models.CouncilRole",
         "ReviewStateEnum": "reviews.models.ReviewState",
         "OutcomeEnum": "reviews.models.Outcome",
+        "IncidentStatusEnum": "registry.models.IncidentStatus",
+        "ConditionStatusEnum": "reviews.models.ConditionStatus",
     },
     "SERVE_INCLUDE_SCHEMA": False,
     # Served from our own static files: the docs work without reaching a CDN.
@@ -203,7 +205,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # One line per in-process task is noise on the embedded default; workers log their own.
-    "loggers": {"celery.app.trace": {"level": env.str("CELERY_TRACE_LOG_LEVEL", default="WARNING")}},
+    "loggers": {
+        "celery.app.trace": {"level": env.str("CELERY_TRACE_LOG_LEVEL", default="WARNING")}
+    },
 }
 
 if not DEBUG:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("use-cases/", include("usecases.urls")),
     path("reviews/", include("reviews.urls")),
     path("council/pipeline/", reviews.views.pipeline, name="pipeline"),
+    path("transparency/", include("registry.urls")),
 ]

@@ -10,10 +10,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
-from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from council.selectors import is_auditor
+from council.permissions import AuditorsReadOnly
 
 from . import services
 from .filters import ConditionFilter, ReviewFilter
@@ -49,20 +49,6 @@ WRITE_ERRORS = {
     404: OpenApiResponse(description="No such object, or you may not see it."),
     409: OpenApiResponse(description="The state of the review or condition does not allow it."),
 }
-
-
-class AuditorsReadOnly(BasePermission):
-    """Auditors see every non-draft record and change nothing (SPEC section 2).
-
-    The services refuse them already (they hold no team, reviewer or chair seat); this keeps the
-    promise even for an auditor who also holds another role. It is an object permission, checked
-    after the visibility lookup, so what the user may not see still answers 404.
-    """
-
-    message = "Auditors read everything and change nothing."
-
-    def has_object_permission(self, request, view, obj):
-        return request.method in SAFE_METHODS or not is_auditor(request.user)
 
 
 def with_details(queryset):

@@ -1,0 +1,61 @@
+"""`GET /api/v1/audit-events/` and its export, for auditors and the chair (SPEC sections 7-8)."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+
+from council.permissions import AuditorOrChair
+from registry.exports import audit_export
+from registry.exports_api import EXPORT_RESPONSES, IgnoreFormatNegotiation, export_response
+
+from .filters import AuditEventFilter
+from .models import AuditEvent
+from .serializers import AuditEventSerializer, AuditExportParams
+
+AUDIT_EXPORT_RESPONSES = {
+    key: value
+    for key, value in EXPORT_RESPONSES.items()
+    if not (isinstance(key, tuple) and key[1].endswith("sheet"))
+}
+
+
+class AuditEventViewSet(IgnoreFormatNegotiation, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The audit trail, oldest first; filters by object, actor, action and a date range."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    permission_classes = [IsAuthenticated, AuditorOrChair]
+    queryset = AuditEvent.objects.order_by("seq")
+
+    @extend_schema(
+        operation_id="audit_events_export",
+        # The list's filters apply here too; django-filter's schema hook only covers `list`.
+        parameters=[
+            AuditExportParams,
+            OpenApiParameter("object_type", OpenApiTypes.STR),
+            OpenApiParameter("object_id", OpenApiTypes.STR),
+            OpenApiParameter("actor", OpenApiTypes.INT, description="User id."),
+            OpenApiParameter("action", OpenApiTypes.STR),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="First day, inclusive."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive."),
+        ],
+        responses=AUDIT_EXPORT_RESPONSES,
+    )
+    @action(detail=False, methods=["get"], url_path="export", pagination_class=None)
+    def export(self, request):
+        params = AuditExportParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        filterset = AuditEventFilter(request.query_params, queryset=self.get_queryset())
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        filters = {k: str(v) for k, v in filterset.form.cleaned_data.items() if v not in (None, "")}
+        export = audit_export(
+            user=request.user,
+            fmt=params.validated_data["format"],
+            events=filterset.qs,
+            filters=filters,
+        )
+        return export_response(export)

@@ -1,0 +1,35 @@
+"""DRF permissions shared by every API of the project."""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from .models import CouncilRole
+from .selectors import is_auditor, user_active_roles
+
+EXPORTERS = {CouncilRole.AUDITOR, CouncilRole.CHAIR}
+
+
+class AuditorsReadOnly(BasePermission):
+    """Auditors see every non-draft record and change nothing (SPEC section 2).
+
+    The services refuse them already (they hold no team, reviewer or chair seat); this keeps the
+    promise even for an auditor who also holds another role. On an object it is checked after
+    the visibility lookup, so what the user may not see still answers 404; list-level writes
+    (creating) are refused before any lookup.
+    """
+
+    message = "Auditors read everything and change nothing."
+
+    def has_permission(self, request, view):
+        if getattr(view, "detail", False):
+            return True
+        return request.method in SAFE_METHODS or not is_auditor(request.user)
+
+    def has_object_permission(self, request, view, obj):
+        return request.method in SAFE_METHODS or not is_auditor(request.user)
+
+
+class AuditorOrChair(BasePermission):
+    message = "Only auditors and the chair may do this."
+
+    def has_permission(self, request, view):
+        return bool(user_active_roles(request.user) & EXPORTERS)

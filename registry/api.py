@@ -1,0 +1,137 @@
+"""The registry API (SPEC sections 6 and 11).
+
+Thin views: reads go through registry.selectors (what the user may see, 404 otherwise), writes
+through registry.services, which hold every rule and raise ValidationError (400),
+ActionForbidden (403) or TransitionNotAllowed (409); council.api_support renders them.
+"""
+
+from django.db.models import Count, Q
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from council.permissions import AuditorsReadOnly
+from usecases.selectors import usecase_list_visible
+
+from . import services
+from .filters import DeploymentFilter
+from .models import Deployment, IncidentStatus
+from .selectors import deployment_list_visible
+from .serializers import (
+    DeploymentCreateSerializer,
+    DeploymentSerializer,
+    IncidentSerializer,
+    StageInputSerializer,
+)
+
+# The errors every write can answer, so clients see them in the schema.
+WRITE_ERRORS = {
+    400: OpenApiResponse(description="Invalid input: {field: [messages]}."),
+    403: OpenApiResponse(description="Not allowed to do this on an entry you can see."),
+    404: OpenApiResponse(description="No such entry, or you may not see it."),
+    409: OpenApiResponse(description="The state of the use case or entry does not allow it."),
+}
+
+
+def with_counts(queryset):
+    """Everything DeploymentSerializer reads, in one query whatever the number of rows."""
+    unresolved = ~Q(incidents__status=IncidentStatus.RESOLVED)
+    return queryset.select_related("use_case").annotate(
+        open_incidents=Count("incidents", filter=unresolved)
+    )
+
+
+class DeploymentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The registry of deployed AI: the entries of the use cases the caller may see."""
+
+    serializer_class = DeploymentSerializer
+    filterset_class = DeploymentFilter
+    permission_classes = [IsAuthenticated, AuditorsReadOnly]
+    # Numeric ids only, so `registry/export/` (SPEC section 8) never reads as an entry.
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return with_counts(deployment_list_visible(user=self.request.user)).order_by("reference")
+
+    def get_object(self):
+        """The entry, 404 when the user may not see it; then the auditor check on writes."""
+        deployment = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, deployment)
+        return deployment
+
+    def entry_data(self, deployment: Deployment) -> dict:
+        """The entry as the API shows it, re-read after a write changed it."""
+        return DeploymentSerializer(get_object_or_404(self.get_queryset(), pk=deployment.pk)).data
+
+    @extend_schema(
+        request=DeploymentCreateSerializer,
+        responses={201: DeploymentSerializer, **WRITE_ERRORS},
+        description="Enter an approved use case of your team in the registry once its blocking "
+        "conditions are met (400 lists the open ones; 409 when the use case is not approved). "
+        "The entry starts in `pilot`; its reference, risk tier, approval and review dates "
+        "come from the use case and its decision.",
+    )
+    def create(self, request):
+        payload = DeploymentCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        data.pop("stage", None)
+        use_case_id = data.pop("use_case")
+        # Missing and invisible use cases answer the same, so existence never leaks.
+        use_case = usecase_list_visible(user=request.user).filter(pk=use_case_id).first()
+        if use_case is None:
+            return Response({"use_case": ["No such use case."]}, status=status.HTTP_400_BAD_REQUEST)
+        deployment = services.deployment_create(actor=request.user, use_case=use_case, data=data)
+        return Response(self.entry_data(deployment), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=StageInputSerializer,
+        responses={200: DeploymentSerializer, **WRITE_ERRORS},
+        description="Move the entry to another stage (409 when the move is not allowed, e.g. "
+        "out of `retired`). Only the use case's team or business owner.",
+    )
+    @action(detail=True, methods=["post"], pagination_class=None, filterset_class=None)
+    def stage(self, request, pk=None):
+        deployment = self.get_object()
+        payload = StageInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        deployment = services.deployment_change_stage(
+            actor=request.user, deployment=deployment, **payload.validated_data
+        )
+        return Response(self.entry_data(deployment))
+
+    @extend_schema(methods=["get"], responses=IncidentSerializer(many=True))
+    @extend_schema(
+        methods=["post"],
+        request=IncidentSerializer,
+        responses={201: IncidentSerializer, **WRITE_ERRORS},
+        description="Anyone who can see the entry reports an incident; a `critical` one "
+        "suspends the entry at once.",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filterset_class=None,
+        serializer_class=IncidentSerializer,
+    )
+    def incidents(self, request, pk=None):
+        """GET: the incidents of the entry, newest first. POST: report one."""
+        deployment = self.get_object()
+        if request.method == "GET":
+            incidents = deployment.incidents.select_related("reported_by")
+            return Response(IncidentSerializer(incidents, many=True).data)
+        payload = IncidentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        incident = services.incident_report(
+            actor=request.user, deployment=deployment, **payload.validated_data
+        )
+        return Response(IncidentSerializer(incident).data, status=status.HTTP_201_CREATED)

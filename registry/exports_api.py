@@ -1,0 +1,86 @@
+"""`GET /api/v1/registry/export/`: the registry for auditors and the chair (SPEC section 8)."""
+
+import json
+
+from django.http import FileResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.views import APIView
+
+from council.permissions import AuditorOrChair
+from usecases.choices import RiskTier
+
+from .exports import FORMATS, Export, RegistryFilters, registry_export
+from .models import Stage
+
+
+class IgnoreFormatNegotiation:
+    """`?format=csv|json|xlsx` names the export, not a DRF renderer.
+
+    DRF reads `format` as its renderer override and answers 404 for a name it does not know;
+    here the parameter is validated like any other (400 with a field message), and errors are
+    rendered with the first renderer (JSON).
+    """
+
+    def perform_content_negotiation(self, request, force=False):
+        return super().perform_content_negotiation(request, force=True)
+
+
+class RegistryExportParams(serializers.Serializer):
+    format = serializers.ChoiceField(choices=FORMATS, default="csv")
+    team = serializers.IntegerField(required=False, min_value=1)
+    risk_tier = serializers.ChoiceField(choices=RiskTier.choices, required=False)
+    stage = serializers.ChoiceField(choices=Stage.choices, required=False)
+    as_of = serializers.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        help_text="YYYY-MM-DD: the registry as it stood at the end of that day (server time zone).",
+    )
+
+
+def export_response(export: Export):
+    if export.file is not None:
+        response = FileResponse(
+            export.file, content_type=export.content_type, as_attachment=True,
+            filename=export.filename,
+        )  # fmt: skip
+    else:
+        response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    # ASCII JSON so the header stays valid whatever the filters hold.
+    response["X-Export-Manifest"] = json.dumps(export.manifest, ensure_ascii=True)
+    return response
+
+
+EXPORT_RESPONSES = {
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV, header row first."),
+    (200, "application/json"): OpenApiResponse(
+        OpenApiTypes.OBJECT, description='{"manifest": {...}, "rows": [...]}'
+    ),
+    (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="XLSX workbook, one sheet."
+    ),
+    400: OpenApiResponse(description="Bad filter values, by field."),
+    403: OpenApiResponse(description="Not an auditor or the chair."),
+}
+
+
+class RegistryExportView(IgnoreFormatNegotiation, APIView):
+    """The registry as CSV, JSON or XLSX, streamed; the manifest is in `X-Export-Manifest`."""
+
+    permission_classes = [IsAuthenticated, AuditorOrChair]
+
+    @extend_schema(
+        operation_id="registry_export",
+        parameters=[RegistryExportParams],
+        responses=EXPORT_RESPONSES,
+    )
+    def get(self, request):
+        params = RegistryExportParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = dict(params.validated_data)
+        fmt = data.pop("format")
+        export = registry_export(user=request.user, fmt=fmt, filters=RegistryFilters(**data))
+        return export_response(export)

@@ -1,0 +1,21 @@
+"""Filters of the registry list (SPEC section 11: `team`, `risk_tier`, `stage`)."""
+
+import django_filters
+
+from council.models import Team
+from usecases.choices import RiskTier
+
+from .models import Deployment, Stage
+
+
+class DeploymentFilter(django_filters.FilterSet):
+    # The team owns the use case, not the entry: filter through it (one join, no extra query).
+    team = django_filters.ModelChoiceFilter(
+        field_name="use_case__team", queryset=Team.objects.all()
+    )
+    risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices, label="Risk tier")
+    stage = django_filters.ChoiceFilter(choices=Stage.choices)
+
+    class Meta:
+        model = Deployment
+        fields = ["team", "risk_tier", "stage"]

@@ -1,0 +1,117 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from usecases.choices import Channel, DataCategory
+
+from .models import Deployment, Incident, Stage
+from .selectors import is_overdue
+from .services import EDITABLE_FIELDS
+
+
+class DeploymentSerializer(serializers.ModelSerializer):
+    """A registry entry as every client reads it: the fields of SPEC section 6 and a few facts."""
+
+    use_case_reference = serializers.CharField(source="use_case.reference", read_only=True)
+    team = serializers.IntegerField(source="use_case.team_id", read_only=True)
+    overdue = serializers.SerializerMethodField(
+        help_text="Past its re-review date and still running (shown red)."
+    )
+    # Annotated by the viewset's queryset (registry.api.with_counts), never counted per row.
+    open_incidents = serializers.IntegerField(
+        read_only=True, help_text="Incidents not yet resolved."
+    )
+
+    class Meta:
+        model = Deployment
+        fields = (
+            "id", "reference", "use_case", "use_case_reference", "team", "name", "vendor",
+            "model_version", "channels", "markets", "stage", "go_live_date", "business_owner",
+            "technical_owner", "risk_tier", "human_oversight", "customer_disclosure",
+            "data_categories", "monitoring_kpis", "last_review_date", "next_review_due",
+            "published", "approval", "overdue", "open_incidents", "created_at", "updated_at",
+        )  # fmt: skip
+        read_only_fields = fields
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["channels"] = serializers.ListField(
+            child=serializers.ChoiceField(choices=Channel.choices), read_only=True
+        )
+        fields["markets"] = serializers.ListField(child=serializers.CharField(), read_only=True)
+        fields["data_categories"] = serializers.ListField(
+            child=serializers.ChoiceField(choices=DataCategory.choices), read_only=True
+        )
+        return fields
+
+    def get_overdue(self, deployment) -> bool:
+        return is_overdue(deployment)
+
+
+class DeploymentCreateSerializer(serializers.ModelSerializer):
+    """What `POST registry/` takes: the approved use case and the facts of the deployment.
+
+    The reference, risk tier, approval and review dates come from the use case and its decision;
+    every rule (approved, blocking conditions met, only its team) lives in the service.
+    """
+
+    use_case = serializers.IntegerField(
+        min_value=1, help_text="Id of an approved use case of your team."
+    )
+    stage = serializers.ChoiceField(
+        choices=Stage.choices,
+        required=False,
+        help_text="Every entry starts in `pilot`; move it with `registry/{id}/stage/`.",
+    )
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False
+    )
+    markets = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        allow_empty=False,
+        help_text="Countries or regions, e.g. GB, IE, DE.",
+    )
+    data_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=DataCategory.choices), allow_empty=False
+    )
+    business_owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True)
+    )
+    technical_owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True)
+    )
+
+    class Meta:
+        model = Deployment
+        fields = ("use_case", "stage", *EDITABLE_FIELDS)
+
+    def validate_stage(self, value):
+        if value != Stage.PILOT:
+            raise serializers.ValidationError(
+                "Every entry starts in pilot; move it with registry/{id}/stage/."
+            )
+        return value
+
+    def validate(self, attrs):
+        # Distinct words, in the order given, as the use-case answers store them.
+        for name in ("channels", "markets", "data_categories"):
+            if name in attrs:
+                attrs[name] = list(dict.fromkeys(attrs[name]))
+        return attrs
+
+
+class StageInputSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    reported_by_username = serializers.CharField(source="reported_by.username", read_only=True)
+    class Meta:
+        model = Incident
+        fields = (
+            "id", "kind", "severity", "description", "status", "resolution", "reported_by",
+            "reported_by_username", "reported_at", "resolved_at",
+        )  # fmt: skip
+        read_only_fields = (
+            "id", "status", "resolution", "reported_by", "reported_at", "resolved_at",
+        )  # fmt: skip

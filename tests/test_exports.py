@@ -1,0 +1,297 @@
+"""Exports for auditors (SPEC section 8): registry and audit trail, manifest, audit, access."""
+
+import csv
+import hashlib
+import io
+import json
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from audit.models import AuditEvent
+from registry import exports, services
+from registry.exports import REGISTRY_COLUMNS, RegistryFilters
+from registry.models import Deployment, DeploymentVersion
+
+from .reviews_support import make_council
+from .test_registry_services import _approve, _entry_data
+
+URL = "/api/v1/registry/export/"
+AUDIT_URL = "/api/v1/audit-events/"
+
+
+@pytest.fixture
+def council(db):
+    return make_council()
+
+
+@pytest.fixture
+def make_entry(make_use_case, council, alice, owner):
+    def make(**data):
+        use_case = _approve(make_use_case("submitted").reviews.get(), alice)
+        return services.deployment_create(
+            actor=alice, use_case=use_case, data={**_entry_data(owner, alice), **data}
+        )
+
+    return make
+
+
+def _body(response) -> bytes:
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def _csv_rows(response) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(_body(response).decode())))
+
+
+def _sha(rows) -> str:
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(exports._canonical_line(row))
+    return digest.hexdigest()
+
+
+def test_the_csv_has_every_column_and_one_row_per_entry(api, auditor, make_entry, council):
+    entry = make_entry()
+    response = api(auditor).get(URL, {"format": "csv"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    text = _body(response).decode()
+    assert text.splitlines()[0].split(",") == list(REGISTRY_COLUMNS)
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert row["reference"] == entry.reference
+    assert row["use_case_reference"] == entry.use_case.reference
+    assert row["team"] == "Marketing" and row["stage"] == "pilot"
+    assert row["channels"] == "email" and row["data_categories"] == "contact_details; behavioural"
+    assert row["business_owner"] == "olivia.owner" and row["technical_owner"] == "alice"
+    assert "privacy: pia.privacy" in row["approvers"]
+    assert row["approval_date"] == timezone.localdate().isoformat()
+    assert row["open_incidents"] == "0" and row["overdue"] == "no"
+    manifest = json.loads(response["X-Export-Manifest"])
+    assert manifest["rows"] == 1 and manifest["format"] == "csv"
+
+
+def test_open_incidents_and_overdue_are_shown(api, auditor, make_entry, alice):
+    entry = make_entry()
+    services.incident_report(
+        actor=alice, deployment=entry, kind="other", severity="low", description="Typo"
+    )
+    Deployment.objects.filter(pk=entry.pk).update(
+        next_review_due=timezone.localdate() - timedelta(days=1)
+    )
+    (row,) = _csv_rows(api(auditor).get(URL))
+    assert row["open_incidents"] == "1" and row["overdue"] == "yes"
+
+
+def test_filters_narrow_the_rows(api, chair, make_entry, alice, marketing):
+    first, second = make_entry(), make_entry(name="Second")
+    services.deployment_change_stage(actor=alice, deployment=second, stage="production")
+    rows = _csv_rows(api(chair).get(URL, {"stage": "production"}))
+    assert [r["reference"] for r in rows] == [second.reference]
+    assert len(_csv_rows(api(chair).get(URL, {"team": marketing.pk}))) == 2
+    assert _csv_rows(api(chair).get(URL, {"team": marketing.pk + 100})) == []
+    assert len(_csv_rows(api(chair).get(URL, {"risk_tier": first.risk_tier}))) == 2
+    assert _csv_rows(api(chair).get(URL, {"risk_tier": "high"})) == []
+
+
+def test_as_of_shows_the_registry_as_it_stood_that_day(api, auditor, make_entry, alice):
+    entry = make_entry()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    # The entry existed yesterday in pilot; today it moved to production.
+    DeploymentVersion.objects.filter(deployment=entry).update(
+        valid_from=timezone.now() - timedelta(days=2)
+    )
+    services.deployment_change_stage(actor=alice, deployment=entry, stage="production")
+    later = make_entry(name="Later")  # created today: absent from yesterday's registry
+    rows = _csv_rows(api(auditor).get(URL, {"as_of": yesterday.isoformat()}))
+    assert [(r["reference"], r["stage"]) for r in rows] == [(entry.reference, "pilot")]
+    today = _csv_rows(api(auditor).get(URL, {"as_of": timezone.localdate().isoformat()}))
+    assert [(r["reference"], r["stage"]) for r in today] == [
+        (entry.reference, "production"),
+        (later.reference, "pilot"),
+    ]
+    # Filters apply to the historical data.
+    assert _csv_rows(api(auditor).get(URL, {"as_of": yesterday, "stage": "production"})) == []
+
+
+def test_the_json_export_carries_a_manifest_with_count_and_hash(api, auditor, make_entry):
+    make_entry(), make_entry(name="Second")
+    response = api(auditor).get(URL, {"format": "json", "stage": "pilot"})
+    assert response.status_code == 200
+    body = json.loads(_body(response))
+    manifest, rows = body["manifest"], body["rows"]
+    assert manifest["rows"] == len(rows) == 2
+    assert manifest["sha256"] == _sha(rows)
+    assert manifest["filters"] == {"stage": "pilot"}
+    assert manifest["generated_by"] == auditor.username and manifest["format"] == "json"
+    assert len(manifest["audit_chain_head"]["hash"]) == 64
+    assert json.loads(response["X-Export-Manifest"]) == manifest
+
+
+def test_the_csv_and_json_exports_hash_to_the_same_value(api, auditor, make_entry):
+    make_entry()
+    csv_manifest = json.loads(api(auditor).get(URL, {"format": "csv"})["X-Export-Manifest"])
+    json_manifest = json.loads(_body(api(auditor).get(URL, {"format": "json"})))["manifest"]
+    assert csv_manifest["sha256"] == json_manifest["sha256"]
+
+
+def test_the_xlsx_export_opens_and_has_the_rows(api, auditor, make_entry):
+    entry = make_entry()
+    response = api(auditor).get(URL, {"format": "xlsx"})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(_body(response)), read_only=True).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert list(values[0]) == list(REGISTRY_COLUMNS)
+    assert values[1][0] == entry.reference and len(values) == 2
+    assert json.loads(response["X-Export-Manifest"])["rows"] == 1
+
+
+def test_every_export_is_an_audit_event(api, auditor, make_entry):
+    make_entry()
+    before = AuditEvent.objects.filter(action="exported").count()
+    for fmt in ("csv", "json", "xlsx"):
+        _body(api(auditor).get(URL, {"format": fmt}))
+    events = AuditEvent.objects.filter(action="exported", object_type="registry")
+    assert events.count() == before + 3
+    manifest = events.last().changes["manifest"][1]
+    assert manifest["format"] == "xlsx" and manifest["rows"] == 1
+    assert events.last().actor == auditor
+
+
+@pytest.mark.parametrize("who", ["alice", "council_member", "outsider"])
+def test_only_auditors_and_the_chair_export(api, request, who):
+    user = request.getfixturevalue(who)
+    assert api(user).get(URL).status_code == 403
+    assert api(user).get(AUDIT_URL).status_code == 403
+    assert api(user).get(AUDIT_URL + "export/").status_code == 403
+
+
+def test_anonymous_callers_are_refused(api, db):
+    assert api().get(URL).status_code in {401, 403}
+    assert api().get(AUDIT_URL + "export/").status_code in {401, 403}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"as_of": "2026-13-45"}, "as_of"),
+        ({"format": "pdf"}, "format"),
+        ({"team": "x"}, "team"),
+        ({"risk_tier": "extreme"}, "risk_tier"),
+        ({"stage": "launched"}, "stage"),
+    ],
+)
+def test_bad_parameters_are_400_with_field_messages(api, auditor, params, field):
+    response = api(auditor).get(URL, params)
+    assert response.status_code == 400
+    assert field in response.json()
+
+
+def test_the_query_count_does_not_grow_with_the_entries(make_entry, auditor):
+    def count_queries():
+        with CaptureQueriesContext(connection) as queries:
+            rows = list(exports.registry_rows(user=auditor, filters=RegistryFilters()))
+        return len(rows), len(queries)
+
+    for _ in range(3):
+        make_entry()
+    count_queries()  # warm the per-request caches (the viewer's roles)
+    three = count_queries()
+    for _ in range(27):
+        make_entry()
+    thirty = count_queries()
+    assert (three[0], thirty[0]) == (3, 30)
+    assert thirty[1] == three[1]
+
+
+def test_the_query_count_of_as_of_does_not_grow_either(make_entry, auditor):
+    def count_queries():
+        filters = RegistryFilters(as_of=timezone.localdate())
+        with CaptureQueriesContext(connection) as queries:
+            rows = list(exports.registry_rows(user=auditor, filters=filters))
+        return len(rows), len(queries)
+
+    for _ in range(3):
+        make_entry()
+    count_queries()  # warm the per-request caches (the viewer's roles)
+    three = count_queries()
+    for _ in range(7):
+        make_entry()
+    ten = count_queries()
+    assert (three[0], ten[0]) == (3, 10) and ten[1] == three[1]
+
+
+def test_the_audit_event_list_filters(api, auditor, make_entry, alice):
+    entry = make_entry()
+    client = api(auditor)
+    response = client.get(
+        AUDIT_URL, {"object_type": "registry.deployment", "object_id": str(entry.pk)}
+    )
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [e["action"] for e in results] == ["created"]
+    by_alice = client.get(AUDIT_URL, {"actor": alice.pk, "action": "created"}).json()
+    assert by_alice["count"] >= 1
+    assert all(e["actor"] == alice.pk for e in by_alice["results"])
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    assert client.get(AUDIT_URL, {"from": tomorrow}).json()["count"] == 0
+    today = timezone.localdate().isoformat()
+    assert client.get(AUDIT_URL, {"from": today, "to": today}).json()["count"] > 0
+    assert client.get(AUDIT_URL, {"from": "2026-13-45"}).status_code == 400
+
+
+def test_the_audit_trail_exports_with_a_manifest_and_is_audited(api, chair, make_entry):
+    entry = make_entry()
+    client = api(chair)
+    response = client.get(
+        AUDIT_URL + "export/",
+        {"format": "json", "object_type": "registry.deployment", "object_id": str(entry.pk)},
+    )
+    assert response.status_code == 200
+    body = json.loads(_body(response))
+    assert [r["action"] for r in body["rows"]] == ["created"]
+    assert body["manifest"]["rows"] == 1 and body["manifest"]["sha256"] == _sha(body["rows"])
+    assert body["manifest"]["filters"]["object_type"] == "registry.deployment"
+    assert AuditEvent.objects.filter(action="exported", object_type="audit_trail").count() == 1
+    # Unfiltered, the export stops at the chain head it read: its own event is not in it.
+    response = client.get(AUDIT_URL + "export/", {"format": "csv"})
+    rows = _csv_rows(response)
+    manifest = json.loads(response["X-Export-Manifest"])
+    assert len(rows) == manifest["rows"] == manifest["audit_chain_head"]["seq"]
+    assert client.get(AUDIT_URL + "export/", {"format": "xlsx"}).status_code == 400
+
+
+def test_the_management_command_writes_the_file_and_audits(make_entry, tmp_path):
+    entry = make_entry()
+    for fmt in ("csv", "json", "xlsx"):
+        output = tmp_path / f"registry.{fmt}"
+        out = io.StringIO()
+        call_command("export_registry", "--format", fmt, "--output", str(output), stdout=out)
+        assert json.loads(out.getvalue())["rows"] == 1
+        assert output.stat().st_size > 0
+    assert entry.reference in (tmp_path / "registry.csv").read_text()
+    event = AuditEvent.objects.filter(action="exported").last()
+    assert event.actor is None and event.changes["manifest"][1]["generated_by"] is None
+
+
+def test_the_export_as_of_uses_the_server_day_of_a_patched_clock(make_entry, alice):
+    entry = make_entry()
+    later = timezone.now() + timedelta(days=3)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        services.deployment_change_stage(actor=alice, deployment=entry, stage="production")
+    rows = list(
+        exports.registry_rows(user=None, filters=RegistryFilters(as_of=timezone.localdate()))
+    )
+    assert [r["stage"] for r in rows] == ["pilot"]
+    rows = list(
+        exports.registry_rows(user=None, filters=RegistryFilters(as_of=timezone.localdate(later)))
+    )
+    assert [r["stage"] for r in rows] == ["production"]
