@@ -12,4 +12,5 @@ urlpatterns = [
     path("reviews/", include("reviews.urls")),
     path("council/pipeline/", reviews.views.pipeline, name="pipeline"),
     path("transparency/", include("registry.urls")),
+    path("registry/", include("registry.page_urls")),
 ]

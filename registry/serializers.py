@@ -106,6 +106,7 @@ class StageInputSerializer(serializers.Serializer):
 
 class IncidentSerializer(serializers.ModelSerializer):
     reported_by_username = serializers.CharField(source="reported_by.username", read_only=True)
+
     class Meta:
         model = Incident
         fields = (

@@ -6,6 +6,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from playwright.sync_api import Page
 
+from registry.models import Deployment
 from reviews.models import Review
 from usecases.models import UseCase
 
@@ -44,6 +45,7 @@ def pages_of(username: str) -> list[str]:
     decided = Review.objects.filter(outcome="approved_with_conditions").first()
     use_case = UseCase.objects.get(title="Next-best-offer e-mails")
     draft = UseCase.objects.get(title="Generated campaign copy")
+    entry = Deployment.objects.get(stage="suspended")
     common = ["/", "/use-cases/", "/notifications/"]
     return {
         "marketing.submitter": [
@@ -53,7 +55,12 @@ def pages_of(username: str) -> list[str]:
             f"/use-cases/{draft.pk}/edit/",
         ],
         "council.privacy": [*common, "/reviews/", f"/reviews/{decided.pk}/"],
-        "chair": ["/council/pipeline/", f"/reviews/{decided.pk}/"],
+        "chair": [
+            "/council/pipeline/",
+            f"/reviews/{decided.pk}/",
+            "/registry/",
+            f"/registry/{entry.pk}/",
+        ],
     }[username]
 
 

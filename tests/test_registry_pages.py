@@ -1,0 +1,79 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from registry import services
+from registry.models import Deployment
+
+from .reviews_support import make_council
+from .test_registry_services import _approve, _entry_data
+
+
+@pytest.fixture
+def entry(make_use_case, alice, owner):
+    make_council()
+    use_case = _approve(make_use_case("submitted").reviews.get(), alice)
+    return services.deployment_create(
+        actor=alice, use_case=use_case, data=_entry_data(owner, alice)
+    )
+
+
+def test_the_registry_lists_visible_entries_and_marks_overdue_ones(client, entry, auditor, charlie):
+    Deployment.objects.filter(pk=entry.pk).update(next_review_due=datetime.date(2020, 1, 1))
+    client.force_login(auditor)
+    page = client.get("/registry/").content.decode()
+    assert entry.reference in page and "Overdue" in page
+    client.force_login(charlie)  # another team, not on the council: sees no entry of Marketing
+    assert entry.reference not in client.get("/registry/").content.decode()
+    assert client.get(f"/registry/{entry.pk}/").status_code == 404
+
+
+def test_the_entry_page_reports_an_incident_and_auditors_cannot(client, entry, alice, auditor):
+    client.force_login(alice)
+    assert "Report an incident" in client.get(f"/registry/{entry.pk}/").content.decode()
+    client.post(
+        f"/registry/{entry.pk}/incidents/",
+        {"kind": "harmful_output", "severity": "critical", "description": "Bad"},
+    )
+    assert Deployment.objects.get(pk=entry.pk).stage == "suspended"
+    client.force_login(auditor)
+    assert "Report an incident" not in client.get(f"/registry/{entry.pk}/").content.decode()
+    response = client.post(
+        f"/registry/{entry.pk}/incidents/", {"kind": "other", "severity": "low", "description": "x"}
+    )
+    assert response.status_code == 403
+
+
+def test_bad_incident_input_is_a_message_not_a_500(client, entry, alice):
+    client.force_login(alice)
+    response = client.post(
+        f"/registry/{entry.pk}/incidents/",
+        {"kind": "ufo", "severity": "low", "description": ""},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "not a valid choice" in response.content.decode()
+    assert entry.incidents.count() == 0
+
+
+def test_the_registry_list_runs_constant_queries(client, entry, auditor, alice, owner):
+    client.force_login(auditor)
+
+    def count():
+        with CaptureQueriesContext(connection) as context:
+            client.get("/registry/")
+        return len(context)
+
+    few = count()
+    for _ in range(5):
+        Deployment.objects.create(
+            **{
+                f.name: getattr(entry, f.name)
+                for f in Deployment._meta.concrete_fields
+                if f.name not in {"id", "reference"}
+            },
+            reference=f"AI-9{Deployment.objects.count():03d}",
+        )
+    assert count() == few
