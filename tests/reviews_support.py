@@ -51,3 +51,19 @@ def answer_and_verify_checklist(review, team_member):
             item_id=item.pk,
             verdict="verified",
         )
+
+
+def approve_review(review, team_member, conditions=()):
+    """Checklist answered and verified, every required role approves (privacy with the conditions)."""
+    from usecases.models import UseCase
+
+    answer_and_verify_checklist(review, team_member)
+    for role in review.required_roles:
+        conditional = bool(conditions) and role == "privacy"
+        services.vote_cast(
+            actor=reviewer_for(review, role),
+            review=review,
+            choice="approve_with_conditions" if conditional else "approve",
+            conditions=list(conditions) if conditional else [],
+        )
+    return UseCase.objects.get(pk=review.use_case_id)

@@ -6,10 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from registry.models import Deployment, Incident
-from reviews import services as review_services
 from usecases.models import UseCase
 
-from .reviews_support import answer_and_verify_checklist, make_council, reviewer_for
+from .reviews_support import approve_review as _approve
+from .reviews_support import make_council
 
 URL = "/api/v1/registry/"
 
@@ -17,19 +17,6 @@ URL = "/api/v1/registry/"
 @pytest.fixture
 def council(db):
     return make_council()
-
-
-def _approve(review, team_member, conditions=()):
-    answer_and_verify_checklist(review, team_member)
-    for role in review.required_roles:
-        conditional = bool(conditions) and role == "privacy"
-        review_services.vote_cast(
-            actor=reviewer_for(review, role),
-            review=review,
-            choice="approve_with_conditions" if conditional else "approve",
-            conditions=list(conditions) if conditional else [],
-        )
-    return UseCase.objects.get(pk=review.use_case_id)
 
 
 def _payload(use_case, owner, alice, **overrides):

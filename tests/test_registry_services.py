@@ -13,25 +13,13 @@ from reviews import services as review_services
 from reviews.models import Condition
 from usecases.models import UseCase
 
-from .reviews_support import answer_and_verify_checklist, make_council, reviewer_for
+from .reviews_support import approve_review as _approve
+from .reviews_support import make_council, reviewer_for
 
 
 @pytest.fixture
 def council(db):
     return make_council()
-
-
-def _approve(review, alice, conditions=()):
-    answer_and_verify_checklist(review, alice)
-    for role in review.required_roles:
-        conditional = bool(conditions) and role == "privacy"
-        review_services.vote_cast(
-            actor=reviewer_for(review, role),
-            review=review,
-            choice="approve_with_conditions" if conditional else "approve",
-            conditions=list(conditions) if conditional else [],
-        )
-    return UseCase.objects.get(pk=review.use_case_id)
 
 
 def _entry_data(owner, alice):
