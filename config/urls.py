@@ -13,4 +13,5 @@ urlpatterns = [
     path("council/pipeline/", reviews.views.pipeline, name="pipeline"),
     path("transparency/", include("registry.urls")),
     path("registry/", include("registry.page_urls")),
+    path("audit/", include("audit.urls")),
 ]

@@ -60,6 +60,7 @@ def pages_of(username: str) -> list[str]:
             f"/reviews/{decided.pk}/",
             "/registry/",
             f"/registry/{entry.pk}/",
+            "/audit/",
         ],
     }[username]
 
