@@ -24,12 +24,10 @@ def audit_trail(request):
     filterset = AuditEventFilter(request.GET, queryset=AuditEvent.objects.order_by("-seq"))
     events = filterset.qs if filterset.is_valid() else AuditEvent.objects.none()
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "audit/trail.html",
-        {"filter": filterset, "page": page, "query": query.urlencode(), "head": chain_head()},
+        {"filter": filterset, "page": page, "head": chain_head()},
     )
 
 

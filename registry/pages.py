@@ -29,7 +29,7 @@ def registry_list(request):
     return render(
         request,
         "registry/list.html",
-        {"filter": filterset, "page": page, "query": _query_without_page(request)},
+        {"filter": filterset, "page": page},
     )
 
 
@@ -71,9 +71,3 @@ def incident_report(request, pk):
     else:
         messages.success(request, "Incident reported. The owners and the chair have been told.")
     return redirect("registry:detail", pk=entry.pk)
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()

@@ -54,3 +54,12 @@ def test_the_audit_page_runs_constant_queries(client, auditor, alice):
     for _ in range(30):
         audit_record(actor=alice, action="more", object_type="test")
     assert count() == few
+
+
+def test_the_export_links_carry_the_current_filters(client, auditor, alice):
+    for _ in range(60):
+        audit_record(actor=alice, action="step", object_type="test")
+    client.force_login(auditor)
+    page = client.get("/audit/", {"action": "step", "page": 2}).content.decode()
+    assert 'href="/api/v1/audit-events/export/?action=step&amp;format=csv"' in page
+    assert 'href="?action=step&amp;page=1"' in page
