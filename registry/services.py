@@ -85,10 +85,11 @@ def _require_editor(*, actor, use_case: UseCase, doing: str) -> None:
         raise ActionForbidden(f"Only the owning team or the business owner can {doing}.")
 
 
-def open_blocking_conditions(use_case: UseCase) -> list[str]:
-    review = use_case.reviews.filter(state="decided").order_by("-decided_at").first()
-    if review is None:
-        return []
+def _last_decision(use_case: UseCase):
+    return use_case.reviews.filter(state="decided").order_by("-decided_at").first()
+
+
+def _open_blocking_conditions(review) -> list[str]:
     return list(
         review.conditions.filter(
             blocking=True, status=ConditionStatus.OPEN, vote__current=True
@@ -108,14 +109,13 @@ def deployment_create(*, actor, use_case: UseCase, data: Mapping[str, Any]) -> D
             f"Only an approved use case enters the registry; {use_case.reference} is "
             f"'{use_case.get_state_display()}'."
         )
-    blocking = open_blocking_conditions(use_case)
+    approval = _last_decision(use_case)
+    blocking = _open_blocking_conditions(approval)
     if blocking:
         raise ValidationError(
             {"use_case": [f"Blocking condition still open: {text}" for text in blocking]}
         )
-    approval = use_case.reviews.filter(state="decided").order_by("-decided_at").first()
-    today = timezone.localdate()
-    reviewed = timezone.localdate(approval.decided_at) if approval.decided_at else today
+    reviewed = timezone.localdate(approval.decided_at)
     number = reference_next(key="AI")
     deployment = Deployment(
         reference=f"AI-{number:04d}",

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
-from audit.services import audit_record, field_changes
+from audit.services import audit_record, field_changes, plain_json
 from council.errors import ActionForbidden, TransitionNotAllowed
 from council.selectors import user_active_team_ids
 from council.services import reference_next
@@ -176,7 +176,7 @@ def usecase_submit(*, actor, use_case: UseCase) -> UseCase:
     UseCaseRevision.objects.create(
         use_case=use_case,
         number=use_case.revision,
-        answers=_json_ready(answers_of(use_case)),
+        answers=plain_json(answers_of(use_case)),
         risk_tier=use_case.risk_tier,
         risk_reasons=use_case.risk_reasons,
         dpia_required=use_case.dpia_required,
@@ -294,10 +294,6 @@ def usecase_revoke_access(*, actor, use_case: UseCase, user, why: str) -> None:
             obj=use_case,
             changes={"view_access": [user.get_username(), None], "why": [None, why]},
         )
-
-
-def _json_ready(answers: dict[str, Any]) -> dict[str, Any]:
-    return {k: (list(v) if isinstance(v, tuple | set) else v) for k, v in answers.items()}
 
 
 @transaction.atomic
