@@ -1,7 +1,7 @@
 # The one entry point for chores. `make help` lists the targets.
 #
 #   make install                  .venv with the pinned dependencies (dev extras included)
-#   make system-deps              Debian packages the tests need (chromium + fonts; WITH_SERVICES=1 adds
+#   make system-deps              Debian packages the tests need (chromium, fonts, pango; WITH_SERVICES=1 adds
 #                                 postgresql and redis-server)
 #   make demo [PORT=8001]         migrate, seed demo data, run the development server
 #   make test [PYTEST_ARGS=...]   the whole suite: non-browser tests, then browser tests
@@ -55,6 +55,8 @@ system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -d /usr/share/fonts/truetype/liberation ] || missing="$$missing fonts-liberation"; \
+	dpkg -s libpango-1.0-0 >/dev/null 2>&1 || missing="$$missing libpango-1.0-0"; \
+	dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 || missing="$$missing libpangoft2-1.0-0"; \
 	if [ -n "$(WITH_SERVICES)" ]; then \
 	    [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || missing="$$missing postgresql"; \
 	    command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
