@@ -23,7 +23,9 @@ from .selectors import deployment_list_visible
 from .serializers import (
     DeploymentCreateSerializer,
     DeploymentSerializer,
+    DeploymentUpdateSerializer,
     IncidentSerializer,
+    IncidentUpdateSerializer,
     StageInputSerializer,
 )
 
@@ -93,6 +95,23 @@ class DeploymentViewSet(
         return Response(self.entry_data(deployment), status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        request=DeploymentUpdateSerializer,
+        responses={200: DeploymentSerializer, **WRITE_ERRORS},
+        description="Change any of the facts the team types (400 names any other field). A new "
+        "`model_version`, `channels` or `data_categories` opens a change review of the use case; "
+        "the entry keeps its stage meanwhile. 409 for a retired entry. Only the use case's team "
+        "or business owner.",
+    )
+    def partial_update(self, request, pk=None):
+        deployment = self.get_object()
+        payload = DeploymentUpdateSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        deployment = services.deployment_update(
+            actor=request.user, deployment=deployment, data=payload.validated_data
+        )
+        return Response(self.entry_data(deployment))
+
+    @extend_schema(
         request=StageInputSerializer,
         responses={200: DeploymentSerializer, **WRITE_ERRORS},
         description="Move the entry to another stage (409 when the move is not allowed, e.g. "
@@ -135,3 +154,27 @@ class DeploymentViewSet(
             actor=request.user, deployment=deployment, **payload.validated_data
         )
         return Response(IncidentSerializer(incident).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=IncidentUpdateSerializer,
+        responses={200: IncidentSerializer, **WRITE_ERRORS},
+        description="Follow an incident up: `investigating`, then `resolved` with a written "
+        "`resolution` (resolved is final; 409 for a move that is not allowed). Only the use "
+        "case's team or business owner and the chair.",
+    )
+    @action(
+        detail=True,
+        methods=["patch"],
+        url_path=r"incidents/(?P<incident_id>\d+)",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def incident(self, request, pk=None, incident_id=None):
+        deployment = self.get_object()
+        incident = get_object_or_404(deployment.incidents, pk=incident_id)
+        payload = IncidentUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        incident = services.incident_update(
+            actor=request.user, incident=incident, **payload.validated_data
+        )
+        return Response(IncidentSerializer(incident).data)

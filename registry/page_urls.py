@@ -5,6 +5,15 @@ from . import pages
 app_name = "registry"
 urlpatterns = [
     path("", pages.registry_list, name="list"),
+    # Record a deployment of an approved use case: /registry/new/?use_case=<id>
+    path("new/", pages.registry_new, name="new"),
     path("<int:pk>/", pages.registry_detail, name="detail"),
+    path("<int:pk>/edit/", pages.registry_edit, name="edit"),
+    path("<int:pk>/stage/", pages.registry_stage, name="stage"),
     path("<int:pk>/incidents/", pages.incident_report, name="incident_report"),
+    path(
+        "<int:pk>/incidents/<int:incident_pk>/",
+        pages.incident_update,
+        name="incident_update",
+    ),
 ]

@@ -1,21 +1,97 @@
-"""The registry's pages for staff: the list everyone who may see entries reads, and one entry.
+"""The registry's pages for staff: the list, one entry, and the forms that change entries.
 
-Thin views over registry.selectors and registry.services (the public page is in views.py).
+Thin views over registry.selectors and registry.services (the public page is in views.py). Rules
+live in the services: a refused action (`ActionForbidden`) answers 403, an illegal move comes
+back as a message, invalid input is shown next to its field.
 """
+
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
-from council.errors import DomainError
+from council.errors import ActionForbidden, TransitionNotAllowed
 from council.selectors import is_auditor
+from usecases.selectors import usecase_get_visible
 
 from . import services
 from .filters import DeploymentFilter
-from .models import IncidentKind, Severity
-from .selectors import deployment_get_visible, deployment_list_visible, is_overdue
+from .forms import CHANGE_CONTROL_HINT, DeploymentForm, IncidentUpdateForm, StageForm
+from .models import IncidentKind, IncidentStatus, Severity, Stage
+from .selectors import (
+    deployment_can_edit,
+    deployment_can_record,
+    deployment_get_visible,
+    deployment_list_visible,
+    incident_can_update,
+    is_overdue,
+    registry_is_editor,
+    review_open_of_use_case,
+)
+
+NOT_EDITOR = "Only the use case's team or business owner can change its registry entries."
+NOT_INCIDENT_HANDLER = (
+    "Only the owning team, the business owner or the chair can follow up an incident."
+)
+RETIRED = "A retired entry cannot be edited."
+NOT_APPROVED = "Only an approved use case can be recorded as deployed."
+# The status an incident form offers first: the next step from where it stands.
+NEXT_INCIDENT_STATUS = {
+    IncidentStatus.OPEN: IncidentStatus.INVESTIGATING,
+    IncidentStatus.INVESTIGATING: IncidentStatus.RESOLVED,
+}
+
+
+def _refusals_answered(back):
+    """Turn the services' refusals into pages: 403 when forbidden, otherwise a message on `back`."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except ActionForbidden as error:
+                raise PermissionDenied(error.message) from error
+            except TransitionNotAllowed as error:
+                messages.error(request, error.message)
+                return redirect(back(request, **kwargs))
+
+        return wrapper
+
+    return decorate
+
+
+def _to_entry(request, pk, **_):
+    return reverse("registry:detail", args=[pk])
+
+
+def _to_use_case(request):
+    return reverse("usecases:detail", args=[request.GET["use_case"]])
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _require_editor(user, use_case) -> None:
+    """403 before any input is read, so a refused user never learns what was wrong with it."""
+    if not registry_is_editor(user=user, use_case=use_case):
+        raise PermissionDenied(NOT_EDITOR)
+
+
+def _save(form, save):
+    """What `save` returns, or None with every problem next to the form's fields."""
+    if not form.is_valid():
+        return None
+    try:
+        return save(form.cleaned_data)
+    except ValidationError as error:
+        form.add_service_errors(error)
+        return None
 
 
 def registry_list(request):
@@ -34,23 +110,126 @@ def registry_list(request):
 
 
 def registry_detail(request, pk):
-    entry = deployment_get_visible(user=request.user, pk=pk)
-    return render(
-        request,
-        "registry/detail.html",
-        {
-            "entry": entry,
-            "overdue": is_overdue(entry),
-            "incidents": entry.incidents.select_related("reported_by"),
-            "versions": entry.versions.all(),
-            "can_report": not is_auditor(request.user),
-            "incident_kinds": IncidentKind.choices,
-            "severities": Severity.choices,
-        },
+    return _render_detail(request, deployment_get_visible(user=request.user, pk=pk))
+
+
+def _render_detail(request, entry, *, stage_form=None, failed_incident=None, status=200):
+    """The entry page; a form that failed comes back bound, with its errors next to its fields."""
+    user = request.user
+    is_editor = registry_is_editor(user=user, use_case=entry.use_case)
+    incidents = list(entry.incidents.select_related("reported_by", "resolved_by"))
+    can_follow_up = incident_can_update(user=user, use_case=entry.use_case)
+    if can_follow_up:
+        _attach_incident_forms(incidents, failed_incident)
+    targets = services.deployment_stage_targets(entry) if is_editor else []
+    context = {
+        "entry": entry,
+        "overdue": is_overdue(entry),
+        "incidents": incidents,
+        "versions": entry.versions.all(),
+        "open_review": review_open_of_use_case(use_case_id=entry.use_case_id),
+        "can_edit": deployment_can_edit(user=user, deployment=entry),
+        "stage_targets": [(target, Stage(target).label) for target in targets],
+        "stage_form": stage_form or StageForm(),
+        "can_follow_up": can_follow_up,
+        "can_report": not is_auditor(user),
+        "incident_kinds": IncidentKind.choices,
+        "severities": Severity.choices,
+    }
+    return render(request, "registry/detail.html", context, status=status)
+
+
+def _incident_form(incident, data=None) -> IncidentUpdateForm:
+    return IncidentUpdateForm(
+        data,
+        prefix=f"incident-{incident.pk}",
+        initial={"status": NEXT_INCIDENT_STATUS.get(incident.status)},
     )
 
 
+def _attach_incident_forms(incidents, failed_incident) -> None:
+    """A follow-up form under each unresolved incident (the failed one keeps what was typed)."""
+    failed_pk, failed_form = failed_incident or (None, None)
+    for incident in incidents:
+        if incident.status != IncidentStatus.RESOLVED:
+            incident.update_form = (
+                failed_form if incident.pk == failed_pk else _incident_form(incident)
+            )
+
+
+@require_http_methods(["GET", "POST"])
+@_refusals_answered(_to_use_case)
+def registry_new(request):
+    """Record a deployment of an approved use case (`?use_case=<id>`)."""
+    use_case = usecase_get_visible(user=request.user, pk=request.GET.get("use_case"))
+    _require_editor(request.user, use_case)
+    if not deployment_can_record(user=request.user, use_case=use_case):
+        raise TransitionNotAllowed(NOT_APPROVED)
+    form = DeploymentForm.for_use_case(_posted(request), use_case=use_case, user=request.user)
+    if request.method == "GET":
+        return _render_form(request, form, use_case=use_case)
+    entry = _save(
+        form,
+        lambda data: services.deployment_create(actor=request.user, use_case=use_case, data=data),
+    )
+    if entry is None:
+        return _render_form(request, form, use_case=use_case, status=400)
+    messages.success(request, f"{entry.reference} is in the registry, in pilot.")
+    return redirect("registry:detail", pk=entry.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@_refusals_answered(_to_entry)
+def registry_edit(request, pk):
+    entry = deployment_get_visible(user=request.user, pk=pk)
+    _require_editor(request.user, entry.use_case)
+    if not deployment_can_edit(user=request.user, deployment=entry):
+        raise TransitionNotAllowed(RETIRED)
+    form = DeploymentForm.for_entry(_posted(request), deployment=entry)
+    if request.method == "GET":
+        return _render_form(request, form, use_case=entry.use_case, entry=entry)
+    saved = _save(
+        form,
+        lambda data: services.deployment_update(actor=request.user, deployment=entry, data=data),
+    )
+    if saved is None:
+        return _render_form(request, form, use_case=entry.use_case, entry=entry, status=400)
+    controlled = [name for name in services.CHANGE_CONTROLLED if name in form.changed_data]
+    if controlled:
+        messages.success(request, "Saved. " + CHANGE_CONTROL_HINT)
+    else:
+        messages.success(request, "Saved.")
+    return redirect("registry:detail", pk=entry.pk)
+
+
+def _render_form(request, form, *, use_case, entry=None, status=200):
+    context = {
+        "form": form,
+        "use_case": use_case,
+        "entry": entry,
+        "change_control_hint": CHANGE_CONTROL_HINT,
+    }
+    return render(request, "registry/form.html", context, status=status)
+
+
 @require_POST
+@_refusals_answered(_to_entry)
+def registry_stage(request, pk):
+    entry = deployment_get_visible(user=request.user, pk=pk)
+    _require_editor(request.user, entry.use_case)
+    form = StageForm(request.POST)
+    moved = _save(
+        form,
+        lambda data: services.deployment_change_stage(actor=request.user, deployment=entry, **data),
+    )
+    if moved is None:
+        return _render_detail(request, entry, stage_form=form, status=400)
+    messages.success(request, f"{moved.reference} is now in {moved.get_stage_display()}.")
+    return redirect("registry:detail", pk=entry.pk)
+
+
+@require_POST
+@_refusals_answered(_to_entry)
 def incident_report(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
     try:
@@ -64,10 +243,24 @@ def incident_report(request, pk):
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
-    except DomainError as error:
-        if error.status_code == 403:
-            raise PermissionDenied(error.message) from error
-        messages.error(request, error.message)
     else:
         messages.success(request, "Incident reported. The owners and the chair have been told.")
     return redirect("registry:detail", pk=entry.pk)
+
+
+@require_POST
+@_refusals_answered(_to_entry)
+def incident_update(request, pk, incident_pk):
+    entry = deployment_get_visible(user=request.user, pk=pk)
+    if not incident_can_update(user=request.user, use_case=entry.use_case):
+        raise PermissionDenied(NOT_INCIDENT_HANDLER)
+    incident = get_object_or_404(entry.incidents, pk=incident_pk)
+    form = _incident_form(incident, request.POST)
+    updated = _save(
+        form,
+        lambda data: services.incident_update(actor=request.user, incident=incident, **data),
+    )
+    if updated is None:
+        return _render_detail(request, entry, failed_incident=(incident.pk, form), status=400)
+    messages.success(request, f"Incident marked {updated.get_status_display().lower()}.")
+    return redirect(reverse("registry:detail", args=[entry.pk]) + f"#incident-{incident.pk}")

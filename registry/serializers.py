@@ -3,7 +3,7 @@ from rest_framework import serializers
 
 from usecases.choices import Channel, DataCategory
 
-from .models import Deployment, Incident, Stage
+from .models import Deployment, Incident, IncidentStatus, Stage
 from .selectors import is_overdue
 from .services import EDITABLE_FIELDS
 
@@ -47,21 +47,12 @@ class DeploymentSerializer(serializers.ModelSerializer):
         return is_overdue(deployment)
 
 
-class DeploymentCreateSerializer(serializers.ModelSerializer):
-    """What `POST registry/` takes: the approved use case and the facts of the deployment.
+class DeploymentInputSerializer(serializers.ModelSerializer):
+    """The facts of a deployment the team types (services.EDITABLE_FIELDS), as the API takes them.
 
-    The reference, risk tier, approval and review dates come from the use case and its decision;
-    every rule (approved, blocking conditions met, only its team) lives in the service.
+    Every rule (who, when, change control) lives in registry.services.
     """
 
-    use_case = serializers.IntegerField(
-        min_value=1, help_text="Id of an approved use case of your team."
-    )
-    stage = serializers.ChoiceField(
-        choices=Stage.choices,
-        required=False,
-        help_text="Every entry starts in `pilot`; move it with `registry/{id}/stage/`.",
-    )
     channels = serializers.ListField(
         child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False
     )
@@ -82,14 +73,7 @@ class DeploymentCreateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Deployment
-        fields = ("use_case", "stage", *EDITABLE_FIELDS)
-
-    def validate_stage(self, value):
-        if value != Stage.PILOT:
-            raise serializers.ValidationError(
-                "Every entry starts in pilot; move it with registry/{id}/stage/."
-            )
-        return value
+        fields = EDITABLE_FIELDS
 
     def validate(self, attrs):
         # Distinct words, in the order given, as the use-case answers store them.
@@ -99,6 +83,51 @@ class DeploymentCreateSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class DeploymentUpdateSerializer(DeploymentInputSerializer):
+    """What `PATCH registry/{id}/` takes: any of the editable facts; anything else is refused."""
+
+    # Where to change what the team cannot edit here.
+    NOT_HERE = {"stage": "Move the entry with registry/{id}/stage/."}
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    name: [self.NOT_HERE.get(name, "Not an editable field of a registry entry.")]
+                    for name in unknown
+                }
+            )
+        return super().validate(attrs)
+
+
+class DeploymentCreateSerializer(DeploymentInputSerializer):
+    """What `POST registry/` takes: the approved use case and the facts of the deployment.
+
+    The reference, risk tier, approval and review dates come from the use case and its decision;
+    every rule (approved, blocking conditions met, only its team) lives in the service.
+    """
+
+    use_case = serializers.IntegerField(
+        min_value=1, help_text="Id of an approved use case of your team."
+    )
+    stage = serializers.ChoiceField(
+        choices=Stage.choices,
+        required=False,
+        help_text="Every entry starts in `pilot`; move it with `registry/{id}/stage/`.",
+    )
+
+    class Meta(DeploymentInputSerializer.Meta):
+        fields = ("use_case", "stage", *EDITABLE_FIELDS)
+
+    def validate_stage(self, value):
+        if value != Stage.PILOT:
+            raise serializers.ValidationError(
+                "Every entry starts in pilot; move it with registry/{id}/stage/."
+            )
+        return value
+
+
 class StageInputSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
@@ -106,13 +135,33 @@ class StageInputSerializer(serializers.Serializer):
 
 class IncidentSerializer(serializers.ModelSerializer):
     reported_by_username = serializers.CharField(source="reported_by.username", read_only=True)
+    resolved_by_username = serializers.CharField(
+        source="resolved_by.username", read_only=True, default=None
+    )
 
     class Meta:
         model = Incident
         fields = (
             "id", "kind", "severity", "description", "status", "resolution", "reported_by",
-            "reported_by_username", "reported_at", "resolved_at",
+            "reported_by_username", "reported_at", "resolved_at", "resolved_by",
+            "resolved_by_username",
         )  # fmt: skip
         read_only_fields = (
             "id", "status", "resolution", "reported_by", "reported_at", "resolved_at",
+            "resolved_by",
         )  # fmt: skip
+
+
+class IncidentUpdateSerializer(serializers.Serializer):
+    """Follow an incident up: `investigating`, then `resolved` with a written resolution."""
+
+    status = serializers.ChoiceField(
+        choices=[s for s in IncidentStatus.choices if s[0] != IncidentStatus.OPEN]
+    )
+    resolution = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=5000,
+        default="",
+        help_text="Required to resolve: what was found and what was done.",
+    )

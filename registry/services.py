@@ -16,10 +16,12 @@ from council.notifications import notify
 from council.selectors import user_active_roles
 from council.services import reference_next
 from reviews.models import ConditionStatus, Outcome
+from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
 from usecases.selectors import usecase_is_editor
 
-from .models import Deployment, DeploymentVersion, Incident, Severity, Stage
+from .models import Deployment, DeploymentVersion, Incident, IncidentStatus, Severity, Stage
+from .selectors import RECORDABLE_STATES, deployments_running
 
 EDITABLE_FIELDS = (
     "name", "vendor", "model_version", "channels", "markets", "go_live_date", "business_owner",
@@ -104,7 +106,7 @@ def deployment_create(*, actor, use_case: UseCase, data: Mapping[str, Any]) -> D
 
     use_case = UseCase.objects.select_for_update().get(pk=use_case.pk)
     _require_editor(actor=actor, use_case=use_case, doing="record a deployment")
-    if use_case.state not in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS, "deployed"}:
+    if use_case.state not in RECORDABLE_STATES:
         raise TransitionNotAllowed(
             f"Only an approved use case enters the registry; {use_case.reference} is "
             f"'{use_case.get_state_display()}'."
@@ -136,7 +138,7 @@ def deployment_create(*, actor, use_case: UseCase, data: Mapping[str, Any]) -> D
         obj=deployment,
         changes=field_changes({}, _snapshot(deployment)),
     )
-    if use_case.state != "deployed":
+    if use_case.state != UseCaseState.DEPLOYED:
         usecase_mark_deployed(actor=actor, use_case=use_case)
     return deployment
 
@@ -158,7 +160,7 @@ def _open_review(*, actor, deployment: Deployment, kind: str, reason: str) -> No
         changes={
             "kind": [None, kind],
             "reason": [None, reason],
-            "review": [None, review.pk if review else "already open"],
+            "review": [None, review.pk if review else "already under way"],
         },
     )
 
@@ -201,6 +203,8 @@ def deployment_change_stage(
     _require_editor(
         actor=actor, use_case=deployment.use_case, doing="change the stage of this entry"
     )
+    if deployment.stage == Stage.SUSPENDED and stage in RESUMING:
+        _require_cleared_to_resume(deployment.use_case)
     going_live = deployment.stage == Stage.PILOT and stage == Stage.PRODUCTION
     deployment = _move_stage(actor=actor, deployment=deployment, stage=stage, reason=reason)
     if going_live and deployment.risk_tier == "high":
@@ -210,12 +214,41 @@ def deployment_change_stage(
             kind="change",
             reason="High-tier entry moved from pilot to production",
         )
+    if stage == Stage.RETIRED:
+        _retire_use_case_with_its_last_entry(actor=actor, use_case=deployment.use_case)
     return deployment
+
+
+# Moves out of `suspended` that put the tool back in front of customers.
+RESUMING = frozenset({Stage.PILOT, Stage.PRODUCTION})
+
+
+def _cleared_to_resume(use_case: UseCase) -> bool:
+    """The council's last word is approval and no review is under way."""
+    return (
+        use_case.state == UseCaseState.DEPLOYED
+        and not use_case.reviews.filter(state="open").exists()
+    )
+
+
+def _require_cleared_to_resume(use_case: UseCase) -> None:
+    if not _cleared_to_resume(use_case):
+        raise TransitionNotAllowed(
+            f"{use_case.reference} is under council review or was not approved on its last "
+            "review: the entry stays suspended until the council approves it."
+        )
+
+
+def _retire_use_case_with_its_last_entry(*, actor, use_case: UseCase) -> None:
+    from usecases.services import usecase_retire
+
+    if use_case.state == UseCaseState.DEPLOYED and not deployments_running(use_case).exists():
+        usecase_retire(actor=actor, use_case=use_case)
 
 
 def deployments_apply_review(*, actor, review) -> None:
     """A change review or re-review decided: approval renews the review dates, rejection suspends."""
-    running = review.use_case.deployments.select_for_update().exclude(stage=Stage.RETIRED)
+    running = deployments_running(review.use_case).select_for_update()
     today = timezone.localdate()
     for deployment in running:
         if review.outcome in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}:
@@ -357,3 +390,70 @@ def _notify_incident(deployment: Deployment, incident: Incident) -> None:
         body=incident.description[:500],
         url=f"/registry/{deployment.pk}/",
     )
+
+
+def deployment_stage_targets(deployment: Deployment) -> list[str]:
+    """The stages the entry may move to now, in the order of STAGE_MOVES."""
+    targets = [move.target for move in STAGE_MOVES.values() if deployment.stage in move.sources]
+    if deployment.stage == Stage.SUSPENDED and not _cleared_to_resume(deployment.use_case):
+        targets = [stage for stage in targets if stage not in RESUMING]
+    return targets
+
+
+# How an incident is followed up: investigated, then resolved; resolved is final. A trivial one
+# may be resolved at once.
+INCIDENT_MOVES = {
+    IncidentStatus.INVESTIGATING: frozenset({IncidentStatus.OPEN}),
+    IncidentStatus.RESOLVED: frozenset({IncidentStatus.OPEN, IncidentStatus.INVESTIGATING}),
+}
+
+
+def _require_incident_handler(*, actor, deployment: Deployment) -> None:
+    from .selectors import incident_can_update
+
+    if not incident_can_update(user=actor, use_case=deployment.use_case):
+        raise ActionForbidden(
+            "Only the owning team, the business owner or the chair can follow up an incident."
+        )
+
+
+def _check_incident_move(incident: Incident, status: str, resolution: str) -> None:
+    if status not in IncidentStatus.values:
+        raise ValidationError({"status": [f"Choose one of: {', '.join(IncidentStatus.values)}."]})
+    if incident.status not in INCIDENT_MOVES.get(status, frozenset()):
+        raise TransitionNotAllowed(
+            f"An incident that is '{incident.get_status_display()}' cannot become '{status}'."
+        )
+    if status == IncidentStatus.RESOLVED and not resolution:
+        raise ValidationError({"resolution": ["Write how the incident was resolved."]})
+
+
+@transaction.atomic
+def incident_update(*, actor, incident: Incident, status: str, resolution: str = "") -> Incident:
+    """Follow an incident up: open → investigating → resolved (with a written resolution)."""
+    # Lock the incident so two people resolving it at once cannot both succeed.
+    incident = (
+        Incident.objects.select_for_update()
+        .select_related("deployment__use_case")
+        .get(pk=incident.pk)
+    )
+    _require_incident_handler(actor=actor, deployment=incident.deployment)
+    resolution = resolution.strip()
+    _check_incident_move(incident, status, resolution)
+    before = {"status": incident.status, "resolution": incident.resolution}
+    incident.status = status
+    if resolution:
+        incident.resolution = resolution
+    if status == IncidentStatus.RESOLVED:
+        incident.resolved_at = timezone.now()
+        incident.resolved_by = actor
+    incident.full_clean(exclude=["deployment", "reported_by", "resolved_by"])
+    incident.save()
+    after = {"status": incident.status, "resolution": incident.resolution}
+    audit_record(
+        actor=actor,
+        action="incident_updated",
+        obj=incident.deployment,
+        changes={"incident": [None, incident.pk], **field_changes(before, after)},
+    )
+    return incident

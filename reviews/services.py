@@ -10,6 +10,7 @@ from audit.services import audit_record
 from council.errors import ActionForbidden, TransitionNotAllowed
 from council.models import CouncilRole
 from council.selectors import user_active_roles
+from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
 
 from . import rules
@@ -479,9 +480,11 @@ def _decide(*, review: Review, outcome: str, actor, by_chair: bool, rationale: s
             "by_chair": [None, by_chair],
         },
     )
-    if review.kind == ReviewKind.INITIAL:
-        usecase_record_decision(actor=actor, use_case=review.use_case, outcome=outcome)
-    else:
+    deployed = review.kind != ReviewKind.INITIAL
+    usecase_record_decision(
+        actor=actor, use_case=review.use_case, outcome=outcome, deployed=deployed
+    )
+    if deployed:
         # Imported here: the registry builds on reviews.
         from registry.services import deployments_apply_review
 
@@ -493,10 +496,14 @@ def _decide(*, review: Review, outcome: str, actor, by_chair: bool, rationale: s
 def review_open_for_deployed(*, actor, use_case: UseCase, kind: str, reason: str) -> Review | None:
     """Open a change review or re-review of a deployed use case (its entries keep running).
 
-    Returns None when a review is already open: one review at a time covers every reason.
+    Returns None when a review is already under way: one is open, or the council asked the team
+    for changes and waits for the next revision. One review at a time covers every reason.
     """
     use_case = UseCase.objects.select_for_update().get(pk=use_case.pk)
-    if use_case.reviews.filter(state=ReviewState.OPEN).exists():
+    if (
+        use_case.state != UseCaseState.DEPLOYED
+        or use_case.reviews.filter(state=ReviewState.OPEN).exists()
+    ):
         return None
     return _create_review(use_case=use_case, actor=actor, kind=kind, reason=reason)
 

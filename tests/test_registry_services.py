@@ -188,7 +188,7 @@ def test_approving_a_re_review_renews_the_dates_and_rejecting_suspends(entry, al
         actor=reviewer_for(second, "legal"), review=second, choice="reject", reasons="No"
     )
     assert Deployment.objects.get(pk=entry.pk).stage == "suspended"
-    assert UseCase.objects.get(pk=entry.use_case_id).state == "deployed"
+    assert UseCase.objects.get(pk=entry.use_case_id).state == "rejected"
 
 
 def test_the_daily_sweep_reminds_30_days_ahead_then_opens_the_re_review(entry, owner):

@@ -57,6 +57,7 @@ TRANSITIONS = {
         State.WITHDRAWN,
         "withdrawn",
     ),
+    "retire": Transition(frozenset({State.DEPLOYED}), State.RETIRED, "retired"),
 }
 
 
@@ -233,22 +234,60 @@ def usecase_mark_deployed(*, actor, use_case: UseCase) -> UseCase:
     return _move(actor=actor, use_case=use_case, target=target, action="deployed")
 
 
+def usecase_retire(*, actor, use_case: UseCase) -> UseCase:
+    """Deployed -> retired, when its last registry entry retires (inside that transaction)."""
+    use_case = _lock(use_case)
+    target = _check_transition(use_case, "retire")
+    return _move(actor=actor, use_case=use_case, target=target, action="retired")
+
+
 DECISION_STATES = {
     State.APPROVED,
     State.APPROVED_WITH_CONDITIONS,
     State.REJECTED,
     State.CHANGES_REQUESTED,
 }
+APPROVALS = {State.APPROVED, State.APPROVED_WITH_CONDITIONS}
 
 
-def usecase_record_decision(*, actor, use_case: UseCase, outcome: str) -> UseCase:
-    """In review -> the council's outcome (called by reviews.services inside its transaction)."""
+def state_after_decision(*, outcome: str, deployed: bool) -> str:
+    """The council's outcome is the new state, except that an approved deployed case stays deployed.
+
+    `deployed`: the review was a change review or re-review of a use case already in the registry.
+    Changes requested on it send the use case back to the team (its entries keep running) and
+    rejected leaves it rejected (registry.services suspends its entries).
+    """
+    return State.DEPLOYED if deployed and outcome in APPROVALS else outcome
+
+
+def usecase_record_decision(*, actor, use_case: UseCase, outcome: str, deployed: bool) -> UseCase:
+    """The council's outcome on the use case (called by reviews.services inside its transaction).
+
+    A first review decides a use case in review; a change review or re-review decides a deployed
+    one, or one that came back in review after the team answered a request for changes.
+    """
     use_case = _lock(use_case)
-    if use_case.state != State.IN_REVIEW or outcome not in DECISION_STATES:
+    sources = {State.IN_REVIEW, State.DEPLOYED} if deployed else {State.IN_REVIEW}
+    if use_case.state not in sources or outcome not in DECISION_STATES:
         raise TransitionNotAllowed(
             f"A use case in state '{use_case.get_state_display()}' cannot be decided as '{outcome}'."
         )
-    return _move(actor=actor, use_case=use_case, target=outcome, action="decision_recorded")
+    target = state_after_decision(outcome=outcome, deployed=deployed)
+    if target == use_case.state:
+        return use_case
+    return _move(actor=actor, use_case=use_case, target=target, action="decision_recorded")
+
+
+def _require_nothing_running(use_case: UseCase) -> None:
+    # Imported here: the registry builds on use cases.
+    from registry.selectors import deployments_running
+
+    running = list(deployments_running(use_case).values_list("reference", flat=True))
+    if running:
+        raise TransitionNotAllowed(
+            f"{use_case.reference} is in service as {', '.join(running)}: retire those registry "
+            "entries instead of withdrawing it."
+        )
 
 
 @transaction.atomic
@@ -256,6 +295,7 @@ def usecase_withdraw(*, actor, use_case: UseCase, reason: str = "") -> UseCase:
     use_case = _lock(use_case)
     _require_editor(actor=actor, use_case=use_case, doing="withdraw")
     target = _check_transition(use_case, "withdraw")
+    _require_nothing_running(use_case)
     before_state = use_case.state
     use_case.state = target
     use_case.save(update_fields=["state", "updated_at"])

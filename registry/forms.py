@@ -1,0 +1,134 @@
+"""Forms of the registry pages. They only parse input: every rule lives in registry.services."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from usecases.choices import Channel, DataCategory
+from usecases.forms import OwnerChoiceField, add_service_errors
+from usecases.models import UseCase
+
+from .models import Deployment, IncidentStatus, Stage
+from .services import EDITABLE_FIELDS
+
+# Label and plain-language hint of every field the team types (SPEC section 6).
+QUESTIONS = {
+    "name": ("Name of the tool", "How people inside the company call it."),
+    "vendor": ("Vendor", "The company that supplies it. Leave empty when it is built in house."),
+    "model_version": ("Model version", "The exact model or release running, e.g. “nbo-2026.3”."),
+    "channels": ("Channels", "Where customers or colleagues meet it. Tick all that apply."),
+    "markets": ("Markets", "Countries or regions, separated by commas, e.g. GB, IE, DE."),
+    "go_live_date": ("Go-live date", "Leave empty while in pilot: moving to production sets it."),
+    "business_owner": ("Business owner", "The manager accountable for it."),
+    "technical_owner": ("Technical owner", "The person who keeps it running."),
+    "human_oversight": ("Human oversight", "Who checks its outputs, how often, and how."),
+    "customer_disclosure": ("Customer disclosure", "How customers are told AI is involved."),
+    "data_categories": ("Data used", "Tick every kind of data it reads or learns from."),
+    "monitoring_kpis": ("Monitoring", "The measures watched while it runs, e.g. complaints."),
+    "published": (
+        "Show on the public transparency page",
+        "Customers then read its name, channels, markets and how they are told.",
+    ),
+}
+CHANGE_CONTROL_HINT = (
+    "Changing the model version, the channels or the data used opens a change review of the use "
+    "case by the council; the tool keeps running while the council decides."
+)
+
+
+class MarketsField(forms.CharField):
+    """Markets typed as one line, e.g. "GB, IE", stored as a list of distinct codes."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value):
+        words = (word.strip() for word in (super().to_python(value) or "").split(","))
+        return list(dict.fromkeys(word for word in words if word))
+
+
+def _people():
+    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+
+def _ticks(choices) -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(choices=choices.choices, widget=forms.CheckboxSelectMultiple)
+
+
+class DeploymentForm(forms.Form):
+    """The facts of a registry entry; cleaned_data goes as-is to deployment_create/_update."""
+
+    # Errors come from the server, next to their field, in one style (no browser pop-ups).
+    use_required_attribute = False
+
+    name = forms.CharField(max_length=200)
+    vendor = forms.CharField(max_length=200, required=False)
+    model_version = forms.CharField(max_length=200)
+    channels = _ticks(Channel)
+    markets = MarketsField(max_length=2000)
+    go_live_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    business_owner = OwnerChoiceField(queryset=_people(), empty_label="Choose a person")
+    technical_owner = OwnerChoiceField(queryset=_people(), empty_label="Choose a person")
+    human_oversight = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    customer_disclosure = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    data_categories = _ticks(DataCategory)
+    monitoring_kpis = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    published = forms.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (label, help_text) in QUESTIONS.items():
+            self.fields[name].label = label
+            self.fields[name].help_text = help_text
+        self.order_fields(EDITABLE_FIELDS)
+
+    @classmethod
+    def for_use_case(cls, data, *, use_case: UseCase, user) -> "DeploymentForm":
+        """A new entry, prefilled from what the use case already says."""
+        initial = {
+            "name": use_case.tool_name or use_case.title,
+            "vendor": use_case.vendor,
+            "channels": [c for c in use_case.channels if c in Channel.values],
+            "data_categories": [c for c in use_case.data_categories if c in DataCategory.values],
+            "customer_disclosure": use_case.customer_disclosure,
+            "business_owner": use_case.business_owner_id,
+            "technical_owner": user.pk,
+        }
+        return cls(data, initial=initial)
+
+    @classmethod
+    def for_entry(cls, data, *, deployment: Deployment) -> "DeploymentForm":
+        initial = {name: getattr(deployment, name) for name in EDITABLE_FIELDS}
+        return cls(data, initial=initial)
+
+    def add_service_errors(self, error) -> None:
+        add_service_errors(self, error)
+
+
+class StageForm(forms.Form):
+    use_required_attribute = False
+    stage = forms.ChoiceField(choices=Stage.choices)
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=2000,
+        help_text="Kept in the entry's history.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class IncidentUpdateForm(forms.Form):
+    use_required_attribute = False
+    status = forms.ChoiceField(
+        label="Status",
+        choices=[(s, label) for s, label in IncidentStatus.choices if s != IncidentStatus.OPEN],
+    )
+    resolution = forms.CharField(
+        label="Resolution",
+        required=False,
+        max_length=5000,
+        help_text="Needed to resolve: what was found and what was done.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def add_service_errors(self, error) -> None:
+        add_service_errors(self, error)
