@@ -1,0 +1,321 @@
+"""The use-case dossier (SPEC section 8): one printable page and a PDF with the whole record of a
+use case, for auditors and the chair; downloading the PDF is an audited export."""
+
+import datetime
+import hashlib
+import io
+import sys
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pypdf import PdfReader
+
+from audit.models import AuditEvent
+from registry import services as registry_services
+from reviews import services as review_services
+from reviews.models import Condition
+from reviews.selectors import applicable_items
+from usecases import services as usecase_services
+from usecases.models import UseCase
+
+from .factories import MembershipFactory
+from .reviews_support import answer_and_verify_checklist, make_council, reviewer_for
+
+QUESTION = "Which lawful basis covers the e-mail profiling?"
+CHANGES_ASKED = "Add the data processing agreement signed with Acme."
+VERIFICATION = "Checked against the signed data processing agreement."
+CONDITION = "Publish the privacy notice before go-live."
+RATIONALE = "Data science abstained; the pilot is small and monitored weekly."
+MET_EVIDENCE = "Notice live on the preference centre."
+INCIDENT = "An offer for a discontinued product went to 12 customers."
+
+
+@pytest.fixture
+def council(db):
+    return make_council()
+
+
+def _entry_data(owner, alice):
+    return {
+        "name": "Acme NBO",
+        "vendor": "Acme EU",
+        "model_version": "nbo-2026.3",
+        "channels": ["email"],
+        "markets": ["GB"],
+        "business_owner": owner,
+        "technical_owner": alice,
+        "human_oversight": "CRM team reviews the weekly offer mix.",
+        "customer_disclosure": "E-mail footer.",
+        "data_categories": ["contact_details", "behavioural"],
+        "monitoring_kpis": "Unsubscribe rate, complaints.",
+    }
+
+
+def _vote(review, role, choice, **kwargs):
+    review.refresh_from_db()
+    return review_services.vote_cast(
+        actor=reviewer_for(review, role), review=review, choice=choice, **kwargs
+    )
+
+
+def _send_back_and_resubmit(review, alice):
+    """Revision 1 is sent back for changes; the team revises and submits revision 2."""
+    _vote(review, "privacy", "approve")
+    _vote(review, "legal", "request_changes", reasons=CHANGES_ASKED)
+    use_case = UseCase.objects.get(pk=review.use_case_id)
+    use_case = usecase_services.usecase_update(
+        actor=alice, use_case=use_case, data={"vendor": "Acme EU"}
+    )
+    usecase_services.usecase_submit(actor=alice, use_case=use_case)
+    review.refresh_from_db()
+
+
+def _verify_with_comment(review):
+    answer_and_verify_checklist(review, review.use_case.created_by)
+    item = applicable_items(review)[0]
+    review_services.checklist_verify(
+        actor=reviewer_for(review, item.role),
+        review=review,
+        item_id=item.pk,
+        verdict="verified",
+        comment=VERIFICATION,
+    )
+
+
+def _decide_by_chair(review, chair):
+    """Every role votes (legal changes its mind, data science abstains); the chair decides."""
+    _vote(review, "legal", "abstain")
+    _vote(review, "legal", "approve")
+    _vote(
+        review,
+        "privacy",
+        "approve_with_conditions",
+        conditions=[{"text": CONDITION, "blocking": True, "due_date": datetime.date(2026, 12, 1)}],
+    )
+    _vote(review, "marketing", "approve")
+    _vote(review, "data_science", "abstain")
+    review.refresh_from_db()
+    review_services.decision_record_by_chair(
+        actor=chair, review=review, outcome="approved_with_conditions", rationale=RATIONALE
+    )
+
+
+@pytest.fixture
+def rich_case(make_use_case, council, alice, owner):
+    """Two revisions, a comment, a checklist with a verification comment, changed and superseded
+    votes, a chair decision, a met condition, a registry entry and an incident."""
+    use_case = make_use_case("submitted")
+    review = use_case.reviews.get()
+    review_services.comment_add(
+        actor=reviewer_for(review, "privacy"), review=review, body=QUESTION, is_question=True
+    )
+    _send_back_and_resubmit(review, alice)
+    _verify_with_comment(review)
+    _decide_by_chair(review, council["chair"])
+    review_services.condition_meet(
+        actor=alice, condition=Condition.objects.get(text=CONDITION), evidence=MET_EVIDENCE
+    )
+    use_case = UseCase.objects.get(pk=use_case.pk)
+    entry = registry_services.deployment_create(
+        actor=alice, use_case=use_case, data=_entry_data(owner, alice)
+    )
+    registry_services.incident_report(
+        actor=alice, deployment=entry, kind="harmful_output", severity="low", description=INCIDENT
+    )
+    return UseCase.objects.get(pk=use_case.pk)
+
+
+def _grow(use_case, alice, times):
+    """More of everything that repeats: comments, entry versions, incidents, audit events."""
+    review = use_case.reviews.get()
+    entry = use_case.deployments.get()
+    for n in range(times):
+        review_services.comment_add(actor=alice, review=review, body=f"Weekly note {n}")
+        entry = registry_services.deployment_update(
+            actor=alice, deployment=entry, data={"monitoring_kpis": f"Unsubscribe rate, week {n}"}
+        )
+        registry_services.incident_report(
+            actor=alice, deployment=entry, kind="other", severity="low", description=f"Note {n}"
+        )
+
+
+def _client(client, user):
+    client.force_login(user)
+    return client
+
+
+def _pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+class TestThePage:
+    def test_it_shows_every_kind_of_record_of_the_use_case(self, client, rich_case, auditor):
+        response = _client(client, auditor).get(reverse("usecases:dossier", args=[rich_case.pk]))
+        assert response.status_code == 200
+        page = response.content.decode()
+        for text in [
+            rich_case.reference,
+            "Revision 1",
+            "Revision 2",
+            "Answers changed since revision 1",
+            "Acme EU",  # the answer changed in revision 2
+            "See DPIA v2",  # checklist evidence
+            VERIFICATION,
+            CHANGES_ASKED,  # the reasons of a vote
+            RATIONALE,
+            "Chair decision",
+            CONDITION,
+            MET_EVIDENCE,
+            QUESTION,
+            "AI-0001",
+            INCIDENT,
+            "review_opened",  # an audit event's action
+            "incident_reported",
+        ]:
+            assert text in page, text
+
+    def test_votes_that_no_longer_stand_are_marked_superseded(self, client, rich_case, auditor):
+        page = (
+            _client(client, auditor)
+            .get(reverse("usecases:dossier", args=[rich_case.pk]))
+            .content.decode()
+        )
+        assert "Replaced by the reviewer&#x27;s later vote" in page  # legal's abstention
+        assert "Cast on revision 1; revision 2 was judged after it" in page
+
+    def test_the_chair_sees_it_too(self, client, rich_case, council):
+        response = _client(client, council["chair"]).get(
+            reverse("usecases:dossier", args=[rich_case.pk])
+        )
+        assert response.status_code == 200
+
+    def test_viewing_the_page_is_not_recorded(self, client, rich_case, auditor):
+        before = AuditEvent.objects.count()
+        _client(client, auditor).get(reverse("usecases:dossier", args=[rich_case.pk]))
+        assert AuditEvent.objects.count() == before
+
+    def test_a_use_case_without_a_review_still_has_a_dossier(self, client, make_use_case, auditor):
+        use_case = make_use_case("withdrawn")
+        response = _client(client, auditor).get(reverse("usecases:dossier", args=[use_case.pk]))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "Revision 1" in page and "Not entered in the registry" in page
+
+    def test_a_use_case_never_submitted_has_an_empty_record_not_an_error(
+        self, client, make_use_case, chair, marketing
+    ):
+        # The chair sees a draft only as a member of its team.
+        MembershipFactory(user=chair, team=marketing)
+        use_case = make_use_case("draft")
+        response = _client(client, chair).get(reverse("usecases:dossier", args=[use_case.pk]))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "Never submitted" in page and "No council review was opened" in page
+
+    def test_the_use_case_page_links_the_dossier_for_auditors_only(
+        self, client, make_use_case, auditor, alice
+    ):
+        use_case = make_use_case("submitted")
+        dossier = reverse("usecases:dossier", args=[use_case.pk])
+        detail = reverse("usecases:detail", args=[use_case.pk])
+        assert dossier in _client(client, auditor).get(detail).content.decode()
+        assert dossier not in _client(client, alice).get(detail).content.decode()
+
+    def test_its_queries_do_not_grow_with_the_record(self, client, rich_case, auditor, alice):
+        url = reverse("usecases:dossier", args=[rich_case.pk])
+        client = _client(client, auditor)
+        client.get(url)  # warm the per-process caches (content types, sessions)
+        with CaptureQueriesContext(connection) as small:
+            assert client.get(url).status_code == 200
+        _grow(rich_case, alice, times=5)
+        with CaptureQueriesContext(connection) as large:
+            response = client.get(url)
+        assert "Weekly note 4" in response.content.decode()
+        assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+
+
+class TestWhoMaySeeIt:
+    @pytest.mark.parametrize("name", ["dossier", "dossier_pdf"])
+    def test_a_council_member_who_is_not_the_chair_is_refused(
+        self, client, make_use_case, council_member, name
+    ):
+        use_case = make_use_case("submitted")
+        response = _client(client, council_member).get(
+            reverse(f"usecases:{name}", args=[use_case.pk])
+        )
+        assert response.status_code == 403
+
+    @pytest.mark.parametrize("name", ["dossier", "dossier_pdf"])
+    def test_a_team_member_is_refused(self, client, make_use_case, bob, name):
+        use_case = make_use_case("submitted")
+        response = _client(client, bob).get(reverse(f"usecases:{name}", args=[use_case.pk]))
+        assert response.status_code == 403
+
+    @pytest.mark.parametrize("name", ["dossier", "dossier_pdf"])
+    def test_an_outsider_finds_nothing(self, client, make_use_case, outsider, name):
+        use_case = make_use_case("submitted")
+        response = _client(client, outsider).get(reverse(f"usecases:{name}", args=[use_case.pk]))
+        assert response.status_code == 404
+
+    @pytest.mark.parametrize("name", ["dossier", "dossier_pdf"])
+    def test_an_auditor_finds_no_draft(self, client, make_use_case, auditor, name):
+        use_case = make_use_case("draft")
+        response = _client(client, auditor).get(reverse(f"usecases:{name}", args=[use_case.pk]))
+        assert response.status_code == 404
+
+    def test_an_anonymous_visitor_is_sent_to_log_in(self, client, make_use_case):
+        use_case = make_use_case("submitted")
+        response = client.get(reverse("usecases:dossier", args=[use_case.pk]))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+class TestThePdf:
+    def test_it_is_a_pdf_of_the_same_record_downloaded_as_a_file(self, client, rich_case, auditor):
+        response = _client(client, auditor).get(
+            reverse("usecases:dossier_pdf", args=[rich_case.pk])
+        )
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+        assert response["Content-Disposition"] == (
+            f'attachment; filename="{rich_case.reference}-dossier.pdf"'
+        )
+        text = _pdf_text(response.content)
+        assert rich_case.reference in text
+        assert "AI-0001" in text
+        assert "Revision 2" in text
+
+    def test_each_download_is_one_audited_export_naming_the_file_hash(
+        self, client, rich_case, auditor
+    ):
+        head_before = AuditEvent.objects.order_by("-seq").first().seq
+        response = _client(client, auditor).get(
+            reverse("usecases:dossier_pdf", args=[rich_case.pk])
+        )
+        events = AuditEvent.objects.filter(seq__gt=head_before)
+        assert [e.action for e in events] == ["dossier_exported"]
+        event = events.get()
+        assert (event.object_type, event.object_id, event.object_ref) == (
+            "usecases.usecase",
+            str(rich_case.pk),
+            rich_case.reference,
+        )
+        assert event.actor == auditor
+        manifest = event.changes["manifest"][1]
+        assert manifest["sha256"] == hashlib.sha256(response.content).hexdigest()
+        assert manifest["audit_chain_head"]["seq"] == head_before
+
+    def test_without_the_pdf_renderer_it_says_so_and_records_nothing(
+        self, client, rich_case, auditor, monkeypatch
+    ):
+        # A server without WeasyPrint (or the Pango libraries it loads): the import fails.
+        monkeypatch.setitem(sys.modules, "weasyprint", None)
+        before = AuditEvent.objects.count()
+        response = _client(client, auditor).get(
+            reverse("usecases:dossier_pdf", args=[rich_case.pk])
+        )
+        assert response.status_code == 503
+        assert "cannot be produced" in response.content.decode()
+        assert AuditEvent.objects.count() == before

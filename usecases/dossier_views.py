@@ -1,0 +1,57 @@
+"""The use-case dossier as a printable page and as a PDF (the rules live in usecases.dossier).
+
+Viewing the page is reading; downloading the PDF is an export, recorded in the audit trail.
+"""
+
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from .dossier import (
+    DossierPdfUnavailable,
+    dossier_pdf_export,
+    dossier_use_case_get,
+    usecase_dossier,
+)
+from .views import answers_by_section
+
+STYLESHEET = "css/app.css"
+
+
+def _context(request, pk) -> dict:
+    use_case = dossier_use_case_get(user=request.user, pk=pk)
+    return {"dossier": usecase_dossier(use_case=use_case), "sections": answers_by_section(use_case)}
+
+
+@require_GET
+def usecase_dossier_page(request, pk):
+    return render(request, "usecases/dossier.html", _context(request, pk))
+
+
+@require_GET
+def usecase_dossier_pdf(request, pk):
+    context = _context(request, pk)
+    dossier = context["dossier"]
+    try:
+        pdf = dossier_pdf_export(
+            actor=request.user,
+            dossier=dossier,
+            html=render_to_string("usecases/dossier_pdf.html", context, request=request),
+            base_url=request.build_absolute_uri("/"),
+            stylesheet=finders.find(STYLESHEET),
+        )
+    except DossierPdfUnavailable as error:
+        return render(
+            request,
+            "usecases/dossier_unavailable.html",
+            {"use_case": dossier.use_case, "message": str(error)},
+            status=503,
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=dossier.filename
+    )
+    return response
