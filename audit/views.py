@@ -3,12 +3,14 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from council.permissions import EXPORTERS
 from council.selectors import user_active_roles
 
+from . import selectors
 from .filters import AuditEventFilter
 from .models import AuditEvent
 from .services import audit_record, chain_head, verify_chain
@@ -27,8 +29,23 @@ def audit_trail(request):
     return render(
         request,
         "audit/trail.html",
-        {"filter": filterset, "page": page, "head": chain_head()},
+        {
+            "filter": filterset,
+            "page": page,
+            "head": chain_head(),
+            "recent_exports": selectors.exports_recent(limit=10),
+            "exported": selectors.EXPORTED,
+        },
     )
+
+
+def export_manifest(request, seq):
+    """An export's manifest as a file: CSV and XLSX downloads carry it only in a header."""
+    _require_auditor_or_chair(request.user)
+    manifest = selectors.export_manifest(seq=seq)
+    response = JsonResponse(manifest, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="export-{seq}-manifest.json"'
+    return response
 
 
 @require_POST
