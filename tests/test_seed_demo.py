@@ -6,12 +6,17 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import verify_chain
 from council.models import RoleAssignment, TeamMembership
 from council.selectors import user_active_roles
+from registry.exports import RegistryFilters, registry_rows
+from registry.models import Deployment
+from registry.selectors import is_overdue
 from usecases.models import UseCase
 
 User = get_user_model()
@@ -49,9 +54,25 @@ def seed(**options) -> str:
     return out.getvalue()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def seeded_once(django_db_setup, django_db_blocker):
+    """Every test here starts from one seeding, rolled back after the module (as Django's
+    `setUpTestData` does): seeding takes seconds, and each test runs in a savepoint inside it,
+    so what one test changes is undone before the next. Tests that seed again see what a rerun
+    does. Seeding an empty database that already has audit events: test_seed_demo_history.py."""
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=fast),
+        transaction.atomic(),
+    ):
+        yield seed()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def seeded(db):
-    return seed()
+def seeded(seeded_once, db):
+    return seeded_once
 
 
 def test_it_creates_the_spec_teams_and_submitters(seeded):
@@ -132,6 +153,7 @@ def test_every_use_case_went_through_the_services_and_left_audit_events(seeded):
             "in_review": reviewed,
             "withdrawn": [*reviewed, "withdrawn"],
             "deployed": [*reviewed, "decision_recorded", "deployed"],
+            "retired": [*reviewed, "decision_recorded", "deployed", "retired"],
         }.get(use_case.state, [*reviewed, "decision_recorded"])
         assert actions == expected, use_case.title
         assert use_case.revisions.count() == (0 if use_case.state == "draft" else 1)
@@ -235,3 +257,53 @@ def test_the_registry_has_entries_in_every_stage_with_incidents_and_published_on
     assert Incident.objects.filter(severity="critical", deployment__stage="suspended").exists()
     suspended = Deployment.objects.get(stage="suspended")
     assert suspended.use_case.reviews.filter(state="open", kind="re_review").exists()
+
+
+def test_one_running_entry_is_overdue_and_flagged_in_the_export(seeded):
+    overdue = [entry for entry in Deployment.objects.all() if is_overdue(entry)]
+    assert [entry.name for entry in overdue] == ["Chat sentiment insights"]
+    (entry,) = overdue
+    assert entry.stage == "production" and entry.published
+    flagged = [
+        row["reference"]
+        for row in registry_rows(user=None, filters=RegistryFilters())
+        if row["overdue"]
+    ]
+    assert flagged == [entry.reference]
+
+
+def test_the_overdue_entry_has_a_consistent_history_dated_back_then(seeded):
+    entry = Deployment.objects.select_related("use_case", "approval").get(
+        name="Chat sentiment insights"
+    )
+    today = timezone.localdate()
+    approved = entry.approval.decided_at
+    assert entry.use_case.created_at < approved < entry.created_at
+    assert entry.last_review_date == timezone.localdate(approved) < today - timedelta(days=365)
+    assert entry.next_review_due < today
+    assert entry.versions.filter(valid_from__date__gte=today - timedelta(days=365)).count() == 0
+    events = AuditEvent.objects.filter(object_ref__in=[entry.reference, entry.use_case.reference])
+    decided = events.get(action="decision_recorded").at
+    assert timezone.localdate(decided) == timezone.localdate(approved)
+    assert events.count() >= 6
+    assert not events.filter(at__date__gte=today - timedelta(days=365)).exists()
+    assert not entry.use_case.reviews.filter(state="open").exists()  # no re-review opened yet
+
+
+def test_the_audit_chain_verifies_and_runs_in_order_of_time(seeded):
+    moments = list(AuditEvent.objects.order_by("seq").values_list("at", flat=True))
+    assert moments == sorted(moments)
+    assert moments[0] < timezone.now() - timedelta(days=365)
+    out = StringIO()
+    call_command("verify_audit_log", stdout=out)
+    assert "Audit chain intact" in out.getvalue()
+
+
+def test_the_registry_page_shows_the_overdue_entry_red(seeded, client):
+    entry = Deployment.objects.get(name="Chat sentiment insights")
+    client.force_login(User.objects.get(username="auditor"))
+    page = client.get("/registry/").content.decode()
+    row = page[page.index('<tr class="row--overdue">') :]
+    row = row[: row.index("</tr>")]
+    assert entry.reference in row and "Overdue" in row
+    assert page.count("row--overdue") == 1

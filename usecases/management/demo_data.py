@@ -66,6 +66,9 @@ class DemoUseCase:
     state: str  # a key of seed_demo.STEPS: how far through the lifecycle it is driven
     answers: dict[str, Any]
     withdraw_reason: str = ""
+    # When its story took place: its review, decision and registry entry are dated this many
+    # days back (0: today). Must be less than seed_demo.HELD_SINCE, when the council began.
+    days_ago: int = 0
 
 
 USE_CASES = (
@@ -281,11 +284,14 @@ USE_CASES = (
         },
     ),
     # Limited: detects customers' sentiment, allowed with notice (EU AI Act Art. 50(3)).
+    # Approved some 14 months ago: past its 12-month re-review date, so the registry shows it
+    # overdue (the daily sweep would open its re-review; the demo does not run it).
     DemoUseCase(
         team="customer-experience",
         submitter="cx.submitter",
         business_owner="nina.owner",
         state=State.APPROVED,
+        days_ago=430,
         answers={
             "title": "Sentiment analytics on chat transcripts",
             "summary": (

@@ -4,16 +4,23 @@ Every use case is written through `usecases.services`, as a user would through t
 one has its audit events, a frozen revision when submitted, and a risk tier derived from its
 answers. Running the command again changes nothing but the passwords: people, teams, roles and
 use cases that exist already (a use case by its title within its team) are kept as they are.
+
+The demo has a past. The council was set up HELD_SINCE ago, and a use case with `days_ago` had
+its review and registry entry back then: the command sets the clock back while it seeds them
+(time-machine), so every row, date and audit event they leave is dated then, and one entry is
+past its re-review date. Oldest first, so the audit chain's order stays the order of time.
 """
 
 import random
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
+import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -23,6 +30,8 @@ from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
+from audit.models import AuditEvent
+from audit.services import chain_head
 from council.models import RoleAssignment, Team, TeamMembership
 from council.services import record_admin_change
 from registry import services as registry_services
@@ -37,8 +46,9 @@ from ..demo_data import DEPLOYMENTS, PEOPLE, TEAMS, USE_CASES, DemoUseCase
 
 User = get_user_model()
 
-# Memberships and roles began this long ago, so the demo has some history behind today.
-HELD_SINCE = timedelta(days=180)
+# The council was set up this long ago (memberships and roles began then), before the oldest
+# demo story (DemoUseCase.days_ago), so the demo has some history behind today.
+HELD_SINCE = timedelta(days=540)
 SYNTHETIC_TITLE = "Synthetic use case {}"
 SYNTHETIC_TITLE_RE = re.compile(r"^Synthetic use case (\d+)$")
 # One commit per batch: a commit per use case makes SQLite sync the disk thousands of times,
@@ -207,9 +217,16 @@ class Command(BaseCommand):
         # All or nothing: a half-seeded organisation would pass for "already there" next time.
         # Demo people get in-app notifications; their e-mails would only flood the console.
         with override_settings(EMAIL_BACKEND=DISCARD_EMAIL), transaction.atomic():
-            cast = seed_organisation(password=password)
-            created = seed_use_cases(cast=cast)
-            entries = seed_deployments(cast=cast, use_cases=created)
+            since = timezone.localdate() - HELD_SINCE
+            with self._back_in_time(HELD_SINCE.days, what="The demo organisation"):
+                cast = seed_organisation(password=password, since=since)
+            created, entries = [], []
+            for days_ago in sorted({demo.days_ago for demo in USE_CASES}, reverse=True):
+                stories = [demo for demo in USE_CASES if demo.days_ago == days_ago]
+                with self._back_in_time(days_ago, what=_titles(stories)):
+                    batch = seed_use_cases(cast=cast, demos=stories)
+                    entries += seed_deployments(cast=cast, use_cases=batch)
+                created += batch
         self.stdout.write(
             f"Use cases: {len(created)} created, {len(USE_CASES) - len(created)} already there."
         )
@@ -223,6 +240,34 @@ class Command(BaseCommand):
                 f"({seconds / len(synthetic) * 1000:.1f} ms each)."
             )
         self._summary(password=password)
+
+    @contextmanager
+    def _back_in_time(self, days: int, *, what: str) -> Iterator[None]:
+        """Run the block with the clock set `days` back and ticking on from there.
+
+        Not when the audit trail already holds a later event (a database in use before the
+        demo was seeded): events must not be dated before the ones they follow, so the block
+        runs today, and the command says so.
+        """
+        if days == 0:
+            yield
+            return
+        moment = timezone.now() - timedelta(days=days)
+        last = AuditEvent.objects.order_by("-seq").values_list("at", flat=True).first()
+        if last is None or last <= moment:
+            with time_machine.travel(moment, tick=True):
+                yield
+            self.stdout.write(f"{what}: dated {days} days ago.")
+            return
+        head = chain_head().seq
+        yield
+        if chain_head().seq != head:  # a rerun that found everything writes nothing
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{what}: dated today, not {days} days ago: the audit trail already has "
+                    "later events."
+                )
+            )
 
     def _summary(self, *, password: str) -> None:
         demo = UseCase.objects.filter(title__in=[d.answers["title"] for d in USE_CASES])
@@ -247,7 +292,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {person.username:<22} {person.job_title} ({held})")
 
 
-def seed_organisation(*, password: str) -> Cast:
+def _titles(demos: Sequence[DemoUseCase]) -> str:
+    return ", ".join(f"'{demo.answers['title']}'" for demo in demos)
+
+
+def seed_organisation(*, password: str, since: date) -> Cast:
+    """Teams, people, memberships and roles (held from `since`) that are not there yet."""
     teams = {}
     for name, slug in TEAMS:
         team, created = Team.objects.get_or_create(slug=slug, defaults={"name": name})
@@ -258,7 +308,6 @@ def seed_organisation(*, password: str) -> Cast:
     # Every demo account has the same published password, so one hash serves them all: hashing
     # it once per user would cost a second or more with the production hasher, for nothing.
     hashed = make_password(password)
-    since = timezone.localdate() - HELD_SINCE
     users = {}
     for person in PEOPLE:
         user, _ = User.objects.get_or_create(username=person.username)
@@ -327,17 +376,15 @@ def _meet_blocking_conditions(use_case: UseCase, actor) -> None:
         )
 
 
-def seed_use_cases(*, cast: Cast) -> list[UseCase]:
+def seed_use_cases(*, cast: Cast, demos: Sequence[DemoUseCase] = USE_CASES) -> list[UseCase]:
     """The realistic use cases that are not there yet (same title in the same team)."""
     existing = set(
-        UseCase.objects.filter(title__in=[d.answers["title"] for d in USE_CASES]).values_list(
+        UseCase.objects.filter(title__in=[d.answers["title"] for d in demos]).values_list(
             "team__slug", "title"
         )
     )
     return [
-        _create(demo, cast)
-        for demo in USE_CASES
-        if (demo.team, demo.answers["title"]) not in existing
+        _create(demo, cast) for demo in demos if (demo.team, demo.answers["title"]) not in existing
     ]
 
 
