@@ -61,6 +61,7 @@ def pages_of(username: str) -> list[str]:
             "/registry/",
             f"/registry/{entry.pk}/",
             "/audit/",
+            f"/use-cases/{use_case.pk}/dossier/",
         ],
     }[username]
 

@@ -1,0 +1,114 @@
+"""Journey 3 of SPEC section 13: an auditor filters the registry, downloads the CSV and checks it
+against its manifest, opens a use case's dossier, and verifies the audit chain. The demo
+organisation (seed_demo) is the data: one of its entries is overdue for re-review."""
+
+import csv
+import json
+import os
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from council.models import Team
+from registry.models import Deployment
+from registry.selectors import is_overdue
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "audit-journey"
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Full-page screenshots for a visual check, when SCREENSHOT_DIR is set."""
+    if folder := os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=os.path.join(folder, f"audit-{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("seed_demo", password=PASSWORD, stdout=StringIO())
+
+
+def log_in(page: Page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base_url}/")
+
+
+def download_to(page: Page, link, folder: Path) -> Path:
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    path = folder / download.suggested_filename
+    download.save_as(path)
+    return path
+
+
+def test_an_auditor_exports_the_filtered_registry_checks_the_manifest_and_verifies_the_chain(
+    page: Page, live_server, demo, tmp_path
+):
+    team = Team.objects.get(name="Customer Experience")
+    entries = Deployment.objects.filter(use_case__team=team).order_by("reference")
+    expected = [entry.reference for entry in entries]
+    (overdue,) = [entry for entry in entries if is_overdue(entry)]
+    assert Deployment.objects.exclude(use_case__team=team).exists()  # the filter must narrow
+    nav = page.get_by_role("navigation", name="Main")
+
+    # The auditor filters the registry by team; the overdue entry stands out.
+    log_in(page, live_server.url, "auditor")
+    nav.get_by_role("link", name="Registry").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Registry of deployed AI")
+    page.get_by_label("Team").select_option(label="Customer Experience")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator(".result-count")).to_have_text(f"{len(expected)} entries")
+    expect(page.locator("tr.row--overdue")).to_contain_text(overdue.reference)
+    expect(page.locator("tr.row--overdue")).to_contain_text("Overdue")
+    screenshot(page, "registry-filtered")
+
+    # The CSV holds exactly the listed entries, the overdue one flagged.
+    path = download_to(page, page.get_by_role("link", name="Export CSV"), tmp_path)
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["reference"] for row in rows] == expected
+    assert {row["team"] for row in rows} == {"Customer Experience"}
+    assert [row["reference"] for row in rows if row["overdue"] == "yes"] == [overdue.reference]
+
+    # Its manifest, from the audit trail's recent exports.
+    nav.get_by_role("link", name="Audit").click()
+    recent = page.locator("section", has=page.get_by_role("heading", name="Recent exports"))
+    newest = recent.get_by_role("row").nth(1)
+    expect(newest).to_contain_text("auditor")
+    expect(newest).to_contain_text("Registry CSV")
+    screenshot(page, "trail")
+    path = download_to(page, newest.get_by_role("link", name=re.compile("^Manifest")), tmp_path)
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    assert manifest["export"] == "registry" and manifest["format"] == "csv"
+    assert manifest["rows"] == len(rows)
+    assert manifest["filters"] == {"team": team.pk}
+    assert manifest["generated_by"] == "auditor"
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest["sha256"])
+    expect(newest).to_contain_text(manifest["sha256"][:12])
+
+    # From the overdue entry to its use case and the use case's dossier.
+    page.goto(f"{live_server.url}/registry/?team={team.pk}")
+    page.get_by_role("link", name=overdue.reference).click()
+    use_case = overdue.use_case
+    page.get_by_role("link", name=re.compile(re.escape(use_case.reference))).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(use_case.title)
+    page.locator(f'a[href="/use-cases/{use_case.pk}/dossier/"]').click()
+    expect(page).to_have_url(re.compile(rf"/use-cases/{use_case.pk}/dossier/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(use_case.title)
+    expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text(overdue.reference)
+    screenshot(page, "dossier")
+
+    # The chain holds, export events included.
+    nav.get_by_role("link", name="Audit").click()
+    page.get_by_role("button", name="Verify the chain").click()
+    expect(page.locator(".message--success")).to_contain_text("Audit chain intact")
