@@ -3,7 +3,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+
+from council.permissions import AuditorsReadOnly
 
 from . import services
 from .filters import UseCaseFilter
@@ -29,12 +32,16 @@ class UseCaseViewSet(
     serializer_class = UseCaseSerializer
     filterset_class = UseCaseFilter
     parser_classes = [JSONParser, FormParser, MultiPartParser]
+    permission_classes = [IsAuthenticated, AuditorsReadOnly]
 
     def get_queryset(self):
         return usecase_list_visible(user=self.request.user).select_related("team", "business_owner")
 
     def get_object(self):
-        return usecase_get_visible(user=self.request.user, pk=self.kwargs["pk"])
+        """The use case, 404 when the user may not see it; then the auditor check on writes."""
+        use_case = usecase_get_visible(user=self.request.user, pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, use_case)
+        return use_case
 
     def perform_create(self, serializer):
         serializer.instance = services.usecase_create(

@@ -1,0 +1,162 @@
+"""SPEC section 2: auditors read and export everything non-draft, and change nothing.
+
+The write endpoints are read from the OpenAPI schema, so a new endpoint is covered the day it
+is added: each one, called by an auditor on objects the auditor can see, answers 403 and leaves
+the audit trail (where every write is recorded) untouched.
+"""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from drf_spectacular.generators import SchemaGenerator
+
+from audit.models import AuditEvent
+from registry import services as registry_services
+from reviews.selectors import applicable_items
+from usecases import services as usecase_services
+
+from .reviews_support import approve_review, make_council
+
+WRITE_METHODS = {"post", "put", "patch", "delete"}
+# Obtaining a token is how an auditor signs in to the API, not a write to the record.
+NOT_WRITES = {("post", "/api/v1/auth/token/")}
+# Input each write would accept from someone allowed, so a refusal is never a validation error.
+PLAUSIBLE = {
+    "title": "Changed", "choice": "approve", "reasons": "Fine", "answer": "yes",
+    "evidence": "DPIA v2", "verdict": "verified", "comment": "Checked", "body": "Question",
+    "outcome": "approved", "rationale": "Agreed", "reason": "Conflict", "stage": "suspended",
+    "kind": "other", "severity": "low", "description": "Typo", "status": "investigating",
+    "resolution": "Fixed", "model_version": "v2", "monitoring_kpis": "Recall",
+}  # fmt: skip
+
+
+def _write_operations():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return sorted(
+        (method, path)
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in WRITE_METHODS and (method, path) not in NOT_WRITES
+    )
+
+
+@pytest.fixture
+def record(make_use_case, alice):
+    """One object of every kind a write endpoint takes, all visible to auditors."""
+    make_council()
+    in_review = make_use_case("draft")
+    attachment = usecase_services.attachment_add(
+        actor=alice,
+        use_case=in_review,
+        upload=SimpleUploadedFile("dpia.pdf", b"%PDF-1.7 assessment"),
+    )
+    in_review = usecase_services.usecase_submit(actor=alice, use_case=in_review)
+    review = in_review.reviews.get()
+    approved = approve_review(
+        make_use_case("submitted", title="Churn score").reviews.get(),
+        alice,
+        conditions=[{"text": "Quarterly bias report", "blocking": False}],
+    )
+    deployment = registry_services.deployment_create(
+        actor=alice,
+        use_case=approved,
+        data={
+            "name": "Churn score",
+            "model_version": "v1",
+            "markets": ["GB"],
+            "channels": ["email"],
+            "business_owner": approved.business_owner,
+            "technical_owner": alice,
+            "human_oversight": "Weekly review.",
+            "data_categories": ["behavioural"],
+            "monitoring_kpis": "Precision.",
+        },
+    )
+    incident = registry_services.incident_report(
+        actor=alice, deployment=deployment, kind="other", severity="low", description="Typo"
+    )
+    condition = approved.reviews.get().conditions.get()
+    ids = {
+        "use-cases": in_review.pk,
+        "reviews": review.pk,
+        "conditions": condition.pk,
+        "registry": deployment.pk,
+        "item_id": applicable_items(review)[0].pk,
+        "attachment_id": attachment.pk,
+        "incident_id": incident.pk,
+        "condition_review": condition.review_id,
+    }
+    return ids
+
+
+def _url(path: str, ids: dict) -> str:
+    resource = path.split("/")[3]
+
+    def value(match):
+        name = match.group(1)
+        return str(ids[resource] if name == "id" else ids[name])
+
+    return re.sub(r"\{(\w+)\}", value, path)
+
+
+def test_the_schema_lists_the_write_endpoints_this_test_walks():
+    operations = _write_operations()
+    assert ("post", "/api/v1/reviews/{id}/votes/") in operations
+    assert ("patch", "/api/v1/registry/{id}/") in operations
+    assert len(operations) >= 20
+
+
+@pytest.mark.parametrize(("method", "path"), _write_operations())
+def test_an_auditor_is_refused_every_write(method, path, record, auditor, api):
+    url = _url(path, record)
+    events_before = AuditEvent.objects.count()
+
+    response = getattr(api(auditor), method)(url, PLAUSIBLE, format="json")
+
+    assert response.status_code == 403, (url, response.status_code, response.content[:300])
+    assert AuditEvent.objects.count() == events_before
+
+
+def _page_routes():
+    """Every page route of the apps that hold the record, with its URL name."""
+    from django.urls import get_resolver
+
+    for namespace in ("usecases", "reviews", "registry"):
+        resolver = get_resolver().namespace_dict[namespace][1]
+        for pattern in resolver.url_patterns:
+            yield namespace, pattern.name
+
+
+PAGE_KWARGS = {
+    "item_pk": "item_id",
+    "attachment_pk": "attachment_id",
+    "incident_pk": "incident_id",
+    "condition_pk": "conditions",
+}
+
+
+def _page_url(namespace: str, name: str, ids: dict) -> str:
+    from django.urls import NoReverseMatch, get_resolver, reverse
+
+    keys = get_resolver().namespace_dict[namespace][1].reverse_dict.getlist(name)[0][0][0][1]
+    kwargs = {key: ids[PAGE_KWARGS[key]] for key in keys if key != "pk"}
+    if "pk" in keys:
+        resource = {"usecases": "use-cases", "reviews": "reviews", "registry": "registry"}
+        kwargs["pk"] = ids["condition_review" if "condition_pk" in keys else resource[namespace]]
+    try:
+        return reverse(f"{namespace}:{name}", kwargs=kwargs)
+    except NoReverseMatch:  # pragma: no cover - a route this walk cannot fill in
+        pytest.fail(f"Cannot build {namespace}:{name} with {kwargs}")
+
+
+@pytest.mark.parametrize(("namespace", "name"), sorted(_page_routes()))
+def test_an_auditor_posting_to_any_page_changes_nothing(namespace, name, record, auditor, client):
+    client.force_login(auditor)
+    url = _page_url(namespace, name, record)
+    events_before = AuditEvent.objects.count()
+
+    response = client.post(url, PLAUSIBLE)
+
+    assert response.status_code < 500, url
+    assert AuditEvent.objects.count() == events_before, url
