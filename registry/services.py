@@ -21,7 +21,7 @@ from usecases.models import UseCase
 from usecases.selectors import usecase_is_editor
 
 from .models import Deployment, DeploymentVersion, Incident, IncidentStatus, Severity, Stage
-from .selectors import RECORDABLE_STATES, deployments_running
+from .selectors import RECORDABLE_STATES, deployments_running, incident_can_update
 
 EDITABLE_FIELDS = (
     "name", "vendor", "model_version", "channels", "markets", "go_live_date", "business_owner",
@@ -409,8 +409,6 @@ INCIDENT_MOVES = {
 
 
 def _require_incident_handler(*, actor, deployment: Deployment) -> None:
-    from .selectors import incident_can_update
-
     if not incident_can_update(user=actor, use_case=deployment.use_case):
         raise ActionForbidden(
             "Only the owning team, the business owner or the chair can follow up an incident."
