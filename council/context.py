@@ -1,7 +1,7 @@
 """Template context for the navigation: council links and the unread notifications count."""
 
 from .notifications import unread_count
-from .selectors import is_auditor, is_chair, is_council_member
+from .selectors import is_auditor, is_chair, is_council_member, user_active_team_ids
 
 
 def navigation(request) -> dict:
@@ -11,6 +11,7 @@ def navigation(request) -> dict:
             "is_council_member": False,
             "is_chair": False,
             "is_auditor": False,
+            "has_team": False,
             "unread_notifications": 0,
         }
     # Both role checks read the same per-request cache of the user's roles: one query at most.
@@ -18,5 +19,7 @@ def navigation(request) -> dict:
         "is_council_member": is_council_member(user),
         "is_chair": is_chair(user),
         "is_auditor": is_auditor(user),
+        # Only members of a team propose use cases (auditors and council members without one don't).
+        "has_team": bool(user_active_team_ids(user)),
         "unread_notifications": unread_count(user),
     }

@@ -549,3 +549,11 @@ def test_list_pages_run_the_same_number_of_queries_for_3_and_30_use_cases(
         return len(context.captured_queries)
 
     assert queries_for(3) == queries_for(30)
+
+
+def test_only_team_members_are_offered_a_new_use_case(client, alice, auditor):
+    client.force_login(alice)
+    assert 'href="/use-cases/new/"' in client.get("/use-cases/").content.decode()
+    client.force_login(auditor)
+    for page in ("/", "/use-cases/", "/registry/"):
+        assert 'href="/use-cases/new/"' not in client.get(page).content.decode(), page
