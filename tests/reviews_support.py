@@ -67,3 +67,13 @@ def approve_review(review, team_member, conditions=()):
             conditions=list(conditions) if conditional else [],
         )
     return UseCase.objects.get(pk=review.use_case_id)
+
+
+def reload_default_review_data():
+    """The review policies and checklist that a data migration seeds. A transactional test's
+    flush empties them; loading them again is idempotent."""
+    from reviews.data_loading import load_checklist, load_policies, read
+    from reviews.models import ChecklistItem, ChecklistTemplate, ReviewPolicy
+
+    load_policies(ReviewPolicy, read("policies_v1.json"))
+    load_checklist(ChecklistTemplate, ChecklistItem, read("checklist_v1.json"))

@@ -19,6 +19,8 @@ from registry.models import Deployment
 from registry.selectors import is_overdue
 from usecases.models import UseCase
 
+from .reviews_support import reload_default_review_data
+
 User = get_user_model()
 
 SPEC_USERS = {
@@ -54,18 +56,21 @@ def seed(**options) -> str:
     return out.getvalue()
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def seeded_once(django_db_setup, django_db_blocker):
-    """Every test here starts from one seeding, rolled back after the module (as Django's
-    `setUpTestData` does): seeding takes seconds, and each test runs in a savepoint inside it,
-    so what one test changes is undone before the next. Tests that seed again see what a rerun
-    does. Seeding an empty database that already has audit events: test_seed_demo_history.py."""
+    """The tests that ask for `seeded` start from one seeding, rolled back after the module (as
+    Django's `setUpTestData` does): seeding takes seconds, and each test runs in a savepoint
+    inside it, so what one test changes is undone before the next. Tests that seed again see
+    what a rerun does. Seeding a database whose audit trail is in use: test_seed_demo_history.py.
+
+    A transactional test run earlier on this worker may have flushed the review data."""
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with (
         django_db_blocker.unblock(),
         override_settings(PASSWORD_HASHERS=fast),
         transaction.atomic(),
     ):
+        reload_default_review_data()
         yield seed()
         transaction.set_rollback(True)
 

@@ -6,6 +6,8 @@ sync API keeps an asyncio loop on the main thread, which Django otherwise refuse
 
 import pytest
 
+from tests.reviews_support import reload_default_review_data
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -33,9 +35,5 @@ def page(page):
 @pytest.fixture(autouse=True)
 def seeded_review_data(transactional_db):
     """Browser tests commit their data, and the flush after each one also empties the review
-    policies and checklist that migrations seeded: load them again (loading is idempotent)."""
-    from reviews.data_loading import load_checklist, load_policies, read
-    from reviews.models import ChecklistItem, ChecklistTemplate, ReviewPolicy
-
-    load_policies(ReviewPolicy, read("policies_v1.json"))
-    load_checklist(ChecklistTemplate, ChecklistItem, read("checklist_v1.json"))
+    policies and checklist that migrations seeded."""
+    reload_default_review_data()
