@@ -38,6 +38,7 @@ class AuditEventViewSet(IgnoreFormatNegotiation, mixins.ListModelMixin, viewsets
             OpenApiParameter("object_type", OpenApiTypes.STR),
             OpenApiParameter("object_id", OpenApiTypes.STR),
             OpenApiParameter("actor", OpenApiTypes.INT, description="User id."),
+            OpenApiParameter("actor_username", OpenApiTypes.STR, description="Username."),
             OpenApiParameter("action", OpenApiTypes.STR),
             OpenApiParameter("from", OpenApiTypes.DATE, description="First day, inclusive."),
             OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, inclusive."),

@@ -1,19 +1,37 @@
+from django import forms
 from django_filters import rest_framework as filters
 
 from .models import AuditEvent
+
+DATE_PICKER = forms.DateInput(attrs={"type": "date"})
 
 
 class AuditEventFilter(filters.FilterSet):
     object_type = filters.CharFilter()
     object_id = filters.CharFilter()
-    actor = filters.NumberFilter(field_name="actor_id")
+    actor = filters.NumberFilter(field_name="actor_id", label="Actor (user id)")
+    actor_username = filters.CharFilter(
+        field_name="actor_username", lookup_expr="iexact", label="Actor (username)"
+    )
     action = filters.CharFilter()
-    date_from = filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From (date)")
-    date_to = filters.DateFilter(field_name="at", lookup_expr="date__lte", label="To (date)")
+    # A date picker on the auditor's page; the API takes the same YYYY-MM-DD.
+    date_from = filters.DateFilter(
+        field_name="at", lookup_expr="date__gte", label="From (date)", widget=DATE_PICKER
+    )
+    date_to = filters.DateFilter(
+        field_name="at", lookup_expr="date__lte", label="To (date)", widget=DATE_PICKER
+    )
 
     class Meta:
         model = AuditEvent
-        fields = ["object_type", "object_id", "actor", "action"]
+        fields = ["object_type", "object_id", "actor", "actor_username", "action"]
+
+    @classmethod
+    def for_page(cls, data, queryset) -> "AuditEventFilter":
+        """The auditor's page asks for the actor by username only: people rarely know ids."""
+        filterset = cls(data, queryset=queryset)
+        del filterset.filters["actor"]
+        return filterset
 
 
 # The SPEC names the date range `from` and `to`; `from` is a Python keyword, so the filters

@@ -8,11 +8,12 @@ from django.http import Http404
 
 from .models import AuditEvent
 
-# The action every export records, with the manifest in `changes.manifest` ([None, manifest]).
-EXPORTED = "exported"
+# The actions exports record, with the manifest in `changes.manifest` ([None, manifest]):
+# registry and audit-trail exports, and use-case dossiers downloaded as PDF.
+EXPORT_ACTIONS = ("exported", "dossier_exported")
 # Larger numbers overflow the database's integer and can name no event.
 SEQ_MAX = 2**63 - 1
-KIND_LABELS = {"registry": "Registry", "audit_trail": "Audit trail"}
+KIND_LABELS = {"registry": "Registry", "audit_trail": "Audit trail", "dossier": "Dossier"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def export_manifest(*, seq: int) -> dict[str, Any]:
     """The manifest of the export recorded as event `seq`; 404 for any other event."""
     if not 0 < seq <= SEQ_MAX:
         raise Http404("No export was recorded as this event.")
-    event = AuditEvent.objects.filter(seq=seq, action=EXPORTED).first()
+    event = AuditEvent.objects.filter(seq=seq, action__in=EXPORT_ACTIONS).first()
     manifest = _manifest_of(event) if event is not None else None
     if manifest is None:
         raise Http404("No export was recorded as this event.")
@@ -53,7 +54,7 @@ def export_manifest(*, seq: int) -> dict[str, Any]:
 
 def exports_recent(*, limit: int = 10) -> list[ExportRecord]:
     """The last `limit` exports, newest first, in one query."""
-    events = AuditEvent.objects.filter(action=EXPORTED).order_by("-seq")[:limit]
+    events = AuditEvent.objects.filter(action__in=EXPORT_ACTIONS).order_by("-seq")[:limit]
     records = []
     for event in events:
         manifest = _manifest_of(event) or {}

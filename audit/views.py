@@ -23,7 +23,7 @@ def _require_auditor_or_chair(user) -> None:
 
 def audit_trail(request):
     _require_auditor_or_chair(request.user)
-    filterset = AuditEventFilter(request.GET, queryset=AuditEvent.objects.order_by("-seq"))
+    filterset = AuditEventFilter.for_page(request.GET, queryset=AuditEvent.objects.order_by("-seq"))
     events = filterset.qs if filterset.is_valid() else AuditEvent.objects.none()
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
@@ -34,7 +34,7 @@ def audit_trail(request):
             "page": page,
             "head": chain_head(),
             "recent_exports": selectors.exports_recent(limit=10),
-            "exported": selectors.EXPORTED,
+            "export_actions": selectors.EXPORT_ACTIONS,
         },
     )
 

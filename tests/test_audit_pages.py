@@ -1,3 +1,5 @@
+import json
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -63,3 +65,20 @@ def test_the_export_links_carry_the_current_filters(client, auditor, alice):
     page = client.get("/audit/", {"action": "step", "page": 2}).content.decode()
     assert 'href="/api/v1/audit-events/export/?action=step&amp;format=csv"' in page
     assert 'href="?action=step&amp;page=1"' in page
+
+
+def test_the_page_filters_by_username_and_its_export_keeps_that_filter(client, auditor, alice, bob):
+    audit_record(actor=alice, action="by_alice", object_type="test")
+    audit_record(actor=bob, action="by_bob", object_type="test")
+    client.force_login(auditor)
+
+    page = client.get("/audit/", {"actor_username": "Alice"}).content.decode()
+    export = client.get(
+        "/api/v1/audit-events/export/", {"actor_username": "alice", "format": "json"}
+    )
+    rows = json.loads(b"".join(export.streaming_content))["rows"]
+
+    assert "by_alice" in page and "by_bob" not in page
+    assert 'name="actor"' not in page  # ids are for the API; people know usernames
+    assert 'href="/api/v1/audit-events/export/?actor_username=Alice&amp;format=csv"' in page
+    assert {row["action"] for row in rows} == {"by_alice"}

@@ -307,6 +307,17 @@ class TestThePdf:
         assert manifest["sha256"] == hashlib.sha256(response.content).hexdigest()
         assert manifest["audit_chain_head"]["seq"] == head_before
 
+    def test_the_audit_page_lists_the_download_with_its_manifest(self, client, rich_case, auditor):
+        auditing = _client(client, auditor)
+        pdf = auditing.get(reverse("usecases:dossier_pdf", args=[rich_case.pk])).content
+        event = AuditEvent.objects.get(action="dossier_exported")
+
+        page = auditing.get("/audit/").content.decode()
+        manifest = auditing.get(f"/audit/events/{event.seq}/manifest.json").json()
+
+        assert "Dossier PDF" in page and f"/audit/events/{event.seq}/manifest.json" in page
+        assert manifest["sha256"] == hashlib.sha256(pdf).hexdigest()
+
     def test_without_the_pdf_renderer_it_says_so_and_records_nothing(
         self, client, rich_case, auditor, monkeypatch
     ):
