@@ -4,6 +4,7 @@ charlie is in another team, and the council members, the chair and the auditor h
 import pytest
 from rest_framework.test import APIClient
 
+from registry import services as registry_services
 from usecases import services
 
 from .factories import (
@@ -14,6 +15,8 @@ from .factories import (
     UserFactory,
     complete_answers,
 )
+from .registry_support import entry_data
+from .reviews_support import approve_review, make_council
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +75,25 @@ def chair(db):
     user = UserFactory(username="carla.chair")
     RoleFactory(user=user, role="chair")
     return user
+
+
+@pytest.fixture
+def council(db):
+    """One member per council role (tests.reviews_support.COUNCIL), so reviews get assigned."""
+    return make_council()
+
+
+@pytest.fixture
+def make_entry(make_use_case, council, alice, owner):
+    """A registry entry of a newly approved use case of alice's team; keywords change its facts."""
+
+    def make(**data):
+        use_case = approve_review(make_use_case("submitted").reviews.get(), alice)
+        return registry_services.deployment_create(
+            actor=alice, use_case=use_case, data=entry_data(owner, alice, **data)
+        )
+
+    return make
 
 
 @pytest.fixture

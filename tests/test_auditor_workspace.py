@@ -6,7 +6,6 @@ import io
 import json
 import re
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,26 +14,7 @@ from audit.services import audit_record
 from registry import exports, services
 from registry.exports import RegistryFilters
 
-from .reviews_support import approve_review, make_council
-from .test_registry_services import _entry_data
-
 EXPORT_LINK = re.compile(r'href="(/api/v1/registry/export/\?[^"]*)">Export (CSV|JSON|XLSX)<')
-
-
-@pytest.fixture
-def council(db):
-    return make_council()
-
-
-@pytest.fixture
-def make_entry(make_use_case, council, alice, owner):
-    def make(**data):
-        use_case = approve_review(make_use_case("submitted").reviews.get(), alice)
-        return services.deployment_create(
-            actor=alice, use_case=use_case, data={**_entry_data(owner, alice), **data}
-        )
-
-    return make
 
 
 def _export_links(page: str) -> dict[str, str]:

@@ -12,37 +12,14 @@ from reviews import services as review_services
 from usecases import services as usecase_services
 from usecases.models import UseCase
 
-from .reviews_support import approve_review, make_council, reviewer_for
-
-
-@pytest.fixture
-def council(db):
-    return make_council()
-
-
-def _entry_data(owner, alice, **overrides):
-    return {
-        "name": "Acme NBO",
-        "vendor": "Acme",
-        "model_version": "nbo-2026.3",
-        "channels": ["email"],
-        "markets": ["GB"],
-        "business_owner": owner,
-        "technical_owner": alice,
-        "human_oversight": "CRM team reviews weekly offer mix.",
-        "customer_disclosure": "E-mail footer.",
-        "data_categories": ["contact_details", "behavioural"],
-        "monitoring_kpis": "Unsubscribe rate, complaints.",
-        **overrides,
-    }
+from .registry_support import entry_data
+from .reviews_support import approve_review, reviewer_for
 
 
 @pytest.fixture
 def entry(make_use_case, council, alice, owner):
     use_case = approve_review(make_use_case("submitted").reviews.get(), alice)
-    return services.deployment_create(
-        actor=alice, use_case=use_case, data=_entry_data(owner, alice)
-    )
+    return services.deployment_create(actor=alice, use_case=use_case, data=entry_data(owner, alice))
 
 
 def _state(entry):
@@ -157,7 +134,7 @@ def test_a_team_suspension_can_be_lifted_by_the_team(entry, alice):
 
 def test_the_use_case_retires_with_its_last_entry(entry, alice, owner):
     second = services.deployment_create(
-        actor=alice, use_case=entry.use_case, data=_entry_data(owner, alice, name="Acme NBO web")
+        actor=alice, use_case=entry.use_case, data=entry_data(owner, alice, name="Acme NBO web")
     )
     services.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
     assert _state(entry) == "deployed"

@@ -21,7 +21,8 @@ from usecases import services as usecase_services
 from usecases.models import UseCase
 
 from .factories import MembershipFactory
-from .reviews_support import answer_and_verify_checklist, make_council, reviewer_for
+from .registry_support import entry_data
+from .reviews_support import answer_and_verify_checklist, reviewer_for
 
 QUESTION = "Which lawful basis covers the e-mail profiling?"
 CHANGES_ASKED = "Add the data processing agreement signed with Acme."
@@ -30,27 +31,6 @@ CONDITION = "Publish the privacy notice before go-live."
 RATIONALE = "Data science abstained; the pilot is small and monitored weekly."
 MET_EVIDENCE = "Notice live on the preference centre."
 INCIDENT = "An offer for a discontinued product went to 12 customers."
-
-
-@pytest.fixture
-def council(db):
-    return make_council()
-
-
-def _entry_data(owner, alice):
-    return {
-        "name": "Acme NBO",
-        "vendor": "Acme EU",
-        "model_version": "nbo-2026.3",
-        "channels": ["email"],
-        "markets": ["GB"],
-        "business_owner": owner,
-        "technical_owner": alice,
-        "human_oversight": "CRM team reviews the weekly offer mix.",
-        "customer_disclosure": "E-mail footer.",
-        "data_categories": ["contact_details", "behavioural"],
-        "monitoring_kpis": "Unsubscribe rate, complaints.",
-    }
 
 
 def _vote(review, role, choice, **kwargs):
@@ -119,7 +99,7 @@ def rich_case(make_use_case, council, alice, owner):
     )
     use_case = UseCase.objects.get(pk=use_case.pk)
     entry = registry_services.deployment_create(
-        actor=alice, use_case=use_case, data=_entry_data(owner, alice)
+        actor=alice, use_case=use_case, data=entry_data(owner, alice)
     )
     registry_services.incident_report(
         actor=alice, deployment=entry, kind="harmful_output", severity="low", description=INCIDENT

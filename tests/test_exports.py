@@ -19,27 +19,8 @@ from registry import exports, services
 from registry.exports import REGISTRY_COLUMNS, RegistryFilters
 from registry.models import Deployment, DeploymentVersion
 
-from .reviews_support import make_council
-from .test_registry_services import _approve, _entry_data
-
 URL = "/api/v1/registry/export/"
 AUDIT_URL = "/api/v1/audit-events/"
-
-
-@pytest.fixture
-def council(db):
-    return make_council()
-
-
-@pytest.fixture
-def make_entry(make_use_case, council, alice, owner):
-    def make(**data):
-        use_case = _approve(make_use_case("submitted").reviews.get(), alice)
-        return services.deployment_create(
-            actor=alice, use_case=use_case, data={**_entry_data(owner, alice), **data}
-        )
-
-    return make
 
 
 def _body(response) -> bytes:

@@ -12,12 +12,7 @@ from council.tasks import deliver_notification
 from reviews import services
 from reviews.notifications import remind_due_votes_and_conditions
 
-from .reviews_support import make_council, reviewer_for
-
-
-@pytest.fixture
-def council(db):
-    return make_council()
+from .reviews_support import reviewer_for
 
 
 def test_assigned_reviewers_are_notified_in_the_app_and_by_email(

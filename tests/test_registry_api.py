@@ -9,14 +9,8 @@ from registry.models import Deployment, Incident
 from usecases.models import UseCase
 
 from .reviews_support import approve_review as _approve
-from .reviews_support import make_council
 
 URL = "/api/v1/registry/"
-
-
-@pytest.fixture
-def council(db):
-    return make_council()
 
 
 def _payload(use_case, owner, alice, **overrides):

@@ -10,23 +10,16 @@ from registry import services
 from registry.models import Deployment, Incident
 
 from .factories import MembershipFactory
-from .reviews_support import approve_review, make_council
-from .test_registry_services import _entry_data
+from .registry_support import entry_data
+from .reviews_support import approve_review
 
 URL = "/api/v1/registry/"
 
 
 @pytest.fixture
-def council(db):
-    return make_council()
-
-
-@pytest.fixture
 def entry(make_use_case, council, alice, owner):
     use_case = approve_review(make_use_case("submitted").reviews.get(), alice)
-    return services.deployment_create(
-        actor=alice, use_case=use_case, data=_entry_data(owner, alice)
-    )
+    return services.deployment_create(actor=alice, use_case=use_case, data=entry_data(owner, alice))
 
 
 @pytest.fixture

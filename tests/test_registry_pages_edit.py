@@ -12,13 +12,8 @@ from registry.models import Deployment, DeploymentVersion, Incident
 from reviews.models import Condition
 
 from .factories import MembershipFactory
-from .reviews_support import approve_review, make_council
-from .test_registry_services import _entry_data
-
-
-@pytest.fixture
-def council(db):
-    return make_council()
+from .registry_support import entry_data
+from .reviews_support import approve_review
 
 
 @pytest.fixture
@@ -28,9 +23,7 @@ def approved(make_use_case, council, alice):
 
 @pytest.fixture
 def entry(approved, alice, owner):
-    return services.deployment_create(
-        actor=alice, use_case=approved, data=_entry_data(owner, alice)
-    )
+    return services.deployment_create(actor=alice, use_case=approved, data=entry_data(owner, alice))
 
 
 @pytest.fixture

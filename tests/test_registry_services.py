@@ -13,29 +13,9 @@ from reviews import services as review_services
 from reviews.models import Condition
 from usecases.models import UseCase
 
+from .registry_support import entry_data
 from .reviews_support import approve_review as _approve
-from .reviews_support import make_council, reviewer_for
-
-
-@pytest.fixture
-def council(db):
-    return make_council()
-
-
-def _entry_data(owner, alice):
-    return {
-        "name": "Acme NBO",
-        "vendor": "Acme",
-        "model_version": "nbo-2026.3",
-        "channels": ["email"],
-        "markets": ["GB"],
-        "business_owner": owner,
-        "technical_owner": alice,
-        "human_oversight": "CRM team reviews weekly offer mix.",
-        "customer_disclosure": "E-mail footer.",
-        "data_categories": ["contact_details", "behavioural"],
-        "monitoring_kpis": "Unsubscribe rate, complaints.",
-    }
+from .reviews_support import reviewer_for
 
 
 @pytest.fixture
@@ -45,7 +25,7 @@ def approved(make_use_case, council, alice):
 
 def test_an_approved_use_case_enters_the_registry_and_becomes_deployed(approved, alice, owner):
     entry = services.deployment_create(
-        actor=alice, use_case=approved, data=_entry_data(owner, alice)
+        actor=alice, use_case=approved, data=entry_data(owner, alice)
     )
     assert entry.reference == "AI-0001"
     assert entry.stage == "pilot" and entry.risk_tier == "limited"
@@ -62,31 +42,29 @@ def test_open_blocking_conditions_refuse_the_entry_and_are_listed(
         make_use_case("submitted").reviews.get(), alice, conditions=[{"text": "Publish notice"}]
     )
     with pytest.raises(ValidationError) as error:
-        services.deployment_create(actor=alice, use_case=use_case, data=_entry_data(owner, alice))
+        services.deployment_create(actor=alice, use_case=use_case, data=entry_data(owner, alice))
     assert error.value.message_dict["use_case"] == ["Blocking condition still open: Publish notice"]
     review_services.condition_meet(
         actor=alice, condition=Condition.objects.get(), evidence="Live on site"
     )
-    assert services.deployment_create(
-        actor=alice, use_case=use_case, data=_entry_data(owner, alice)
-    )
+    assert services.deployment_create(actor=alice, use_case=use_case, data=entry_data(owner, alice))
 
 
 def test_a_use_case_not_approved_cannot_enter_the_registry(make_use_case, alice, owner):
     with pytest.raises(TransitionNotAllowed):
         services.deployment_create(
-            actor=alice, use_case=make_use_case(), data=_entry_data(owner, alice)
+            actor=alice, use_case=make_use_case(), data=entry_data(owner, alice)
         )
 
 
 def test_only_the_team_records_a_deployment(approved, charlie, owner, alice):
     with pytest.raises(ActionForbidden):
-        services.deployment_create(actor=charlie, use_case=approved, data=_entry_data(owner, alice))
+        services.deployment_create(actor=charlie, use_case=approved, data=entry_data(owner, alice))
 
 
 def test_stages_move_only_along_allowed_paths_and_keep_history(approved, alice, owner):
     entry = services.deployment_create(
-        actor=alice, use_case=approved, data=_entry_data(owner, alice)
+        actor=alice, use_case=approved, data=entry_data(owner, alice)
     )
     entry = services.deployment_change_stage(actor=alice, deployment=entry, stage="production")
     assert entry.go_live_date == timezone.localdate()
@@ -101,7 +79,7 @@ def test_a_critical_incident_suspends_the_entry_and_notifies_owners_and_chair(
     approved, alice, owner, council
 ):
     entry = services.deployment_create(
-        actor=alice, use_case=approved, data=_entry_data(owner, alice)
+        actor=alice, use_case=approved, data=entry_data(owner, alice)
     )
     services.incident_report(
         actor=alice,
@@ -123,7 +101,7 @@ def test_a_low_incident_does_not_suspend_and_bad_values_are_refused(
     approved, alice, owner, auditor
 ):
     entry = services.deployment_create(
-        actor=alice, use_case=approved, data=_entry_data(owner, alice)
+        actor=alice, use_case=approved, data=entry_data(owner, alice)
     )
     services.incident_report(
         actor=alice, deployment=entry, kind="other", severity="low", description="Typo"
@@ -141,9 +119,7 @@ def test_a_low_incident_does_not_suspend_and_bad_values_are_refused(
 
 @pytest.fixture
 def entry(approved, alice, owner):
-    return services.deployment_create(
-        actor=alice, use_case=approved, data=_entry_data(owner, alice)
-    )
+    return services.deployment_create(actor=alice, use_case=approved, data=entry_data(owner, alice))
 
 
 def _open_review_of(entry):
@@ -220,7 +196,7 @@ def test_a_high_tier_entry_going_to_production_opens_a_change_review(
 ):
     use_case = _approve(make_use_case("submitted", significant_decisions=True).reviews.get(), alice)
     entry = services.deployment_create(
-        actor=alice, use_case=use_case, data=_entry_data(owner, alice)
+        actor=alice, use_case=use_case, data=entry_data(owner, alice)
     )
     services.deployment_change_stage(actor=alice, deployment=entry, stage="production")
     review = _open_review_of(entry)

@@ -16,16 +16,11 @@ from reviews.models import ChecklistAnswer, Comment, Condition, Vote
 from reviews.selectors import applicable_items
 
 from .factories import MembershipFactory, RoleFactory, UserFactory
-from .reviews_support import answer_and_verify_checklist, make_council, reviewer_for
+from .reviews_support import answer_and_verify_checklist, reviewer_for
 
 REVIEWS = "/api/v1/reviews/"
 CONDITIONS = "/api/v1/conditions/"
 MEMBERS = "/api/v1/members/"
-
-
-@pytest.fixture
-def council(db):
-    return make_council()
 
 
 @pytest.fixture

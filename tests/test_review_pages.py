@@ -21,12 +21,7 @@ from reviews.selectors import applicable_items
 from usecases import services as usecase_services
 
 from .factories import RoleFactory, UserFactory, complete_answers
-from .reviews_support import make_council, reviewer_for
-
-
-@pytest.fixture
-def council(db):
-    return make_council()
+from .reviews_support import reviewer_for
 
 
 @pytest.fixture

@@ -10,12 +10,7 @@ from usecases import services as usecase_services
 from usecases.models import UseCase
 
 from .factories import MembershipFactory, RoleFactory, UserFactory
-from .reviews_support import answer_and_verify_checklist, make_council, reviewer_for
-
-
-@pytest.fixture
-def council(db):
-    return make_council()
+from .reviews_support import answer_and_verify_checklist, reviewer_for
 
 
 @pytest.fixture

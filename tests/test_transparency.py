@@ -9,7 +9,7 @@ from registry import services
 from reviews import services as review_services
 from usecases.models import UseCase
 
-from .reviews_support import answer_and_verify_checklist, make_council, reviewer_for
+from .reviews_support import answer_and_verify_checklist, reviewer_for
 
 URL = "/transparency/"
 # Internal notes, each with a marker that must never be found in the public HTML.
@@ -19,11 +19,6 @@ INTERNAL = {
     "kpis": "Unsubscribes ZQX-kpis",
     "expected_benefits": "Revenue ZQX-benefits",
 }
-
-
-@pytest.fixture
-def council(db):
-    return make_council()
 
 
 def _approved(make_use_case, alice, **answers):
