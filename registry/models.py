@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from reviews.models import Review
-from usecases.choices import RiskTier
+from usecases.choices import Channel, DataCategory, RiskTier
 from usecases.models import UseCase
 
 User = settings.AUTH_USER_MODEL
@@ -13,6 +13,12 @@ class Stage(models.TextChoices):
     PRODUCTION = "production", "Production"
     SUSPENDED = "suspended", "Suspended"
     RETIRED = "retired", "Retired"
+
+
+def choice_labels(values, choices) -> list[str]:
+    """The labels of stored choice values, in their order (an unknown value shows as stored)."""
+    labels = dict(choices.choices)
+    return [labels.get(value, value) for value in values]
 
 
 class Deployment(models.Model):
@@ -53,6 +59,14 @@ class Deployment(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.name}"
+
+    @property
+    def channel_labels(self) -> list[str]:
+        return choice_labels(self.channels, Channel)
+
+    @property
+    def data_category_labels(self) -> list[str]:
+        return choice_labels(self.data_categories, DataCategory)
 
 
 class DeploymentVersion(models.Model):

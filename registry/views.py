@@ -4,8 +4,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from usecases.choices import Channel
-
 from .selectors import deployments_published
 
 # Market codes as customers read them; anything else is shown as it was entered.
@@ -26,10 +24,6 @@ PUBLIC_FIELDS = (
 )  # fmt: skip
 
 
-def _words(values, names) -> list[str]:
-    return [names.get(value, value) for value in values]
-
-
 def _public_entry(deployment) -> dict:
     """The plain facts the public may read about one published entry."""
     use_case = deployment.use_case
@@ -38,8 +32,8 @@ def _public_entry(deployment) -> dict:
         "name": deployment.name,
         "in_trial": deployment.stage == "pilot",
         "what_it_does": use_case.summary,
-        "channels": _words(deployment.channels, dict(Channel.choices)),
-        "markets": _words(deployment.markets, MARKET_NAMES),
+        "channels": deployment.channel_labels,
+        "markets": [MARKET_NAMES.get(market, market) for market in deployment.markets],
         "how_you_are_told": deployment.customer_disclosure
         or use_case.customer_disclosure
         or NO_DISCLOSURE,

@@ -76,3 +76,17 @@ def test_the_registry_list_runs_constant_queries(client, entry, auditor, alice, 
             reference=f"AI-9{Deployment.objects.count():03d}",
         )
     assert count() == few
+
+
+def test_the_entry_page_speaks_in_labels_and_leads_auditors_to_the_dossier(
+    client, entry, alice, auditor
+):
+    client.force_login(alice)
+    for_team = client.get(f"/registry/{entry.pk}/").content.decode()
+    client.force_login(auditor)
+    for_auditor = client.get(f"/registry/{entry.pk}/").content.decode()
+
+    assert "E-mail" in for_team and "Contact details, Behavioural" in for_team
+    assert "contact_details" not in for_team
+    assert f"/use-cases/{entry.use_case_id}/dossier/" in for_auditor
+    assert f"/use-cases/{entry.use_case_id}/dossier/" not in for_team
