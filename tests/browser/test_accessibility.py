@@ -46,6 +46,7 @@ def pages_of(username: str) -> list[str]:
     use_case = UseCase.objects.get(title="Next-best-offer e-mails")
     draft = UseCase.objects.get(title="Generated campaign copy")
     entry = Deployment.objects.get(stage="suspended")
+    marketing_entry = Deployment.objects.get(use_case=use_case)
     common = ["/", "/use-cases/", "/notifications/"]
     return {
         "marketing.submitter": [
@@ -53,6 +54,9 @@ def pages_of(username: str) -> list[str]:
             "/use-cases/new/",
             f"/use-cases/{use_case.pk}/",
             f"/use-cases/{draft.pk}/edit/",
+            f"/registry/{marketing_entry.pk}/",
+            f"/registry/{marketing_entry.pk}/edit/",
+            f"/registry/new/?use_case={use_case.pk}",
         ],
         "council.privacy": [*common, "/reviews/", f"/reviews/{decided.pk}/"],
         "chair": [
