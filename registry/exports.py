@@ -37,8 +37,9 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from audit.services import audit_record, chain_head, plain_json
+from council.models import Team
 from reviews.models import Condition, ConditionStatus, Review, Vote, VoteChoice
-from usecases.models import UseCase
+from usecases.models import UseCase, UseCaseRevision
 
 from .models import Deployment, DeploymentVersion, Incident, IncidentStatus
 from .selectors import deployment_list_visible, is_overdue
@@ -259,8 +260,34 @@ def _registry_records(*, user, filters: RegistryFilters) -> Iterator[dict[str, A
         yield {**row["data"], "pk": row["deployment_id"]}
 
 
+def _use_case_facts(ids: set[int], cutoff: datetime | None) -> dict[int, tuple[str, str, str]]:
+    """Reference, title and team name of each use case, in two or three queries.
+
+    As they are now, or with a cutoff as the last revision submitted before it answered them
+    (a deployed use case changes its answers only through a new revision). Team names are
+    today's: teams keep no history of their names.
+    """
+    current = UseCase.objects.filter(pk__in=ids).values_list("pk", "reference", "title", "team_id")
+    facts = {pk: [reference, title, team] for pk, reference, title, team in current}
+    if cutoff is not None:
+        revisions = (
+            UseCaseRevision.objects.filter(use_case_id__in=ids, submitted_at__lt=cutoff)
+            .order_by("use_case_id", "number")
+            .values_list("use_case_id", "answers")
+        )
+        for use_case_id, answers in revisions:  # the last revision of each wins
+            facts[use_case_id][1:] = [answers.get("title", ""), answers.get("team")]
+    names = dict(
+        Team.objects.filter(pk__in={f[2] for f in facts.values()}).values_list("pk", "name")
+    )
+    return {
+        pk: (reference, title, names.get(team, ""))
+        for pk, (reference, title, team) in facts.items()
+    }
+
+
 def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> Iterator[dict]:
-    """Turn one chunk of records into export rows with six bulk queries, whatever its size.
+    """Turn one chunk of records into export rows with a few bulk queries, whatever its size.
 
     Rows are yielded one by one rather than listed: only the chunk's records are held.
     """
@@ -268,12 +295,7 @@ def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> 
     today = filters.as_of or timezone.localdate()
     pks = [r["pk"] for r in records]
     approval_ids = {r["approval"] for r in records}
-    use_cases = {
-        pk: (reference, title, team)
-        for pk, reference, title, team in UseCase.objects.filter(
-            pk__in={r["use_case"] for r in records}
-        ).values_list("pk", "reference", "title", "team__name")
-    }
+    use_cases = _use_case_facts({r["use_case"] for r in records}, cutoff)
     user_ids = {r["business_owner"] for r in records} | {r["technical_owner"] for r in records}
     usernames = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
     decided = dict(Review.objects.filter(pk__in=approval_ids).values_list("pk", "decided_at"))

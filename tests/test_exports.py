@@ -18,6 +18,11 @@ from audit.models import AuditEvent
 from registry import exports, services
 from registry.exports import REGISTRY_COLUMNS, RegistryFilters
 from registry.models import Deployment, DeploymentVersion
+from reviews import services as review_services
+from usecases import services as usecase_services
+from usecases.models import UseCase
+
+from .reviews_support import reviewer_for
 
 URL = "/api/v1/registry/export/"
 AUDIT_URL = "/api/v1/audit-events/"
@@ -101,6 +106,34 @@ def test_as_of_shows_the_registry_as_it_stood_that_day(api, auditor, make_entry,
     ]
     # Filters apply to the historical data.
     assert _csv_rows(api(auditor).get(URL, {"as_of": yesterday, "stage": "production"})) == []
+
+
+def test_as_of_names_the_use_case_as_its_revision_then_did(api, auditor, make_entry, alice):
+    entry = make_entry()
+    use_case = entry.use_case
+    two_days_ago = timezone.now() - timedelta(days=2)
+    DeploymentVersion.objects.filter(deployment=entry).update(valid_from=two_days_ago)
+    use_case.revisions.update(submitted_at=two_days_ago)
+    # A change review asks for changes; the team renames the use case in revision 2.
+    services.deployment_update(actor=alice, deployment=entry, data={"model_version": "nbo-2027"})
+    review = use_case.reviews.get(state="open")
+    review_services.vote_cast(
+        actor=reviewer_for(review, "legal"), review=review, choice="request_changes", reasons="?"
+    )
+    use_case = usecase_services.usecase_update(
+        actor=alice, use_case=UseCase.objects.get(pk=use_case.pk), data={"title": "Offers v2"}
+    )
+    usecase_services.usecase_submit(actor=alice, use_case=use_case)
+
+    yesterday = timezone.localdate() - timedelta(days=1)
+    then = _csv_rows(api(auditor).get(URL, {"as_of": yesterday.isoformat()}))
+    now = _csv_rows(api(auditor).get(URL, {"as_of": timezone.localdate().isoformat()}))
+
+    assert [(r["title"], r["model_version"]) for r in then] == [
+        (entry.use_case.title, "nbo-2026.3")
+    ]
+    assert [(r["title"], r["model_version"]) for r in now] == [("Offers v2", "nbo-2027")]
+    assert then[0]["team"] == now[0]["team"] == "Marketing"
 
 
 def test_the_json_export_carries_a_manifest_with_count_and_hash(api, auditor, make_entry):
