@@ -25,6 +25,11 @@ def setup_django(db_path: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    # As in production: with DEBUG on, Django keeps the text of every SQL statement it runs
+    # (connection.queries), which grows with the number of chunks and is not the export's memory.
+    settings.DEBUG = False
 
 
 def fill(n: int) -> None:
