@@ -16,6 +16,7 @@ from council.notifications import notify
 from council.selectors import user_active_roles
 from council.services import reference_next
 from reviews.models import ConditionStatus, Outcome
+from reviews.selectors import usecase_settled_in_service
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
 from usecases.selectors import usecase_is_editor
@@ -204,7 +205,7 @@ def deployment_change_stage(
         actor=actor, use_case=deployment.use_case, doing="change the stage of this entry"
     )
     if deployment.stage == Stage.SUSPENDED and stage in RESUMING:
-        _require_cleared_to_resume(deployment.use_case)
+        _require_settled_to_resume(deployment.use_case)
     going_live = deployment.stage == Stage.PILOT and stage == Stage.PRODUCTION
     deployment = _move_stage(actor=actor, deployment=deployment, stage=stage, reason=reason)
     if going_live and deployment.risk_tier == "high":
@@ -223,16 +224,8 @@ def deployment_change_stage(
 RESUMING = frozenset({Stage.PILOT, Stage.PRODUCTION})
 
 
-def _cleared_to_resume(use_case: UseCase) -> bool:
-    """The council's last word is approval and no review is under way."""
-    return (
-        use_case.state == UseCaseState.DEPLOYED
-        and not use_case.reviews.filter(state="open").exists()
-    )
-
-
-def _require_cleared_to_resume(use_case: UseCase) -> None:
-    if not _cleared_to_resume(use_case):
+def _require_settled_to_resume(use_case: UseCase) -> None:
+    if not usecase_settled_in_service(use_case):
         raise TransitionNotAllowed(
             f"{use_case.reference} is under council review or was not approved on its last "
             "review: the entry stays suspended until the council approves it."
@@ -295,7 +288,7 @@ def rereview_sweep(*, today=None) -> dict[str, int]:
                     url=f"/registry/{deployment.pk}/",
                 )
             )
-        elif not deployment.use_case.reviews.filter(state="open").exists():
+        elif usecase_settled_in_service(deployment.use_case):
             with transaction.atomic():
                 _open_review(
                     actor=None,
@@ -395,7 +388,7 @@ def _notify_incident(deployment: Deployment, incident: Incident) -> None:
 def deployment_stage_targets(deployment: Deployment) -> list[str]:
     """The stages the entry may move to now, in the order of STAGE_MOVES."""
     targets = [move.target for move in STAGE_MOVES.values() if deployment.stage in move.sources]
-    if deployment.stage == Stage.SUSPENDED and not _cleared_to_resume(deployment.use_case):
+    if deployment.stage == Stage.SUSPENDED and not usecase_settled_in_service(deployment.use_case):
         targets = [stage for stage in targets if stage not in RESUMING]
     return targets
 

@@ -3,6 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 
 from council.models import RoleAssignment, TeamMembership
+from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
 
 from .models import Assignment, ChecklistAnswer, ChecklistItem, Review, ReviewState, Verdict, Vote
@@ -15,6 +16,15 @@ def conflicted(*, user, use_case: UseCase) -> bool:
     if use_case.revisions.filter(submitted_by=user).exists():
         return True
     return TeamMembership.objects.active().filter(user=user, team_id=use_case.team_id).exists()
+
+
+def usecase_settled_in_service(use_case: UseCase) -> bool:
+    """Deployed, and no council review is open or waiting for the team's next revision: the
+    council's last word on the use case stands, and it is approval."""
+    return (
+        use_case.state == UseCaseState.DEPLOYED
+        and not use_case.reviews.filter(state=ReviewState.OPEN).exists()
+    )
 
 
 def eligible_reviewers(*, role: str, use_case: UseCase, exclude_ids=()) -> QuerySet:

@@ -10,7 +10,6 @@ from audit.services import audit_record
 from council.errors import ActionForbidden, TransitionNotAllowed
 from council.models import CouncilRole
 from council.selectors import user_active_roles
-from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
 
 from . import rules
@@ -39,6 +38,7 @@ from .selectors import (
     current_votes_by_role,
     eligible_reviewers,
     item_is_applicable,
+    usecase_settled_in_service,
 )
 
 NEEDS_REASONS = {VoteChoice.REQUEST_CHANGES, VoteChoice.REJECT}
@@ -496,14 +496,12 @@ def _decide(*, review: Review, outcome: str, actor, by_chair: bool, rationale: s
 def review_open_for_deployed(*, actor, use_case: UseCase, kind: str, reason: str) -> Review | None:
     """Open a change review or re-review of a deployed use case (its entries keep running).
 
-    Returns None when a review is already under way: one is open, or the council asked the team
-    for changes and waits for the next revision. One review at a time covers every reason.
+    Returns None when a review is already under way (one is open, or the council asked the team
+    for changes and waits for the next revision) or the use case is no longer in service. One
+    review at a time covers every reason.
     """
     use_case = UseCase.objects.select_for_update().get(pk=use_case.pk)
-    if (
-        use_case.state != UseCaseState.DEPLOYED
-        or use_case.reviews.filter(state=ReviewState.OPEN).exists()
-    ):
+    if not usecase_settled_in_service(use_case):
         return None
     return _create_review(use_case=use_case, actor=actor, kind=kind, reason=reason)
 

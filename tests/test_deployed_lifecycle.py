@@ -1,6 +1,8 @@
 """A use case after it entered the registry: change reviews that ask for changes, rejection,
 resuming a suspended entry, and retiring (SPEC sections 4 and 6)."""
 
+import datetime
+
 import pytest
 from django.utils import timezone
 
@@ -183,3 +185,17 @@ def test_the_entry_page_offers_only_the_moves_allowed_now(entry, alice, client):
 
     assert "Move to Retired" in while_reviewed and "Move to Pilot" not in while_reviewed
     assert "Move to Pilot" in once_approved and "Move to Production" in once_approved
+
+
+def test_the_daily_sweep_leaves_an_entry_alone_while_its_team_reworks_the_use_case(entry, alice):
+    _request_changes(_change_review(entry, alice))
+    events_before = AuditEvent.objects.count()
+
+    for days_late in (0, 1, 2):
+        counts = services.rereview_sweep(
+            today=entry.next_review_due + datetime.timedelta(days=days_late)
+        )
+        assert counts["opened"] == 0
+
+    assert AuditEvent.objects.count() == events_before
+    assert not entry.use_case.reviews.filter(state="open").exists()
