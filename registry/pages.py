@@ -5,8 +5,6 @@ live in the services: a refused action (`ActionForbidden`) answers 403, an illeg
 back as a message, invalid input is shown next to its field.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -14,7 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from council.errors import ActionForbidden, TransitionNotAllowed
+from council.errors import TransitionNotAllowed
+from council.page_support import back_to, refusals_answered
 from council.selectors import is_auditor
 from usecases.selectors import usecase_get_visible
 
@@ -44,29 +43,6 @@ NEXT_INCIDENT_STATUS = {
     IncidentStatus.OPEN: IncidentStatus.INVESTIGATING,
     IncidentStatus.INVESTIGATING: IncidentStatus.RESOLVED,
 }
-
-
-def _refusals_answered(back):
-    """Turn the services' refusals into pages: 403 when forbidden, otherwise a message on `back`."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            try:
-                return view(request, *args, **kwargs)
-            except ActionForbidden as error:
-                raise PermissionDenied(error.message) from error
-            except TransitionNotAllowed as error:
-                messages.error(request, error.message)
-                return redirect(back(request, **kwargs))
-
-        return wrapper
-
-    return decorate
-
-
-def _to_entry(request, pk, **_):
-    return reverse("registry:detail", args=[pk])
 
 
 def _to_use_case(request):
@@ -158,7 +134,7 @@ def _attach_incident_forms(incidents, failed_incident) -> None:
 
 
 @require_http_methods(["GET", "POST"])
-@_refusals_answered(_to_use_case)
+@refusals_answered(_to_use_case)
 def registry_new(request):
     """Record a deployment of an approved use case (`?use_case=<id>`)."""
     use_case = usecase_get_visible(user=request.user, pk=request.GET.get("use_case"))
@@ -179,7 +155,7 @@ def registry_new(request):
 
 
 @require_http_methods(["GET", "POST"])
-@_refusals_answered(_to_entry)
+@refusals_answered(back_to("registry:detail"))
 def registry_edit(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
     _require_editor(request.user, entry.use_case)
@@ -213,7 +189,7 @@ def _render_form(request, form, *, use_case, entry=None, status=200):
 
 
 @require_POST
-@_refusals_answered(_to_entry)
+@refusals_answered(back_to("registry:detail"))
 def registry_stage(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
     _require_editor(request.user, entry.use_case)
@@ -229,7 +205,7 @@ def registry_stage(request, pk):
 
 
 @require_POST
-@_refusals_answered(_to_entry)
+@refusals_answered(back_to("registry:detail"))
 def incident_report(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
     try:
@@ -249,7 +225,7 @@ def incident_report(request, pk):
 
 
 @require_POST
-@_refusals_answered(_to_entry)
+@refusals_answered(back_to("registry:detail"))
 def incident_update(request, pk, incident_pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
     if not incident_can_update(user=request.user, use_case=entry.use_case):

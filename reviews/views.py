@@ -12,7 +12,6 @@ Every page reads in a constant number of queries: rows are fetched in bulk, neve
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -23,8 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from council.errors import ActionForbidden, TransitionNotAllowed
 from council.models import CouncilRole, RoleAssignment, Team, TeamMembership
+from council.page_support import back_to, refusals_answered
 from council.selectors import is_chair
 from usecases.forms import person_label
 from usecases.selectors import usecase_is_editor
@@ -91,20 +90,7 @@ def _review_url(review, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _refusals_answered(view):
-    """Turn the services' refusals into pages: 403 for a forbidden action, a message otherwise."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except ActionForbidden as error:
-            raise PermissionDenied(error.message) from error
-        except TransitionNotAllowed as error:
-            messages.error(request, error.message)
-            return redirect("reviews:detail", pk=kwargs["pk"])
-
-    return wrapper
+_refusals_answered = refusals_answered(back_to("reviews:detail"))
 
 
 # ---- my review queue ---------------------------------------------------------------------------

@@ -4,8 +4,6 @@ Views parse input, call one service or selector, and render. Rules live in the s
 refused action (`ActionForbidden`) answers 403, an illegal transition comes back as a message.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from council.errors import ActionForbidden, TransitionNotAllowed
+from council.page_support import back_to, refusals_answered
 from council.selectors import user_active_team_ids
 
 from . import services
@@ -50,22 +48,7 @@ NOT_EDITABLE = (
     "You cannot edit this use case: only its team or business owner can, and only while it is "
     "a draft or has been sent back for changes."
 )
-
-
-def _refusals_answered(view):
-    """Turn the services' refusals into pages: 403 for a forbidden action, a message otherwise."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except ActionForbidden as error:
-            raise PermissionDenied(error.message) from error
-        except TransitionNotAllowed as error:
-            messages.error(request, error.message)
-            return redirect("usecases:detail", pk=kwargs["pk"])
-
-    return wrapper
+_refusals_answered = refusals_answered(back_to("usecases:detail"))
 
 
 def _posted(request):
