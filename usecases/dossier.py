@@ -241,7 +241,9 @@ def _deployments_of(use_case: UseCase) -> QuerySet[Deployment]:
         Prefetch("versions", queryset=DeploymentVersion.objects.order_by("valid_from", "id")),
         Prefetch(
             "incidents",
-            queryset=Incident.objects.select_related("reported_by").order_by("reported_at", "id"),
+            queryset=Incident.objects.select_related("reported_by", "resolved_by").order_by(
+                "reported_at", "id"
+            ),
         ),
     )
 
