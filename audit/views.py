@@ -7,8 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from council.permissions import EXPORTERS
-from council.selectors import user_active_roles
+from council.selectors import is_exporter
 
 from . import selectors
 from .filters import AuditEventFilter
@@ -17,7 +16,7 @@ from .services import audit_record, chain_head, verify_chain
 
 
 def _require_auditor_or_chair(user) -> None:
-    if not user_active_roles(user) & EXPORTERS:
+    if not is_exporter(user):
         raise PermissionDenied("The audit workspace is for auditors and the chair.")
 
 

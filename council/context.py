@@ -1,7 +1,7 @@
 """Template context for the navigation: council links and the unread notifications count."""
 
 from .notifications import unread_count
-from .selectors import is_auditor, is_chair, is_council_member, user_active_team_ids
+from .selectors import is_chair, is_council_member, is_exporter, user_active_team_ids
 
 
 def navigation(request) -> dict:
@@ -10,7 +10,7 @@ def navigation(request) -> dict:
         return {
             "is_council_member": False,
             "is_chair": False,
-            "is_auditor": False,
+            "is_exporter": False,
             "has_team": False,
             "unread_notifications": 0,
         }
@@ -18,7 +18,8 @@ def navigation(request) -> dict:
     return {
         "is_council_member": is_council_member(user),
         "is_chair": is_chair(user),
-        "is_auditor": is_auditor(user),
+        # Auditors and the chair: the audit trail, exports and dossiers.
+        "is_exporter": is_exporter(user),
         # Only members of a team propose use cases (auditors and council members without one don't).
         "has_team": bool(user_active_team_ids(user)),
         "unread_notifications": unread_count(user),

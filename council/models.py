@@ -20,6 +20,16 @@ class CouncilRole(models.TextChoices):
 COUNCIL_ROLES = frozenset(CouncilRole) - {CouncilRole.AUDITOR}
 
 
+def choice_labels(values, choices) -> list[str]:
+    """The labels of stored choice values, in their order (an unknown value shows as stored)."""
+    labels = dict(choices.choices)
+    return [labels.get(value, value) for value in values]
+
+
+def role_labels(roles) -> list[str]:
+    return choice_labels(roles, CouncilRole)
+
+
 class ActiveQuerySet(models.QuerySet):
     def active(self, on=None):
         """Rows in force on the given day (today by default): started, and not yet ended."""

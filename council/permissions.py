@@ -2,10 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .models import CouncilRole
-from .selectors import is_auditor, user_active_roles
-
-EXPORTERS = {CouncilRole.AUDITOR, CouncilRole.CHAIR}
+from .selectors import is_auditor, is_exporter
 
 
 class AuditorsReadOnly(BasePermission):
@@ -32,4 +29,4 @@ class AuditorOrChair(BasePermission):
     message = "Only auditors and the chair may do this."
 
     def has_permission(self, request, view):
-        return bool(user_active_roles(request.user) & EXPORTERS)
+        return is_exporter(request.user)

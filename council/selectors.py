@@ -43,6 +43,14 @@ def is_auditor(user) -> bool:
     return CouncilRole.AUDITOR in user_active_roles(user)
 
 
+# Who reads the whole record: the audit trail, exports and dossiers (SPEC sections 7 and 8).
+EXPORTERS = frozenset({CouncilRole.AUDITOR, CouncilRole.CHAIR})
+
+
+def is_exporter(user) -> bool:
+    return bool(user_active_roles(user) & EXPORTERS)
+
+
 def forget_cached_access(user) -> None:
     """Drop the per-request caches after a role or membership change."""
     for name in (_ROLES_CACHE, _TEAMS_CACHE):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from council.models import choice_labels
 from reviews.models import Review
 from usecases.choices import Channel, DataCategory, RiskTier
 from usecases.models import UseCase
@@ -13,12 +14,6 @@ class Stage(models.TextChoices):
     PRODUCTION = "production", "Production"
     SUSPENDED = "suspended", "Suspended"
     RETIRED = "retired", "Retired"
-
-
-def choice_labels(values, choices) -> list[str]:
-    """The labels of stored choice values, in their order (an unknown value shows as stored)."""
-    labels = dict(choices.choices)
-    return [labels.get(value, value) for value in values]
 
 
 class Deployment(models.Model):

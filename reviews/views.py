@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, F, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,10 +21,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from council.models import CouncilRole, RoleAssignment, Team, TeamMembership
+from council.models import CouncilRole, RoleAssignment, TeamMembership, role_labels
 from council.page_support import back_to, refusals_answered
 from council.selectors import is_chair
-from usecases.forms import person_label
+from usecases.forms import answer_names
 from usecases.selectors import usecase_is_editor
 
 from . import rules, services
@@ -79,10 +78,6 @@ def deadline(due_date: date, today: date) -> str:
     if due_date <= rules.add_working_days(today, DUE_SOON_WORKING_DAYS):
         return "due_soon"
     return ""
-
-
-def role_labels(roles) -> list[str]:
-    return [ROLE_LABELS.get(role, role) for role in roles]
 
 
 def _review_url(review, anchor: str = "") -> str:
@@ -409,15 +404,7 @@ def _diff(revisions, number):
     if number <= 1 or number not in revisions or number - 1 not in revisions:
         return None
     before, after = revisions[number - 1].answers, revisions[number].answers
-    team_ids = {before.get("team"), after.get("team")} - {None}
-    user_ids = {before.get("business_owner"), after.get("business_owner")} - {None}
-    names = {
-        "team": dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name")),
-        "business_owner": {
-            user.pk: person_label(user) for user in get_user_model().objects.filter(pk__in=user_ids)
-        },
-    }
-    return answers_diff(before, after, names=names)
+    return answers_diff(before, after, names=answer_names([before, after]))
 
 
 def _role_holders(review) -> dict[str, list]:

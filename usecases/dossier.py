@@ -14,25 +14,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditChainHead, AuditEvent
-from audit.services import audit_record, chain_head
-from council.models import CouncilRole, Team
-from council.permissions import EXPORTERS
-from council.selectors import user_active_roles
+from audit.services import audit_record, chain_head, field_changes
+from council.models import role_labels
+from council.selectors import is_exporter
 from registry.models import Deployment, DeploymentVersion, Incident
 from reviews.diff import Change, answers_diff
 from reviews.models import Assignment, ChecklistAnswer, Comment, Condition, Review, Vote
 
-from .forms import person_label
+from .forms import answer_names
 from .models import Attachment, UseCase, UseCaseRevision
 from .selectors import usecase_get_visible
 
-ROLE_LABELS = dict(CouncilRole.choices)
 NOT_ALLOWED = "The dossier of a use case is for auditors and the chair."
 PDF_UNAVAILABLE = (
     "The PDF of the dossier cannot be produced on this server right now: its PDF renderer "
@@ -122,7 +119,7 @@ def dossier_use_case_get(*, user, pk) -> UseCase:
     see it but are neither an auditor nor the chair.
     """
     use_case = usecase_get_visible(user=user, pk=pk)
-    if not user_active_roles(user) & EXPORTERS:
+    if not is_exporter(user):
         raise PermissionDenied(NOT_ALLOWED)
     return use_case
 
@@ -151,7 +148,7 @@ def usecase_dossier(*, use_case: UseCase) -> Dossier:
 
 def _revisions_of(use_case: UseCase) -> list[RevisionRecord]:
     revisions = list(use_case.revisions.select_related("submitted_by").order_by("number"))
-    names = _names_in_answers([revision.answers for revision in revisions])
+    names = answer_names([revision.answers for revision in revisions])
     records, previous = [], None
     for revision in revisions:
         before = previous.answers if previous else {}
@@ -164,19 +161,6 @@ def _revisions_of(use_case: UseCase) -> list[RevisionRecord]:
         )
         previous = revision
     return records
-
-
-def _names_in_answers(answers: list[dict[str, Any]]) -> dict[str, dict[Any, str]]:
-    """Team and business owner names for the ids frozen in the answers (two queries at most)."""
-    team_ids = {a.get("team") for a in answers} - {None}
-    user_ids = {a.get("business_owner") for a in answers} - {None}
-    users = get_user_model().objects.filter(pk__in=user_ids) if user_ids else []
-    return {
-        "team": dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name"))
-        if team_ids
-        else {},
-        "business_owner": {user.pk: person_label(user) for user in users},
-    }
 
 
 def _reviews_of(use_case: UseCase) -> list[Review]:
@@ -207,18 +191,14 @@ def _reviews_of(use_case: UseCase) -> list[Review]:
     )
 
 
-def _role_labels(roles) -> list[str]:
-    return [ROLE_LABELS.get(role, role) for role in roles]
-
-
 def _review_record(review: Review) -> ReviewRecord:
     return ReviewRecord(
         review=review,
-        required_roles=_role_labels(review.required_roles),
+        required_roles=role_labels(review.required_roles),
         assignments=list(review.assignments.all()),
         answers=list(review.answers.all()),
         votes=[
-            VoteRecord(vote, _role_labels(vote.roles), _why_superseded(vote, review))
+            VoteRecord(vote, role_labels(vote.roles), _why_superseded(vote, review))
             for vote in review.votes.all()
         ],
         conditions=list(review.conditions.all()),
@@ -260,9 +240,8 @@ def _version_changes(before: dict | None, after: dict) -> list[tuple[str, str, s
     if before is None:
         return []
     return [
-        (name.replace("_", " ").capitalize(), _plain(before.get(name)), _plain(after.get(name)))
-        for name in sorted(set(before) | set(after))
-        if before.get(name) != after.get(name)
+        (name.replace("_", " ").capitalize(), _plain(was), _plain(now))
+        for name, (was, now) in field_changes(before, after).items()
     ]
 
 

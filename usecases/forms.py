@@ -120,6 +120,19 @@ def person_label(user) -> str:
     return f"{user.username} — {full_name}" if full_name else user.username
 
 
+def answer_names(answers: list[dict]) -> dict[str, dict]:
+    """Team and business owner names for the ids frozen in answers (two queries at most)."""
+    team_ids = {a.get("team") for a in answers} - {None}
+    user_ids = {a.get("business_owner") for a in answers} - {None}
+    users = get_user_model().objects.filter(pk__in=user_ids) if user_ids else []
+    return {
+        "team": dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name"))
+        if team_ids
+        else {},
+        "business_owner": {user.pk: person_label(user) for user in users},
+    }
+
+
 class OwnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, user):
         return person_label(user)
