@@ -18,18 +18,6 @@ from usecases.validation import submission_errors
 from .factories import MembershipFactory, complete_answers
 
 
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    """Uploaded files go to a temporary folder, never into the project's media folder."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "media")},
-        },
-    }
-
-
 @pytest.fixture
 def login(client):
     def as_user(user):
