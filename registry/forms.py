@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from usecases.choices import Channel, DataCategory
-from usecases.forms import OwnerChoiceField, add_service_errors
+from usecases.forms import OwnerChoiceField, ServiceForm
 from usecases.models import UseCase
 
 from .models import Deployment, IncidentStatus, Stage
@@ -54,11 +54,8 @@ def _ticks(choices) -> forms.MultipleChoiceField:
     return forms.MultipleChoiceField(choices=choices.choices, widget=forms.CheckboxSelectMultiple)
 
 
-class DeploymentForm(forms.Form):
+class DeploymentForm(ServiceForm):
     """The facts of a registry entry; cleaned_data goes as-is to deployment_create/_update."""
-
-    # Errors come from the server, next to their field, in one style (no browser pop-ups).
-    use_required_attribute = False
 
     name = forms.CharField(max_length=200)
     vendor = forms.CharField(max_length=200, required=False)
@@ -100,12 +97,8 @@ class DeploymentForm(forms.Form):
         initial = {name: getattr(deployment, name) for name in EDITABLE_FIELDS}
         return cls(data, initial=initial)
 
-    def add_service_errors(self, error) -> None:
-        add_service_errors(self, error)
 
-
-class StageForm(forms.Form):
-    use_required_attribute = False
+class StageForm(ServiceForm):
     stage = forms.ChoiceField(choices=Stage.choices)
     reason = forms.CharField(
         label="Reason (optional)",
@@ -116,8 +109,7 @@ class StageForm(forms.Form):
     )
 
 
-class IncidentUpdateForm(forms.Form):
-    use_required_attribute = False
+class IncidentUpdateForm(ServiceForm):
     status = forms.ChoiceField(
         label="Status",
         choices=[(s, label) for s, label in IncidentStatus.choices if s != IncidentStatus.OPEN],
@@ -129,6 +121,3 @@ class IncidentUpdateForm(forms.Form):
         help_text="Needed to resolve: what was found and what was done.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-
-    def add_service_errors(self, error) -> None:
-        add_service_errors(self, error)

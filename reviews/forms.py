@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from council.models import CouncilRole
-from usecases.forms import add_service_errors, person_label
+from usecases.forms import ServiceForm, person_label
 
 from .models import AnswerChoice, Outcome, Verdict, VoteChoice
 
@@ -23,22 +23,6 @@ def _text(label: str, *, rows: int = 3, help_text: str = "", max_length: int = 5
         max_length=max_length,
         widget=forms.Textarea(attrs={"rows": rows}),
     )
-
-
-class ServiceForm(forms.Form):
-    # Errors come from the server, next to their field, in one style (no browser pop-ups).
-    use_required_attribute = False
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        add_service_errors(self, error)
-
-    def error_links(self) -> list[tuple[str, str]]:
-        """(anchor, message) of every error, for the summary on top of the page."""
-        rows = [("", message) for message in self.non_field_errors()]
-        for field in self:
-            anchor = f"{field.auto_id}_0" if field.use_fieldset else field.auto_id
-            rows += [(anchor, message) for message in field.errors]
-        return rows
 
 
 class ChecklistAnswerForm(ServiceForm):
@@ -136,7 +120,7 @@ class VoteForm(ServiceForm):
             rest = {k: v for k, v in error.message_dict.items() if k != "conditions"}
             error = ValidationError(rest) if rest else None
         if error is not None:
-            add_service_errors(self, error)
+            super().add_service_errors(error)
 
     def error_links(self) -> list[tuple[str, str]]:
         rows = super().error_links()

@@ -106,13 +106,27 @@ def _one_of(choices) -> forms.ChoiceField:
     return forms.ChoiceField(choices=choices.choices, required=False, widget=forms.RadioSelect)
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put each {field: [messages]} a service raised next to its field (others on top)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
+class ServiceForm(forms.Form):
+    """A form whose input a service checks too: its refusals land next to the fields."""
+
+    # Errors come from the server, next to their field, in one style (no browser pop-ups).
+    use_required_attribute = False
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Put each {field: [messages]} a service raised next to its field (others on top)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for name, messages in error.message_dict.items():
+            self.add_error(name if name in self.fields else None, messages)
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(anchor, message) of every error, for the summary on top of the page."""
+        rows = [("", message) for message in self.non_field_errors()]
+        for field in self:
+            anchor = f"{field.auto_id}_0" if field.use_fieldset else field.auto_id
+            rows += [(anchor, message) for message in field.errors]
+        return rows
 
 
 def person_label(user) -> str:
@@ -138,11 +152,8 @@ class OwnerChoiceField(forms.ModelChoiceField):
         return person_label(user)
 
 
-class UseCaseForm(forms.Form):
+class UseCaseForm(ServiceForm):
     """Every answer of a use case; its cleaned_data goes as-is to usecase_create/usecase_update."""
-
-    # Errors come from the server, next to their field, in one style (no browser pop-ups).
-    use_required_attribute = False
 
     title = _text(long=False, max_length=200)
     summary = _text()
@@ -214,7 +225,7 @@ class UseCaseForm(forms.Form):
         if not hasattr(self, "cleaned_data"):
             # Unbound (a submit from the use case page shows the saved answers): nothing to prune.
             self.cleaned_data = {}
-        add_service_errors(self, error)
+        super().add_service_errors(error)
 
     def add_submission_preview(self) -> None:
         """When the form itself is invalid nothing is saved; still list every missing answer."""
@@ -232,8 +243,7 @@ class UseCaseForm(forms.Form):
         return rows
 
 
-class AttachmentForm(forms.Form):
-    use_required_attribute = False
+class AttachmentForm(ServiceForm):
     file = forms.FileField(
         label="File",
         help_text="PDF, Word, Excel, PowerPoint, PNG, JPG, text, Markdown or CSV; at most 20 MB.",
@@ -247,12 +257,8 @@ class AttachmentForm(forms.Form):
         initial=AttachmentKind.OTHER,
     )
 
-    def add_service_errors(self, error: ValidationError) -> None:
-        add_service_errors(self, error)
 
-
-class WithdrawForm(forms.Form):
-    use_required_attribute = False
+class WithdrawForm(ServiceForm):
     reason = forms.CharField(
         label="Why are you withdrawing it?",
         help_text="The reason is kept in the use case's history.",
