@@ -27,7 +27,7 @@ import json
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import islice
 from typing import IO, Any
@@ -38,12 +38,13 @@ from django.utils import timezone
 
 from audit.services import audit_record, chain_head, plain_json
 from council.models import Team
-from reviews.models import Condition, ConditionStatus, Review, Vote, VoteChoice
+from reviews.models import Condition, ConditionStatus, Review, Vote
+from reviews.rules import APPROVING
 from usecases.models import UseCase, UseCaseRevision
 
 from .models import Deployment, DeploymentVersion, Incident, IncidentStatus
-from .selectors import deployment_list_visible, is_overdue
-from .services import SNAPSHOT_FIELDS
+from .selectors import deployment_list_visible, running_past_due
+from .services import SNAPSHOT_ATTNAMES
 
 CHUNK_SIZE = 2000
 FORMATS = ("csv", "json", "xlsx")
@@ -63,7 +64,6 @@ AUDIT_COLUMNS = (
     "seq", "at", "actor", "action", "object_type", "object_id", "object_ref", "changes",
     "prev_hash", "hash",
 )  # fmt: skip
-APPROVING = (VoteChoice.APPROVE, VoteChoice.APPROVE_WITH_CONDITIONS)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,6 @@ class Export:
     filename: str
     chunks: Iterable[bytes] = ()
     file: IO[bytes] | None = None  # XLSX: an open temporary file, already unlinked
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 # --- Shared plumbing -------------------------------------------------------------------------
@@ -234,10 +233,9 @@ def _registry_records(*, user, filters: RegistryFilters) -> Iterator[dict[str, A
             base = base.filter(risk_tier=filters.risk_tier)
         if filters.stage:
             base = base.filter(stage=filters.stage)
-        attnames = {name: Deployment._meta.get_field(name).attname for name in SNAPSHOT_FIELDS}
-        rows = base.order_by("reference").values("pk", *attnames.values())
+        rows = base.order_by("reference").values("pk", *SNAPSHOT_ATTNAMES.values())
         for row in rows.iterator(chunk_size=CHUNK_SIZE):
-            yield {"pk": row["pk"], **{name: row[att] for name, att in attnames.items()}}
+            yield {"pk": row["pk"], **{name: row[att] for name, att in SNAPSHOT_ATTNAMES.items()}}
         return
     # The last version of each visible entry that began before the end of the day; entries
     # created later have none and drop out. Filters then apply to that historical data.
@@ -325,7 +323,7 @@ def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> 
         reference, title, team = use_cases.get(r["use_case"], ("", "", ""))
         decided_at = decided.get(r["approval"])
         next_due = _as_date(r["next_review_due"])
-        overdue = is_overdue(Deployment(stage=r["stage"], next_review_due=next_due), today=today)
+        overdue = running_past_due(stage=r["stage"], next_review_due=next_due, today=today)
         yield {
             "reference": r["reference"],
             "use_case_reference": reference,

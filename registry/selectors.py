@@ -39,8 +39,15 @@ def deployment_get_visible(*, user, pk) -> Deployment:
 
 def is_overdue(deployment: Deployment, today=None) -> bool:
     """Past its re-review date and still running (shown red in pages and exports)."""
+    return running_past_due(
+        stage=deployment.stage, next_review_due=deployment.next_review_due, today=today
+    )
+
+
+def running_past_due(*, stage: str, next_review_due, today=None) -> bool:
+    """The overdue rule on plain values, for rows read without their model (exports)."""
     today = today or timezone.localdate()
-    return deployment.stage != Stage.RETIRED and deployment.next_review_due < today
+    return stage != Stage.RETIRED and next_review_due < today
 
 
 def deployments_published() -> QuerySet[Deployment]:

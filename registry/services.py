@@ -13,16 +13,20 @@ from audit.services import audit_record, field_changes, plain_json
 from council.errors import ActionForbidden, TransitionNotAllowed
 from council.models import CouncilRole, NotificationKind
 from council.notifications import notify
-from council.selectors import user_active_roles
+from council.selectors import is_auditor
 from council.services import reference_next
 from reviews.models import ConditionStatus, Outcome
 from reviews.selectors import usecase_settled_in_service
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
-from usecases.selectors import usecase_is_editor
 
 from .models import Deployment, DeploymentVersion, Incident, IncidentStatus, Severity, Stage
-from .selectors import RECORDABLE_STATES, deployments_running, incident_can_update
+from .selectors import (
+    RECORDABLE_STATES,
+    deployments_running,
+    incident_can_update,
+    registry_is_editor,
+)
 
 EDITABLE_FIELDS = (
     "name", "vendor", "model_version", "channels", "markets", "go_live_date", "business_owner",
@@ -31,6 +35,8 @@ EDITABLE_FIELDS = (
 )  # fmt: skip
 SNAPSHOT_FIELDS = (*EDITABLE_FIELDS, "reference", "use_case", "stage", "risk_tier",
                    "last_review_date", "next_review_due", "approval")  # fmt: skip
+# Snapshot field -> model attribute (foreign keys as their ids).
+SNAPSHOT_ATTNAMES = {name: Deployment._meta.get_field(name).attname for name in SNAPSHOT_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -62,11 +68,7 @@ def _months_later(day, months: int):
 
 
 def _snapshot(deployment: Deployment) -> dict[str, Any]:
-    values = {}
-    for name in SNAPSHOT_FIELDS:
-        field = Deployment._meta.get_field(name)
-        values[name] = getattr(deployment, field.attname)
-    return values
+    return {name: getattr(deployment, attname) for name, attname in SNAPSHOT_ATTNAMES.items()}
 
 
 def _record_version(deployment: Deployment) -> None:
@@ -84,7 +86,7 @@ def _apply(deployment: Deployment, data: Mapping[str, Any]) -> None:
 
 
 def _require_editor(*, actor, use_case: UseCase, doing: str) -> None:
-    if not usecase_is_editor(user=actor, use_case=use_case):
+    if not registry_is_editor(user=actor, use_case=use_case):
         raise ActionForbidden(f"Only the owning team or the business owner can {doing}.")
 
 
@@ -329,9 +331,7 @@ def incident_report(
     deployment = (
         Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
     )
-    if CouncilRole.AUDITOR in user_active_roles(actor) and not usecase_is_editor(
-        user=actor, use_case=deployment.use_case
-    ):
+    if is_auditor(actor):
         raise ActionForbidden("Auditors read the registry; they do not report incidents.")
     incident = Incident(
         deployment=deployment,

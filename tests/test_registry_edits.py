@@ -186,6 +186,25 @@ class TestIncidentService:
         with pytest.raises(ActionForbidden):
             services.incident_update(actor=auditor, incident=incident, status="investigating")
 
+    def test_an_auditor_in_the_owning_team_changes_nothing_through_the_services(
+        self, entry, auditor, marketing
+    ):
+        MembershipFactory(user=auditor, team=marketing)
+        writes = (
+            lambda: services.deployment_update(actor=auditor, deployment=entry, data={"name": "X"}),
+            lambda: services.deployment_change_stage(
+                actor=auditor, deployment=entry, stage="suspended"
+            ),
+            lambda: services.incident_report(
+                actor=auditor, deployment=entry, kind="other", severity="low", description="x"
+            ),
+        )
+        for write in writes:
+            with pytest.raises(ActionForbidden):
+                write()
+        assert Deployment.objects.get(pk=entry.pk).stage == "pilot"
+        assert not entry.incidents.exists()
+
     def test_open_goes_straight_to_resolved_but_never_back(self, incident, owner):
         resolved = services.incident_update(
             actor=owner, incident=incident, status="resolved", resolution="False alarm."
