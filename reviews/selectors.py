@@ -61,10 +61,6 @@ def eligible_reviewers(*, role: str, use_case: UseCase, exclude_ids=()) -> Query
     )
 
 
-def active_assignments(review: Review) -> QuerySet[Assignment]:
-    return review.assignments.filter(recused=False).select_related("reviewer")
-
-
 def item_applies(item: ChecklistItem, answers: dict) -> bool:
     """Every key of the rule must match; a key matches when the answer holds any listed value."""
     for field, wanted in (item.applies_when or {}).items():

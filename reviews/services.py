@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from council.errors import ActionForbidden, TransitionNotAllowed
-from council.models import CouncilRole
-from council.selectors import user_active_roles
+from council.selectors import is_chair, user_active_roles
 from usecases.models import UseCase
+from usecases.selectors import usecase_is_editor
 
 from . import rules
 from .models import (
@@ -63,7 +63,7 @@ def _require_four_eyes(*, actor, review: Review, doing: str) -> None:
 
 
 def _require_chair(actor, doing: str) -> None:
-    if CouncilRole.CHAIR not in user_active_roles(actor):
+    if not is_chair(actor):
         raise ActionForbidden(f"Only the chair can {doing}.")
 
 
@@ -589,12 +589,10 @@ def _close_condition(*, actor, condition: Condition, status: str, **fields) -> C
 
 def can_comment(*, user, review: Review) -> bool:
     """The team and business owner, the assigned reviewers and the chair talk on a review."""
-    from usecases.selectors import usecase_is_editor
-
     return (
         usecase_is_editor(user=user, use_case=review.use_case)
         or review.assignments.filter(reviewer=user, recused=False).exists()
-        or CouncilRole.CHAIR in user_active_roles(user)
+        or is_chair(user)
     )
 
 

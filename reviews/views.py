@@ -136,7 +136,7 @@ def queue(request):
                 "to_verify": to_verify.get(review.pk, 0),
             }
         )
-    return render(request, "reviews/queue.html", {"rows": rows, "today": today})
+    return render(request, "reviews/queue.html", {"rows": rows})
 
 
 # ---- the chair's pipeline ----------------------------------------------------------------------
@@ -280,7 +280,6 @@ def _render_review(request, review, *, bound=None, status=200):
         "recused": [a for a in assignments if a.recused],
         "vote_history": votes,
         "voted_count": len(votes_by_role),
-        "all_voted": all_voted,
         "checklist": _checklist(review, viewer, is_open, bound),
         "diff": _diff(revisions, review.revision),
         "comments": list(review.comments.select_related("author")),
@@ -359,7 +358,6 @@ def _checklist(review, viewer, is_open, bound) -> dict:
                 "rows": rows,
                 "required": len(required),
                 "verified": sum(r["verified"] for r in required),
-                "answered": sum(r["answer"] is not None for r in rows),
             }
         )
     required = sum(s["required"] for s in sections)
@@ -370,7 +368,6 @@ def _checklist(review, viewer, is_open, bound) -> dict:
         "verified": verified,
         "items": sum(len(s["rows"]) for s in sections),
         "percent": round(100 * verified / required) if required else 100,
-        "mine": can_answer or bool(viewer.roles),
     }
 
 
