@@ -38,8 +38,9 @@ from django.utils import timezone
 
 from audit.services import audit_record, chain_head, plain_json
 from council.models import Team
-from reviews.models import Condition, ConditionStatus, Review, Vote
+from reviews.models import ConditionStatus, Review, Vote
 from reviews.rules import APPROVING
+from reviews.selectors import standing_conditions
 from usecases.models import UseCase, UseCaseRevision
 
 from .models import Deployment, DeploymentVersion, Incident, IncidentStatus
@@ -302,7 +303,7 @@ def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> 
         review_id__in=approval_ids, current=True, choice__in=APPROVING
     ).values_list("review_id", "roles", "reviewer__username"):
         approvers[review_id].extend((role, username) for role in roles or [])
-    conditions = Condition.objects.filter(review_id__in=approval_ids, vote__current=True)
+    conditions = standing_conditions().filter(review_id__in=approval_ids)
     incidents = Incident.objects.filter(deployment_id__in=pks)
     if cutoff is None:
         conditions = conditions.filter(status=ConditionStatus.OPEN)

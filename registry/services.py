@@ -16,7 +16,7 @@ from council.notifications import notify
 from council.selectors import is_auditor
 from council.services import reference_next
 from reviews.models import ConditionStatus, Outcome
-from reviews.selectors import usecase_settled_in_service
+from reviews.selectors import standing_conditions, usecase_settled_in_service
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
 
@@ -96,9 +96,9 @@ def _last_decision(use_case: UseCase):
 
 def _open_blocking_conditions(review) -> list[str]:
     return list(
-        review.conditions.filter(
-            blocking=True, status=ConditionStatus.OPEN, vote__current=True
-        ).values_list("text", flat=True)
+        standing_conditions()
+        .filter(review=review, blocking=True, status=ConditionStatus.OPEN)
+        .values_list("text", flat=True)
     )
 
 

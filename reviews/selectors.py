@@ -1,12 +1,21 @@
 """Reads for council review: eligibility, four eyes, the state of a review."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from council.models import RoleAssignment, TeamMembership
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
 
-from .models import Assignment, ChecklistAnswer, ChecklistItem, Review, ReviewState, Verdict, Vote
+from .models import (
+    Assignment,
+    ChecklistAnswer,
+    ChecklistItem,
+    Condition,
+    Review,
+    ReviewState,
+    Verdict,
+    Vote,
+)
 
 
 def conflicted(*, user, use_case: UseCase) -> bool:
@@ -16,6 +25,15 @@ def conflicted(*, user, use_case: UseCase) -> bool:
     if use_case.revisions.filter(submitted_by=user).exists():
         return True
     return TeamMembership.objects.active().filter(user=user, team_id=use_case.team_id).exists()
+
+
+def standing_conditions() -> QuerySet[Condition]:
+    """Conditions of the votes that stand: current votes on the revision their review judges.
+
+    Votes on an earlier revision stay `current` for that revision (history), so their
+    conditions no longer bind once the team has submitted a new one.
+    """
+    return Condition.objects.filter(vote__current=True, vote__revision=F("review__revision"))
 
 
 def usecase_settled_in_service(use_case: UseCase) -> bool:

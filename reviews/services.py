@@ -38,6 +38,7 @@ from .selectors import (
     current_votes_by_role,
     eligible_reviewers,
     item_is_applicable,
+    standing_conditions,
     usecase_settled_in_service,
 )
 
@@ -445,9 +446,7 @@ def _validate_vote(*, choice: str, reasons: str, conditions: list[dict]) -> None
 
 
 def _open_conditions_of_current_votes(review: Review) -> bool:
-    return Condition.objects.filter(
-        review=review, vote__revision=review.revision, vote__current=True
-    ).exists()
+    return standing_conditions().filter(review=review).exists()
 
 
 def _recompute(*, review: Review, actor) -> None:

@@ -11,6 +11,7 @@ from registry import services
 from registry.models import Deployment, DeploymentVersion
 from reviews import services as review_services
 from reviews.models import Condition
+from usecases import services as usecase_services
 from usecases.models import UseCase
 
 from .registry_support import entry_data
@@ -48,6 +49,34 @@ def test_open_blocking_conditions_refuse_the_entry_and_are_listed(
         actor=alice, condition=Condition.objects.get(), evidence="Live on site"
     )
     assert services.deployment_create(actor=alice, use_case=use_case, data=entry_data(owner, alice))
+
+
+def test_a_blocking_condition_of_a_superseded_revision_no_longer_blocks(
+    make_use_case, council, alice, owner
+):
+    use_case = make_use_case("submitted")
+    review = use_case.reviews.get()
+    review_services.vote_cast(
+        actor=reviewer_for(review, "privacy"),
+        review=review,
+        choice="approve_with_conditions",
+        conditions=[{"text": "Publish notice", "blocking": True}],
+    )
+    review_services.vote_cast(
+        actor=reviewer_for(review, "legal"), review=review, choice="request_changes", reasons="?"
+    )
+    use_case = usecase_services.usecase_update(
+        actor=alice, use_case=UseCase.objects.get(pk=use_case.pk), data={"kpis": "Opt-outs"}
+    )
+    usecase_services.usecase_submit(actor=alice, use_case=use_case)
+    use_case = _approve(review, alice)  # revision 2, every role approves without conditions
+
+    entry = services.deployment_create(
+        actor=alice, use_case=use_case, data=entry_data(owner, alice)
+    )
+
+    assert entry.reference == "AI-0001"
+    assert Condition.objects.get().status == "open"  # history, kept on revision 1
 
 
 def test_a_use_case_not_approved_cannot_enter_the_registry(make_use_case, alice, owner):
