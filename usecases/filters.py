@@ -4,10 +4,11 @@ import django_filters
 from django.db import connection
 from django.db.models import Q
 
-from council.models import Team, TeamMembership
+from council.models import Team
 
 from .choices import Channel, Function, RiskTier, State
 from .models import UseCase
+from .selectors import usecase_mine_q
 
 
 def json_list_contains(field: str, value: str) -> Q:
@@ -47,9 +48,7 @@ class UseCaseFilter(django_filters.FilterSet):
     def only_mine(self, queryset, name, value):
         if not value:
             return queryset
-        user = self.request.user
-        my_teams = TeamMembership.objects.active().filter(user=user).values("team_id")
-        return queryset.filter(Q(team_id__in=my_teams) | Q(business_owner=user))
+        return queryset.filter(usecase_mine_q(self.request.user))
 
     def has_function(self, queryset, name, value):
         return queryset.filter(json_list_contains("functions", value))

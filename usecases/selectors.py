@@ -1,6 +1,6 @@
 """Reads of use cases, always through what the viewer may see (SPEC section 2)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
@@ -8,7 +8,7 @@ from council.models import COUNCIL_ROLES, CouncilRole, TeamMembership
 from council.selectors import user_active_roles, user_active_team_ids
 
 from .choices import State
-from .models import UseCase
+from .models import UseCase, UseCaseRevision
 
 # Who sees every non-draft use case, confidential ones included.
 SEE_ALL_SUBMITTED = {CouncilRole.CHAIR, CouncilRole.AUDITOR}
@@ -55,25 +55,20 @@ def usecase_can_edit(*, user, use_case: UseCase) -> bool:
     return use_case.state in EDITABLE_STATES and usecase_is_editor(user=user, use_case=use_case)
 
 
+def usecase_mine_q(user) -> Q:
+    """Use cases of the user's teams or that the user owns as business owner."""
+    my_teams = TeamMembership.objects.active().filter(user=user).values("team_id")
+    return Q(team_id__in=my_teams) | Q(business_owner=user)
+
+
 def usecase_dashboard(*, user, limit: int = 10) -> dict:
     """What needs the user on the home page, in a constant number of queries whatever the volume."""
-    from django.db.models import Count
-
-    from .models import UseCaseRevision
-
     visible = usecase_list_visible(user=user)
-    my_teams = TeamMembership.objects.active().filter(user=user).values("team_id")
-    mine = Q(team_id__in=my_teams) | Q(business_owner=user)
     # One row more than shown tells whether to offer "see all" without a count query.
-    needs_me = list(
-        visible.filter(mine, state__in=EDITABLE_STATES).select_related("team")[: limit + 1]
-    )
+    waiting = visible.filter(usecase_mine_q(user), state__in=EDITABLE_STATES)
+    needs_me = list(waiting.select_related("team")[: limit + 1])
     submitted_by_me = UseCaseRevision.objects.filter(submitted_by=user).values("use_case_id")
-    recently_submitted = (
-        visible.filter(pk__in=submitted_by_me)
-        .select_related("team")
-        .order_by("-submitted_at", "-id")
-    )
+    recently_submitted = visible.filter(pk__in=submitted_by_me).order_by("-submitted_at", "-id")
     counts = dict(visible.order_by().values_list("state").annotate(n=Count("id")))
     return {
         "needs_me": needs_me[:limit],

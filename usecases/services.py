@@ -212,11 +212,17 @@ def usecase_submit(*, actor, use_case: UseCase) -> UseCase:
     return use_case
 
 
-def _move(*, actor, use_case: UseCase, target: str, action: str) -> UseCase:
+def _move(*, actor, use_case: UseCase, target: str, action: str, **changes) -> UseCase:
+    """Set the state and record the move, with any further `changes` ({field: [before, after]})."""
     before = use_case.state
     use_case.state = target
     use_case.save(update_fields=["state", "updated_at"])
-    audit_record(actor=actor, action=action, obj=use_case, changes={"state": [before, target]})
+    audit_record(
+        actor=actor,
+        action=action,
+        obj=use_case,
+        changes={"state": [before, target], **changes},
+    )
     return use_case
 
 
@@ -297,14 +303,7 @@ def usecase_withdraw(*, actor, use_case: UseCase, reason: str = "") -> UseCase:
     target = _check_transition(use_case, "withdraw")
     _require_nothing_running(use_case)
     before_state = use_case.state
-    use_case.state = target
-    use_case.save(update_fields=["state", "updated_at"])
-    audit_record(
-        actor=actor,
-        action="withdrawn",
-        obj=use_case,
-        changes={"state": [before_state, target], "reason": [None, reason]},
-    )
+    _move(actor=actor, use_case=use_case, target=target, action="withdrawn", reason=[None, reason])
     if before_state == State.IN_REVIEW:
         from reviews.services import review_close_withdrawn
 

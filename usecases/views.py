@@ -35,15 +35,8 @@ from .selectors import (
 from .views_support import attachment_response
 
 PAGE_SIZE = 25
-# How the list's filters read on the page (the filter set is shared with the API).
-FILTER_LABELS = {
-    "q": "Search reference, title, text or vendor",
-    "state": "State",
-    "risk_tier": "Risk tier",
-    "team": "Team",
-    "function": "Business function",
-    "channel": "Channel",
-}
+# The search box says what it searches (the filter set, shared with the API, says "Search").
+SEARCH_LABEL = "Search reference, title, text or vendor"
 NOT_EDITABLE = (
     "You cannot edit this use case: only its team or business owner can, and only while it is "
     "a draft or has been sent back for changes."
@@ -80,8 +73,8 @@ def usecase_list(request):
 
 def _label_filters(form) -> None:
     form.label_suffix = ""
-    for name, field in form.fields.items():
-        field.label = FILTER_LABELS.get(name, field.label)
+    form.fields["q"].label = SEARCH_LABEL
+    for field in form.fields.values():
         if getattr(field, "empty_label", None) is not None:
             field.empty_label = "Any"
             # The widget keeps a shallow copy of the class-level choices: point it at this field's.
