@@ -3,16 +3,11 @@ from django.contrib import admin
 from .models import AuditEvent
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Read-only: the audit trail is append-only."""
+class ReadOnlyMixin:
+    """For records that change only through their services (rules, history, audit trail):
+    the admin shows them and changes nothing. Fits model admins and inlines alike."""
 
-    list_display = ["seq", "at", "actor_username", "action", "object_type", "object_ref"]
-    list_filter = ["action", "object_type"]
-    search_fields = ["object_ref", "actor_username", "object_id"]
-    date_hierarchy = "at"
-
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -20,3 +15,13 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Read-only: the audit trail is append-only."""
+
+    list_display = ["seq", "at", "actor_username", "action", "object_type", "object_ref"]
+    list_filter = ["action", "object_type"]
+    search_fields = ["object_ref", "actor_username", "object_id"]
+    date_hierarchy = "at"

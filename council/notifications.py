@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from .models import Notification
 
@@ -44,8 +45,6 @@ def unread_count(user) -> int:
 
 
 def mark_read(*, user, notification_ids=None) -> int:
-    from django.utils import timezone
-
     unread = Notification.objects.filter(user=user, read_at=None)
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)

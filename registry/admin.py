@@ -1,19 +1,8 @@
 from django.contrib import admin
 
+from audit.admin import ReadOnlyMixin
+
 from .models import Deployment, DeploymentVersion, Incident
-
-
-class ReadOnlyMixin:
-    """Registry records change only through registry.services (rules, versions, audit trail)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class VersionInline(ReadOnlyMixin, admin.TabularInline):

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from audit.services import audit_record, field_changes, plain_json
 from council.errors import ActionForbidden, TransitionNotAllowed
-from council.models import CouncilRole, NotificationKind
+from council.models import CouncilRole, NotificationKind, RoleAssignment
 from council.notifications import notify
 from council.selectors import is_auditor
 from council.services import reference_next
-from reviews.models import ConditionStatus, Outcome
+from reviews.models import ConditionStatus, Outcome, ReviewState
 from reviews.selectors import standing_conditions, usecase_settled_in_service
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
@@ -91,7 +91,7 @@ def _require_editor(*, actor, use_case: UseCase, doing: str) -> None:
 
 
 def _last_decision(use_case: UseCase):
-    return use_case.reviews.filter(state="decided").order_by("-decided_at").first()
+    return use_case.reviews.filter(state=ReviewState.DECIDED).order_by("-decided_at").first()
 
 
 def _open_blocking_conditions(review) -> list[str]:
@@ -329,7 +329,9 @@ def incident_report(
 ) -> Incident:
     """Anyone who can see the entry reports; a critical incident suspends it at once."""
     deployment = (
-        Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
+        Deployment.objects.select_for_update()
+        .select_related("use_case", "business_owner", "technical_owner")
+        .get(pk=deployment.pk)
     )
     if is_auditor(actor):
         raise ActionForbidden("Auditors read the registry; they do not report incidents.")
@@ -367,8 +369,6 @@ def incident_report(
 
 
 def _notify_incident(deployment: Deployment, incident: Incident) -> None:
-    from council.models import RoleAssignment
-
     chairs = [
         r.user
         for r in RoleAssignment.objects.active()

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import transaction
 from django.db.models import Max
 
+from audit.admin import ReadOnlyMixin
 from council.services import record_admin_change
 
 from .models import (
@@ -71,17 +72,8 @@ class ChecklistTemplateAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Review records change only through their services (rules, four eyes, audit)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AssignmentInline(admin.TabularInline):
