@@ -33,10 +33,6 @@ from .selectors import (
 )
 
 NOT_EDITOR = "Only the use case's team or business owner can change its registry entries."
-NOT_INCIDENT_HANDLER = (
-    "Only the owning team, the business owner or the chair can follow up an incident."
-)
-RETIRED = "A retired entry cannot be edited."
 NOT_APPROVED = "Only an approved use case can be recorded as deployed."
 # The status an incident form offers first: the next step from where it stands.
 NEXT_INCIDENT_STATUS = {
@@ -160,7 +156,7 @@ def registry_edit(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
     _require_editor(request.user, entry.use_case)
     if not deployment_can_edit(user=request.user, deployment=entry):
-        raise TransitionNotAllowed(RETIRED)
+        raise TransitionNotAllowed(services.RETIRED_NOT_EDITABLE)
     form = DeploymentForm.for_entry(_posted(request), deployment=entry)
     if request.method == "GET":
         return _render_form(request, form, use_case=entry.use_case, entry=entry)
@@ -229,7 +225,7 @@ def incident_report(request, pk):
 def incident_update(request, pk, incident_pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
     if not incident_can_update(user=request.user, use_case=entry.use_case):
-        raise PermissionDenied(NOT_INCIDENT_HANDLER)
+        raise PermissionDenied(services.NOT_INCIDENT_HANDLER)
     incident = get_object_or_404(entry.incidents, pk=incident_pk)
     form = _incident_form(incident, request.POST)
     updated = _save(

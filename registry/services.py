@@ -38,6 +38,11 @@ SNAPSHOT_FIELDS = (*EDITABLE_FIELDS, "reference", "use_case", "stage", "risk_tie
 # Snapshot field -> model attribute (foreign keys as their ids).
 SNAPSHOT_ATTNAMES = {name: Deployment._meta.get_field(name).attname for name in SNAPSHOT_FIELDS}
 
+RETIRED_NOT_EDITABLE = "A retired entry cannot be edited."
+NOT_INCIDENT_HANDLER = (
+    "Only the owning team, the business owner or the chair can follow up an incident."
+)
+
 
 @dataclass(frozen=True)
 class StageMove:
@@ -176,7 +181,7 @@ def deployment_update(*, actor, deployment: Deployment, data: Mapping[str, Any])
     )
     _require_editor(actor=actor, use_case=deployment.use_case, doing="edit this entry")
     if deployment.stage == Stage.RETIRED:
-        raise TransitionNotAllowed("A retired entry cannot be edited.")
+        raise TransitionNotAllowed(RETIRED_NOT_EDITABLE)
     before = _snapshot(deployment)
     _apply(deployment, data)
     changes = field_changes(before, _snapshot(deployment))
@@ -403,9 +408,7 @@ INCIDENT_MOVES = {
 
 def _require_incident_handler(*, actor, deployment: Deployment) -> None:
     if not incident_can_update(user=actor, use_case=deployment.use_case):
-        raise ActionForbidden(
-            "Only the owning team, the business owner or the chair can follow up an incident."
-        )
+        raise ActionForbidden(NOT_INCIDENT_HANDLER)
 
 
 def _check_incident_move(incident: Incident, status: str, resolution: str) -> None:
