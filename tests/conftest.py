@@ -96,6 +96,27 @@ def council(db):
 
 
 @pytest.fixture
+def approved(make_use_case, council, alice):
+    """A use case of alice's team the council approved, not yet in the registry."""
+    return approve_review(make_use_case("submitted").reviews.get(), alice)
+
+
+@pytest.fixture
+def entry(approved, alice, owner):
+    """Its registry entry, in pilot."""
+    return registry_services.deployment_create(
+        actor=alice, use_case=approved, data=entry_data(owner, alice)
+    )
+
+
+@pytest.fixture
+def incident(entry, alice):
+    return registry_services.incident_report(
+        actor=alice, deployment=entry, kind="other", severity="low", description="Wrong offer"
+    )
+
+
+@pytest.fixture
 def make_entry(make_use_case, council, alice, owner):
     """A registry entry of a newly approved use case of alice's team; keywords change its facts."""
 

@@ -1,4 +1,9 @@
-"""Helpers for registry tests: the facts of a typical entry."""
+"""Helpers for registry tests: the facts of a typical entry, and what the trail says of one."""
+
+import csv
+import io
+
+from audit.models import AuditEvent
 
 
 def entry_data(business_owner, technical_owner, **overrides):
@@ -17,3 +22,21 @@ def entry_data(business_owner, technical_owner, **overrides):
         "monitoring_kpis": "Unsubscribe rate, complaints.",
         **overrides,
     }
+
+
+def entry_events(entry, action):
+    """The audit events of one registry entry with that action."""
+    return AuditEvent.objects.filter(
+        object_type="registry.deployment", object_id=str(entry.pk), action=action
+    )
+
+
+def body(response) -> bytes:
+    """The bytes of a response, streamed (exports) or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def csv_rows(response) -> list[dict]:
+    """The rows of a CSV export; an error answer is a failure, never an empty export."""
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    return list(csv.DictReader(io.StringIO(body(response).decode())))

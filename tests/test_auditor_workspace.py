@@ -1,8 +1,6 @@
 """The auditor's pages: export buttons on the registry, and export manifests on the audit trail."""
 
-import csv
 import html
-import io
 import json
 import re
 
@@ -14,15 +12,13 @@ from audit.services import audit_record
 from registry import exports, services
 from registry.exports import RegistryFilters
 
+from .registry_support import body, csv_rows
+
 EXPORT_LINK = re.compile(r'href="(/api/v1/registry/export/\?[^"]*)">Export (CSV|JSON|XLSX)<')
 
 
 def _export_links(page: str) -> dict[str, str]:
     return {fmt: html.unescape(href) for href, fmt in EXPORT_LINK.findall(page)}
-
-
-def _body(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def _export_registry(user, n=1) -> list[AuditEvent]:
@@ -62,7 +58,7 @@ def test_the_csv_button_downloads_exactly_the_entries_the_page_lists(
 
     response = client.get(_export_links(page)["CSV"])
     assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(_body(response).decode())))
+    rows = csv_rows(response)
     assert [row["reference"] for row in rows] == [running.reference]
     manifest = json.loads(response["X-Export-Manifest"])
     assert manifest["rows"] == 1 and manifest["filters"] == {"stage": "production"}
@@ -126,7 +122,7 @@ def test_a_csv_export_manifest_downloads_from_the_audit_trail(client, auditor, m
     assert manifest == sent
     assert manifest["rows"] == 1 and manifest["filters"] == {"stage": "pilot"}
     assert manifest["generated_by"] == auditor.username and len(manifest["sha256"]) == 64
-    assert entry.reference in _body(download).decode()
+    assert entry.reference in body(download).decode()
 
 
 def test_the_chair_may_download_a_manifest_too(client, chair, auditor):

@@ -16,7 +16,7 @@ from registry import services as registry_services
 from reviews.selectors import applicable_items
 from usecases import services as usecase_services
 
-from .reviews_support import approve_review, make_council
+from .reviews_support import approve_review
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 # Obtaining a token is how an auditor signs in to the API, not a write to the record.
@@ -42,9 +42,8 @@ def _write_operations():
 
 
 @pytest.fixture
-def record(make_use_case, alice):
+def record(make_use_case, council, alice):
     """One object of every kind a write endpoint takes, all visible to auditors."""
-    make_council()
     in_review = make_use_case("draft")
     attachment = usecase_services.attachment_add(
         actor=alice,

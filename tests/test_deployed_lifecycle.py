@@ -18,12 +18,6 @@ from .registry_support import entry_data
 from .reviews_support import approve_review, reviewer_for
 
 
-@pytest.fixture
-def entry(make_use_case, council, alice, owner):
-    use_case = approve_review(make_use_case("submitted").reviews.get(), alice)
-    return services.deployment_create(actor=alice, use_case=use_case, data=entry_data(owner, alice))
-
-
 def _state(entry):
     return UseCase.objects.get(pk=entry.use_case_id).state
 

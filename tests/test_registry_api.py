@@ -34,11 +34,6 @@ def _payload(use_case, owner, alice, **overrides):
 
 
 @pytest.fixture
-def approved(make_use_case, council, alice):
-    return _approve(make_use_case("submitted").reviews.get(), alice)
-
-
-@pytest.fixture
 def entry(api, approved, alice, owner):
     response = api(alice).post(URL, _payload(approved, owner, alice), format="json")
     assert response.status_code == 201, response.json()

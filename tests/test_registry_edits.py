@@ -4,35 +4,14 @@ and charlie's team does not see the entry at all."""
 
 import pytest
 
-from audit.models import AuditEvent
 from council.errors import ActionForbidden, TransitionNotAllowed
 from registry import services
 from registry.models import Deployment, Incident
 
 from .factories import MembershipFactory
-from .registry_support import entry_data
-from .reviews_support import approve_review
+from .registry_support import entry_events
 
 URL = "/api/v1/registry/"
-
-
-@pytest.fixture
-def entry(make_use_case, council, alice, owner):
-    use_case = approve_review(make_use_case("submitted").reviews.get(), alice)
-    return services.deployment_create(actor=alice, use_case=use_case, data=entry_data(owner, alice))
-
-
-@pytest.fixture
-def incident(entry, alice):
-    return services.incident_report(
-        actor=alice, deployment=entry, kind="other", severity="low", description="Wrong offer"
-    )
-
-
-def _events(entry, action):
-    return AuditEvent.objects.filter(
-        object_type="registry.deployment", object_id=str(entry.pk), action=action
-    )
 
 
 def _patch(api, user, entry, body):
@@ -44,7 +23,7 @@ class TestEditEntry:
         response = _patch(api, alice, entry, {"monitoring_kpis": "Complaints per 1,000 e-mails"})
         assert response.status_code == 200, response.json()
         assert response.json()["monitoring_kpis"] == "Complaints per 1,000 e-mails"
-        event = _events(entry, "changed").get()
+        event = entry_events(entry, "changed").get()
         assert event.changes == {
             "monitoring_kpis": ["Unsubscribe rate, complaints.", "Complaints per 1,000 e-mails"]
         }
@@ -64,7 +43,7 @@ class TestEditEntry:
         assert response.json()["stage"] == "pilot"
         review = entry.use_case.reviews.get(state="open")
         assert review.kind == "change" and "model_version" in review.reason
-        assert _events(entry, "review_requested").count() == 1
+        assert entry_events(entry, "review_requested").count() == 1
 
     def test_invalid_input_is_refused_by_field_name(self, api, entry, alice):
         response = _patch(
@@ -93,7 +72,7 @@ class TestEditEntry:
     def test_a_council_member_who_sees_the_entry_gets_403(self, api, entry, council):
         response = _patch(api, council["privacy"], entry, {"name": "Mine now"})
         assert response.status_code == 403
-        assert not _events(entry, "changed").exists()
+        assert not entry_events(entry, "changed").exists()
 
     def test_auditors_get_403_even_in_the_owning_team(self, api, entry, auditor, marketing):
         assert _patch(api, auditor, entry, {"name": "Audited"}).status_code == 403
@@ -126,7 +105,7 @@ class TestIncidentFollowUp:
         assert body["resolution"] == "Offer rule fixed."
         assert body["resolved_by_username"] == "alice" and body["resolved_at"]
         assert api(alice).get(f"{URL}{entry.pk}/").json()["open_incidents"] == 0
-        changes = [e.changes for e in _events(entry, "incident_updated").order_by("seq")]
+        changes = [e.changes for e in entry_events(entry, "incident_updated").order_by("seq")]
         assert changes == [
             {"incident": [None, incident.pk], "status": ["open", "investigating"]},
             {
@@ -164,7 +143,7 @@ class TestIncidentFollowUp:
             response = _update(api, user, incident, {"status": "investigating"})
             assert response.status_code == 403, user.username
         assert Incident.objects.get(pk=incident.pk).status == "open"
-        assert not _events(entry, "incident_updated").exists()
+        assert not entry_events(entry, "incident_updated").exists()
 
     def test_users_who_cannot_see_the_entry_get_404(self, api, incident, charlie, outsider):
         for user in (charlie, outsider):

@@ -1,22 +1,9 @@
 import datetime
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from registry import services
 from registry.models import Deployment
-
-from .registry_support import entry_data
-from .reviews_support import make_council
-from .test_registry_services import _approve
-
-
-@pytest.fixture
-def entry(make_use_case, alice, owner):
-    make_council()
-    use_case = _approve(make_use_case("submitted").reviews.get(), alice)
-    return services.deployment_create(actor=alice, use_case=use_case, data=entry_data(owner, alice))
 
 
 def test_the_registry_lists_visible_entries_and_marks_overdue_ones(client, entry, auditor, charlie):

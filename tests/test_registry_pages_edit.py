@@ -2,35 +2,16 @@
 the business owner does the same; the chair follows incidents up; council members and auditors
 only read; charlie's team and outsiders do not see the entry."""
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from audit.models import AuditEvent
 from registry import services
 from registry.models import Deployment, DeploymentVersion, Incident
 from reviews.models import Condition
 
 from .factories import MembershipFactory
-from .registry_support import entry_data
+from .registry_support import entry_events
 from .reviews_support import approve_review
-
-
-@pytest.fixture
-def approved(make_use_case, council, alice):
-    return approve_review(make_use_case("submitted").reviews.get(), alice)
-
-
-@pytest.fixture
-def entry(approved, alice, owner):
-    return services.deployment_create(actor=alice, use_case=approved, data=entry_data(owner, alice))
-
-
-@pytest.fixture
-def incident(entry, alice):
-    return services.incident_report(
-        actor=alice, deployment=entry, kind="other", severity="low", description="Wrong offer"
-    )
 
 
 def _as(client, user):
@@ -55,12 +36,6 @@ def _form(owner, alice, **overrides):
     }
     data.update(overrides)
     return data
-
-
-def _events(entry, action):
-    return AuditEvent.objects.filter(
-        object_type="registry.deployment", object_id=str(entry.pk), action=action
-    )
 
 
 class TestRecordDeployment:
@@ -104,7 +79,7 @@ class TestRecordDeployment:
         entry = Deployment.objects.get()
         assert response.status_code == 302 and response.url == f"/registry/{entry.pk}/"
         assert entry.markets == ["GB", "IE"] and entry.stage == "pilot"
-        assert _events(entry, "created").exists()
+        assert entry_events(entry, "created").exists()
 
     def test_open_blocking_conditions_are_shown_and_what_was_typed_is_kept(
         self, client, make_use_case, council, alice, owner
@@ -168,7 +143,7 @@ class TestEditEntry:
         )
         assert response.status_code == 302
         assert Deployment.objects.get(pk=entry.pk).monitoring_kpis == "Complaints only"
-        assert set(_events(entry, "changed").get().changes) >= {"monitoring_kpis", "markets"}
+        assert set(entry_events(entry, "changed").get().changes) >= {"monitoring_kpis", "markets"}
 
     def test_a_change_controlled_edit_shows_the_open_review_on_the_entry_page(
         self, client, entry, alice, owner
@@ -193,7 +168,7 @@ class TestEditEntry:
         assert response.status_code == 400
         assert {"name", "channels"} <= set(response.context["form"].errors)
         assert 'class="field field--error" id="field-name"' in response.content.decode()
-        assert not _events(entry, "changed").exists()
+        assert not entry_events(entry, "changed").exists()
 
     def test_a_retired_entry_cannot_be_edited(self, client, entry, alice, owner):
         services.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
@@ -235,7 +210,7 @@ class TestStageButtons:
         )
         assert response.status_code == 302
         assert Deployment.objects.get(pk=entry.pk).stage == "suspended"
-        assert _events(entry, "stage_changed").get().changes == {
+        assert entry_events(entry, "stage_changed").get().changes == {
             "stage": ["pilot", "suspended"],
             "reason": [None, "Vendor outage"],
         }
@@ -294,7 +269,7 @@ class TestIncidentFollowUp:
         assert "Offer rule fixed." in page and "resolved" in page
         assert "Update incident" not in page  # resolved is final: no form any more
         assert Incident.objects.get(pk=incident.pk).resolved_by == alice
-        assert _events(entry, "incident_updated").count() == 2
+        assert entry_events(entry, "incident_updated").count() == 2
 
     def test_resolving_without_a_resolution_shows_the_error_next_to_it(
         self, client, incident, alice

@@ -19,11 +19,6 @@ from .reviews_support import approve_review as _approve
 from .reviews_support import reviewer_for
 
 
-@pytest.fixture
-def approved(make_use_case, council, alice):
-    return _approve(make_use_case("submitted").reviews.get(), alice)
-
-
 def test_an_approved_use_case_enters_the_registry_and_becomes_deployed(approved, alice, owner):
     entry = services.deployment_create(
         actor=alice, use_case=approved, data=entry_data(owner, alice)
@@ -144,11 +139,6 @@ def test_a_low_incident_does_not_suspend_and_bad_values_are_refused(
         services.incident_report(
             actor=auditor, deployment=entry, kind="other", severity="low", description="x"
         )
-
-
-@pytest.fixture
-def entry(approved, alice, owner):
-    return services.deployment_create(actor=alice, use_case=approved, data=entry_data(owner, alice))
 
 
 def _open_review_of(entry):
