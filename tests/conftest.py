@@ -96,6 +96,23 @@ def council(db):
 
 
 @pytest.fixture
+def review(make_use_case, council):
+    """A limited-tier marketing use case just submitted: marketing, privacy, legal, data science."""
+    return make_use_case("submitted").reviews.get()
+
+
+@pytest.fixture
+def login(client):
+    """login(user) -> the test client, logged in as that user."""
+
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user
+
+
+@pytest.fixture
 def approved(make_use_case, council, alice):
     """A use case of alice's team the council approved, not yet in the registry."""
     return approve_review(make_use_case("submitted").reviews.get(), alice)

@@ -27,6 +27,11 @@ def make_council():
     return members
 
 
+def item_of(review, role):
+    """The first applicable checklist item a role verifies on the review."""
+    return next(item for item in applicable_items(review) if item.role == role)
+
+
 def reviewer_for(review, role):
     return review.assignments.get(role=role, recused=False).reviewer
 

@@ -5,7 +5,6 @@ Personas as everywhere: alice submits for Marketing, charlie is in another team,
 auditor reads everything and changes nothing.
 """
 
-import pytest
 import yaml
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,25 +15,15 @@ from reviews.models import ChecklistAnswer, Comment, Condition, Vote
 from reviews.selectors import applicable_items
 
 from .factories import MembershipFactory, RoleFactory, UserFactory
-from .reviews_support import answer_and_verify_checklist, reviewer_for
+from .reviews_support import answer_and_verify_checklist, item_of, reviewer_for
 
 REVIEWS = "/api/v1/reviews/"
 CONDITIONS = "/api/v1/conditions/"
 MEMBERS = "/api/v1/members/"
 
 
-@pytest.fixture
-def review(make_use_case, council):
-    """A limited-tier marketing use case just submitted: marketing, privacy, legal, data science."""
-    return make_use_case("submitted").reviews.get()
-
-
 def _url(review, suffix=""):
     return f"{REVIEWS}{review.pk}/{suffix}"
-
-
-def _item_of(review, role):
-    return next(item for item in applicable_items(review) if item.role == role)
 
 
 def _conditions_on(review):
@@ -188,7 +177,7 @@ class TestChecklist:
         } == set(items[0])  # fmt: skip
         assert all(item["answer"] is None and item["verification"] is None for item in items)
 
-        item = _item_of(review, "privacy")
+        item = item_of(review, "privacy")
         response = client.patch(
             _url(review, f"checklist/{item.pk}/"),
             {"answer": "partial", "evidence": "DPA in signature"},
@@ -205,7 +194,7 @@ class TestChecklist:
     def test_the_team_answers_the_items_reviewer_verifies_and_another_reviewer_gets_403(
         self, api, review, alice
     ):
-        item = _item_of(review, "privacy")
+        item = item_of(review, "privacy")
         answer_url = _url(review, f"checklist/{item.pk}/")
         verify_url = _url(review, f"checklist/{item.pk}/verify/")
         privacy, legal = reviewer_for(review, "privacy"), reviewer_for(review, "legal")
@@ -235,7 +224,7 @@ class TestChecklist:
         assert verification["verified_at"]
 
     def test_bad_answers_are_400s_with_field_messages(self, api, review, alice):
-        item = _item_of(review, "privacy")
+        item = item_of(review, "privacy")
         client = api(alice)
         url = _url(review, f"checklist/{item.pk}/")
         assert "answer" in client.patch(url, {"answer": "maybe"}, format="json").json()
@@ -557,7 +546,7 @@ class TestAuditor:
         self, api, review, auditor, alice
     ):
         first, _ = _conditions_on(review)
-        item = _item_of(review, "privacy")
+        item = item_of(review, "privacy")
         client = api(auditor)
         for url in (
             REVIEWS,
@@ -596,7 +585,7 @@ class TestAuditor:
         self, api, review, auditor, marketing
     ):
         MembershipFactory(user=auditor, team=marketing)
-        item = _item_of(review, "privacy")
+        item = item_of(review, "privacy")
         response = api(auditor).patch(
             _url(review, f"checklist/{item.pk}/"), {"answer": "yes"}, format="json"
         )

@@ -21,22 +21,7 @@ from reviews.selectors import applicable_items
 from usecases import services as usecase_services
 
 from .factories import RoleFactory, UserFactory, complete_answers
-from .reviews_support import reviewer_for
-
-
-@pytest.fixture
-def review(make_use_case, council):
-    """A limited-tier marketing use case just submitted: marketing, privacy, legal, data science."""
-    return make_use_case("submitted").reviews.get()
-
-
-@pytest.fixture
-def login(client):
-    def as_user(user):
-        client.force_login(user)
-        return client
-
-    return as_user
+from .reviews_support import item_of, reviewer_for
 
 
 def html(response) -> str:
@@ -45,10 +30,6 @@ def html(response) -> str:
 
 def page_of(review) -> str:
     return reverse("reviews:detail", args=[review.pk])
-
-
-def item_of(review, role):
-    return next(item for item in applicable_items(review) if item.role == role)
 
 
 def answer(review, item, team_member, value="yes", evidence="See the DPIA, section 4"):

@@ -13,13 +13,6 @@ from .factories import MembershipFactory, RoleFactory, UserFactory
 from .reviews_support import answer_and_verify_checklist, reviewer_for
 
 
-@pytest.fixture
-def review(make_use_case, council):
-    """A limited-tier marketing use case just submitted: marketing, privacy, legal, data science."""
-    use_case = make_use_case("submitted")
-    return use_case.reviews.get()
-
-
 def _approve_all(review, alice):
     answer_and_verify_checklist(review, alice)
     for role in review.required_roles:

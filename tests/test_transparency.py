@@ -6,10 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from registry import services
-from reviews import services as review_services
-from usecases.models import UseCase
 
-from .reviews_support import answer_and_verify_checklist, reviewer_for
+from .reviews_support import approve_review
 
 URL = "/transparency/"
 # Internal notes, each with a marker that must never be found in the public HTML.
@@ -22,11 +20,7 @@ INTERNAL = {
 
 
 def _approved(make_use_case, alice, **answers):
-    review = make_use_case("submitted", **answers).reviews.get()
-    answer_and_verify_checklist(review, alice)
-    for role in review.required_roles:
-        review_services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
-    return UseCase.objects.get(pk=review.use_case_id)
+    return approve_review(make_use_case("submitted", **answers).reviews.get(), alice)
 
 
 def _record(use_case, alice, owner, name, **data):

@@ -18,15 +18,6 @@ from usecases.validation import submission_errors
 from .factories import MembershipFactory, complete_answers
 
 
-@pytest.fixture
-def login(client):
-    def as_user(user):
-        client.force_login(user)
-        return client
-
-    return as_user
-
-
 def form_post(**answers):
     """Form data as a browser sends it: lists repeated, yes/no as True/False, booleans 'on'."""
     data = {}
