@@ -2,43 +2,23 @@
 or critical violation, on a laptop and on a phone."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 from playwright.sync_api import Page
 
 from registry.models import Deployment
 from reviews.models import Review
 from usecases.models import UseCase
 
+from .support import log_in_to_demo, seed_demo, serious_violations
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "accessible-demo"
-SERIOUS = {"serious", "critical"}
-
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("seed_demo", password=PASSWORD, stdout=open("/dev/null", "w"))  # noqa: SIM115
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/")
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
+    seed_demo()
 
 
 def pages_of(username: str) -> list[str]:
@@ -81,7 +61,7 @@ def test_pages_have_no_serious_accessibility_violations(page: Page, live_server,
     found = {"/accounts/login/": serious_violations(page)}
     for username in ("marketing.submitter", "council.privacy", "chair"):
         page.context.clear_cookies()
-        log_in(page, live_server.url, username)
+        log_in_to_demo(page, live_server.url, username)
         for path in pages_of(username):
             response = page.goto(f"{live_server.url}{path}")
             assert response.status == 200, path

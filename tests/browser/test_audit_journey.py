@@ -4,41 +4,24 @@ organisation (seed_demo) is the data: one of its entries is overdue for re-revie
 
 import csv
 import json
-import os
 import re
-from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
 from council.models import Team
 from registry.models import Deployment
 from registry.selectors import is_overdue
 
+from .support import log_in_to_demo, screenshot, seed_demo
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "audit-journey"
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Full-page screenshots for a visual check, when SCREENSHOT_DIR is set."""
-    if folder := os.environ.get("SCREENSHOT_DIR"):
-        page.screenshot(path=os.path.join(folder, f"audit-{name}.png"), full_page=True)
 
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("seed_demo", password=PASSWORD, stdout=StringIO())
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base_url}/")
+    seed_demo()
 
 
 def download_to(page: Page, link, folder: Path) -> Path:
@@ -61,7 +44,7 @@ def test_an_auditor_exports_the_filtered_registry_checks_the_manifest_and_verifi
     nav = page.get_by_role("navigation", name="Main")
 
     # The auditor filters the registry by team; the overdue entry stands out.
-    log_in(page, live_server.url, "auditor")
+    log_in_to_demo(page, live_server.url, "auditor")
     nav.get_by_role("link", name="Registry").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Registry of deployed AI")
     page.get_by_label("Team").select_option(label="Customer Experience")
@@ -69,7 +52,7 @@ def test_an_auditor_exports_the_filtered_registry_checks_the_manifest_and_verifi
     expect(page.locator(".result-count")).to_have_text(f"{len(expected)} entries")
     expect(page.locator("tr.row--overdue")).to_contain_text(overdue.reference)
     expect(page.locator("tr.row--overdue")).to_contain_text("Overdue")
-    screenshot(page, "registry-filtered")
+    screenshot(page, "audit-registry-filtered")
 
     # The CSV holds exactly the listed entries, the overdue one flagged.
     path = download_to(page, page.get_by_role("link", name="Export CSV"), tmp_path)
@@ -85,7 +68,7 @@ def test_an_auditor_exports_the_filtered_registry_checks_the_manifest_and_verifi
     newest = recent.get_by_role("row").nth(1)
     expect(newest).to_contain_text("auditor")
     expect(newest).to_contain_text("Registry CSV")
-    screenshot(page, "trail")
+    screenshot(page, "audit-trail")
     path = download_to(page, newest.get_by_role("link", name=re.compile("^Manifest")), tmp_path)
     manifest = json.loads(path.read_text(encoding="utf-8"))
     assert manifest["export"] == "registry" and manifest["format"] == "csv"
@@ -104,7 +87,7 @@ def test_an_auditor_exports_the_filtered_registry_checks_the_manifest_and_verifi
     expect(page.get_by_role("heading", level=1)).to_contain_text(use_case.title)
     expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text(overdue.reference)
-    screenshot(page, "dossier")
+    screenshot(page, "audit-dossier")
 
     # The chain holds, export events included.
     nav.get_by_role("link", name="Audit").click()

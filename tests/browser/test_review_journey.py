@@ -1,12 +1,10 @@
 """Journey 2 of SPEC section 13: a council member reviews and votes; the chair and the submitter
 see the outcome. Everything the journey does not name is set up with the services."""
 
-import os
 import re
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -22,25 +20,12 @@ from tests.factories import (
 from tests.reviews_support import make_council, reviewer_for
 from usecases import services as usecase_services
 
+from .support import screenshot, serious_violations
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Full-page screenshots for a visual check, when SCREENSHOT_DIR is set."""
-    if folder := os.environ.get("SCREENSHOT_DIR"):
-        page.screenshot(path=os.path.join(folder, f"review-{name}.png"), full_page=True)
-
-
-def serious_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
 
 
 def log_in(page: Page, base_url: str, username: str) -> None:
@@ -94,16 +79,16 @@ def test_a_council_member_verifies_and_votes_and_the_chair_and_submitter_see_the
     expect(row).to_contain_text("Privacy")
     expect(row).to_contain_text(f"Verify {len(privacy_items)} checklist answers")
     expect(row).to_contain_text("Vote on revision 1")
-    screenshot(page, "queue-laptop")
+    screenshot(page, "review-queue-laptop")
     assert serious_violations(page) == []
     page.set_viewport_size(PHONE)
-    screenshot(page, "queue-phone")
+    screenshot(page, "review-queue-phone")
     page.set_viewport_size(LAPTOP)
 
     row.get_by_role("link", name=re.compile(use_case.reference)).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Next-best-offer e-mails")
     expect(page.locator(".your-part")).to_contain_text("You review this use case as Privacy")
-    screenshot(page, "page-laptop")
+    screenshot(page, "review-page-laptop")
     assert serious_violations(page) == []
 
     # Each privacy item: verify it, and come back to the same item on the page.
@@ -122,7 +107,7 @@ def test_a_council_member_verifies_and_votes_and_the_chair_and_submitter_see_the
     vote.get_by_role("group", name="Your vote").get_by_label("Approve with conditions").check()
     vote.get_by_role("button", name="Cast my vote").click()
     expect(page.locator("#vote-conditions-error")).to_contain_text("List at least one condition")
-    screenshot(page, "vote-error-laptop")
+    screenshot(page, "review-vote-error-laptop")
     vote = page.locator("#vote-form")
     vote.get_by_label("Condition 1").fill("Sign the data processing agreement with Acme.")
     due = timezone.localdate() + timedelta(days=30)
@@ -135,7 +120,7 @@ def test_a_council_member_verifies_and_votes_and_the_chair_and_submitter_see_the
         "Sign the data processing agreement with Acme."
     )
     page.set_viewport_size(PHONE)
-    screenshot(page, "page-phone")
+    screenshot(page, "review-page-phone")
     assert serious_violations(page) == []
     page.set_viewport_size(LAPTOP)
 
@@ -159,7 +144,7 @@ def test_a_council_member_verifies_and_votes_and_the_chair_and_submitter_see_the
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Council pipeline")
     expect(page.get_by_role("main")).not_to_contain_text(use_case.reference)
-    screenshot(page, "pipeline-laptop")
+    screenshot(page, "review-pipeline-laptop")
     page.goto(f"{live_server.url}/use-cases/{use_case.pk}/")
     page.get_by_role("link", name=re.compile("Open the council review")).click()
     banner = page.locator(".decision")
@@ -168,7 +153,7 @@ def test_a_council_member_verifies_and_votes_and_the_chair_and_submitter_see_the
     )
     expect(banner).to_contain_text("by the council's votes")
     expect(page.locator("#chair")).to_have_count(0)  # nothing left to decide
-    screenshot(page, "decided-laptop")
+    screenshot(page, "review-decided-laptop")
     assert serious_violations(page) == []
 
     # The submitter sees the outcome and the condition on the use case page.
@@ -179,6 +164,6 @@ def test_a_council_member_verifies_and_votes_and_the_chair_and_submitter_see_the
     expect(section).to_contain_text("Sign the data processing agreement with Acme.")
     expect(section).to_contain_text("Blocking: before go-live")
     expect(section).to_contain_text(due.strftime("%-d %b %Y"))
-    screenshot(page, "usecase-laptop")
+    screenshot(page, "review-usecase-laptop")
     page.set_viewport_size(PHONE)
-    screenshot(page, "usecase-phone")
+    screenshot(page, "review-usecase-phone")

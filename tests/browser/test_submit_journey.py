@@ -1,6 +1,5 @@
 """Journey 1 of SPEC section 13: a submitter proposes a use case through the web form."""
 
-import os
 import re
 
 import pytest
@@ -8,13 +7,9 @@ from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory
 
+from .support import screenshot
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def screenshot(page: Page, name: str) -> None:
-    """Full-page screenshots for a visual check, when SCREENSHOT_DIR is set."""
-    if folder := os.environ.get("SCREENSHOT_DIR"):
-        page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
