@@ -45,27 +45,30 @@ def usecase_settled_in_service(use_case: UseCase) -> bool:
     )
 
 
+def not_conflicted(use_case: UseCase, *, user_field: str = "pk") -> Q:
+    """Four eyes as a query condition on the users at `user_field`: not in the owning team, not
+    a submitter of any revision, not its creator or business owner (see `conflicted`)."""
+    team_members = (
+        TeamMembership.objects.active().filter(team_id=use_case.team_id).values("user_id")
+    )
+    submitters = use_case.revisions.values("submitted_by_id")
+    named = [pk for pk in (use_case.created_by_id, use_case.business_owner_id) if pk]
+    return ~(
+        Q(**{f"{user_field}__in": team_members})
+        | Q(**{f"{user_field}__in": submitters})
+        | Q(**{f"{user_field}__in": named})
+    )
+
+
 def eligible_reviewers(*, role: str, use_case: UseCase, exclude_ids=()) -> QuerySet:
     """Active holders of the role who are not conflicted, least loaded first."""
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
     holders = RoleAssignment.objects.active().filter(role=role).values("user_id")
-    team_members = (
-        TeamMembership.objects.active().filter(team_id=use_case.team_id).values("user_id")
-    )
-    submitters = use_case.revisions.values("submitted_by_id")
     return (
-        User.objects.filter(pk__in=holders, is_active=True)
-        .exclude(pk__in=team_members)
-        .exclude(pk__in=submitters)
-        .exclude(
-            pk__in=[
-                pk
-                for pk in (use_case.created_by_id, use_case.business_owner_id, *exclude_ids)
-                if pk
-            ]
-        )
+        User.objects.filter(not_conflicted(use_case), pk__in=holders, is_active=True)
+        .exclude(pk__in=[pk for pk in exclude_ids if pk])
         .annotate(
             open_reviews=Count(
                 "review_assignments",

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from council.models import CouncilRole, RoleAssignment, TeamMembership, role_labels
+from council.models import CouncilRole, RoleAssignment, role_labels
 from council.page_support import back_to, refusals_answered
 from council.selectors import is_chair
 from usecases.forms import answer_names
@@ -53,6 +53,7 @@ from .selectors import (
     applicable_items,
     conflicted,
     current_votes_by_role,
+    not_conflicted,
     review_get_visible,
     review_pipeline,
     review_queue,
@@ -407,19 +408,15 @@ def _diff(revisions, number):
 def _role_holders(review) -> dict[str, list]:
     """Active holders of each required role who are not conflicted, in one query.
 
-    The same exclusions as reviews.selectors.eligible_reviewers, for every role at once: the
-    service still refuses a conflicted choice, this only keeps them out of the list.
+    The service still refuses a conflicted choice; this only keeps them out of the list.
     """
-    use_case = review.use_case
-    team_members = TeamMembership.objects.active().filter(team_id=use_case.team_id)
     holders = defaultdict(list)
     for held in (
         RoleAssignment.objects.active()
-        .filter(role__in=review.required_roles, user__is_active=True)
-        .exclude(user_id__in=team_members.values("user_id"))
-        .exclude(user_id__in=use_case.revisions.values("submitted_by_id"))
-        .exclude(
-            user_id__in=[pk for pk in (use_case.created_by_id, use_case.business_owner_id) if pk]
+        .filter(
+            not_conflicted(review.use_case, user_field="user_id"),
+            role__in=review.required_roles,
+            user__is_active=True,
         )
         .select_related("user")
         .order_by("user__username")

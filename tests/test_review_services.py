@@ -66,6 +66,16 @@ class TestOpening:
         assert privacy == {council["privacy"], second_privacy}
         assert conflicted not in privacy
 
+    def test_the_business_owner_and_team_are_never_eligible_for_their_use_case(
+        self, review, owner, bob, council
+    ):
+        from reviews.selectors import eligible_reviewers
+
+        for user in (owner, bob):
+            RoleFactory(user=user, role="privacy")
+        eligible = set(eligible_reviewers(role="privacy", use_case=review.use_case))
+        assert eligible == {council["privacy"]}
+
     def test_reviewers_get_access_to_a_confidential_use_case_others_do_not(
         self, make_use_case, council
     ):
