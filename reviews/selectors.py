@@ -101,27 +101,36 @@ def item_is_applicable(review: Review, item: ChecklistItem, answers: dict | None
     return item.role in review.required_roles and item_applies(item, answers)
 
 
-def applicable_items(review: Review) -> list[ChecklistItem]:
+def applicable_items(review: Review, answers: dict | None = None) -> list[ChecklistItem]:
     """Items whose rule matches the judged revision and whose verifying role sits on the review.
 
     The policy decides which roles review a tier: an item of a role the tier does not call
-    (e.g. security on a minimal use case) is not part of that review.
+    (e.g. security on a minimal use case) is not part of that review. `answers`: the judged
+    revision's answers, when the caller has them already.
     """
-    answers = judged_answers(review)
-    items = review.checklist_template.items.all()
+    answers = judged_answers(review) if answers is None else answers
+    items = ChecklistItem.objects.filter(template_id=review.checklist_template_id)
     return [item for item in items if item_is_applicable(review, item, answers)]
 
 
 def current_votes_by_role(review: Review) -> dict[str, str]:
     """Role -> choice of its active reviewer's current vote on the judged revision."""
-    votes = {
-        vote.reviewer_id: vote.choice
-        for vote in Vote.objects.filter(review=review, revision=review.revision, current=True)
+    return votes_by_role(
+        review,
+        assignments=review.assignments.filter(recused=False),
+        votes=Vote.objects.filter(review=review, revision=review.revision, current=True),
+    )
+
+
+def votes_by_role(review: Review, *, assignments, votes) -> dict[str, str]:
+    """The same from assignments and votes already read (any revision, recused or not)."""
+    current = {
+        v.reviewer_id: v.choice for v in votes if v.current and v.revision == review.revision
     }
     return {
-        assignment.role: votes[assignment.reviewer_id]
-        for assignment in review.assignments.filter(recused=False)
-        if assignment.reviewer_id in votes and assignment.role in review.required_roles
+        a.role: current[a.reviewer_id]
+        for a in assignments
+        if not a.recused and a.reviewer_id in current and a.role in review.required_roles
     }
 
 

@@ -52,11 +52,11 @@ from .models import (
 from .selectors import (
     applicable_items,
     conflicted,
-    current_votes_by_role,
     not_conflicted,
     review_get_visible,
     review_pipeline,
     review_queue,
+    votes_by_role,
 )
 
 ROLE_LABELS = dict(CouncilRole.choices)
@@ -259,8 +259,8 @@ def _render_review(request, review, *, bound=None, status=200):
     assignments = list(review.assignments.select_related("reviewer"))
     viewer = _viewer(user, review, assignments)
     votes = list(review.votes.select_related("reviewer").order_by("-cast_at"))
-    votes_by_role = current_votes_by_role(review)
-    all_voted = rules.all_required_voted(required=review.required_roles, votes=votes_by_role)
+    current_by_role = votes_by_role(review, assignments=assignments, votes=votes)
+    all_voted = rules.all_required_voted(required=review.required_roles, votes=current_by_role)
     revisions = {
         r.number: r
         for r in use_case.revisions.filter(number__in=[review.revision - 1, review.revision])
@@ -280,8 +280,8 @@ def _render_review(request, review, *, bound=None, status=200):
         "role_rows": _role_rows(review, assignments, votes),
         "recused": [a for a in assignments if a.recused],
         "vote_history": votes,
-        "voted_count": len(votes_by_role),
-        "checklist": _checklist(review, viewer, is_open, bound),
+        "voted_count": len(current_by_role),
+        "checklist": _checklist(review, viewer, is_open, bound, judged.answers),
         "diff": _diff(revisions, review.revision),
         "comments": list(review.comments.select_related("author")),
     }
@@ -305,7 +305,7 @@ def _role_rows(review, assignments, votes) -> list[dict]:
     ]
 
 
-def _checklist(review, viewer, is_open, bound) -> dict:
+def _checklist(review, viewer, is_open, bound, judged_answers) -> dict:
     """Applicable items by section, with the team's answers, verdicts, progress and forms."""
     answers = {
         a.item_id: a
@@ -315,7 +315,7 @@ def _checklist(review, viewer, is_open, bound) -> dict:
     }
     can_answer = is_open and viewer.is_editor
     by_section = defaultdict(list)
-    for item in applicable_items(review):
+    for item in applicable_items(review, judged_answers):
         answer = answers.get(item.pk)
         can_verify = (
             is_open and item.role in viewer.roles and not viewer.conflicted and answer is not None
