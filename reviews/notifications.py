@@ -8,7 +8,7 @@ from council.models import NotificationKind
 from council.notifications import notify
 
 from .models import Assignment, Condition, ConditionStatus, Review, ReviewState, Vote
-from .rules import add_working_days
+from .rules import DUE_SOON_WORKING_DAYS, add_working_days
 
 
 def _review_url(review: Review) -> str:
@@ -52,7 +52,7 @@ def notify_decision(review: Review) -> None:
 def remind_due_votes_and_conditions(today=None) -> int:
     """Reminders for votes due within two working days or overdue, and conditions due within a week."""
     today = today or timezone.localdate()
-    soon = add_working_days(today, 2)
+    soon = add_working_days(today, DUE_SOON_WORKING_DAYS)
     sent = 0
     open_reviews = Review.objects.filter(state=ReviewState.OPEN, due_date__lte=soon).select_related(
         "use_case"

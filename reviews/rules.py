@@ -72,3 +72,16 @@ def add_working_days(start: date, days: int) -> date:
         if current.weekday() < 5:
             days -= 1
     return current
+
+
+# A vote is "due soon" this many working days before the review's due date (pages, reminders).
+DUE_SOON_WORKING_DAYS = 2
+
+
+def deadline(due_date: date, today: date) -> str:
+    """'overdue', 'due_soon' (within DUE_SOON_WORKING_DAYS) or '' for an open review's due date."""
+    if due_date < today:
+        return "overdue"
+    if due_date <= add_working_days(today, DUE_SOON_WORKING_DAYS):
+        return "due_soon"
+    return ""

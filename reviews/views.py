@@ -11,7 +11,6 @@ Every page reads in a constant number of queries: rows are fetched in bulk, neve
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -66,19 +65,6 @@ REFERENCE_LABELS = {
     "iso_42001": "ISO/IEC 42001",
     "gdpr": "GDPR",
 }
-DUE_SOON_WORKING_DAYS = 2
-
-
-# ---- shared helpers ----------------------------------------------------------------------------
-
-
-def deadline(due_date: date, today: date) -> str:
-    """'overdue', 'due_soon' (within 2 working days) or '' for an open review's due date."""
-    if due_date < today:
-        return "overdue"
-    if due_date <= rules.add_working_days(today, DUE_SOON_WORKING_DAYS):
-        return "due_soon"
-    return ""
 
 
 def _review_url(review, anchor: str = "") -> str:
@@ -131,7 +117,7 @@ def queue(request):
             {
                 "review": review,
                 "roles": role_labels(roles),
-                "deadline": deadline(review.due_date, today),
+                "deadline": rules.deadline(review.due_date, today),
                 "vote_missing": review.pk not in voted
                 and any(role in review.required_roles for role in roles),
                 "to_verify": to_verify.get(review.pk, 0),
@@ -195,7 +181,7 @@ def pipeline(request):
             {
                 "review": review,
                 "age": (today - timezone.localdate(review.opened_at)).days,
-                "deadline": deadline(review.due_date, today),
+                "deadline": rules.deadline(review.due_date, today),
                 "unassigned": role_labels(unassigned),
                 "waiting": waiting,
                 "voted": len(votes),
@@ -275,7 +261,7 @@ def _render_review(request, review, *, bound=None, status=200):
         "my_roles": role_labels(r for r in review.required_roles if r in viewer.roles),
         "is_open": is_open,
         "today": today,
-        "deadline": deadline(review.due_date, today) if is_open else "",
+        "deadline": rules.deadline(review.due_date, today) if is_open else "",
         "required_roles": role_labels(review.required_roles),
         "role_rows": _role_rows(review, assignments, votes),
         "recused": [a for a in assignments if a.recused],
