@@ -120,6 +120,10 @@ STORAGES = {
     },
 }
 # seed_demo creates users with a known password: refused in production unless allowed here.
+# Where the organisation is established (ISO 3166-1 alpha-2): whether the EU AI Act and other EU
+# law reach a use case depends on it and on the use case's markets (EU AI Act Art. 2(1)).
+ORGANISATION_COUNTRY = env.str("ORGANISATION_COUNTRY", default="IE").upper()
+
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=DEBUG)
 ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

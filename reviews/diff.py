@@ -9,12 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from usecases.choices import LIST_FIELDS, AutomationLevel, ModelProvenance
+from usecases.choices import LIST_FIELDS, SINGLE_CHOICE_FIELDS
 from usecases.forms import QUESTIONS
 from usecases.services import ANSWER_FIELDS
 
 EMPTY = "Not answered"
-SINGLE_CHOICES = {"model_provenance": ModelProvenance, "automation_level": AutomationLevel}
 ID_FIELDS = ("team", "business_owner")
 
 
@@ -72,8 +71,10 @@ def in_words(field: str, value: Any, known_names: Mapping[Any, str] | None = Non
         order = list(labels)
         chosen = sorted(value, key=lambda v: order.index(v) if v in order else len(order))
         return ", ".join(labels.get(v, str(v)) for v in chosen)
-    if field in SINGLE_CHOICES:
-        return dict(SINGLE_CHOICES[field].choices).get(value, str(value))
+    if field in SINGLE_CHOICE_FIELDS:
+        return dict(SINGLE_CHOICE_FIELDS[field].choices).get(value, str(value))
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
     if field in ID_FIELDS:
         return (known_names or {}).get(value, f"#{value}")
     if isinstance(value, bool):

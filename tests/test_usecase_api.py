@@ -25,9 +25,29 @@ def test_a_submitter_creates_a_draft_and_gets_reference_tier_and_reasons(
     assert body["state"] == "draft"
     assert body["revision"] == 0
     assert body["risk_tier"] == "limited"
-    assert any("Art. 50(1)" in reason for reason in body["risk_reasons"])
+    # Personalised offer e-mails: no EU AI Act duty; profiling raises the tier by policy.
+    assert body["ai_act_class"] == "minimal"
+    assert body["ai_act_reasons"][0].startswith("Minimal risk (law: EU AI Act Art. 95)")
+    assert body["risk_reasons"] == [
+        "Limited (internal policy: policy POL-07): uses personal data to profile people "
+        "(GDPR Art. 4(4)); they may object to profiling for direct marketing (GDPR Art. 21(2))."
+    ]
+    codes = [obligation["code"] for obligation in body["obligations"]]
+    assert {"GDPR-21", "EPD-5-3", "UKGDPR-21"} <= set(codes)
+    assert "AIA-50-1" not in codes
+    assert body["markets"] == ["IE", "GB"] and body["operator_role"] == "deployer"
     assert body["team"] == marketing.pk and body["business_owner"] == owner.pk
     assert body["channels"] == ["email"]
+
+
+def test_markets_are_country_codes(api, alice, marketing):
+    response = api(alice).post(
+        URL, {"team": marketing.pk, "markets": ["ie", "XX", "EU"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "XX" in response.json()["markets"][0]
+    response = api(alice).post(URL, {"team": marketing.pk, "markets": ["ie", "EU"]}, format="json")
+    assert response.status_code == 201 and response.json()["markets"] == ["IE", "EU"]
 
 
 def test_a_draft_can_be_created_with_only_a_team(api, alice, marketing):
@@ -115,13 +135,15 @@ def test_withdraw_and_revisions(api, make_use_case, alice):
     assert response.json()["state"] == "withdrawn"
 
 
-def test_edit_changes_the_derived_tier(api, make_use_case, alice):
+def test_edit_changes_the_derived_class_and_tier(api, make_use_case, alice):
     use_case = make_use_case()
     response = api(alice).patch(
-        f"{URL}{use_case.pk}/", {"significant_decisions": True}, format="json"
+        f"{URL}{use_case.pk}/", {"sensitive_purposes": ["creditworthiness"]}, format="json"
     )
     assert response.status_code == 200
+    assert response.json()["ai_act_class"] == "high_risk"
     assert response.json()["risk_tier"] == "high"
+    assert "AIA-27" in [o["code"] for o in response.json()["obligations"]]
 
 
 class TestVisibility:

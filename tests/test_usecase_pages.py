@@ -13,9 +13,10 @@ from guardian.shortcuts import assign_perm
 from usecases import services
 from usecases.forms import SECTIONS, UseCaseForm
 from usecases.models import UseCase
+from usecases.serializers import YES_NO_FIELDS
 from usecases.validation import submission_errors
 
-from .factories import MembershipFactory, complete_answers
+from .factories import MembershipFactory, RoleFactory, UserFactory, complete_answers
 
 
 def form_post(**answers):
@@ -24,12 +25,10 @@ def form_post(**answers):
     for name, value in answers.items():
         if hasattr(value, "pk"):
             data[name] = value.pk
-        elif isinstance(value, bool) and name in {
-            "customer_facing",
-            "significant_decisions",
-            "vulnerable_groups",
-        }:
+        elif isinstance(value, bool) and name in YES_NO_FIELDS:
             data[name] = str(value)
+        elif name == "markets":
+            data[name] = ", ".join(value)
         elif isinstance(value, bool):
             if value:
                 data[name] = "on"
@@ -240,18 +239,22 @@ def test_submitting_a_complete_form_shows_the_risk_tier_and_its_reasons(
     login, alice, marketing, owner
 ):
     client = login(alice)
-    data = form_post(**complete_answers(team=marketing, business_owner=owner), action="submit")
+    answers = complete_answers(team=marketing, business_owner=owner, people_affected="over_100k")
+    data = form_post(**answers, action="submit")
     response = client.post(reverse("usecases:new"), data, follow=True)
     page = html(response)
     use_case = UseCase.objects.get()
     assert use_case.state == "in_review" and use_case.revision == 1
     assert response.redirect_chain[-1][0] == reverse("usecases:detail", args=[use_case.pk])
     assert "Submitted as revision 1" in page
-    assert "Limited risk" in page
-    for reason in use_case.risk_reasons:
+    assert "Minimal risk" in page  # the EU AI Act class
+    assert "Limited risk" in page  # the internal tier, raised by policy
+    for reason in use_case.ai_act_reasons + use_case.risk_reasons:
         assert escape(reason) in page
-    assert "Required" in page  # DPIA: it profiles customers
+    assert "Required" in page  # DPIA: profiling at large scale (two WP248 criteria)
     assert escape(use_case.dpia_reasons[0]) in page
+    assert "What the law asks of us" in page
+    assert "GDPR Art. 21(2) and (3)" in page and "applies now" in page
 
 
 def test_a_ticked_prohibited_practice_is_refused_at_that_checkbox_saying_why(
@@ -466,10 +469,13 @@ def test_the_list_shows_what_i_may_see_with_filters_and_a_tab_for_my_teams(
 
 
 def test_the_list_never_shows_a_confidential_title_to_a_council_member_not_granted(
-    login, make_use_case, alice, council_member
+    login, make_use_case, alice
 ):
     secret = make_use_case("submitted", title="Unannounced loyalty relaunch", confidential=True)
     public = make_use_case("submitted", title="Next-best-offer e-mails")
+    # Joins the council after the reviewers and verifiers were assigned: not granted.
+    council_member = UserFactory(username="erin.ethics")
+    RoleFactory(user=council_member, role="ethics")
     client = login(council_member)
     for url in (reverse("usecases:list"), reverse("home")):
         page = html(client.get(url))

@@ -40,6 +40,10 @@ REQUIRED = {
     "customer_facing": [None],
     "significant_decisions": [None],
     "vulnerable_groups": [None],
+    "markets": [[], None],
+    "operator_role": ["", None],
+    "outbound_contact": [None],
+    "people_affected": [""],
     "expected_benefits": [""],
     "kpis": [""],
     "pilot_plan": ["  "],
@@ -96,6 +100,11 @@ CONSISTENCY_CASES = [
     pytest.param({**CHATBOT, "human_escalation": ""}, "human_escalation", id="chatbot without escalation"),
     pytest.param({**CHATBOT, "capabilities": ["voice_agent"], "human_escalation": ""}, "human_escalation", id="voice agent without escalation"),
     pytest.param(CHATBOT, None, id="near miss: chatbot with escalation"),
+    pytest.param({"markets": ["IE", "XX"]}, "markets", id="a market that is no country code"),
+    pytest.param({"markets": ["EU", "GB", "US"]}, None, id="near miss: EU shorthand and country codes"),
+    pytest.param({"data_categories": ["biometric"], "biometric_use": []}, "biometric_use", id="biometric data without saying how"),
+    pytest.param({"data_categories": ["biometric"], "biometric_use": ["verification"]}, None, id="near miss: biometric verification"),
+    pytest.param({"data_categories": ["contact_details"], "biometric_use": ["verification"]}, "biometric_use", id="biometric use without biometric data"),
     pytest.param({"model_provenance": "vendor_hosted", "vendor": ""}, "vendor", id="vendor-hosted without vendor"),
     pytest.param({"model_provenance": "foundation_model_api", "vendor": " "}, "vendor", id="foundation model API without provider"),
     pytest.param({"model_provenance": "in_house", "vendor": ""}, None, id="near miss: in-house without vendor"),
@@ -118,8 +127,9 @@ def test_each_consistency_rule_fires_on_its_field_and_not_on_a_near_miss(overrid
 def test_a_prohibited_practice_says_why_next_to_its_box():
     errors = submission_errors(answers(social_scoring=True))
     assert errors["social_scoring"] == [
-        "This practice is prohibited: it scores people on their social behaviour or personality for "
-        "unrelated treatment (EU AI Act Art. 5(1)(c)). Such a use case cannot be submitted."
+        "This practice is prohibited: it scores people on their social behaviour or personality and "
+        "treats them worse in unrelated contexts or out of proportion (EU AI Act Art. 5(1)(c)); the "
+        "council allows it in no market. Such a use case cannot be submitted."
     ]
 
 

@@ -24,11 +24,12 @@ class UseCaseAdmin(GuardedModelAdmin):
         "title",
         "team",
         "state",
+        "ai_act_class",
         "risk_tier",
         "confidential",
         "updated_at",
     ]
-    list_filter = ["state", "risk_tier", "team", "confidential"]
+    list_filter = ["state", "ai_act_class", "risk_tier", "team", "confidential"]
     list_select_related = ["team"]
     search_fields = ["reference", "title"]
     inlines = [AttachmentInline]
@@ -45,16 +46,26 @@ class UseCaseAdmin(GuardedModelAdmin):
 
 @admin.register(UseCaseRevision)
 class UseCaseRevisionAdmin(admin.ModelAdmin):
-    list_display = ["use_case", "number", "risk_tier", "submitted_by", "submitted_at"]
+    list_display = [
+        "use_case",
+        "number",
+        "ai_act_class",
+        "risk_tier",
+        "submitted_by",
+        "submitted_at",
+    ]
     list_select_related = ["use_case", "submitted_by"]
     readonly_fields = [
         "use_case",
         "number",
         "answers",
+        "ai_act_class",
+        "ai_act_reasons",
         "risk_tier",
         "risk_reasons",
         "dpia_required",
         "dpia_reasons",
+        "obligations",
         "attachments",
         "submitted_by",
         "submitted_at",

@@ -66,6 +66,9 @@ class Capability(models.TextChoices):
     SENTIMENT_ANALYSIS = "sentiment_analysis", "Sentiment analysis"
     AGENT_ASSIST = "agent_assist", "Agent assist"
     DYNAMIC_PRICING = "dynamic_pricing", "Dynamic pricing"
+    EMOTION_RECOGNITION = "emotion_recognition", "Emotion recognition (voice, face, typing rhythm)"
+    SYNTHETIC_MEDIA = "synthetic_media", "Realistic synthetic images, audio or video"
+    AGENTIC = "agentic", "Acts in other systems on its own"
     OTHER = "other", "Other"
 
 
@@ -106,6 +109,66 @@ class AffectedPeople(models.TextChoices):
     PUBLIC = "public", "The public"
 
 
+class AiActClass(models.TextChoices):
+    """The EU AI Act's own classification (SPEC section 3), kept apart from the internal tier."""
+
+    PROHIBITED = "prohibited", "Prohibited practice"
+    HIGH_RISK = "high_risk", "High risk"
+    TRANSPARENCY = "transparency", "Transparency duties"
+    MINIMAL = "minimal", "Minimal risk"
+    OUT_OF_SCOPE = "out_of_scope", "Out of the EU AI Act's scope"
+
+
+class OperatorRole(models.TextChoices):
+    DEPLOYER = "deployer", "Deployer: we use a system under our authority"
+    PROVIDER = (
+        "provider",
+        ("Provider: we build it, put our name or trademark on it, or substantially modify it"),
+    )
+
+
+class SensitivePurpose(models.TextChoices):
+    CREDITWORTHINESS = (
+        "creditworthiness",
+        "Creditworthiness or credit scoring (not fraud detection)",
+    )
+    INSURANCE_PRICING = (
+        "insurance_pricing",
+        "Risk assessment or pricing of life or health insurance",
+    )
+    RECRUITMENT = (
+        "recruitment",
+        "Recruitment: targeted job adverts, screening or evaluating candidates",
+    )
+    WORKER_MANAGEMENT = (
+        "worker_management",
+        (
+            "Managing staff: terms of work, promotion or termination, allocating tasks by behaviour "
+            "or traits, monitoring or evaluating performance"
+        ),
+    )
+    EMERGENCY_TRIAGE = (
+        "emergency_triage",
+        "Evaluating or classifying emergency calls, dispatch priority",
+    )
+    PUBLIC_INFORMATION = (
+        "public_information",
+        ("Text published to inform the public on matters of public interest"),
+    )
+
+
+class PeopleAffected(models.TextChoices):
+    UNDER_1K = "under_1k", "Fewer than 1,000 people"
+    FROM_1K_TO_100K = "1k_100k", "1,000 to 100,000 people"
+    OVER_100K = "over_100k", "More than 100,000 people"
+
+
+class BiometricUse(models.TextChoices):
+    VERIFICATION = "verification", "Verification: confirms a claimed identity (e.g. voice login)"
+    IDENTIFICATION = "identification", "Identification: finds who someone is among many"
+    CATEGORISATION = "categorisation", "Categorisation: sorts people into groups by their traits"
+
+
 class AttachmentKind(models.TextChoices):
     DPIA = "dpia", "DPIA"
     VENDOR_DOCUMENTATION = "vendor_documentation", "Vendor documentation"
@@ -121,6 +184,16 @@ LIST_FIELDS = {
     "capabilities": Capability,
     "data_categories": DataCategory,
     "affected_people": AffectedPeople,
+    "sensitive_purposes": SensitivePurpose,
+    "biometric_use": BiometricUse,
+}
+
+# Single-choice answers and their enumeration.
+SINGLE_CHOICE_FIELDS = {
+    "model_provenance": ModelProvenance,
+    "automation_level": AutomationLevel,
+    "operator_role": OperatorRole,
+    "people_affected": PeopleAffected,
 }
 
 PROHIBITED_PRACTICE_FIELDS = (

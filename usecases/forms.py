@@ -15,7 +15,10 @@ from .choices import (
     AttachmentKind,
     AutomationLevel,
     ModelProvenance,
+    OperatorRole,
+    PeopleAffected,
 )
+from .markets import parse_markets, unknown_markets
 from .models import UseCase
 from .services import ANSWER_FIELDS
 from .validation import submission_errors
@@ -41,8 +44,9 @@ SECTIONS = (
     Section("ai", 3, "The AI", "What the AI does and who provides it.",
             ("capabilities", "vendor", "tool_name", "model_provenance", "automation_level")),
     Section("data", 4, "Data and people", "Which data it uses and whom it affects.",
-            ("data_categories", "affected_people", "customer_facing", "significant_decisions",
-             "vulnerable_groups")),
+            ("data_categories", "biometric_use", "affected_people", "people_affected", "markets",
+             "customer_facing", "significant_decisions", "sensitive_purposes", "vulnerable_groups",
+             "outbound_contact", "operator_role")),
     Section("prohibited", 5, "Prohibited practices",
             "The EU AI Act bans the practices below outright (Article 5). Tick any that apply: "
             "a use case with a ticked box cannot be submitted. Leave them all unticked if none "
@@ -63,7 +67,7 @@ QUESTIONS = {
     "functions": ("Which parts of the business use it?", "Tick all that apply."),
     "journey_stages": ("Where in the customer journey does it act?", "Tick all that apply."),
     "channels": ("Through which channels?", "Tick all that apply."),
-    "capabilities": ("What kind of AI is it?", "Tick every capability it uses. Generative content writes text, images or audio; personalisation tailors what each person sees; predictive scoring rates how likely someone is to buy, leave or pay."),
+    "capabilities": ("What kind of AI is it?", "Tick every capability it uses. Generative content writes text, images or audio; personalisation tailors what each person sees; predictive scoring rates how likely someone is to buy, leave or pay. Emotion recognition: does it infer how people feel from their voice, face or typing rhythm? (Reading the mood of written words is sentiment analysis.) Realistic synthetic media: does it make images, audio or video of people, places or events that look or sound real? Acts in other systems: does it send, buy, book or change records on its own?"),
     "vendor": ("Vendor or model provider", "The company that supplies the tool or the model. Leave empty only when it is built in house."),
     "tool_name": ("Tool or model name", "The product or model name, for example “Acme Personalise”."),
     "model_provenance": ("Where does the model come from?", ""),
@@ -73,6 +77,12 @@ QUESTIONS = {
     "customer_facing": ("Do customers see it or talk to it?", "Yes if it chats or talks with customers, or writes content they receive: e-mails, ads, web pages."),
     "significant_decisions": ("Does it decide, or strongly influence, things that matter to a person?", "For example who gets credit, which price or contract someone is eligible for, whether a contract ends, or how an employee or agent is rated."),
     "vulnerable_groups": ("Could it target or affect children or vulnerable customers?", "Vulnerable customers include people in financial difficulty, with a disability or a health condition, or who may be easier to mislead."),
+    "markets": ("In which countries is it used, or does its output reach people?", "Country codes separated by commas, for example “IE, GB, DE”; “EU” stands for every EU country. This decides which laws apply: the EU AI Act reaches any tool whose output is used in the EU."),
+    "operator_role": ("Do we only use it, or do we build it or sell it under our name?", "Deployer: we use a tool someone else built, under our authority. Provider: we built it, or we put our name or brand on it, or we changed it substantially (EU AI Act Art. 25(1))."),
+    "sensitive_purposes": ("Is it used for any of these purposes?", "The law treats these purposes with extra care. Tick none if none applies. Allocating contact-centre calls or tasks to agents by how they behave or perform counts as managing staff."),
+    "outbound_contact": ("Does it call or message people without them asking first?", "Yes if it places calls, sends texts, e-mails or app messages on its own initiative, for example automated reminder or offer calls."),
+    "people_affected": ("How many people does it affect?", "A rough estimate of the customers, prospects or staff whose data it uses or whose experience it changes in a year."),
+    "biometric_use": ("How does it use biometric data?", "Only if it uses biometric data. Verification confirms that someone is who they say they are (voice login); identification finds who someone is among many; categorisation sorts people into groups by their traits."),
     "manipulative_techniques": ("Manipulates or deceives people", "Uses hidden or deceptive techniques, such as subliminal cues or pressure timed to a person's weak moments, that push people into choices they would not otherwise make and that may harm them. EU AI Act Art. 5(1)(a)."),
     "exploits_vulnerabilities": ("Exploits people's vulnerabilities", "Takes advantage of someone's age, disability or social or economic situation, for example pushing high-interest offers to people in debt. EU AI Act Art. 5(1)(b)."),
     "social_scoring": ("Scores people on their social behaviour", "Rates people on their behaviour or personality and uses the score to treat them worse in unrelated situations or out of proportion. EU AI Act Art. 5(1)(c)."),
@@ -104,6 +114,24 @@ def _yes_no() -> forms.TypedChoiceField:
 
 def _one_of(choices) -> forms.ChoiceField:
     return forms.ChoiceField(choices=choices.choices, required=False, widget=forms.RadioSelect)
+
+
+class MarketsField(forms.CharField):
+    """Country codes typed as 'IE, GB'; stored as a list of ISO 3166-1 alpha-2 codes (or EU)."""
+
+    def to_python(self, value):
+        return parse_markets(super().to_python(value) or "")
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def validate(self, value):
+        super().validate(value)
+        unknown = unknown_markets(value)
+        if unknown:
+            raise ValidationError(
+                f"Not a country code: {', '.join(unknown)}. Use ISO codes such as IE, GB, DE, or EU."
+            )
 
 
 class ServiceForm(forms.Form):
@@ -174,6 +202,10 @@ class UseCaseForm(ServiceForm):
     customer_facing = _yes_no()
     significant_decisions = _yes_no()
     vulnerable_groups = _yes_no()
+    markets = MarketsField(required=False, max_length=400)
+    operator_role = _one_of(OperatorRole)
+    outbound_contact = _yes_no()
+    people_affected = _one_of(PeopleAffected)
     expected_benefits = _text()
     kpis = _text()
     pilot_plan = _text()

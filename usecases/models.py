@@ -5,9 +5,12 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from council.models import Team
 
 from .choices import (
+    AiActClass,
     AttachmentKind,
     AutomationLevel,
     ModelProvenance,
+    OperatorRole,
+    PeopleAffected,
     RiskTier,
     State,
 )
@@ -64,6 +67,14 @@ class UseCase(models.Model):
         "It makes or materially influences decisions with legal or similarly significant effect."
     )
     vulnerable_groups = _yes_no("Children or vulnerable customers are targeted or likely affected.")
+    markets = _list_field("ISO 3166-1 alpha-2 country codes; EU stands for every member state.")
+    operator_role = models.CharField(max_length=16, choices=OperatorRole.choices, blank=True)
+    sensitive_purposes = _list_field("Purposes named by EU AI Act Annex III or Art. 50(4).")
+    outbound_contact = _yes_no("The AI contacts people unprompted: calls, messages.")
+    people_affected = models.CharField(max_length=16, choices=PeopleAffected.choices, blank=True)
+    biometric_use = _list_field(
+        "How biometric data is used: verification, identification, categorisation."
+    )
 
     # 5. Prohibited practices screen
     manipulative_techniques = models.BooleanField(default=False)
@@ -79,7 +90,11 @@ class UseCase(models.Model):
     customer_disclosure = models.TextField(blank=True)
     human_escalation = models.TextField(blank=True)
 
-    # Derived (usecases.risk): never typed in.
+    # Derived (usecases.risk): never typed in. An empty class: not classified since the rules
+    # that derive it arrived (records older than them keep their frozen revisions).
+    ai_act_class = models.CharField(max_length=16, choices=AiActClass.choices, blank=True)
+    ai_act_reasons = models.JSONField(default=list, blank=True)
+    obligations = models.JSONField(default=list, blank=True)
     risk_tier = models.CharField(max_length=16, choices=RiskTier.choices, default=RiskTier.MINIMAL)
     risk_reasons = models.JSONField(default=list, blank=True)
     dpia_required = models.BooleanField(default=False)
@@ -126,6 +141,9 @@ class UseCaseRevision(models.Model):
     use_case = models.ForeignKey(UseCase, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
     answers = models.JSONField()
+    ai_act_class = models.CharField(max_length=16, choices=AiActClass.choices, blank=True)
+    ai_act_reasons = models.JSONField(default=list, blank=True)
+    obligations = models.JSONField(default=list, blank=True)
     risk_tier = models.CharField(max_length=16, choices=RiskTier.choices)
     risk_reasons = models.JSONField(default=list)
     dpia_required = models.BooleanField()
@@ -176,3 +194,55 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class ObligationCatalogue(models.Model):
+    """One version of the obligations data file (usecases/data/obligations_v*.json)."""
+
+    name = models.CharField(max_length=200)
+    version = models.PositiveIntegerField(unique=True)
+    active = models.BooleanField(default=True)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=models.Q(active=True), name="one_active_catalogue"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
+class ObligationBasis(models.TextChoices):
+    LAW = "law", "Law"
+    GOOD_PRACTICE = "good_practice", "Good practice"
+
+
+class Obligation(models.Model):
+    """What a law (or good practice) asks, of whom, from when, and which answers make it apply."""
+
+    catalogue = models.ForeignKey(
+        ObligationCatalogue, on_delete=models.CASCADE, related_name="obligations"
+    )
+    code = models.CharField(max_length=32)
+    source = models.CharField(max_length=300)
+    text = models.TextField()
+    party = models.CharField(max_length=100)
+    applies_from = models.DateField()
+    basis = models.CharField(max_length=16, choices=ObligationBasis.choices)
+    when = models.JSONField(help_text="Facts (usecases.risk.FACTS) that must all hold.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["catalogue", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["catalogue", "code"], name="one_obligation_code_per_catalogue"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.source}"

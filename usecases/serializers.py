@@ -4,10 +4,16 @@ from rest_framework import serializers
 from council.models import Team
 
 from .choices import LIST_FIELDS, AttachmentKind
+from .markets import unknown_markets
 from .models import Attachment, UseCase, UseCaseRevision
 from .services import ANSWER_FIELDS, DERIVED_FIELDS
 
-YES_NO_FIELDS = ("customer_facing", "significant_decisions", "vulnerable_groups")
+YES_NO_FIELDS = (
+    "customer_facing",
+    "significant_decisions",
+    "vulnerable_groups",
+    "outbound_contact",
+)
 
 
 class UniqueChoiceList(serializers.ListField):
@@ -18,6 +24,21 @@ class UniqueChoiceList(serializers.ListField):
         return list(dict.fromkeys(values))
 
 
+class MarketList(serializers.ListField):
+    """ISO 3166-1 alpha-2 country codes (or EU), upper case, each once."""
+
+    child = serializers.CharField(max_length=2, min_length=2)
+
+    def to_internal_value(self, data):
+        values = list(dict.fromkeys(code.upper() for code in super().to_internal_value(data)))
+        unknown = unknown_markets(values)
+        if unknown:
+            raise serializers.ValidationError(
+                f"Not a country code: {', '.join(unknown)}. Use ISO codes such as IE, GB, DE, or EU."
+            )
+        return values
+
+
 class UseCaseSerializer(serializers.ModelSerializer):
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
     business_owner = serializers.PrimaryKeyRelatedField(
@@ -25,6 +46,9 @@ class UseCaseSerializer(serializers.ModelSerializer):
     )
     risk_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
     dpia_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    ai_act_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    obligations = serializers.ListField(child=serializers.DictField(), read_only=True)
+    markets = MarketList(required=False)
 
     class Meta:
         model = UseCase
@@ -33,7 +57,7 @@ class UseCaseSerializer(serializers.ModelSerializer):
             "created_at", "updated_at", "submitted_at",
         )  # fmt: skip
         read_only_fields = (
-            "id", "reference", "state", "revision", "risk_tier", "dpia_required",
+            "id", "reference", "state", "revision", "risk_tier", "dpia_required", "ai_act_class",
             "created_at", "updated_at", "submitted_at",
         )  # fmt: skip
         extra_kwargs = {name: {"allow_null": True, "required": False} for name in YES_NO_FIELDS}
@@ -56,8 +80,8 @@ class RevisionSerializer(serializers.ModelSerializer):
     class Meta:
         model = UseCaseRevision
         fields = (
-            "number", "answers", "risk_tier", "risk_reasons", "dpia_required", "dpia_reasons",
-            "attachments", "submitted_by", "submitted_at",
+            "number", "answers", "ai_act_class", "ai_act_reasons", "risk_tier", "risk_reasons",
+            "dpia_required", "dpia_reasons", "obligations", "attachments", "submitted_by", "submitted_at",
         )  # fmt: skip
 
 

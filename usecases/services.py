@@ -20,6 +20,7 @@ from . import risk
 from .attachments import validate_upload
 from .choices import AttachmentKind, State
 from .models import Attachment, UseCase, UseCaseRevision
+from .obligations import active_catalogue
 from .selectors import EDITABLE_STATES, usecase_is_editor
 from .validation import submission_errors
 
@@ -28,12 +29,15 @@ ANSWER_FIELDS = (
     "title", "summary", "business_problem", "team", "business_owner", "confidential",
     "functions", "journey_stages", "channels",
     "capabilities", "vendor", "tool_name", "model_provenance", "automation_level",
-    "data_categories", "affected_people", "customer_facing", "significant_decisions", "vulnerable_groups",
+    "data_categories", "biometric_use", "affected_people", "people_affected", "markets",
+    "customer_facing", "significant_decisions", "sensitive_purposes", "vulnerable_groups",
+    "outbound_contact", "operator_role",
     "manipulative_techniques", "exploits_vulnerabilities", "social_scoring",
     "workplace_emotion_recognition", "biometric_categorisation_sensitive",
     "expected_benefits", "kpis", "pilot_plan", "customer_disclosure", "human_escalation",
 )  # fmt: skip
-DERIVED_FIELDS = ("risk_tier", "risk_reasons", "dpia_required", "dpia_reasons")
+DERIVED_FIELDS = ("ai_act_class", "ai_act_reasons", "risk_tier", "risk_reasons",
+                  "dpia_required", "dpia_reasons", "obligations")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,9 @@ def answers_of(use_case: UseCase) -> dict[str, Any]:
 
 
 def _derive(use_case: UseCase) -> None:
-    assessment = risk.assess(answers_of(use_case))
-    use_case.risk_tier = assessment.risk_tier
-    use_case.risk_reasons = assessment.risk_reasons
-    use_case.dpia_required = assessment.dpia_required
-    use_case.dpia_reasons = assessment.dpia_reasons
+    assessment = risk.assess(answers_of(use_case), catalogue=active_catalogue())
+    for name in DERIVED_FIELDS:
+        setattr(use_case, name, getattr(assessment, name))
 
 
 def _snapshot(use_case: UseCase) -> dict[str, Any]:
@@ -178,10 +180,7 @@ def usecase_submit(*, actor, use_case: UseCase) -> UseCase:
         use_case=use_case,
         number=use_case.revision,
         answers=plain_json(answers_of(use_case)),
-        risk_tier=use_case.risk_tier,
-        risk_reasons=use_case.risk_reasons,
-        dpia_required=use_case.dpia_required,
-        dpia_reasons=use_case.dpia_reasons,
+        **{name: getattr(use_case, name) for name in DERIVED_FIELDS},
         attachments=[
             {
                 "id": a.pk,

@@ -7,6 +7,7 @@ problem at once, next to its field. The web form and the API share it.
 from collections.abc import Mapping
 from typing import Any
 
+from .markets import unknown_markets
 from .risk import prohibited_reasons
 
 REQUIRED_TEXT = {
@@ -23,6 +24,8 @@ REQUIRED_CHOICE = {
     "business_owner": "Name the accountable business owner.",
     "model_provenance": "Say where the model comes from.",
     "automation_level": "Say how much a person stays involved.",
+    "operator_role": "Say whether we only use the system (deployer) or build it or put our name on it (provider).",
+    "people_affected": "Estimate how many people it affects.",
 }
 REQUIRED_LIST = {
     "functions": "Choose at least one business function.",
@@ -31,11 +34,13 @@ REQUIRED_LIST = {
     "capabilities": "Choose at least one AI capability.",
     "data_categories": "Choose the data it uses, or 'No personal data'.",
     "affected_people": "Choose who is affected.",
+    "markets": "List the countries where it is used or its output reaches people, e.g. IE, GB (EU for every member state).",
 }
 REQUIRED_YES_NO = {
     "customer_facing": "Answer yes or no: does it interact with or produce content for customers?",
     "significant_decisions": "Answer yes or no: does it make or influence significant decisions about people?",
     "vulnerable_groups": "Answer yes or no: are children or vulnerable customers targeted or likely affected?",
+    "outbound_contact": "Answer yes or no: does it call or message people without them asking first?",
 }
 
 
@@ -51,6 +56,17 @@ def _consistency_errors(a: Mapping[str, Any]) -> dict[str, str]:
     data = set(a.get("data_categories") or ())
     capabilities = set(a.get("capabilities") or ())
     errors = {}
+    unknown = unknown_markets(a.get("markets") or ())
+    if unknown:
+        errors["markets"] = (
+            f"Not a country code: {', '.join(unknown)}. Use ISO codes such as IE, GB, DE, or EU."
+        )
+    if "biometric" in data and not a.get("biometric_use"):
+        errors["biometric_use"] = (
+            "It uses biometric data: say whether it verifies, identifies or categorises people."
+        )
+    if a.get("biometric_use") and "biometric" not in data:
+        errors["biometric_use"] = "Only answer this when it uses biometric data."
     if "none" in data and len(data) > 1:
         errors["data_categories"] = (
             "'No personal data' cannot be combined with other data categories."

@@ -15,7 +15,7 @@ from council.page_support import back_to, refusals_answered
 from council.selectors import user_active_team_ids
 
 from . import services
-from .choices import LIST_FIELDS
+from .choices import LIST_FIELDS, SINGLE_CHOICE_FIELDS
 from .filters import UseCaseFilter
 from .forms import (
     QUESTIONS,
@@ -191,8 +191,10 @@ def _answer_text(use_case, name: str) -> str | None:
         return use_case.team.name
     if name == "business_owner":
         return person_label(value) if value else None
-    if name in {"model_provenance", "automation_level"}:
+    if name in SINGLE_CHOICE_FIELDS:
         return getattr(use_case, f"get_{name}_display")() or None
+    if name == "markets":
+        return ", ".join(value) or None
     if value is None or isinstance(value, bool):
         return {True: "Yes", False: "No", None: None}[value]
     return value or None
