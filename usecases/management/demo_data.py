@@ -72,7 +72,7 @@ class DemoUseCase:
 
 
 USE_CASES = (
-    # Limited: customer-facing, profiling with personal data (GDPR Art. 21). DPIA: profiles customers.
+    # EU AI Act: minimal. Tier limited by policy (profiling, POL-07). DPIA: three WP248 criteria.
     DemoUseCase(
         team="marketing",
         submitter="marketing.submitter",
@@ -101,6 +101,11 @@ USE_CASES = (
             "customer_facing": True,
             "significant_decisions": False,
             "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": [],
+            "outbound_contact": False,
+            "people_affected": "over_100k",
             "expected_benefits": "More relevant offers, fewer unsubscribes, higher e-mail revenue per send.",
             "kpis": "Unsubscribe rate, click-through rate, e-mail revenue per send, 12-month retention.",
             "pilot_plan": (
@@ -113,7 +118,7 @@ USE_CASES = (
             ),
         },
     ),
-    # Limited: profiling with personal data (GDPR Art. 21). DPIA: profiles customers.
+    # EU AI Act: minimal. Tier limited by policy (profiling, POL-07). DPIA: two WP248 criteria.
     DemoUseCase(
         team="customer-experience",
         submitter="cx.submitter",
@@ -143,6 +148,11 @@ USE_CASES = (
             "customer_facing": False,
             "significant_decisions": False,
             "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": [],
+            "outbound_contact": False,
+            "people_affected": "1k_100k",
             "expected_benefits": "Retention calls reach the customers most likely to leave; fewer cancellations.",
             "kpis": "90-day churn rate, retention call save rate, customer lifetime value, model precision at top 10%.",
             "pilot_plan": (
@@ -152,7 +162,8 @@ USE_CASES = (
             "customer_disclosure": "",
         },
     ),
-    # Limited: generates content (EU AI Act Art. 50(2)) for customers (Art. 50(1)).
+    # EU AI Act: minimal (AI-written copy is no Art. 50(1) interaction, and marking under Art. 50(2)
+    # is the provider's duty). Tier limited by policy (generated content customers see, POL-08).
     DemoUseCase(
         team="marketing",
         submitter="marketing.submitter",
@@ -181,6 +192,11 @@ USE_CASES = (
             "customer_facing": True,
             "significant_decisions": False,
             "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": [],
+            "outbound_contact": False,
+            "people_affected": "1k_100k",
             "expected_benefits": "Campaigns launch a week sooner with three times as many tested variants.",
             "kpis": "Time from brief to launch, open rate, click-through rate, brand-guideline review failures.",
             "pilot_plan": (
@@ -193,8 +209,7 @@ USE_CASES = (
             ),
         },
     ),
-    # Limited: a chatbot (EU AI Act Art. 50(1)), customer-facing. DPIA: innovative technology and
-    # large scale among the WP248 criteria.
+    # EU AI Act: transparency (a chatbot, Art. 50(1)), so tier limited. DPIA: three WP248 criteria.
     DemoUseCase(
         team="contact-centre",
         submitter="contact.submitter",
@@ -224,6 +239,11 @@ USE_CASES = (
             "customer_facing": True,
             "significant_decisions": False,
             "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": [],
+            "outbound_contact": False,
+            "people_affected": "1k_100k",
             "expected_benefits": "Instant answers for simple questions; agents spend their time on complex cases.",
             "kpis": "Containment rate, CSAT after chat, transfer rate to agents, average wait at peak.",
             "pilot_plan": (
@@ -240,7 +260,7 @@ USE_CASES = (
             ),
         },
     ),
-    # Limited: a voice agent (EU AI Act Art. 50(1)). DPIA: processes voice recordings.
+    # EU AI Act: transparency (a voice agent, Art. 50(1)), so tier limited. DPIA: WP248 criteria.
     DemoUseCase(
         team="contact-centre",
         submitter="contact.submitter",
@@ -270,6 +290,11 @@ USE_CASES = (
             "customer_facing": True,
             "significant_decisions": False,
             "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": [],
+            "outbound_contact": False,
+            "people_affected": "1k_100k",
             "expected_benefits": "Fewer transfers and shorter calls; simple questions answered without a wait.",
             "kpis": "Transfer rate, first-contact resolution, average handling time, CSAT, abandonment rate.",
             "pilot_plan": (
@@ -283,7 +308,8 @@ USE_CASES = (
             "human_escalation": "Saying 'agent' or pressing 0 at any point routes the call to the next agent.",
         },
     ),
-    # Limited: detects customers' sentiment, allowed with notice (EU AI Act Art. 50(3)).
+    # EU AI Act: minimal: sentiment read from text is not emotion recognition (Art. 3(39) needs
+    # biometric data), so Art. 50(3) does not apply. Tier limited by policy (POL-07).
     # Approved some 14 months ago: past its 12-month re-review date, so the registry shows it
     # overdue (the daily sweep would open its re-review; the demo does not run it).
     DemoUseCase(
@@ -315,6 +341,11 @@ USE_CASES = (
             "customer_facing": False,
             "significant_decisions": False,
             "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": [],
+            "outbound_contact": False,
+            "people_affected": "1k_100k",
             "expected_benefits": "Problems spotted within days across every chat, not just surveyed ones.",
             "kpis": "Share of chats analysed, time to detect a new issue, CSAT, repeat-contact rate.",
             "pilot_plan": (
@@ -324,7 +355,7 @@ USE_CASES = (
             "customer_disclosure": "",
         },
     ),
-    # Minimal: an internal assistant for agents; no profiling, no monitoring of the agents.
+    # Minimal class and tier: an internal assistant for agents; no profiling, no monitoring of them.
     DemoUseCase(
         team="contact-centre",
         submitter="contact.submitter",
@@ -353,6 +384,11 @@ USE_CASES = (
             "customer_facing": False,
             "significant_decisions": False,
             "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": [],
+            "outbound_contact": False,
+            "people_affected": "1k_100k",
             "expected_benefits": "Shorter chats and consistent answers; faster ramp-up for new agents.",
             "kpis": "Average handling time, first-contact resolution, article usage, time to proficiency.",
             "pilot_plan": (
@@ -362,7 +398,8 @@ USE_CASES = (
             "customer_disclosure": "",
         },
     ),
-    # Limited: profiling of prospects (GDPR Art. 21). Withdrawn: the CRM vendor ships its own scoring.
+    # EU AI Act: minimal. Tier limited by policy (profiling, POL-07). Withdrawn: the CRM vendor
+    # ships its own scoring.
     DemoUseCase(
         team="marketing",
         submitter="marketing.submitter",
@@ -393,14 +430,18 @@ USE_CASES = (
             "customer_facing": False,
             "significant_decisions": False,
             "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": [],
+            "outbound_contact": False,
+            "people_affected": "1k_100k",
             "expected_benefits": "Higher conversion of inbound leads with the same sales headcount.",
             "kpis": "Lead-to-sale conversion, time to first call, pipeline value.",
             "pilot_plan": "One region for 8 weeks, A/B against first-come-first-served calling.",
             "customer_disclosure": "",
         },
     ),
-    # High: evaluates agents' performance (EU AI Act Annex III 4(b)); also limited (Art. 50(3)) for
-    # analysing customers' speech. DPIA: monitors agents, processes voice recordings.
+    # EU AI Act: high risk (evaluates agents' performance, Annex III 4(b)). DPIA: five WP248 criteria.
     DemoUseCase(
         team="contact-centre",
         submitter="contact.submitter",
@@ -430,6 +471,11 @@ USE_CASES = (
             "customer_facing": False,
             "significant_decisions": True,
             "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": ["worker_management"],
+            "outbound_contact": False,
+            "people_affected": "1k_100k",
             "expected_benefits": "Fairer, more consistent quality scores on every call; fewer compliance misses.",
             "kpis": "Compliance statement miss rate, agreement with human QA, agent satisfaction with QA, CSAT.",
             "pilot_plan": (
@@ -439,8 +485,8 @@ USE_CASES = (
             "customer_disclosure": "",
         },
     ),
-    # Limited, confidential: the product is unannounced, so only the team, its owner, the chair,
-    # auditors and assigned reviewers may see even the title (SPEC section 2).
+    # EU AI Act: minimal; tier limited by policy. Confidential: the product is unannounced, so
+    # only the team, its owner, the chair, auditors and assigned reviewers may see the title.
     DemoUseCase(
         team="marketing",
         submitter="marketing.submitter",
@@ -470,10 +516,187 @@ USE_CASES = (
             "customer_facing": True,
             "significant_decisions": False,
             "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": [],
+            "outbound_contact": False,
+            "people_affected": "1k_100k",
             "expected_benefits": "Launch on time with creative tailored to each segment.",
             "kpis": "Pre-registration sign-ups, click-through rate, cost per sign-up.",
             "pilot_plan": "Teaser wave to 5% of each segment one week before the main wave; success if sign-ups beat the last launch.",
             "customer_disclosure": "Generated images carry a content credential and the caption 'Made with AI'.",
+        },
+    ),
+    # EU AI Act: high risk: infers customers' emotions from their voice (Annex III 1(c)), and the
+    # people exposed must be told (Art. 50(3)). DPIA: WP248 criteria, and policy for emotion
+    # recognition.
+    DemoUseCase(
+        team="contact-centre",
+        submitter="contact.submitter",
+        business_owner="carl.owner",
+        state=State.IN_REVIEW,
+        answers={
+            "title": "Emotion analytics on customer calls",
+            "summary": (
+                "A voice analytics model listens to recorded calls and infers, from tone, pitch and "
+                "pace, whether the customer is frustrated, anxious or calm; supervisors see a weekly "
+                "dashboard of frustration hot spots by call reason."
+            ),
+            "business_problem": (
+                "Complaints reach us weeks after the calls that caused them; surveys reach one "
+                "caller in twenty and say nothing about which call reasons upset people."
+            ),
+            "functions": ["contact_centre"],
+            "journey_stages": ["service"],
+            "channels": ["voice_ivr"],
+            "capabilities": ["emotion_recognition", "speech_analytics"],
+            "vendor": "Sonora Voice Systems",
+            "tool_name": "Sonora Emotion Insights",
+            "model_provenance": "vendor_hosted",
+            "automation_level": "human_in_the_loop",
+            "data_categories": ["voice_recordings", "contact_details"],
+            "affected_people": ["customers"],
+            "customer_facing": False,
+            "significant_decisions": False,
+            "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": [],
+            "outbound_contact": False,
+            "people_affected": "over_100k",
+            "expected_benefits": "Call reasons that frustrate customers found within a week, not a quarter.",
+            "kpis": "Repeat-contact rate, complaints per 1,000 calls, CSAT by call reason.",
+            "pilot_plan": (
+                "One site for eight weeks on calls whose customers heard the recording notice; only "
+                "aggregated results by call reason are shown; agents are never scored."
+            ),
+            "customer_disclosure": "",
+        },
+    ),
+    # EU AI Act: high risk: allocates calls to agents on their individual behaviour (Annex III
+    # 4(b)). Tier high. DPIA: WP248 criteria (evaluation, monitoring, staff).
+    DemoUseCase(
+        team="contact-centre",
+        submitter="contact.submitter",
+        business_owner="carl.owner",
+        state=State.IN_REVIEW,
+        answers={
+            "title": "Call routing by agent performance",
+            "summary": (
+                "The routing engine scores each agent on recent handling time, first-contact "
+                "resolution and sales conversion, and sends high-value callers to the top-scored "
+                "agents."
+            ),
+            "business_problem": (
+                "High-value customers wait as long as everyone else and often reach new starters; "
+                "their churn after a poor call is three times the average."
+            ),
+            "functions": ["contact_centre"],
+            "journey_stages": ["service", "retention"],
+            "channels": ["voice_ivr"],
+            "capabilities": ["predictive_scoring"],
+            "vendor": "Routewise",
+            "tool_name": "Routewise Smart Routing",
+            "model_provenance": "vendor_hosted",
+            "automation_level": "fully_automated",
+            "data_categories": ["behavioural", "transactional"],
+            "affected_people": ["agents", "customers"],
+            "customer_facing": False,
+            "significant_decisions": False,
+            "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": ["worker_management"],
+            "outbound_contact": False,
+            "people_affected": "1k_100k",
+            "expected_benefits": "Shorter waits and better outcomes for high-value callers.",
+            "kpis": "Churn of high-value callers, first-contact resolution, agent attrition.",
+            "pilot_plan": "Two queues for six weeks; agents see their own score and can contest it.",
+            "customer_disclosure": "",
+        },
+    ),
+    # EU AI Act: transparency (a voice agent, Art. 50(1)); biometric verification of a claimed
+    # identity is excluded from Annex III 1(a). Tier high by policy (biometric data, POL-03).
+    DemoUseCase(
+        team="contact-centre",
+        submitter="contact.submitter",
+        business_owner="carl.owner",
+        state=State.IN_REVIEW,
+        answers={
+            "title": "Voice-biometric login in the IVR",
+            "summary": (
+                "Callers who enrolled say a passphrase; the IVR's voice agent compares their voice "
+                "print with the enrolled one to confirm they are the account holder."
+            ),
+            "business_problem": (
+                "Security questions take 90 seconds a call and one caller in eight fails them and "
+                "is passed to an agent just to prove who they are."
+            ),
+            "functions": ["contact_centre"],
+            "journey_stages": ["service"],
+            "channels": ["voice_ivr"],
+            "capabilities": ["voice_agent"],
+            "vendor": "VeriVoice",
+            "tool_name": "VeriVoice Passphrase",
+            "model_provenance": "vendor_hosted",
+            "automation_level": "fully_automated",
+            "data_categories": ["biometric", "voice_recordings", "contact_details"],
+            "biometric_use": ["verification"],
+            "affected_people": ["customers"],
+            "customer_facing": True,
+            "significant_decisions": False,
+            "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": [],
+            "outbound_contact": False,
+            "people_affected": "over_100k",
+            "expected_benefits": "Faster, safer identification; agents freed from security questions.",
+            "kpis": "Average identification time, false accept and false reject rates, fraud losses.",
+            "pilot_plan": "Opt-in enrolment for 5% of callers for three months; success if false accepts stay below 0.1%.",
+            "customer_disclosure": "The IVR says it is an automated assistant and asks for explicit consent before enrolment.",
+            "human_escalation": "Say 'agent' or press 0 at any time; security questions remain available.",
+        },
+    ),
+    # EU AI Act: transparency: a realistic video of a spokesperson who does not exist is a deep
+    # fake that must be disclosed (Art. 50(4)). Tier limited (generated content customers see).
+    DemoUseCase(
+        team="marketing",
+        submitter="marketing.submitter",
+        business_owner="maria.owner",
+        state=State.IN_REVIEW,
+        answers={
+            "title": "Virtual spokesperson video adverts",
+            "summary": (
+                "A synthetic presenter, generated from a licensed model, presents each week's offers "
+                "in short videos for social media, in six languages."
+            ),
+            "business_problem": (
+                "Filming weekly offer videos in six languages costs more than the campaigns earn; "
+                "today only English videos exist."
+            ),
+            "functions": ["marketing"],
+            "journey_stages": ["awareness", "acquisition"],
+            "channels": ["social", "paid_media"],
+            "capabilities": ["synthetic_media", "generative_content"],
+            "vendor": "Lumen AI Inc.",
+            "tool_name": "Lumen Avatar Studio",
+            "model_provenance": "foundation_model_api",
+            "automation_level": "human_in_the_loop",
+            "data_categories": ["none"],
+            "affected_people": ["customers", "public"],
+            "customer_facing": True,
+            "significant_decisions": False,
+            "vulnerable_groups": False,
+            "markets": ["EU", "GB"],
+            "operator_role": "deployer",
+            "sensitive_purposes": [],
+            "outbound_contact": False,
+            "people_affected": "over_100k",
+            "expected_benefits": "Offer videos in every market's language each week at a tenth of the cost.",
+            "kpis": "View-through rate, cost per video, complaints about the adverts.",
+            "pilot_plan": "Two markets for four weeks, each video approved by the brand team before it runs.",
+            "customer_disclosure": "Each video shows 'AI-generated presenter' on screen for its whole length.",
         },
     ),
 )

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from usecases.models import Obligation, ObligationCatalogue
-from usecases.obligations import DATA_DIR, load, read
+from usecases import obligations
 
 
 class Command(BaseCommand):
@@ -12,11 +12,11 @@ class Command(BaseCommand):
         parser.add_argument("file", help="a JSON file in usecases/data, e.g. obligations_v2.json")
 
     def handle(self, *args, file, **options):
-        if not (DATA_DIR / file).exists():
-            raise CommandError(f"No file {file} in {DATA_DIR}.")
+        if not (obligations.DATA_DIR / file).exists():
+            raise CommandError(f"No file {file} in {obligations.DATA_DIR}.")
         try:
             with transaction.atomic():
-                loaded = load(ObligationCatalogue, Obligation, read(file))
+                loaded = obligations.load(ObligationCatalogue, Obligation, obligations.read(file))
         except ValueError as error:
             raise CommandError(f"{file}: {error}") from None
         self.stdout.write(f"{file}: {'loaded' if loaded else 'already loaded'}.")
