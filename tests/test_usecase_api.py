@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from usecases.models import UseCase
 
-from .factories import complete_answers
+from .factories import RoleFactory, UserFactory, complete_answers
 
 URL = "/api/v1/use-cases/"
 
@@ -177,9 +177,12 @@ class TestVisibility:
             assert api(user).get(f"{URL}{use_case.pk}/").status_code == 404
 
     def test_a_confidential_use_case_is_hidden_from_council_members_even_its_title(
-        self, api, make_use_case, council_member, chair, auditor
+        self, api, make_use_case, chair, auditor
     ):
         use_case = make_use_case("submitted", confidential=True, title="Secret launch")
+        # Joins the council after the reviewers and verifiers were assigned: not granted.
+        council_member = UserFactory(username="erin.ethics")
+        RoleFactory(user=council_member, role="ethics")
         response = api(council_member).get(URL)
         assert response.json()["count"] == 0
         assert "Secret launch" not in response.content.decode()

@@ -248,7 +248,7 @@ def test_submitting_a_complete_form_shows_the_risk_tier_and_its_reasons(
     assert response.redirect_chain[-1][0] == reverse("usecases:detail", args=[use_case.pk])
     assert "Submitted as revision 1" in page
     assert "Minimal risk" in page  # the EU AI Act class
-    assert "Limited risk" in page  # the internal tier, raised by policy
+    assert "Limited review tier" in page  # the internal tier, raised by policy
     for reason in use_case.ai_act_reasons + use_case.risk_reasons:
         assert escape(reason) in page
     assert "Required" in page  # DPIA: profiling at large scale (two WP248 criteria)

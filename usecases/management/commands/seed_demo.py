@@ -116,14 +116,19 @@ def _first_votes(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
 
 
 def _request_changes(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    """Every required role is heard; legal asks for changes, so the team gets it back."""
     review = _review(use_case)
-    review_services.vote_cast(
-        actor=_reviewer(review, "legal"),
-        review=review,
-        choice="request_changes",
-        reasons="The escalation route must work outside office hours, and the AI notice must come "
-        "before the first answer, not after it.",
-    )
+    for role in review.required_roles:
+        asking = role == "legal"
+        review_services.vote_cast(
+            actor=_reviewer(review, role),
+            review=review,
+            choice="request_changes" if asking else "approve",
+            reasons="The escalation route must work outside office hours, and the AI notice must "
+            "come before the first answer, not after it."
+            if asking
+            else "",
+        )
     return use_case
 
 
@@ -156,14 +161,28 @@ def _approve(with_conditions: bool) -> Step:
     return step
 
 
+REJECTION_REASONS = (
+    "Scoring every call to rank agents is systematic monitoring of workers with no meaningful way "
+    "to contest a score; the works council was not consulted."
+)
+
+
 def _reject(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    """Every required role is heard; ethics rejects, so the chair confirms the rejection."""
     review = _review(use_case)
-    review_services.vote_cast(
-        actor=_reviewer(review, "ethics"),
-        review=review,
-        choice="reject",
-        reasons="Scoring every call to rank agents is systematic monitoring of workers with no "
-        "meaningful way to contest a score; the works council was not consulted.",
+    for role in review.required_roles:
+        rejecting = role in {"ethics", "chair"}
+        review_services.vote_cast(
+            actor=_reviewer(review, role),
+            review=review,
+            choice="reject" if rejecting else "approve",
+            reasons=REJECTION_REASONS if rejecting else "",
+        )
+    review_services.decision_record_by_chair(
+        actor=cast.users["chair"],
+        review=_review(use_case),
+        outcome="rejected",
+        rationale="The council confirms the rejection proposed by ethics: " + REJECTION_REASONS,
     )
     return use_case
 
