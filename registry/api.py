@@ -97,10 +97,12 @@ class DeploymentViewSet(
     @extend_schema(
         request=DeploymentUpdateSerializer,
         responses={200: DeploymentSerializer, **WRITE_ERRORS},
-        description="Change any of the facts the team types (400 names any other field). A new "
-        "`model_version`, `channels` or `data_categories` opens a change review of the use case; "
-        "the entry keeps its stage meanwhile. 409 for a retired entry. Only the use case's team "
-        "or business owner.",
+        description="Change any of the facts the team types (400 names any other field). A "
+        "material change (`model_version`, `vendor`, `channels`, `markets`, `data_categories`, "
+        "`human_oversight`, `customer_disclosure`) opens a change review of the use case, whose "
+        "reason names the fields and any change of the EU AI Act class or internal tier; the "
+        "entry keeps its stage meanwhile. 409 for a retired entry. Only the use case's team or "
+        "business owner.",
     )
     def partial_update(self, request, pk=None):
         deployment = self.get_object()
@@ -113,9 +115,19 @@ class DeploymentViewSet(
 
     @extend_schema(
         request=StageInputSerializer,
-        responses={200: DeploymentSerializer, **WRITE_ERRORS},
+        responses={
+            200: DeploymentSerializer,
+            202: OpenApiResponse(
+                DeploymentSerializer,
+                description="Requested, not moved: a high-tier entry goes from pilot to "
+                "production once the council approves the change review (`requested_stage`).",
+            ),
+            **WRITE_ERRORS,
+        },
         description="Move the entry to another stage (409 when the move is not allowed, e.g. "
-        "out of `retired`). Only the use case's team or business owner.",
+        "out of `retired`, or already requested). For a high-tier entry, pilot to production is "
+        "a request: 202, the entry stays in pilot with `requested_stage` set until the council "
+        "approves. Only the use case's team or business owner.",
     )
     @action(detail=True, methods=["post"], pagination_class=None, filterset_class=None)
     def stage(self, request, pk=None):
@@ -125,7 +137,11 @@ class DeploymentViewSet(
         deployment = services.deployment_change_stage(
             actor=request.user, deployment=deployment, **payload.validated_data
         )
-        return Response(self.entry_data(deployment))
+        moved = deployment.stage == payload.validated_data["stage"]
+        return Response(
+            self.entry_data(deployment),
+            status=status.HTTP_200_OK if moved else status.HTTP_202_ACCEPTED,
+        )
 
     @extend_schema(methods=["get"], responses=IncidentSerializer(many=True))
     @extend_schema(

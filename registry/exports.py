@@ -56,10 +56,11 @@ CONTENT_TYPES = {
 }
 REGISTRY_COLUMNS = (
     "reference", "use_case_reference", "title", "team", "name", "vendor", "model_version",
-    "channels", "markets", "stage", "go_live_date", "business_owner", "technical_owner",
-    "risk_tier", "human_oversight", "customer_disclosure", "data_categories", "monitoring_kpis",
-    "last_review_date", "next_review_due", "published", "approval_date", "approvers",
-    "open_conditions", "open_incidents", "overdue",
+    "channels", "markets", "stage", "requested_stage", "go_live_date", "business_owner",
+    "technical_owner", "risk_tier", "ai_act_class", "operator_role", "human_oversight",
+    "customer_disclosure", "data_categories", "monitoring_kpis", "last_review_date",
+    "next_review_due", "published", "approval_date", "approvers", "open_conditions",
+    "open_incidents", "overdue",
 )  # fmt: skip
 AUDIT_COLUMNS = (
     "seq", "at", "actor", "action", "object_type", "object_id", "object_ref", "changes",
@@ -259,29 +260,43 @@ def _registry_records(*, user, filters: RegistryFilters) -> Iterator[dict[str, A
         yield {**row["data"], "pk": row["deployment_id"]}
 
 
-def _use_case_facts(ids: set[int], cutoff: datetime | None) -> dict[int, tuple[str, str, str]]:
-    """Reference, title and team name of each use case, in two or three queries.
+def _use_case_facts(ids: set[int], cutoff: datetime | None) -> dict[int, dict[str, Any]]:
+    """The export columns that come from each use case, in two or three queries.
 
     As they are now, or with a cutoff as the last revision submitted before it answered them
-    (a deployed use case changes its answers only through a new revision). Team names are
-    today's: teams keep no history of their names.
+    (a deployed use case changes its answers only through a new revision); a revision frozen
+    before an answer or a derived value existed has none, and its cell stays empty. Team names
+    are today's: teams keep no history of their names.
     """
-    current = UseCase.objects.filter(pk__in=ids).values_list("pk", "reference", "title", "team_id")
-    facts = {pk: [reference, title, team] for pk, reference, title, team in current}
+    current = UseCase.objects.filter(pk__in=ids).values(
+        "pk", "reference", "title", "team_id", "ai_act_class", "operator_role"
+    )
+    facts = {row.pop("pk"): row for row in current}
     if cutoff is not None:
         revisions = (
             UseCaseRevision.objects.filter(use_case_id__in=ids, submitted_at__lt=cutoff)
             .order_by("use_case_id", "number")
-            .values_list("use_case_id", "answers")
+            .values_list("use_case_id", "answers", "ai_act_class")
         )
-        for use_case_id, answers in revisions:  # the last revision of each wins
-            facts[use_case_id][1:] = [answers.get("title", ""), answers.get("team")]
+        for use_case_id, answers, ai_act_class in revisions:  # the last revision of each wins
+            facts[use_case_id].update(
+                title=answers.get("title", ""),
+                team_id=answers.get("team"),
+                ai_act_class=ai_act_class,
+                operator_role=answers.get("operator_role", ""),
+            )
     names = dict(
-        Team.objects.filter(pk__in={f[2] for f in facts.values()}).values_list("pk", "name")
+        Team.objects.filter(pk__in={f["team_id"] for f in facts.values()}).values_list("pk", "name")
     )
     return {
-        pk: (reference, title, names.get(team, ""))
-        for pk, (reference, title, team) in facts.items()
+        pk: {
+            "use_case_reference": f["reference"],
+            "title": f["title"],
+            "team": names.get(f["team_id"], ""),
+            "ai_act_class": f["ai_act_class"],
+            "operator_role": f["operator_role"],
+        }
+        for pk, f in facts.items()
     }
 
 
@@ -321,25 +336,29 @@ def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> 
     open_incidents = dict(incidents.order_by().values_list("deployment_id").annotate(n=Count("pk")))
 
     for r in records:
-        reference, title, team = use_cases.get(r["use_case"], ("", "", ""))
+        use_case = use_cases[r["use_case"]]
         decided_at = decided.get(r["approval"])
         next_due = _as_date(r["next_review_due"])
         overdue = running_past_due(stage=r["stage"], next_review_due=next_due, today=today)
         yield {
             "reference": r["reference"],
-            "use_case_reference": reference,
-            "title": title,
-            "team": team,
+            "use_case_reference": use_case["use_case_reference"],
+            "title": use_case["title"],
+            "team": use_case["team"],
             "name": r["name"],
             "vendor": r["vendor"],
             "model_version": r["model_version"],
             "channels": list(r["channels"] or []),
             "markets": list(r["markets"] or []),
             "stage": r["stage"],
+            # Versions recorded before requests existed have none.
+            "requested_stage": r.get("requested_stage", ""),
             "go_live_date": plain_json(_as_date(r["go_live_date"])),
             "business_owner": usernames.get(r["business_owner"], ""),
             "technical_owner": usernames.get(r["technical_owner"], ""),
             "risk_tier": r["risk_tier"],
+            "ai_act_class": use_case["ai_act_class"],
+            "operator_role": use_case["operator_role"],
             "human_oversight": r["human_oversight"],
             "customer_disclosure": r["customer_disclosure"],
             "data_categories": list(r["data_categories"] or []),

@@ -8,6 +8,7 @@ from usecases.forms import OwnerChoiceField, ServiceForm
 from usecases.models import UseCase
 
 from .models import Deployment, IncidentStatus, Stage
+from .rules import MATERIAL_FIELDS
 from .services import EDITABLE_FIELDS
 
 # Label and plain-language hint of every field the team types (SPEC section 6).
@@ -29,9 +30,10 @@ QUESTIONS = {
         "Customers then read its name, channels, markets and how they are told.",
     ),
 }
+_MATERIAL_LABELS = [QUESTIONS[name][0].lower() for name in MATERIAL_FIELDS]
 CHANGE_CONTROL_HINT = (
-    "Changing the model version, the channels or the data used opens a change review of the use "
-    "case by the council; the tool keeps running while the council decides."
+    f"Changing the {', '.join(_MATERIAL_LABELS[:-1])} or {_MATERIAL_LABELS[-1]} opens a change "
+    "review of the use case by the council; the tool keeps running while the council decides."
 )
 
 

@@ -28,6 +28,13 @@ class Deployment(models.Model):
     channels = models.JSONField(default=list)
     markets = models.JSONField(default=list, help_text="Countries or regions, e.g. GB, IE, DE.")
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.PILOT)
+    requested_stage = models.CharField(
+        max_length=16,
+        choices=Stage.choices,
+        blank=True,
+        help_text="A move waiting for the council's approval (a high-tier entry going to "
+        "production); empty when none is.",
+    )
     go_live_date = models.DateField(null=True, blank=True)
     business_owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     technical_owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -47,6 +54,14 @@ class Deployment(models.Model):
 
     class Meta:
         ordering = ["reference"]
+        constraints = [
+            # Only a move out of pilot waits for the council (registry.services.STAGE_MOVES);
+            # any other move settles or overtakes the request.
+            models.CheckConstraint(
+                condition=models.Q(requested_stage="") | models.Q(stage=Stage.PILOT),
+                name="stage_request_only_in_pilot",
+            )
+        ]
         indexes = [
             # Registry filters and the daily re-review task.
             models.Index(fields=["stage", "next_review_due"], name="deployment_stage_due_idx"),

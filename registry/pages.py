@@ -21,6 +21,7 @@ from . import services
 from .filters import DeploymentFilter
 from .forms import CHANGE_CONTROL_HINT, DeploymentForm, IncidentUpdateForm, StageForm
 from .models import IncidentKind, IncidentStatus, Severity, Stage
+from .rules import material_changes
 from .selectors import (
     deployment_can_edit,
     deployment_can_record,
@@ -101,7 +102,7 @@ def _render_detail(request, entry, *, stage_form=None, failed_incident=None, sta
         "versions": entry.versions.all(),
         "open_review": review_open_of_use_case(use_case_id=entry.use_case_id),
         "can_edit": deployment_can_edit(user=user, deployment=entry),
-        "stage_targets": [(target, Stage(target).label) for target in targets],
+        "stage_targets": [(target, _stage_action(entry, target)) for target in targets],
         "stage_form": stage_form or StageForm(),
         "can_follow_up": can_follow_up,
         "can_report": not is_auditor(user),
@@ -109,6 +110,12 @@ def _render_detail(request, entry, *, stage_form=None, failed_incident=None, sta
         "severities": Severity.choices,
     }
     return render(request, "registry/detail.html", context, status=status)
+
+
+def _stage_action(entry, target: str) -> str:
+    """The button's words: a move the council must approve is asked for, not made."""
+    verb = "Request" if services.is_requested_move(entry, target) else "Move to"
+    return f"{verb} {Stage(target).label}"
 
 
 def _incident_form(incident, data=None) -> IncidentUpdateForm:
@@ -166,8 +173,7 @@ def registry_edit(request, pk):
     )
     if saved is None:
         return _render_form(request, form, use_case=entry.use_case, entry=entry, status=400)
-    controlled = [name for name in services.CHANGE_CONTROLLED if name in form.changed_data]
-    if controlled:
+    if material_changes(form.changed_data):
         messages.success(request, "Saved. " + CHANGE_CONTROL_HINT)
     else:
         messages.success(request, "Saved.")
@@ -196,7 +202,14 @@ def registry_stage(request, pk):
     )
     if moved is None:
         return _render_detail(request, entry, stage_form=form, status=400)
-    messages.success(request, f"{moved.reference} is now in {moved.get_stage_display()}.")
+    if moved.requested_stage:
+        messages.success(
+            request,
+            f"{moved.get_requested_stage_display()} requested: the council reviews it, and "
+            f"{moved.reference} stays in {moved.get_stage_display()} until it approves.",
+        )
+    else:
+        messages.success(request, f"{moved.reference} is now in {moved.get_stage_display()}.")
     return redirect("registry:detail", pk=entry.pk)
 
 

@@ -1,13 +1,13 @@
 """Reads of the registry, always through what the viewer may see."""
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from council.selectors import is_auditor, is_chair
 from reviews.models import Review, ReviewState
 from usecases.choices import State
-from usecases.models import UseCase
+from usecases.models import UseCase, UseCaseRevision
 from usecases.selectors import usecase_is_editor, usecase_list_visible
 
 from .models import Deployment, Stage
@@ -89,3 +89,11 @@ def incident_can_update(*, user, use_case: UseCase) -> bool:
 def review_open_of_use_case(*, use_case_id: int) -> Review | None:
     """The council review now open on the entry's use case (a change review or re-review)."""
     return Review.objects.filter(use_case_id=use_case_id, state=ReviewState.OPEN).first()
+
+
+def answers_judged(deployment: Deployment) -> dict:
+    """The answers of the revision that the decision the entry rests on judged, in one query."""
+    judged = Review.objects.filter(pk=deployment.approval_id).values("revision")
+    return UseCaseRevision.objects.values_list("answers", flat=True).get(
+        use_case_id=deployment.use_case_id, number=Subquery(judged)
+    )

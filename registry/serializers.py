@@ -5,7 +5,7 @@ from usecases.choices import Channel, DataCategory
 
 from .models import Deployment, Incident, IncidentStatus, Stage
 from .selectors import is_overdue
-from .services import EDITABLE_FIELDS
+from .services import EDITABLE_FIELDS, REQUESTABLE_STAGES
 
 
 class DeploymentSerializer(serializers.ModelSerializer):
@@ -16,6 +16,14 @@ class DeploymentSerializer(serializers.ModelSerializer):
     overdue = serializers.SerializerMethodField(
         help_text="Past its re-review date and still running (shown red)."
     )
+    # Declared so the schema lists only what can be requested, and the empty value.
+    requested_stage = serializers.ChoiceField(
+        choices=[(stage, Stage(stage).label) for stage in REQUESTABLE_STAGES],
+        allow_blank=True,
+        read_only=True,
+        help_text="A move waiting for the council's approval (a high-tier entry going to "
+        "production); empty when none is.",
+    )
     # Annotated by the viewset's queryset (registry.api.with_counts), never counted per row.
     open_incidents = serializers.IntegerField(
         read_only=True, help_text="Incidents not yet resolved."
@@ -25,7 +33,8 @@ class DeploymentSerializer(serializers.ModelSerializer):
         model = Deployment
         fields = (
             "id", "reference", "use_case", "use_case_reference", "team", "name", "vendor",
-            "model_version", "channels", "markets", "stage", "go_live_date", "business_owner",
+            "model_version", "channels", "markets", "stage", "requested_stage", "go_live_date",
+            "business_owner",
             "technical_owner", "risk_tier", "human_oversight", "customer_disclosure",
             "data_categories", "monitoring_kpis", "last_review_date", "next_review_due",
             "published", "approval", "overdue", "open_incidents", "created_at", "updated_at",

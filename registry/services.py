@@ -17,12 +17,15 @@ from council.selectors import is_auditor
 from council.services import reference_next
 from reviews.models import ConditionStatus, Outcome, ReviewState
 from reviews.selectors import standing_conditions, usecase_settled_in_service
+from usecases.choices import RiskTier
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
 
 from .models import Deployment, DeploymentVersion, Incident, IncidentStatus, Severity, Stage
+from .rules import change_review_reason
 from .selectors import (
     RECORDABLE_STATES,
+    answers_judged,
     deployments_running,
     incident_can_update,
     registry_is_editor,
@@ -33,8 +36,8 @@ EDITABLE_FIELDS = (
     "technical_owner", "human_oversight", "customer_disclosure", "data_categories",
     "monitoring_kpis", "published",
 )  # fmt: skip
-SNAPSHOT_FIELDS = (*EDITABLE_FIELDS, "reference", "use_case", "stage", "risk_tier",
-                   "last_review_date", "next_review_due", "approval")  # fmt: skip
+SNAPSHOT_FIELDS = (*EDITABLE_FIELDS, "reference", "use_case", "stage", "requested_stage",
+                   "risk_tier", "last_review_date", "next_review_due", "approval")  # fmt: skip
 # Snapshot field -> model attribute (foreign keys as their ids).
 SNAPSHOT_ATTNAMES = {name: Deployment._meta.get_field(name).attname for name in SNAPSHOT_FIELDS}
 
@@ -48,17 +51,24 @@ NOT_INCIDENT_HANDLER = (
 class StageMove:
     sources: frozenset[str]
     target: str
+    # Sources from which a high-tier entry only requests the move: the council's approval makes it.
+    requested_from: frozenset[str] = frozenset()
 
 
 # The stages of SPEC section 6, and which moves between them are allowed.
 STAGE_MOVES = {
-    Stage.PRODUCTION: StageMove(frozenset({Stage.PILOT, Stage.SUSPENDED}), Stage.PRODUCTION),
+    Stage.PRODUCTION: StageMove(
+        frozenset({Stage.PILOT, Stage.SUSPENDED}), Stage.PRODUCTION, frozenset({Stage.PILOT})
+    ),
     Stage.SUSPENDED: StageMove(frozenset({Stage.PILOT, Stage.PRODUCTION}), Stage.SUSPENDED),
     Stage.PILOT: StageMove(frozenset({Stage.SUSPENDED}), Stage.PILOT),
     Stage.RETIRED: StageMove(
         frozenset({Stage.PILOT, Stage.PRODUCTION, Stage.SUSPENDED}), Stage.RETIRED
     ),
 }
+
+# The stages an entry may wait for, once requested.
+REQUESTABLE_STAGES = tuple(move.target for move in STAGE_MOVES.values() if move.requested_from)
 
 
 def _months_later(day, months: int):
@@ -151,10 +161,6 @@ def deployment_create(*, actor, use_case: UseCase, data: Mapping[str, Any]) -> D
     return deployment
 
 
-# Changes that need the council to look again (SPEC section 6, change control).
-CHANGE_CONTROLLED = ("model_version", "channels", "data_categories")
-
-
 def _open_review(*, actor, deployment: Deployment, kind: str, reason: str) -> None:
     from reviews.services import review_open_for_deployed
 
@@ -175,7 +181,7 @@ def _open_review(*, actor, deployment: Deployment, kind: str, reason: str) -> No
 
 @transaction.atomic
 def deployment_update(*, actor, deployment: Deployment, data: Mapping[str, Any]) -> Deployment:
-    """Edit an entry; a change of model, channels or data opens a change review (it keeps running)."""
+    """Edit an entry; a material change opens a change review (the entry keeps running)."""
     deployment = (
         Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
     )
@@ -190,14 +196,11 @@ def deployment_update(*, actor, deployment: Deployment, data: Mapping[str, Any])
     deployment.save()
     _record_version(deployment)
     audit_record(actor=actor, action="changed", obj=deployment, changes=changes)
-    controlled = [name for name in CHANGE_CONTROLLED if name in changes]
-    if controlled:
-        _open_review(
-            actor=actor,
-            deployment=deployment,
-            kind="change",
-            reason=f"Changed: {', '.join(controlled)}",
-        )
+    review_reason = change_review_reason(
+        changed=changes, judged_answers=answers_judged(deployment), facts=_snapshot(deployment)
+    )
+    if review_reason:
+        _open_review(actor=actor, deployment=deployment, kind="change", reason=review_reason)
     return deployment
 
 
@@ -205,6 +208,8 @@ def deployment_update(*, actor, deployment: Deployment, data: Mapping[str, Any])
 def deployment_change_stage(
     *, actor, deployment: Deployment, stage: str, reason: str = ""
 ) -> Deployment:
+    """Move the entry, or for a high-tier entry going from pilot to production, request the move:
+    the stage changes once the council approves (`deployments_apply_review`)."""
     deployment = (
         Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
     )
@@ -213,18 +218,65 @@ def deployment_change_stage(
     )
     if deployment.stage == Stage.SUSPENDED and stage in RESUMING:
         _require_settled_to_resume(deployment.use_case)
-    going_live = deployment.stage == Stage.PILOT and stage == Stage.PRODUCTION
+    if is_requested_move(deployment, stage):
+        return _request_stage(actor=actor, deployment=deployment, stage=stage, reason=reason)
     deployment = _move_stage(actor=actor, deployment=deployment, stage=stage, reason=reason)
-    if going_live and deployment.risk_tier == "high":
-        _open_review(
-            actor=actor,
-            deployment=deployment,
-            kind="change",
-            reason="High-tier entry moved from pilot to production",
-        )
     if stage == Stage.RETIRED:
         _retire_use_case_with_its_last_entry(actor=actor, use_case=deployment.use_case)
     return deployment
+
+
+def is_requested_move(deployment: Deployment, stage: str) -> bool:
+    """Whether moving the entry to `stage` is a request for the council rather than a move."""
+    move = STAGE_MOVES.get(stage)
+    return (
+        move is not None
+        and deployment.stage in move.requested_from
+        and deployment.risk_tier == RiskTier.HIGH
+    )
+
+
+def _request_stage(*, actor, deployment: Deployment, stage: str, reason: str) -> Deployment:
+    """Record the request and ask for a change review; one already under way decides it too."""
+    label = Stage(stage).label
+    if deployment.requested_stage == stage:
+        raise TransitionNotAllowed(
+            f"{label} is already requested for {deployment.reference}: it waits for the "
+            "council's approval."
+        )
+    before = deployment.requested_stage
+    deployment.requested_stage = stage
+    deployment.save()
+    _record_version(deployment)
+    audit_record(
+        actor=actor,
+        action="stage_requested",
+        obj=deployment,
+        changes={"requested_stage": [before, stage], "reason": [None, reason]},
+    )
+    _open_review(
+        actor=actor,
+        deployment=deployment,
+        kind="change",
+        reason=f"{label} requested for a high-tier entry",
+    )
+    return deployment
+
+
+def _drop_stage_request(*, actor, deployment: Deployment, reason: str) -> None:
+    """The council did not approve: a requested move lapses and the entry stays where it is."""
+    if not deployment.requested_stage:
+        return
+    before = deployment.requested_stage
+    deployment.requested_stage = ""
+    deployment.save()
+    _record_version(deployment)
+    audit_record(
+        actor=actor,
+        action="stage_request_dropped",
+        obj=deployment,
+        changes={"requested_stage": [before, ""], "reason": [None, reason]},
+    )
 
 
 # Moves out of `suspended` that put the tool back in front of customers.
@@ -247,33 +299,53 @@ def _retire_use_case_with_its_last_entry(*, actor, use_case: UseCase) -> None:
 
 
 def deployments_apply_review(*, actor, review) -> None:
-    """A change review or re-review decided: approval renews the review dates, rejection suspends."""
+    """A change review or re-review decided: approval renews the review dates and makes any
+    requested move; otherwise a requested move lapses, and rejection suspends."""
     running = deployments_running(review.use_case).select_for_update()
-    today = timezone.localdate()
+    approved = review.outcome in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}
     for deployment in running:
-        if review.outcome in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}:
-            before = (deployment.last_review_date, deployment.next_review_due)
-            deployment.last_review_date = today
-            deployment.next_review_due = _months_later(today, review.policy.rereview_months)
-            deployment.approval = review
-            deployment.save()
-            _record_version(deployment)
-            audit_record(
-                actor=actor,
-                action="re_reviewed",
-                obj=deployment,
-                changes={
-                    "last_review_date": [before[0], today],
-                    "next_review_due": [before[1], deployment.next_review_due],
-                },
-            )
-        elif review.outcome == Outcome.REJECTED and deployment.stage != Stage.SUSPENDED:
-            _move_stage(
+        if approved:
+            _renew_approval(actor=actor, deployment=deployment, review=review)
+            if deployment.requested_stage:
+                _move_stage(
+                    actor=actor,
+                    deployment=deployment,
+                    stage=deployment.requested_stage,
+                    reason="the council approved the request on review",
+                )
+        else:
+            _drop_stage_request(
                 actor=actor,
                 deployment=deployment,
-                stage=Stage.SUSPENDED,
-                reason="the council rejected it on review",
+                reason=f"the council's decision: {review.get_outcome_display().lower()}",
             )
+            if review.outcome == Outcome.REJECTED and deployment.stage != Stage.SUSPENDED:
+                _move_stage(
+                    actor=actor,
+                    deployment=deployment,
+                    stage=Stage.SUSPENDED,
+                    reason="the council rejected it on review",
+                )
+
+
+def _renew_approval(*, actor, deployment: Deployment, review) -> None:
+    """The entry now rests on this approval, and its next review is counted from today."""
+    today = timezone.localdate()
+    before = (deployment.last_review_date, deployment.next_review_due)
+    deployment.last_review_date = today
+    deployment.next_review_due = _months_later(today, review.policy.rereview_months)
+    deployment.approval = review
+    deployment.save()
+    _record_version(deployment)
+    audit_record(
+        actor=actor,
+        action="re_reviewed",
+        obj=deployment,
+        changes={
+            "last_review_date": [before[0], today],
+            "next_review_due": [before[1], deployment.next_review_due],
+        },
+    )
 
 
 def rereview_sweep(*, today=None) -> dict[str, int]:
@@ -307,23 +379,30 @@ def rereview_sweep(*, today=None) -> dict[str, int]:
     return counts
 
 
+# What a stage move may change, as its audit event shows it.
+STAGE_CHANGE_FIELDS = ("stage", "requested_stage", "go_live_date")
+
+
 def _move_stage(*, actor, deployment: Deployment, stage: str, reason: str) -> Deployment:
     move = STAGE_MOVES.get(stage)
     if move is None or deployment.stage not in move.sources:
         raise TransitionNotAllowed(
             f"An entry in stage '{deployment.get_stage_display()}' cannot move to '{stage}'."
         )
-    before = deployment.stage
+    before = {name: getattr(deployment, name) for name in STAGE_CHANGE_FIELDS}
     deployment.stage = move.target
+    # A move settles any request: it makes the requested move, or overtakes it.
+    deployment.requested_stage = ""
     if move.target == Stage.PRODUCTION and deployment.go_live_date is None:
         deployment.go_live_date = timezone.localdate()
     deployment.save()
     _record_version(deployment)
+    after = {name: getattr(deployment, name) for name in STAGE_CHANGE_FIELDS}
     audit_record(
         actor=actor,
         action="stage_changed",
         obj=deployment,
-        changes={"stage": [before, move.target], "reason": [None, reason]},
+        changes={**field_changes(before, after), "reason": [None, reason]},
     )
     return deployment
 
@@ -391,8 +470,13 @@ def _notify_incident(deployment: Deployment, incident: Incident) -> None:
 
 
 def deployment_stage_targets(deployment: Deployment) -> list[str]:
-    """The stages the entry may move to now, in the order of STAGE_MOVES."""
-    targets = [move.target for move in STAGE_MOVES.values() if deployment.stage in move.sources]
+    """The stages the entry may move to (or request) now, in the order of STAGE_MOVES; a stage
+    already requested is not offered again."""
+    targets = [
+        move.target
+        for move in STAGE_MOVES.values()
+        if deployment.stage in move.sources and move.target != deployment.requested_stage
+    ]
     if deployment.stage == Stage.SUSPENDED and not usecase_settled_in_service(deployment.use_case):
         targets = [stage for stage in targets if stage not in RESUMING]
     return targets

@@ -10,12 +10,11 @@ from audit.models import AuditEvent
 from council.errors import TransitionNotAllowed
 from registry import services
 from registry.models import Deployment
-from reviews import services as review_services
 from usecases import services as usecase_services
 from usecases.models import UseCase
 
-from .registry_support import entry_data
-from .reviews_support import approve_review, reviewer_for
+from .registry_support import entry_data, reject_review, vote_every_role
+from .reviews_support import approve_review
 
 
 def _state(entry):
@@ -32,12 +31,7 @@ def _change_review(entry, alice):
 
 
 def _request_changes(review):
-    review_services.vote_cast(
-        actor=reviewer_for(review, "legal"),
-        review=review,
-        choice="request_changes",
-        reasons="Describe the new model's training data.",
-    )
+    vote_every_role(review, legal="request_changes")
 
 
 def test_changes_requested_on_a_change_review_send_the_use_case_back_while_the_entry_runs(
@@ -89,12 +83,9 @@ def test_a_new_trigger_while_the_team_reworks_opens_no_second_review(entry, alic
 
 
 def test_rejection_on_a_change_review_rejects_the_use_case_and_keeps_the_entry_suspended(
-    entry, alice
+    entry, alice, council
 ):
-    review = _change_review(entry, alice)
-    review_services.vote_cast(
-        actor=reviewer_for(review, "legal"), review=review, choice="reject", reasons="No basis."
-    )
+    reject_review(_change_review(entry, alice), council["chair"])
     assert _state(entry) == "rejected" and _stage(entry) == "suspended"
 
     with pytest.raises(TransitionNotAllowed, match="stays suspended"):

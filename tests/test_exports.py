@@ -18,11 +18,10 @@ from audit.models import AuditEvent
 from registry import exports, services
 from registry.exports import REGISTRY_COLUMNS, RegistryFilters
 from registry.models import Deployment, DeploymentVersion
-from reviews import services as review_services
 from usecases import services as usecase_services
-from usecases.models import UseCase
+from usecases.models import UseCase, UseCaseRevision
 
-from .reviews_support import reviewer_for
+from .registry_support import vote_every_role
 
 URL = "/api/v1/registry/export/"
 AUDIT_URL = "/api/v1/audit-events/"
@@ -116,10 +115,7 @@ def test_as_of_names_the_use_case_as_its_revision_then_did(api, auditor, make_en
     use_case.revisions.update(submitted_at=two_days_ago)
     # A change review asks for changes; the team renames the use case in revision 2.
     services.deployment_update(actor=alice, deployment=entry, data={"model_version": "nbo-2027"})
-    review = use_case.reviews.get(state="open")
-    review_services.vote_cast(
-        actor=reviewer_for(review, "legal"), review=review, choice="request_changes", reasons="?"
-    )
+    vote_every_role(use_case.reviews.get(state="open"), legal="request_changes")
     use_case = usecase_services.usecase_update(
         actor=alice, use_case=UseCase.objects.get(pk=use_case.pk), data={"title": "Offers v2"}
     )
@@ -134,6 +130,37 @@ def test_as_of_names_the_use_case_as_its_revision_then_did(api, auditor, make_en
     ]
     assert [(r["title"], r["model_version"]) for r in now] == [("Offers v2", "nbo-2027")]
     assert then[0]["team"] == now[0]["team"] == "Marketing"
+
+
+def test_the_eu_ai_act_class_and_operator_role_are_the_use_cases(api, auditor, make_entry):
+    entry = make_entry()
+    use_case = UseCase.objects.get(pk=entry.use_case_id)
+
+    (row,) = _csv_rows(api(auditor).get(URL))
+
+    assert use_case.ai_act_class
+    assert (row["ai_act_class"], row["operator_role"]) == (use_case.ai_act_class, "deployer")
+
+
+def test_as_of_reads_class_and_role_from_the_revision_then_and_older_revisions_have_none(
+    api, auditor, make_entry
+):
+    entry = make_entry()
+    revision = entry.use_case.revisions.get()
+    as_of = {"as_of": timezone.localdate().isoformat()}
+    (then,) = _csv_rows(api(auditor).get(URL, as_of))
+    # A revision frozen before the classification answers and the AI Act class existed.
+    UseCaseRevision.objects.filter(pk=revision.pk).update(
+        ai_act_class="",
+        answers={k: v for k, v in revision.answers.items() if k != "operator_role"},
+    )
+
+    (older,) = _csv_rows(api(auditor).get(URL, as_of))
+    (now,) = _csv_rows(api(auditor).get(URL))
+
+    assert (then["ai_act_class"], then["operator_role"]) == (revision.ai_act_class, "deployer")
+    assert (older["ai_act_class"], older["operator_role"]) == ("", "")
+    assert (now["ai_act_class"], now["operator_role"]) == (revision.ai_act_class, "deployer")
 
 
 def test_the_json_export_carries_a_manifest_with_count_and_hash(api, auditor, make_entry):

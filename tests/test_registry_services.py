@@ -14,9 +14,8 @@ from reviews.models import Condition
 from usecases import services as usecase_services
 from usecases.models import UseCase
 
-from .registry_support import entry_data
+from .registry_support import entry_data, reject_review, vote_every_role
 from .reviews_support import approve_review as _approve
-from .reviews_support import reviewer_for
 
 
 def test_an_approved_use_case_enters_the_registry_and_becomes_deployed(approved, alice, owner):
@@ -51,14 +50,8 @@ def test_a_blocking_condition_of_a_superseded_revision_no_longer_blocks(
 ):
     use_case = make_use_case("submitted")
     review = use_case.reviews.get()
-    review_services.vote_cast(
-        actor=reviewer_for(review, "privacy"),
-        review=review,
-        choice="approve_with_conditions",
-        conditions=[{"text": "Publish notice", "blocking": True}],
-    )
-    review_services.vote_cast(
-        actor=reviewer_for(review, "legal"), review=review, choice="request_changes", reasons="?"
+    vote_every_role(
+        review, legal="request_changes", conditions=[{"text": "Publish notice", "blocking": True}]
     )
     use_case = usecase_services.usecase_update(
         actor=alice, use_case=UseCase.objects.get(pk=use_case.pk), data={"kpis": "Opt-outs"}
@@ -178,10 +171,7 @@ def test_approving_a_re_review_renews_the_dates_and_rejecting_suspends(entry, al
     entry.refresh_from_db()
     assert entry.approval == review and entry.last_review_date == timezone.localdate()
     services.deployment_update(actor=alice, deployment=entry, data={"channels": ["email"]})
-    second = _open_review_of(entry)
-    review_services.vote_cast(
-        actor=reviewer_for(second, "legal"), review=second, choice="reject", reasons="No"
-    )
+    reject_review(_open_review_of(entry), council["chair"])
     assert Deployment.objects.get(pk=entry.pk).stage == "suspended"
     assert UseCase.objects.get(pk=entry.use_case_id).state == "rejected"
 
@@ -208,16 +198,3 @@ def test_the_beat_task_runs_the_sweep_on_the_real_clock(entry):
     frozen = timezone.make_aware(datetime.datetime.combine(entry.next_review_due, datetime.time(9)))
     with mock.patch("django.utils.timezone.now", return_value=frozen):
         assert registry_rereview_sweep.delay().get() == {"reminded": 0, "opened": 1}
-
-
-def test_a_high_tier_entry_going_to_production_opens_a_change_review(
-    make_use_case, council, alice, owner
-):
-    use_case = _approve(make_use_case("submitted", significant_decisions=True).reviews.get(), alice)
-    entry = services.deployment_create(
-        actor=alice, use_case=use_case, data=entry_data(owner, alice)
-    )
-    services.deployment_change_stage(actor=alice, deployment=entry, stage="production")
-    review = _open_review_of(entry)
-    assert review.kind == "change" and "production" in review.reason
-    assert Deployment.objects.get(pk=entry.pk).stage == "production"
