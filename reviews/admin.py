@@ -9,6 +9,7 @@ from .models import (
     Assignment,
     ChecklistItem,
     ChecklistTemplate,
+    ChecklistWaiver,
     Condition,
     Review,
     ReviewPolicy,
@@ -49,7 +50,10 @@ class ReviewPolicyAdmin(admin.ModelAdmin):
 class ChecklistItemInline(admin.TabularInline):
     model = ChecklistItem
     extra = 0
-    fields = ["code", "section", "text", "role", "required", "applies_when", "references"]
+    fields = [
+        "code", "section", "text", "role", "required", "applies_when", "applies_when_any",
+        "references",
+    ]  # fmt: skip
     readonly_fields = fields
     can_delete = False
 
@@ -63,7 +67,7 @@ class ChecklistTemplateAdmin(admin.ModelAdmin):
 
     list_display = ["name", "version", "active", "created_at"]
     inlines = [ChecklistItemInline]
-    readonly_fields = ["name", "version", "active", "created_at"]
+    readonly_fields = ["name", "version", "frameworks", "active", "created_at"]
 
     def has_add_permission(self, request):
         return False
@@ -79,16 +83,25 @@ class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class AssignmentInline(admin.TabularInline):
     model = Assignment
     extra = 0
-    readonly_fields = ["reviewer", "role", "recused", "recusal_reason", "assigned_at"]
+    readonly_fields = ["reviewer", "role", "voting", "recused", "recusal_reason", "assigned_at"]
     can_delete = False
+
+
+class WaiverInline(ReadOnlyMixin, admin.TabularInline):
+    model = ChecklistWaiver
+    extra = 0
+    readonly_fields = ["item", "revision", "reason", "waived_by", "waived_at"]
 
 
 @admin.register(Review)
 class ReviewAdmin(ReadOnlyAdmin):
-    list_display = ["use_case", "revision", "state", "outcome", "decided_by_chair", "due_date"]
+    list_display = [
+        "use_case", "revision", "state", "proposed_outcome", "outcome", "decided_by_chair",
+        "due_date",
+    ]  # fmt: skip
     list_filter = ["state", "outcome"]
     list_select_related = ["use_case"]
-    inlines = [AssignmentInline]
+    inlines = [AssignmentInline, WaiverInline]
 
 
 @admin.register(Vote)

@@ -17,7 +17,7 @@ from council.permissions import AuditorsReadOnly
 
 from . import services
 from .filters import ConditionFilter, ReviewFilter
-from .models import Assignment, ChecklistAnswer, Condition, Review, Vote
+from .models import Assignment, ChecklistAnswer, ChecklistWaiver, Condition, Review, Vote
 from .selectors import applicable_items, review_get_visible, review_list_visible
 from .serializers import (
     ChecklistAnswerInputSerializer,
@@ -52,11 +52,12 @@ WRITE_ERRORS = {
 
 
 def with_details(queryset):
-    """Everything ReviewSerializer reads, in two queries whatever the number of rows."""
+    """Everything ReviewSerializer reads, in three queries whatever the number of rows."""
     return queryset.select_related(
         "use_case", "policy", "checklist_template", "decided_by"
     ).prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.select_related("reviewer"))
+        Prefetch("assignments", queryset=Assignment.objects.select_related("reviewer")),
+        Prefetch("waivers", queryset=ChecklistWaiver.objects.select_related("item", "waived_by")),
     )
 
 
@@ -73,15 +74,19 @@ def checklist_data(review: Review, items) -> list[dict]:
             review=review, revision=review.revision
         ).select_related("verified_by")
     }
-    return ChecklistItemSerializer(items, many=True, context={"answers": answers}).data
+    context = {"answers": answers, "tier": review.policy.tier}
+    return ChecklistItemSerializer(items, many=True, context=context).data
 
 
-def checklist_entry(row: ChecklistAnswer) -> dict:
+def checklist_entry(review: Review, row: ChecklistAnswer) -> dict:
     """One item with the answer a write just saved."""
-    return ChecklistItemSerializer(row.item, context={"answers": {row.item_id: row}}).data
+    context = {"answers": {row.item_id: row}, "tier": review.policy.tier}
+    return ChecklistItemSerializer(row.item, context=context).data
 
 
 def decision_body(review: Review) -> dict:
+    """The decision, re-read with its waivers after a write."""
+    review = with_details(Review.objects.all()).get(pk=review.pk)
     decision = review if has_decision(review) else None
     return DecisionEnvelopeSerializer({"decision": decision}).data
 
@@ -139,7 +144,7 @@ class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         row = services.checklist_answer(
             actor=request.user, review=review, item_id=int(item_id), **payload.validated_data
         )
-        return Response(checklist_entry(row))
+        return Response(checklist_entry(review, row))
 
     @extend_schema(
         parameters=[ITEM_ID],
@@ -154,14 +159,14 @@ class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         filterset_class=None,
     )
     def checklist_verify(self, request, pk=None, item_id=None):
-        """The assigned reviewer of the item's role verifies or rejects the team's answer."""
+        """The assigned reviewer or verifier of the item's role verifies or rejects the answer."""
         review = self.get_object()
         payload = ChecklistVerifyInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         row = services.checklist_verify(
             actor=request.user, review=review, item_id=int(item_id), **payload.validated_data
         )
-        return Response(checklist_entry(row))
+        return Response(checklist_entry(review, row))
 
     # ---- votes and decision ------------------------------------------------------------------
 
@@ -206,7 +211,10 @@ class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request=DecisionInputSerializer,
         responses={201: DecisionEnvelopeSerializer, **WRITE_ERRORS},
         description="The chair decides with a written rationale once every required role voted "
-        "(409 before). The decision is marked as a chair decision.",
+        "(409 before): confirms a proposed rejection (`proposed_outcome`), overturns it, or "
+        "settles what the votes left open. The decision is marked as a chair decision. An "
+        "approval needs every applicable required checklist item verified or listed in "
+        "`waivers` with a reason; otherwise 400 with `waivers` naming each item.",
     )
     @action(detail=True, methods=["get", "post"], pagination_class=None, filterset_class=None)
     def decision(self, request, pk=None):

@@ -156,6 +156,45 @@ class DecisionForm(ServiceForm):
         help_text="Shown to the team and kept on the record, e.g. why one reject is overturned.",
     )
 
+    def __init__(self, *args, waivable, **kwargs):
+        """waivable: the applicable required items not verified; an approval waives each one
+        with a reason, in the field `waiver_<item id>`."""
+        super().__init__(*args, **kwargs)
+        self.waivable = list(waivable)
+        for item in self.waivable:
+            self.fields[f"waiver_{item.pk}"] = forms.CharField(
+                label=f"{item.code}: why approve without it?",
+                help_text=item.text,
+                required=False,
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+
+    def waiver_fields(self):
+        return [self[f"waiver_{item.pk}"] for item in self.waivable]
+
+    def waivers(self) -> list[dict]:
+        """The reasons given, as decision_record_by_chair takes them (blank ones left out, so
+        the service names the items still missing one)."""
+        rows = []
+        for item in self.waivable:
+            reason = (self.cleaned_data.get(f"waiver_{item.pk}") or "").strip()
+            if reason:
+                rows.append({"item": item.pk, "reason": reason})
+        return rows
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        # Each waiver message names its item: put it next to that item's reason.
+        if hasattr(error, "error_dict") and "waivers" in error.error_dict:
+            for problem in error.error_dict["waivers"]:
+                name = f"waiver_{(problem.params or {}).get('item')}"
+                self.add_error(name if name in self.fields else None, problem.messages)
+            rest = {k: v for k, v in error.error_dict.items() if k != "waivers"}
+            if not rest:
+                return
+            error = ValidationError(rest)
+        super().add_service_errors(error)
+
 
 class ReassignForm(ServiceForm):
     role = forms.ChoiceField(label="Role", error_messages={"required": "Choose the role."})

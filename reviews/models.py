@@ -6,6 +6,8 @@ from council.models import CouncilRole
 from usecases.choices import RiskTier
 from usecases.models import UseCase
 
+from . import rules
+
 User = settings.AUTH_USER_MODEL
 
 
@@ -39,6 +41,11 @@ class ReviewPolicy(models.Model):
 class ChecklistTemplate(models.Model):
     name = models.CharField(max_length=200)
     version = models.PositiveIntegerField()
+    frameworks = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The name of each framework key its items' references use (the data file's header).",
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -77,8 +84,17 @@ class ChecklistItem(models.Model):
         blank=True,
         help_text='Answers that make it applicable, e.g. {"capabilities": ["voice_agent"]}; empty: always.',
     )
+    applies_when_any = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Rules shaped like applies_when, of which at least one must match too; empty: no "
+        'further condition. E.g. [{"customer_facing": [true]}, {"capabilities": ["chatbot"]}].',
+    )
     references = models.JSONField(
-        default=dict, blank=True, help_text="eu_ai_act, nist_ai_rmf, iso_42001, gdpr references."
+        default=list,
+        blank=True,
+        help_text="Sources the item rests on: version 2 lists {framework, ref, basis, binds}; "
+        "version 1 held {framework: ref}. Read them through reference_rows.",
     )
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -90,6 +106,15 @@ class ChecklistItem(models.Model):
 
     def __str__(self):
         return f"{self.code} {self.text}"
+
+    @property
+    def reference_rows(self) -> list[dict]:
+        """Read with the template (select_related): its header names the frameworks."""
+        return rules.reference_rows(self.references, frameworks=self.template.frameworks)
+
+    def required_at(self, tier: str) -> bool:
+        """Mandatory on a review of this tier (see rules.item_required)."""
+        return rules.item_required(required=self.required, references=self.references, tier=tier)
 
 
 class ReviewState(models.TextChoices):
@@ -128,6 +153,11 @@ class Review(models.Model):
     required_roles = models.JSONField()
     state = models.CharField(max_length=16, choices=ReviewState.choices, default=ReviewState.OPEN)
     outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    # "rejected" while every required role has voted and a reject waits for the chair to confirm
+    # or overturn it; empty otherwise. The review stays open meanwhile.
+    proposed_outcome = models.CharField(
+        max_length=32, choices=[(Outcome.REJECTED, "Rejection proposed")], blank=True
+    )
     decided_by_chair = models.BooleanField(default=False)
     rationale = models.TextField(blank=True)
     decided_by = models.ForeignKey(
@@ -158,6 +188,9 @@ class Assignment(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="assignments")
     reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="review_assignments")
     role = models.CharField(max_length=32, choices=CouncilRole.choices)
+    # False for a verifier: a member of a role the policy does not call to vote, seated to verify
+    # the applicable checklist items of that role (SPEC section 5). Verifiers never vote.
+    voting = models.BooleanField(default=True)
     recused = models.BooleanField(default=False)
     recusal_reason = models.TextField(blank=True)
     assigned_at = models.DateTimeField(auto_now_add=True)
@@ -165,7 +198,7 @@ class Assignment(models.Model):
     class Meta:
         ordering = ["review", "role", "assigned_at"]
         constraints = [
-            # One active reviewer per role and review; recused assignments stay as history.
+            # One active reviewer or verifier per role and review; recused ones stay as history.
             models.UniqueConstraint(
                 fields=["review", "role"],
                 condition=Q(recused=False),
@@ -178,7 +211,8 @@ class Assignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.reviewer} as {self.role} on {self.review}"
+        seat = "reviewer" if self.voting else "verifier"
+        return f"{self.reviewer} as {self.role} {seat} on {self.review}"
 
 
 class AnswerChoice(models.TextChoices):
@@ -220,6 +254,28 @@ class ChecklistAnswer(models.Model):
 
     def __str__(self):
         return f"{self.item.code}: {self.answer}"
+
+
+class ChecklistWaiver(models.Model):
+    """The chair approved without this required item verified, and said why (SPEC section 5)."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="waivers")
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
+    revision = models.PositiveIntegerField()
+    reason = models.TextField()
+    waived_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    waived_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["review", "revision", "item__position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "item", "revision"], name="one_waiver_per_item_and_revision"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.item.code} waived on r{self.revision}"
 
 
 class VoteChoice(models.TextChoices):

@@ -4,11 +4,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from council.models import NotificationKind
+from council.models import CouncilRole, NotificationKind
 from council.notifications import notify
 
 from .models import Assignment, Condition, ConditionStatus, Review, ReviewState, Vote
 from .rules import DUE_SOON_WORKING_DAYS, add_working_days
+from .selectors import eligible_reviewers
 
 
 def _review_url(review: Review) -> str:
@@ -18,13 +19,41 @@ def _review_url(review: Review) -> str:
 
 def notify_assigned(assignment: Assignment) -> None:
     review = assignment.review
+    role = assignment.get_role_display()
+    if assignment.voting:
+        subject = f"Review {review.use_case.reference} as {role}"
+        body = (
+            f"You are the {role} reviewer of “{review.use_case.title}”. "
+            f"Your vote is due by {review.due_date:%d %b %Y}."
+        )
+    else:
+        subject = f"Verify the {role} checklist items of {review.use_case.reference}"
+        body = (
+            f"You verify the {role} checklist items of “{review.use_case.title}” (you do not "
+            f"vote). The review is due by {review.due_date:%d %b %Y}."
+        )
     notify(
         users=[assignment.reviewer],
         kind=NotificationKind.ASSIGNED,
         key=f"assigned:review:{review.pk}:rev:{review.revision}:role:{assignment.role}",
-        subject=f"Review {review.use_case.reference} as {assignment.get_role_display()}",
-        body=f"You are the {assignment.get_role_display()} reviewer of “{review.use_case.title}”. "
-        f"Your vote is due by {review.due_date:%d %b %Y}.",
+        subject=subject,
+        body=body,
+        url=_review_url(review),
+    )
+
+
+def notify_rejection_proposed(review: Review) -> None:
+    """Every chair who may decide it (four eyes) hears that a rejection waits for them."""
+    use_case = review.use_case
+    notify(
+        users=eligible_reviewers(role=CouncilRole.CHAIR, use_case=use_case),
+        # No kind of its own yet (council.models.NotificationKind): it announces the decision
+        # the chair has to make.
+        kind=NotificationKind.DECISION_MADE,
+        key=f"rejection-proposed:review:{review.pk}:rev:{review.revision}",
+        subject=f"{use_case.reference}: rejection proposed, your decision is needed",
+        body=f"Every required role has voted on “{use_case.title}” and at least one rejects it. "
+        "Confirm the rejection or overturn it with a written rationale.",
         url=_review_url(review),
     )
 
@@ -65,7 +94,10 @@ def remind_due_votes_and_conditions(today=None) -> int:
         )
         waiting = [
             a.reviewer
-            for a in review.assignments.filter(recused=False).select_related("reviewer")
+            # Verifiers have no vote to be reminded of.
+            for a in review.assignments.filter(recused=False, voting=True).select_related(
+                "reviewer"
+            )
             if a.reviewer_id not in voted
         ]
         overdue = review.due_date < today

@@ -36,6 +36,10 @@ def required_roles(*, policy_roles: Iterable[str], functions: Iterable[str]) -> 
     return sorted(roles, key=ROLE_ORDER.index)
 
 
+# What `decide` answers when a reject waits for the chair: not an outcome, the review stays open.
+REJECTION_PROPOSED = "rejection_proposed"
+
+
 def decide(
     *,
     required: Iterable[str],
@@ -43,17 +47,26 @@ def decide(
     checklist_complete: bool,
     has_conditions: bool,
 ) -> str | None:
-    """The outcome the votes make, or None while the review stays open.
+    """What the votes make of the review (SPEC section 5), in the spec's order.
 
     `votes` maps each required role to the current choice of its reviewer on the judged
-    revision (roles without a vote are absent).
+    revision (roles without a vote are absent). Nothing is decided while a required role has not
+    voted: every role is heard. Then a reject proposes a rejection (REJECTION_PROPOSED: the chair
+    confirms or overturns it); else a request for changes decides `changes_requested`; else,
+    when every required role approves and every applicable required item is verified, the review
+    is `approved`, or `approved_with_conditions` when a vote set conditions. An abstention is no
+    approval: that review, like one whose checklist is unfinished, stays open (None) and the chair
+    may decide it.
     """
-    choices = [votes[role] for role in required if role in votes]
+    required = list(required)
+    if not all_required_voted(required=required, votes=votes):
+        return None
+    choices = [votes[role] for role in required]
     if "reject" in choices:
-        return "rejected"
+        return REJECTION_PROPOSED
     if "request_changes" in choices:
         return "changes_requested"
-    if all(votes.get(role) in APPROVING for role in required) and checklist_complete:
+    if all(choice in APPROVING for choice in choices) and checklist_complete:
         with_conditions = has_conditions or "approve_with_conditions" in choices
         return "approved_with_conditions" if with_conditions else "approved"
     return None
@@ -62,6 +75,74 @@ def decide(
 def all_required_voted(*, required: Iterable[str], votes: Mapping[str, str]) -> bool:
     """The chair may record a decision only once every required role has voted."""
     return all(role in votes for role in required)
+
+
+# ---- checklist items ---------------------------------------------------------------------
+
+
+def rule_matches(rule: Mapping[str, Iterable], answers: Mapping) -> bool:
+    """Every key of the rule must match; a key matches when the answer holds any listed value.
+
+    An answer missing from the answers (e.g. a question added after the revision was frozen) is
+    unanswered: it matches nothing.
+    """
+    for name, wanted in rule.items():
+        given = answers.get(name)
+        given = set(given) if isinstance(given, list | tuple | set) else {given}
+        if not given & set(wanted):
+            return False
+    return True
+
+
+def item_applies(
+    *, applies_when: Mapping, applies_when_any: Iterable[Mapping], answers: Mapping
+) -> bool:
+    """`applies_when` must match and, when `applies_when_any` lists rules, one of them too."""
+    alternatives = list(applies_when_any or [])
+    return rule_matches(applies_when or {}, answers) and (
+        not alternatives or any(rule_matches(rule, answers) for rule in alternatives)
+    )
+
+
+# Internal review tiers in rising order: a reference that binds at a tier binds above it too.
+TIERS = ("minimal", "limited", "high")
+
+
+def reference_rows(references, *, frameworks: Mapping[str, str] | None = None) -> list[dict]:
+    """A checklist item's references as rows {framework, label, ref, basis, binds, party, note},
+    whichever shape its template version stored: version 1 {framework: "ref; ref"} (no basis,
+    tier, party or note: empty strings say so), version 2 a list of rows. `frameworks` names the
+    framework keys (the template's header); a key it lacks is shown as it is."""
+    if isinstance(references, Mapping):
+        rows = [{"framework": key, "ref": ref} for key, ref in references.items() if ref]
+    else:
+        rows = list(references or [])
+    labels = frameworks or {}
+    return [
+        {
+            "framework": row["framework"],
+            "label": labels.get(row["framework"], row["framework"]),
+            "ref": row["ref"],
+            "basis": row.get("basis", ""),
+            "binds": row.get("binds", ""),
+            "party": row.get("party", ""),
+            "note": row.get("note", ""),
+        }
+        for row in rows
+    ]
+
+
+def item_required(*, required: bool, references, tier: str) -> bool:
+    """Mandatory on a review of `tier`: always when the item is `required`, otherwise from the
+    lowest tier one of its references binds (an optional item the council expects of high-tier
+    use cases, say). Version 1 references bind no tier."""
+    if required:
+        return True
+    rank = TIERS.index(tier) if tier in TIERS else len(TIERS)
+    return any(
+        row["binds"] in TIERS and TIERS.index(row["binds"]) <= rank
+        for row in reference_rows(references)
+    )
 
 
 def add_working_days(start: date, days: int) -> date:

@@ -6,6 +6,7 @@ from council.models import RoleAssignment, TeamMembership
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
 
+from . import rules
 from .models import (
     Assignment,
     ChecklistAnswer,
@@ -83,34 +84,43 @@ def eligible_reviewers(*, role: str, use_case: UseCase, exclude_ids=()) -> Query
 
 
 def item_applies(item: ChecklistItem, answers: dict) -> bool:
-    """Every key of the rule must match; a key matches when the answer holds any listed value."""
-    for field, wanted in (item.applies_when or {}).items():
-        given = answers.get(field)
-        given = set(given) if isinstance(given, list | tuple | set) else {given}
-        if not given & set(wanted):
-            return False
-    return True
+    """The item's applicability rule holds for the answers (SPEC: answers only, never roles)."""
+    return rules.item_applies(
+        applies_when=item.applies_when, applies_when_any=item.applies_when_any, answers=answers
+    )
 
 
 def judged_answers(review: Review) -> dict:
     return review.use_case.revisions.get(number=review.revision).answers
 
 
-def item_is_applicable(review: Review, item: ChecklistItem, answers: dict | None = None) -> bool:
-    answers = judged_answers(review) if answers is None else answers
-    return item.role in review.required_roles and item_applies(item, answers)
-
-
 def applicable_items(review: Review, answers: dict | None = None) -> list[ChecklistItem]:
-    """Items whose rule matches the judged revision and whose verifying role sits on the review.
+    """Items of the review's template whose rule matches the judged revision's answers.
 
-    The policy decides which roles review a tier: an item of a role the tier does not call
-    (e.g. security on a minimal use case) is not part of that review. `answers`: the judged
-    revision's answers, when the caller has them already.
+    Which roles vote does not matter: an item whose role does not vote gets a verifier
+    (`verifier_roles`). `answers`: the judged revision's answers, when the caller has them.
     """
     answers = judged_answers(review) if answers is None else answers
-    items = ChecklistItem.objects.filter(template_id=review.checklist_template_id)
-    return [item for item in items if item_is_applicable(review, item, answers)]
+    # With their template: its header names the frameworks of the items' references.
+    items = ChecklistItem.objects.filter(template_id=review.checklist_template_id).select_related(
+        "template"
+    )
+    return [item for item in items if item_applies(item, answers)]
+
+
+def verifier_roles(review: Review, items: list[ChecklistItem] | None = None) -> list[str]:
+    """Roles that verify an applicable item but do not vote on the review: each gets a verifier.
+
+    `items`: the applicable items, when the caller has them.
+    """
+    items = applicable_items(review) if items is None else items
+    roles = {item.role for item in items} - set(review.required_roles)
+    return sorted(roles, key=rules.ROLE_ORDER.index)
+
+
+def seat_roles(review: Review, items: list[ChecklistItem] | None = None) -> list[str]:
+    """Every role with a seat on the review: the voting roles, then the verifying ones."""
+    return [*review.required_roles, *verifier_roles(review, items)]
 
 
 def current_votes_by_role(review: Review) -> dict[str, str]:
@@ -134,14 +144,24 @@ def votes_by_role(review: Review, *, assignments, votes) -> dict[str, str]:
     }
 
 
-def checklist_complete(review: Review) -> bool:
-    required = {item.pk for item in applicable_items(review) if item.required}
+def unverified_required_items(review: Review) -> list[ChecklistItem]:
+    """Applicable items mandatory at the review's tier whose answer on the judged revision is
+    not verified: what blocks an approval, and what a chair approval must waive."""
+    tier = review.policy.tier
+    required = [item for item in applicable_items(review) if item.required_at(tier)]
     verified = set(
         ChecklistAnswer.objects.filter(
-            review=review, revision=review.revision, verdict=Verdict.VERIFIED, item_id__in=required
+            review=review,
+            revision=review.revision,
+            verdict=Verdict.VERIFIED,
+            item_id__in=[item.pk for item in required],
         ).values_list("item_id", flat=True)
     )
-    return required <= verified
+    return [item for item in required if item.pk not in verified]
+
+
+def checklist_complete(review: Review) -> bool:
+    return not unverified_required_items(review)
 
 
 def review_list_visible(*, user) -> QuerySet[Review]:

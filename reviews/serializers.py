@@ -13,6 +13,7 @@ from .models import (
     Assignment,
     ChecklistAnswer,
     ChecklistItem,
+    ChecklistWaiver,
     Comment,
     Condition,
     Outcome,
@@ -43,24 +44,56 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Assignment
-        fields = ("reviewer", "username", "role", "recused", "recusal_reason")
+        fields = ("reviewer", "username", "role", "voting", "recused", "recusal_reason")
+        extra_kwargs = {
+            "voting": {
+                "help_text": "false for a verifier: verifies the checklist items of a role that "
+                "does not vote on the review, and never votes."
+            }
+        }
+
+
+class WaiverSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="item.code", read_only=True)
+    waived_by_username = serializers.CharField(source="waived_by.username", read_only=True)
+
+    class Meta:
+        model = ChecklistWaiver
+        fields = (
+            "item",
+            "code",
+            "revision",
+            "reason",
+            "waived_by",
+            "waived_by_username",
+            "waived_at",
+        )
+        read_only_fields = fields
 
 
 class DecisionSerializer(serializers.ModelSerializer):
-    """The outcome of a decided review, automatic or recorded by the chair."""
+    """The outcome of a decided review, automatic or recorded by the chair, with the checklist
+    items the chair waived to approve (read with `reviews.api.with_details`)."""
 
     by_chair = serializers.BooleanField(source="decided_by_chair", read_only=True)
     decided_by_username = serializers.CharField(
         source="decided_by.username", allow_null=True, default=None, read_only=True
     )
+    waivers = serializers.SerializerMethodField()
 
     class Meta:
         model = Review
         fields = (
             "outcome", "by_chair", "rationale", "decided_at", "decided_by", "decided_by_username",
+            "waivers",
         )  # fmt: skip
         read_only_fields = fields
         extra_kwargs = {"decided_by": {"help_text": "The chair's id; null for a computed outcome."}}
+
+    @extend_schema_field(WaiverSerializer(many=True))
+    def get_waivers(self, review) -> list[dict]:
+        judged = [w for w in review.waivers.all() if w.revision == review.revision]
+        return WaiverSerializer(judged, many=True).data
 
 
 class PolicySerializer(serializers.ModelSerializer):
@@ -88,12 +121,14 @@ def decision_of(review: Review) -> dict | None:
 
 
 class ReviewSerializer(serializers.ModelSerializer):
-    """Read with `reviews.api.with_details`: one query for the rows and one for the assignments."""
+    """Read with `reviews.api.with_details`: one query for the rows, one for the assignments and
+    one for the waivers."""
 
     use_case_reference = serializers.CharField(source="use_case.reference", read_only=True)
     required_roles = role_list(read_only=True)
     assignments = AssignmentSerializer(many=True, read_only=True)
     decision = serializers.SerializerMethodField()
+    proposed_outcome = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()
     policy = PolicySerializer(read_only=True)
     checklist_template = ChecklistTemplateRefSerializer(read_only=True)
@@ -102,10 +137,21 @@ class ReviewSerializer(serializers.ModelSerializer):
         model = Review
         fields = (
             "id", "use_case", "use_case_reference", "revision", "state", "outcome",
-            "required_roles", "assignments", "decision", "due_date", "overdue", "opened_at",
-            "policy", "checklist_template",
+            "proposed_outcome", "required_roles", "assignments", "decision", "due_date",
+            "overdue", "opened_at", "policy", "checklist_template",
         )  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=[Outcome.REJECTED],
+            allow_null=True,
+            help_text='"rejected" while every required role has voted and a reject waits for '
+            "the chair to confirm or overturn it (the review stays open); null otherwise.",
+        )
+    )
+    def get_proposed_outcome(self, review) -> str | None:
+        return review.proposed_outcome or None
 
     @extend_schema_field(DecisionSerializer(allow_null=True))
     def get_decision(self, review) -> dict | None:
@@ -121,10 +167,22 @@ class DecisionEnvelopeSerializer(serializers.Serializer):
     decision = DecisionSerializer(allow_null=True)
 
 
+class WaiverInputSerializer(serializers.Serializer):
+    item = serializers.IntegerField(help_text="Id of an applicable required checklist item.")
+    # Blank passes here: the service names the item whose reason is missing.
+    reason = serializers.CharField(allow_blank=True, max_length=4000)
+
+
 class DecisionInputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     # Blank passes here so the service answers with its own message, after its role checks.
     rationale = serializers.CharField(allow_blank=True, max_length=10000)
+    waivers = WaiverInputSerializer(
+        many=True,
+        required=False,
+        default=list,
+        help_text="With an approval: a reason for each applicable required item not verified.",
+    )
 
 
 class RecuseInputSerializer(serializers.Serializer):
@@ -153,12 +211,32 @@ class VerificationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ReferenceSerializer(serializers.Serializer):
+    framework = serializers.CharField(help_text="Key of the framework, e.g. eu_ai_act, gdpr.")
+    label = serializers.CharField(help_text="The framework's name.")
+    ref = serializers.CharField(help_text="Article, paragraph and point, or the framework's id.")
+    basis = serializers.CharField(
+        help_text='"obligation" (the law requires it), "good_practice", or "" (template v1).'
+    )
+    binds = serializers.CharField(
+        help_text="The lowest review tier (minimal, limited, high) at which the reference makes "
+        'the item mandatory; "" for template v1.'
+    )
+    party = serializers.CharField(help_text='"provider" for a provider\'s duty, else "".')
+    note = serializers.CharField(help_text="What the reference covers, when it needs saying.")
+
+
 class ChecklistItemSerializer(serializers.ModelSerializer):
     """An applicable item with the team's answer on the judged revision.
 
-    The answers come in the context as {item id: ChecklistAnswer}, read in one query.
+    The context holds the answers as {item id: ChecklistAnswer}, read in one query, and the
+    review's `tier`, at which `required` is judged. Items are read with their template.
     """
 
+    references = ReferenceSerializer(source="reference_rows", many=True, read_only=True)
+    required = serializers.SerializerMethodField(
+        help_text="Mandatory at this review's tier: verified, or waived by the chair to approve."
+    )
     answer = serializers.SerializerMethodField()
     evidence = serializers.SerializerMethodField()
     verification = serializers.SerializerMethodField()
@@ -173,6 +251,9 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
 
     def _answer(self, item) -> ChecklistAnswer | None:
         return self.context["answers"].get(item.pk)
+
+    def get_required(self, item) -> bool:
+        return item.required_at(self.context["tier"])
 
     @extend_schema_field(serializers.ChoiceField(choices=AnswerChoice.choices, allow_null=True))
     def get_answer(self, item) -> str | None:

@@ -1,6 +1,6 @@
 """Every write of council review: atomic, rule-checked, audited (SPEC section 5)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,6 +19,7 @@ from .models import (
     ChecklistAnswer,
     ChecklistItem,
     ChecklistTemplate,
+    ChecklistWaiver,
     Comment,
     Condition,
     ConditionStatus,
@@ -31,24 +32,33 @@ from .models import (
     Vote,
     VoteChoice,
 )
-from .notifications import notify_assigned, notify_decision
+from .notifications import notify_assigned, notify_decision, notify_rejection_proposed
 from .selectors import (
     checklist_complete,
     conflicted,
     current_votes_by_role,
     eligible_reviewers,
-    item_is_applicable,
+    item_applies,
+    judged_answers,
+    seat_roles,
     standing_conditions,
+    unverified_required_items,
     usecase_settled_in_service,
+    verifier_roles,
 )
 
 NEEDS_REASONS = {VoteChoice.REQUEST_CHANGES, VoteChoice.REJECT}
 
 
 def _lock(review: Review) -> Review:
-    # Every vote, verification and recusal locks the review row, so decisions are computed
-    # one at a time and two concurrent votes can never both miss each other.
-    return Review.objects.select_for_update().select_related("use_case").get(pk=review.pk)
+    # Every vote, verification and recusal locks the review row (and its use case's), so
+    # decisions are computed one at a time and two concurrent votes can never both miss each
+    # other. Not the policy row it reads too: every review of a tier shares it.
+    return (
+        Review.objects.select_for_update(of=("self", "use_case"))
+        .select_related("use_case", "policy")
+        .get(pk=review.pk)
+    )
 
 
 def _require_open(review: Review) -> None:
@@ -121,13 +131,14 @@ def _create_review(
     )
     for role in review.required_roles:
         _assign_next(review=review, role=role, actor=actor)
+    _assign_verifiers(review=review, actor=actor)
     return review
 
 
 def _reopen(*, review: Review, use_case: UseCase, actor) -> Review:
     before = review.revision
     review.revision = use_case.revision
-    review.state, review.outcome = ReviewState.OPEN, ""
+    review.state, review.outcome, review.proposed_outcome = ReviewState.OPEN, "", ""
     review.decided_at, review.decided_by, review.decided_by_chair, review.rationale = (
         None,
         None,
@@ -143,10 +154,47 @@ def _reopen(*, review: Review, use_case: UseCase, actor) -> Review:
         object_ref=use_case.reference,
         changes={"revision": [before, review.revision], "state": ["decided", "open"]},
     )
-    # Reviewers vote again on the new revision: tell each of them.
+    # Reviewers vote and verifiers verify again on the new revision: tell each of them.
     for assignment in review.assignments.filter(recused=False).select_related("reviewer"):
         notify_assigned(assignment)
+    # The new answers may make items of other roles apply, or none of a verifier's role.
+    _assign_verifiers(review=review, actor=actor)
     return review
+
+
+@transaction.atomic
+def review_seat_verifiers(*, actor, review: Review) -> Review:
+    """Seat the verifiers an open review lacks, e.g. one opened before verifiers existed
+    (`manage.py assign_verifiers`). A review that has them all is left as it is."""
+    review = _lock(review)
+    _require_open(review)
+    _assign_verifiers(review=review, actor=actor)
+    return review
+
+
+def _assign_verifiers(*, review: Review, actor) -> None:
+    """Seat a verifier for each role that verifies an applicable item but has no vote, and
+    release the verifiers whose role no longer has an applicable item (SPEC section 5)."""
+    needed = verifier_roles(review)
+    for assignment in review.assignments.filter(recused=False, voting=False):
+        if assignment.role not in needed:
+            _step_down(
+                review=review,
+                assignment=assignment,
+                reason=f"No checklist item of this role applies to revision {review.revision}.",
+                actor=actor,
+            )
+            audit_record(
+                actor=actor,
+                action="verifier_released",
+                obj=review,
+                object_ref=review.use_case.reference,
+                changes={"role": [assignment.role, None], "revision": [None, review.revision]},
+            )
+    seated = set(review.assignments.filter(recused=False).values_list("role", flat=True))
+    for role in needed:
+        if role not in seated:
+            _assign_next(review=review, role=role, actor=actor, voting=False)
 
 
 def _step_down(*, review: Review, assignment: Assignment, reason: str, actor) -> None:
@@ -164,7 +212,10 @@ def _step_down(*, review: Review, assignment: Assignment, reason: str, actor) ->
         )
 
 
-def _assign_next(*, review: Review, role: str, actor, exclude_ids=()) -> Assignment | None:
+def _assign_next(
+    *, review: Review, role: str, actor, exclude_ids=(), voting: bool = True
+) -> Assignment | None:
+    """The least loaded eligible member takes the seat; verifiers as reviewers (four eyes)."""
     reviewer = eligible_reviewers(
         role=role, use_case=review.use_case, exclude_ids=exclude_ids
     ).first()
@@ -174,23 +225,30 @@ def _assign_next(*, review: Review, role: str, actor, exclude_ids=()) -> Assignm
             action="assignment_pending",
             obj=review,
             object_ref=review.use_case.reference,
-            changes={"role": [None, role], "why": [None, "no eligible member holds this role"]},
+            changes={
+                "role": [None, role],
+                "voting": [None, voting],
+                "why": [None, "no eligible member holds this role"],
+            },
         )
         return None
-    return _assign(review=review, role=role, reviewer=reviewer, actor=actor)
+    return _assign(review=review, role=role, reviewer=reviewer, actor=actor, voting=voting)
 
 
-def _assign(*, review: Review, role: str, reviewer, actor) -> Assignment:
+def _assign(*, review: Review, role: str, reviewer, actor, voting: bool) -> Assignment:
     from usecases.services import usecase_grant_access
 
-    assignment = Assignment.objects.create(review=review, role=role, reviewer=reviewer)
+    seat = "reviewer" if voting else "verifier"
+    assignment = Assignment.objects.create(
+        review=review, role=role, reviewer=reviewer, voting=voting
+    )
     usecase_grant_access(
-        actor=actor, use_case=review.use_case, user=reviewer, why=f"reviewer ({role})"
+        actor=actor, use_case=review.use_case, user=reviewer, why=f"{seat} ({role})"
     )
     notify_assigned(assignment)
     audit_record(
         actor=actor,
-        action="reviewer_assigned",
+        action=f"{seat}_assigned",
         obj=review,
         object_ref=review.use_case.reference,
         changes={"role": [None, role], "reviewer": [None, reviewer.get_username()]},
@@ -200,12 +258,15 @@ def _assign(*, review: Review, role: str, reviewer, actor) -> Assignment:
 
 @transaction.atomic
 def review_reassign(*, actor, review: Review, role: str, reviewer) -> Assignment:
-    """The chair puts another member on a role (after a recusal, or to rebalance)."""
+    """The chair puts another member on a role's seat (after a recusal, or to rebalance): a
+    voting role, or a role that verifies checklist items without a vote."""
     _require_chair(actor, "reassign reviewers")
     review = _lock(review)
     _require_open(review)
-    if role not in review.required_roles:
-        raise ValidationError({"role": [f"'{role}' is not a required role of this review."]})
+    if role not in seat_roles(review):
+        raise ValidationError(
+            {"role": [f"'{role}' neither votes nor verifies checklist items on this review."]}
+        )
     if role not in user_active_roles(reviewer):
         raise ValidationError(
             {"reviewer": [f"{reviewer.get_username()} does not hold the role '{role}'."]}
@@ -225,7 +286,13 @@ def review_reassign(*, actor, review: Review, role: str, reviewer) -> Assignment
             reason=f"Reassigned by the chair to {reviewer.get_username()}",
             actor=actor,
         )
-    return _assign(review=review, role=role, reviewer=reviewer, actor=actor)
+    return _assign(
+        review=review,
+        role=role,
+        reviewer=reviewer,
+        actor=actor,
+        voting=role in review.required_roles,
+    )
 
 
 @transaction.atomic
@@ -249,7 +316,11 @@ def review_recuse(*, actor, review: Review, reason: str) -> list[Assignment]:
             changes={"role": [assignment.role, None], "reason": [None, reason]},
         )
         replacement = _assign_next(
-            review=review, role=assignment.role, actor=actor, exclude_ids=[actor.pk]
+            review=review,
+            role=assignment.role,
+            actor=actor,
+            exclude_ids=[actor.pk],
+            voting=assignment.voting,
         )
         if replacement:
             replacements.append(replacement)
@@ -266,7 +337,7 @@ def review_recuse(*, actor, review: Review, reason: str) -> list[Assignment]:
 
 def _item_on(review: Review, item_id) -> ChecklistItem:
     item = review.checklist_template.items.filter(pk=item_id).first()
-    if item is None or not item_is_applicable(review, item):
+    if item is None or not item_applies(item, judged_answers(review)):
         raise ValidationError({"item": ["This checklist item does not apply to this use case."]})
     return item
 
@@ -319,14 +390,14 @@ def checklist_answer(
 def checklist_verify(
     *, actor, review: Review, item_id, verdict: str, comment: str = ""
 ) -> ChecklistAnswer:
-    """The reviewer of the item's role verifies or rejects the team's answer."""
+    """The reviewer or verifier of the item's role verifies or rejects the team's answer."""
     review = _lock(review)
     _require_open(review)
     _require_four_eyes(actor=actor, review=review, doing="verify checklist items of")
     item = _item_on(review, item_id)
     if not review.assignments.filter(reviewer=actor, role=item.role, recused=False).exists():
         raise ActionForbidden(
-            f"Only the assigned {item.get_role_display()} reviewer verifies this item."
+            f"Only the assigned {item.get_role_display()} reviewer or verifier verifies this item."
         )
     row = ChecklistAnswer.objects.filter(review=review, item=item, revision=review.revision).first()
     if row is None:
@@ -360,12 +431,13 @@ def vote_cast(
     _require_open(review)
     _require_four_eyes(actor=actor, review=review, doing="vote on")
     held = user_active_roles(actor)  # a role that has ended no longer votes
-    roles = [
-        a.role
-        for a in review.assignments.filter(reviewer=actor, recused=False)
-        if a.role in review.required_roles and a.role in held
-    ]
+    seats = list(review.assignments.filter(reviewer=actor, recused=False))
+    roles = [a.role for a in seats if a.voting and a.role in held]
     if not roles:
+        if seats and not any(a.voting for a in seats):
+            raise ActionForbidden(
+                "You verify checklist items on this review: verifiers comment but do not vote."
+            )
         raise ActionForbidden(
             "Only reviewers assigned to a required role they still hold can vote on this review."
         )
@@ -457,14 +529,35 @@ def _recompute(*, review: Review, actor) -> None:
         checklist_complete=checklist_complete(review),
         has_conditions=_open_conditions_of_current_votes(review),
     )
-    if outcome is not None:
+    _propose_rejection(review=review, actor=actor, proposed=outcome == rules.REJECTION_PROPOSED)
+    if outcome not in (None, rules.REJECTION_PROPOSED):
         _decide(review=review, outcome=outcome, actor=actor, by_chair=False, rationale="")
+
+
+def _propose_rejection(*, review: Review, actor, proposed: bool) -> None:
+    """A reject once every role voted waits for the chair; a changed vote or a recusal may
+    withdraw the proposal. Each change is audited; the chair hears of a new proposal."""
+    before = review.proposed_outcome
+    after = Outcome.REJECTED if proposed else ""
+    if before == after:
+        return
+    review.proposed_outcome = after
+    review.save(update_fields=["proposed_outcome"])
+    audit_record(
+        actor=actor,
+        action="rejection_proposed" if proposed else "rejection_proposal_withdrawn",
+        obj=review,
+        object_ref=review.use_case.reference,
+        changes={"proposed_outcome": [before or None, after or None]},
+    )
+    if proposed:
+        notify_rejection_proposed(review)
 
 
 def _decide(*, review: Review, outcome: str, actor, by_chair: bool, rationale: str) -> None:
     from usecases.services import usecase_record_decision
 
-    review.state, review.outcome = ReviewState.DECIDED, outcome
+    review.state, review.outcome, review.proposed_outcome = ReviewState.DECIDED, outcome, ""
     review.decided_by_chair, review.rationale = by_chair, rationale
     review.decided_by, review.decided_at = actor if by_chair else None, timezone.now()
     review.save()
@@ -505,26 +598,105 @@ def review_open_for_deployed(*, actor, use_case: UseCase, kind: str, reason: str
     return _create_review(use_case=use_case, actor=actor, kind=kind, reason=reason)
 
 
+APPROVALS = {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}
+
+
 @transaction.atomic
-def decision_record_by_chair(*, actor, review: Review, outcome: str, rationale: str) -> Review:
-    """The chair decides with a written rationale once every required role has voted."""
+def decision_record_by_chair(
+    *, actor, review: Review, outcome: str, rationale: str, waivers: Iterable[Mapping] = ()
+) -> Review:
+    """The chair decides with a written rationale once every required role has voted: confirms
+    a proposed rejection, overturns it, or settles what the votes left open.
+
+    An approval needs every applicable required item verified, or each one that is not waived:
+    `waivers` lists {"item": id, "reason": "..."}; each waiver is recorded and audited.
+    """
     _require_chair(actor, "record a decision")
     review = _lock(review)
     _require_open(review)
     _require_four_eyes(actor=actor, review=review, doing="decide")
+    if not rules.all_required_voted(
+        required=review.required_roles, votes=current_votes_by_role(review)
+    ):
+        raise TransitionNotAllowed("The chair can decide only once every required role has voted.")
+    waivers = list(waivers)
     errors = {}
     if outcome not in Outcome.values:
         errors["outcome"] = [f"Choose one of: {', '.join(Outcome.values)}."]
     if not rationale.strip():
         errors["rationale"] = ["A chair decision needs a written rationale."]
+    unverified = unverified_required_items(review)
+    waiver_errors = _waiver_errors(outcome=outcome, unverified=unverified, waivers=waivers)
+    if waiver_errors:
+        errors["waivers"] = waiver_errors
     if errors:
         raise ValidationError(errors)
-    if not rules.all_required_voted(
-        required=review.required_roles, votes=current_votes_by_role(review)
-    ):
-        raise TransitionNotAllowed("The chair can decide only once every required role has voted.")
+    if outcome in APPROVALS:
+        reasons = {int(w["item"]): w["reason"].strip() for w in waivers}
+        for item in unverified:
+            _waive(review=review, item=item, reason=reasons[item.pk], actor=actor)
     _decide(review=review, outcome=outcome, actor=actor, by_chair=True, rationale=rationale)
     return review
+
+
+def _waiver_errors(
+    *, outcome: str, unverified: list[ChecklistItem], waivers: list[Mapping]
+) -> list[ValidationError]:
+    """One message per problem, each naming its item (`params["item"]`, so a page can put it
+    next to that item's field): an unverified required item an approval does not waive with a
+    reason, a waiver of an item that needs none, a waiver with another outcome."""
+    if outcome not in APPROVALS:
+        return (
+            [ValidationError("Waivers go with an approval only: no item was waived.")]
+            if waivers
+            else []
+        )
+    codes = {item.pk: item.code for item in unverified}
+    errors, reasons = [], {}
+    for waiver in waivers:
+        item_id = int(waiver["item"])
+        if item_id not in codes:
+            errors.append(
+                ValidationError(
+                    f"Item {item_id} is not an unverified required item of this review: "
+                    "there is nothing to waive.",
+                    params={"item": item_id},
+                )
+            )
+        elif item_id in reasons:
+            errors.append(
+                ValidationError(f"{codes[item_id]} is waived twice.", params={"item": item_id})
+            )
+        reasons[item_id] = str(waiver.get("reason", "")).strip()
+    for item in unverified:
+        if not reasons.get(item.pk):
+            errors.append(
+                ValidationError(
+                    f"{item.code} is not verified: give the reason to waive it, or wait for its "
+                    "verification.",
+                    params={"item": item.pk},
+                )
+            )
+    return errors
+
+
+def _waive(*, review: Review, item: ChecklistItem, reason: str, actor) -> ChecklistWaiver:
+    waiver = ChecklistWaiver.objects.create(
+        review=review,
+        item=item,
+        revision=review.revision,
+        reason=reason,
+        waived_by=actor,
+        waived_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="checklist_item_waived",
+        obj=review,
+        object_ref=review.use_case.reference,
+        changes={item.code: [None, reason], "revision": [None, review.revision]},
+    )
+    return waiver
 
 
 # ---- conditions and comments -----------------------------------------------------------------
@@ -619,9 +791,9 @@ def comment_add(*, actor, review: Review, body: str, is_question: bool = False) 
 def review_close_withdrawn(*, actor, use_case: UseCase) -> None:
     """A withdrawn use case's open review closes without an outcome."""
     for review in use_case.reviews.select_for_update().filter(state=ReviewState.OPEN):
-        review.state = ReviewState.DECIDED
+        review.state, review.proposed_outcome = ReviewState.DECIDED, ""
         review.decided_at = timezone.now()
-        review.save(update_fields=["state", "decided_at"])
+        review.save(update_fields=["state", "proposed_outcome", "decided_at"])
         audit_record(
             actor=actor,
             action="review_closed",

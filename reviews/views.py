@@ -55,16 +55,13 @@ from .selectors import (
     review_get_visible,
     review_pipeline,
     review_queue,
+    seat_roles,
+    unverified_required_items,
+    verifier_roles,
     votes_by_role,
 )
 
 ROLE_LABELS = dict(CouncilRole.choices)
-REFERENCE_LABELS = {
-    "eu_ai_act": "EU AI Act",
-    "nist_ai_rmf": "NIST AI RMF",
-    "iso_42001": "ISO/IEC 42001",
-    "gdpr": "GDPR",
-}
 
 
 def _review_url(review, anchor: str = "") -> str:
@@ -134,7 +131,8 @@ PIPELINE_GROUPS = (
     (
         "ready",
         "Ready for a chair decision",
-        "Every required role has voted, but the votes and the checklist did not settle it.",
+        "Every required role has voted, but the votes and the checklist did not settle it, or a "
+        "reject proposes a rejection that only the chair confirms or overturns.",
     ),
 )
 
@@ -209,6 +207,7 @@ class Viewer:
     is_editor: bool
     is_chair: bool
     roles: set[str] = field(default_factory=set)  # roles of their active assignments
+    verifies: set[str] = field(default_factory=set)  # those of them without a vote
     conflicted: bool = False
     can_comment: bool = False
 
@@ -218,11 +217,13 @@ class Viewer:
 
 
 def _viewer(user, review, assignments) -> Viewer:
+    mine = [a for a in assignments if not a.recused and a.reviewer_id == user.pk]
     viewer = Viewer(
         pk=user.pk,
         is_editor=usecase_is_editor(user=user, use_case=review.use_case),
         is_chair=is_chair(user),
-        roles={a.role for a in assignments if not a.recused and a.reviewer_id == user.pk},
+        roles={a.role for a in mine},
+        verifies={a.role for a in mine if not a.voting},
     )
     if viewer.roles or viewer.is_chair:
         viewer.conflicted = conflicted(user=user, use_case=review.use_case)
@@ -252,6 +253,8 @@ def _render_review(request, review, *, bound=None, status=200):
         for r in use_case.revisions.filter(number__in=[review.revision - 1, review.revision])
     }
     judged = revisions.get(review.revision)
+    items = applicable_items(review, judged.answers)
+    checklist = _checklist(review, viewer, is_open, bound, items)
 
     context = {
         "review": review,
@@ -259,20 +262,25 @@ def _render_review(request, review, *, bound=None, status=200):
         "judged": judged,
         "viewer": viewer,
         "my_roles": role_labels(r for r in review.required_roles if r in viewer.roles),
+        "my_verifier_roles": role_labels(sorted(viewer.verifies, key=rules.ROLE_ORDER.index)),
         "is_open": is_open,
         "today": today,
         "deadline": rules.deadline(review.due_date, today) if is_open else "",
         "required_roles": role_labels(review.required_roles),
         "role_rows": _role_rows(review, assignments, votes),
+        "verifier_rows": _verifier_rows(review, assignments, items),
         "recused": [a for a in assignments if a.recused],
         "vote_history": votes,
         "voted_count": len(current_by_role),
-        "checklist": _checklist(review, viewer, is_open, bound, judged.answers),
+        "checklist": checklist,
+        "waivers": list(
+            review.waivers.filter(revision=review.revision).select_related("item", "waived_by")
+        ),
         "diff": _diff(revisions, review.revision),
         "comments": list(review.comments.select_related("author")),
     }
     context.update(_conditions(review, viewer, bound))
-    context.update(_forms(review, viewer, is_open, all_voted, votes, bound))
+    context.update(_forms(review, viewer, is_open, all_voted, votes, bound, items, checklist))
     context["error_links"] = [link for form in bound.values() for link in form.error_links()]
     return render(request, "reviews/detail.html", context, status=status)
 
@@ -291,7 +299,20 @@ def _role_rows(review, assignments, votes) -> list[dict]:
     ]
 
 
-def _checklist(review, viewer, is_open, bound, judged_answers) -> dict:
+def _verifier_rows(review, assignments, items) -> list[dict]:
+    """One row per role that verifies items without a vote: its verifier (or none yet)."""
+    active = {a.role: a for a in assignments if not a.recused and not a.voting}
+    return [
+        {
+            "role": ROLE_LABELS.get(role, role),
+            "assignment": active.get(role),
+            "items": [item.code for item in items if item.role == role],
+        }
+        for role in verifier_roles(review, items)
+    ]
+
+
+def _checklist(review, viewer, is_open, bound, items) -> dict:
     """Applicable items by section, with the team's answers, verdicts, progress and forms."""
     answers = {
         a.item_id: a
@@ -300,8 +321,9 @@ def _checklist(review, viewer, is_open, bound, judged_answers) -> dict:
         ).select_related("answered_by", "verified_by")
     }
     can_answer = is_open and viewer.is_editor
+    tier = review.policy.tier
     by_section = defaultdict(list)
-    for item in applicable_items(review, judged_answers):
+    for item in items:
         answer = answers.get(item.pk)
         can_verify = (
             is_open and item.role in viewer.roles and not viewer.conflicted and answer is not None
@@ -310,13 +332,9 @@ def _checklist(review, viewer, is_open, bound, judged_answers) -> dict:
             "item": item,
             "anchor": f"item-{item.code}",
             "mine": is_open and item.role in viewer.roles,
+            "required": item.required_at(tier),
             "answer": answer,
             "verified": answer is not None and answer.verdict == Verdict.VERIFIED,
-            "references": [
-                (REFERENCE_LABELS.get(key, key), value)
-                for key, value in (item.references or {}).items()
-                if value
-            ],
             "answer_form": None,
             "verify_form": None,
         }
@@ -337,7 +355,7 @@ def _checklist(review, viewer, is_open, bound, judged_answers) -> dict:
         rows = by_section.get(value)
         if not rows:
             continue
-        required = [r for r in rows if r["item"].required]
+        required = [r for r in rows if r["required"]]
         sections.append(
             {
                 "slug": value,
@@ -355,6 +373,12 @@ def _checklist(review, viewer, is_open, bound, judged_answers) -> dict:
         "verified": verified,
         "items": sum(len(s["rows"]) for s in sections),
         "percent": round(100 * verified / required) if required else 100,
+        "unverified": [
+            row["item"]
+            for s in sections
+            for row in s["rows"]
+            if row["required"] and not row["verified"]
+        ],
     }
 
 
@@ -391,8 +415,8 @@ def _diff(revisions, number):
     return answers_diff(before, after, names=answer_names([before, after]))
 
 
-def _role_holders(review) -> dict[str, list]:
-    """Active holders of each required role who are not conflicted, in one query.
+def _role_holders(review, roles) -> dict[str, list]:
+    """Active holders of each of the roles who are not conflicted, in one query.
 
     The service still refuses a conflicted choice; this only keeps them out of the list.
     """
@@ -401,7 +425,7 @@ def _role_holders(review) -> dict[str, list]:
         RoleAssignment.objects.active()
         .filter(
             not_conflicted(review.use_case, user_field="user_id"),
-            role__in=review.required_roles,
+            role__in=roles,
             user__is_active=True,
         )
         .select_related("user")
@@ -412,7 +436,7 @@ def _role_holders(review) -> dict[str, list]:
     return holders
 
 
-def _forms(review, viewer, is_open, all_voted, votes, bound) -> dict:
+def _forms(review, viewer, is_open, all_voted, votes, bound, items, checklist) -> dict:
     forms = {
         "vote_form": None,
         "recuse_form": None,
@@ -420,7 +444,7 @@ def _forms(review, viewer, is_open, all_voted, votes, bound) -> dict:
         "decision_form": None,
         "reassign_form": None,
     }
-    if is_open and viewer.roles & set(review.required_roles) and not viewer.conflicted:
+    if is_open and viewer.roles - viewer.verifies and not viewer.conflicted:
         mine = next(
             (
                 v
@@ -437,9 +461,12 @@ def _forms(review, viewer, is_open, all_voted, votes, bound) -> dict:
         forms["comment_form"] = bound.get("comment") or CommentForm(prefix="comment")
     if is_open and viewer.is_chair:
         if all_voted and not viewer.conflicted:
-            forms["decision_form"] = bound.get("decision") or DecisionForm(prefix="decision")
+            forms["decision_form"] = bound.get("decision") or DecisionForm(
+                prefix="decision", waivable=checklist["unverified"]
+            )
+        roles = seat_roles(review, items)
         forms["reassign_form"] = bound.get("reassign") or ReassignForm(
-            prefix="reassign", roles=review.required_roles, holders=_role_holders(review)
+            prefix="reassign", roles=roles, holders=_role_holders(review, roles)
         )
     return forms
 
@@ -465,10 +492,12 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _active_roles(user, review) -> set[str]:
-    return set(
-        review.assignments.filter(reviewer=user, recused=False).values_list("role", flat=True)
-    )
+def _active_roles(user, review, *, voting: bool | None = None) -> set[str]:
+    """The roles of the user's active seats on the review (`voting`: only those that vote)."""
+    seats = review.assignments.filter(reviewer=user, recused=False)
+    if voting is not None:
+        seats = seats.filter(voting=voting)
+    return set(seats.values_list("role", flat=True))
 
 
 def _item(review, item_pk):
@@ -509,7 +538,7 @@ def checklist_verify(request, pk, item_pk):
     item = _item(review, item_pk)
     _require(
         item.role in _active_roles(request.user, review),
-        f"Only the assigned {item.get_role_display()} reviewer verifies this item.",
+        f"Only the assigned {item.get_role_display()} reviewer or verifier verifies this item.",
     )
     form = ChecklistVerifyForm(request.POST, prefix=f"verify-{item.code}")
     return _handle(
@@ -534,8 +563,8 @@ def checklist_verify(request, pk, item_pk):
 def vote(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
     _require(
-        bool(_active_roles(request.user, review) & set(review.required_roles)),
-        "Only reviewers assigned to a required role can vote on this review.",
+        bool(_active_roles(request.user, review, voting=True)),
+        "Only reviewers assigned to a required role can vote on this review; verifiers do not vote.",
     )
     form = VoteForm(request.POST, prefix="vote")
     return _handle(
@@ -651,14 +680,18 @@ def comment(request, pk):
 def decide(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
     _require(is_chair(request.user), "Only the chair can record a decision.")
-    form = DecisionForm(request.POST, prefix="decision")
+    form = DecisionForm(request.POST, prefix="decision", waivable=unverified_required_items(review))
     return _handle(
         request,
         review,
         "decision",
         form,
         lambda data: services.decision_record_by_chair(
-            actor=request.user, review=review, outcome=data["outcome"], rationale=data["rationale"]
+            actor=request.user,
+            review=review,
+            outcome=data["outcome"],
+            rationale=data["rationale"],
+            waivers=form.waivers(),
         ),
         success="Your decision is recorded.",
         to=_review_url(review),
@@ -670,8 +703,9 @@ def decide(request, pk):
 def reassign(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
     _require(is_chair(request.user), "Only the chair can reassign reviewers.")
+    roles = seat_roles(review)
     form = ReassignForm(
-        request.POST, prefix="reassign", roles=review.required_roles, holders=_role_holders(review)
+        request.POST, prefix="reassign", roles=roles, holders=_role_holders(review, roles)
     )
     return _handle(
         request,

@@ -33,11 +33,13 @@ def item_of(review, role):
 
 
 def reviewer_for(review, role):
+    """The active reviewer of a voting role, or the verifier of a role that does not vote."""
     return review.assignments.get(role=role, recused=False).reviewer
 
 
 def answer_and_verify_checklist(review, team_member):
-    """The team answers every applicable item; each item's reviewer verifies it."""
+    """The team answers every applicable item; the reviewer or verifier of each item's role
+    verifies it."""
     for item in applicable_items(review):
         services.checklist_answer(
             actor=team_member, review=review, item_id=item.pk, answer="yes", evidence="See DPIA v2"
@@ -59,7 +61,8 @@ def answer_and_verify_checklist(review, team_member):
 
 
 def approve_review(review, team_member, conditions=()):
-    """Checklist answered and verified, every required role approves (privacy with the conditions)."""
+    """Checklist answered and verified (by reviewers and verifiers), every required role
+    approves (privacy with the conditions)."""
     from usecases.models import UseCase
 
     answer_and_verify_checklist(review, team_member)
@@ -74,11 +77,23 @@ def approve_review(review, team_member, conditions=()):
     return UseCase.objects.get(pk=review.use_case_id)
 
 
+def send_back_for_changes(review, role="legal", reasons="Add the DPA"):
+    """One required role requests changes and the others approve: every role has voted, so the
+    review decides `changes_requested` (a request alone waits for the other roles)."""
+    services.vote_cast(
+        actor=reviewer_for(review, role), review=review, choice="request_changes", reasons=reasons
+    )
+    for other in review.required_roles:
+        if other != role:
+            services.vote_cast(actor=reviewer_for(review, other), review=review, choice="approve")
+
+
 def reload_default_review_data():
-    """The review policies and checklist that a data migration seeds. A transactional test's
-    flush empties them; loading them again is idempotent."""
-    from reviews.data_loading import load_checklist, load_policies, read
+    """The review policies and checklists that data migrations seed, the latest checklist
+    active. A transactional test's flush empties them; loading them again is idempotent."""
+    from reviews.data_loading import checklist_files, load_checklist, load_policies, read
     from reviews.models import ChecklistItem, ChecklistTemplate, ReviewPolicy
 
     load_policies(ReviewPolicy, read("policies_v1.json"))
-    load_checklist(ChecklistTemplate, ChecklistItem, read("checklist_v1.json"))
+    for name in checklist_files():
+        load_checklist(ChecklistTemplate, ChecklistItem, read(name))

@@ -41,9 +41,12 @@ def _vote(review, role, choice, **kwargs):
 
 
 def _send_back_and_resubmit(review, alice):
-    """Revision 1 is sent back for changes; the team revises and submits revision 2."""
+    """Revision 1 is sent back for changes once every role voted; the team revises and
+    submits revision 2."""
     _vote(review, "privacy", "approve")
     _vote(review, "legal", "request_changes", reasons=CHANGES_ASKED)
+    _vote(review, "marketing", "approve")
+    _vote(review, "data_science", "approve")
     use_case = UseCase.objects.get(pk=review.use_case_id)
     use_case = usecase_services.usecase_update(
         actor=alice, use_case=use_case, data={"vendor": "Acme EU"}

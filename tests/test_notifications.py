@@ -12,7 +12,7 @@ from council.tasks import deliver_notification
 from reviews import services
 from reviews.notifications import remind_due_votes_and_conditions
 
-from .reviews_support import reviewer_for
+from .reviews_support import reviewer_for, send_back_for_changes
 
 
 def test_assigned_reviewers_are_notified_in_the_app_and_by_email(
@@ -36,9 +36,7 @@ def test_a_decision_reaches_the_submitter_and_the_business_owner(
     make_use_case, council, alice, owner
 ):
     review = make_use_case("submitted").reviews.get()
-    services.vote_cast(
-        actor=reviewer_for(review, "legal"), review=review, choice="request_changes", reasons="DPA"
-    )
+    send_back_for_changes(review, reasons="DPA")  # every required role votes, legal for changes
     kinds = set(
         Notification.objects.filter(user__in=[alice, owner]).values_list("user__username", "kind")
     )
@@ -158,9 +156,7 @@ def test_the_notifications_page_runs_constant_queries(client, alice):
 
 def test_a_new_revision_asks_every_reviewer_to_vote_again(make_use_case, council, alice):
     review = make_use_case("submitted").reviews.get()
-    services.vote_cast(
-        actor=reviewer_for(review, "legal"), review=review, choice="request_changes", reasons="DPA"
-    )
+    send_back_for_changes(review, reasons="DPA")
     from usecases import services as usecase_services
     from usecases.models import UseCase
 

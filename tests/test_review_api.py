@@ -12,10 +12,15 @@ from rest_framework.test import APIClient
 
 from reviews import services
 from reviews.models import ChecklistAnswer, Comment, Condition, Vote
-from reviews.selectors import applicable_items
+from reviews.selectors import applicable_items, unverified_required_items
 
 from .factories import MembershipFactory, RoleFactory, UserFactory
-from .reviews_support import answer_and_verify_checklist, item_of, reviewer_for
+from .reviews_support import (
+    answer_and_verify_checklist,
+    item_of,
+    reviewer_for,
+    send_back_for_changes,
+)
 
 REVIEWS = "/api/v1/reviews/"
 CONDITIONS = "/api/v1/conditions/"
@@ -52,6 +57,7 @@ class TestListAndDetail:
         assert (row["revision"], row["state"]) == (1, "open")
         assert row["required_roles"] == ["marketing", "privacy", "legal", "data_science"]
         assert row["decision"] is None
+        assert row["proposed_outcome"] is None
         assert row["overdue"] is False
         assert row["due_date"] == review.due_date.isoformat()
         assert row["opened_at"]
@@ -70,10 +76,15 @@ class TestListAndDetail:
             "reviewer": privacy.pk,
             "username": privacy.username,
             "role": "privacy",
+            "voting": True,
             "recused": False,
             "recusal_reason": "",
         } in row["assignments"]
-        assert {a["role"] for a in row["assignments"]} == set(row["required_roles"])
+        voting = {a["role"] for a in row["assignments"] if a["voting"]}
+        assert voting == set(row["required_roles"])
+        # Verifiers: roles whose checklist items apply, seated without a vote.
+        verifiers = {a["role"] for a in row["assignments"] if not a["voting"]}
+        assert verifiers == {"customer_experience", "security", "ethics"}
 
     def test_a_review_past_its_due_date_is_overdue(self, api, review, alice):
         review.due_date = review.opened_at.date().replace(year=2000)
@@ -85,9 +96,7 @@ class TestListAndDetail:
     ):
         first = make_use_case("submitted").reviews.get()
         second = make_use_case("submitted").reviews.get()
-        services.vote_cast(
-            actor=reviewer_for(second, "legal"), review=second, choice="reject", reasons="No basis"
-        )
+        send_back_for_changes(second)
         client = api(alice)
 
         def ids(**params):
@@ -98,7 +107,7 @@ class TestListAndDetail:
         assert ids(use_case=first.use_case_id) == [first.pk]
         assert ids(state="open") == [first.pk]
         assert ids(state="decided") == [second.pk]
-        assert ids(outcome="rejected") == [second.pk]
+        assert ids(outcome="changes_requested") == [second.pk]
         privacy = council["privacy"]
         assert ids(reviewer=privacy.pk) == sorted([first.pk, second.pk])
         assert ids(reviewer=alice.pk) == []
@@ -155,11 +164,14 @@ class TestVisibility:
     def test_the_assigned_reviewers_of_a_confidential_use_case_see_its_review(
         self, api, make_use_case, council
     ):
+        unseated = UserFactory(username="stan.security")
+        RoleFactory(user=unseated, role="security")
         review = make_use_case("submitted", confidential=True).reviews.get()
-        client = api(reviewer_for(review, "privacy"))
-        assert client.get(REVIEWS).json()["count"] == 1
-        assert client.get(_url(review)).status_code == 200
-        assert api(council["security"]).get(_url(review)).status_code == 404
+        for seated in (reviewer_for(review, "privacy"), reviewer_for(review, "security")):
+            client = api(seated)  # a reviewer, then a verifier
+            assert client.get(REVIEWS).json()["count"] == 1
+            assert client.get(_url(review)).status_code == 200
+        assert api(unseated).get(_url(review)).status_code == 404
 
 
 class TestChecklist:
@@ -169,8 +181,9 @@ class TestChecklist:
         client = api(alice)
         items = client.get(_url(review, "checklist/")).json()
         assert [item["id"] for item in items] == [item.pk for item in applicable_items(review)]
-        assert {item["role"] for item in items} <= set(review.required_roles)
-        assert "security" not in {item["role"] for item in items}  # not called on limited tier
+        # Applicability follows the answers: security verifies its items without a vote here.
+        assert "security" in {item["role"] for item in items}
+        assert "security" not in review.required_roles
         assert {
             "id", "code", "section", "text", "guidance", "role", "required", "references",
             "answer", "evidence", "verification",
@@ -349,12 +362,67 @@ class TestVotes:
 
     def test_a_decided_review_takes_no_more_votes(self, api, review):
         api(reviewer_for(review, "legal")).post(
-            _url(review, "votes/"), {"choice": "reject", "reasons": "No basis"}, format="json"
+            _url(review, "votes/"),
+            {"choice": "request_changes", "reasons": "No basis"},
+            format="json",
         )
+        for role in ("marketing", "privacy", "data_science"):
+            response = api(reviewer_for(review, role)).post(
+                _url(review, "votes/"), {"choice": "approve"}, format="json"
+            )
+        assert response.json()["review"]["outcome"] == "changes_requested"
         response = api(reviewer_for(review, "privacy")).post(
-            _url(review, "votes/"), {"choice": "approve"}, format="json"
+            _url(review, "votes/"), {"choice": "abstain"}, format="json"
         )
         assert response.status_code == 409
+
+    def test_a_verifier_voting_gets_403_and_no_vote_is_recorded(self, api, review, alice):
+        verifier = reviewer_for(review, "security")
+        item = item_of(review, "security")
+        api(alice).patch(_url(review, f"checklist/{item.pk}/"), {"answer": "yes"}, format="json")
+        response = api(verifier).post(
+            _url(review, f"checklist/{item.pk}/verify/"), {"verdict": "verified"}, format="json"
+        )
+        assert response.status_code == 200, response.json()
+        response = api(verifier).post(
+            _url(review, "votes/"), {"choice": "reject", "reasons": "Unsafe"}, format="json"
+        )
+        assert response.status_code == 403
+        assert "verifiers comment but do not vote" in response.json()["detail"]
+        assert not Vote.objects.filter(review=review).exists()
+        response = api(verifier).post(
+            _url(review, "comments/"), {"body": "Pen test report?"}, format="json"
+        )
+        assert response.status_code == 201
+
+    def test_a_reject_proposes_a_rejection_once_every_role_voted(self, api, review, council):
+        api(reviewer_for(review, "legal")).post(
+            _url(review, "votes/"), {"choice": "reject", "reasons": "No basis"}, format="json"
+        )
+        for role in ("marketing", "privacy", "data_science"):
+            response = api(reviewer_for(review, role)).post(
+                _url(review, "votes/"), {"choice": "approve"}, format="json"
+            )
+        after = response.json()["review"]
+        assert (after["state"], after["proposed_outcome"], after["decision"]) == (
+            "open",
+            "rejected",
+            None,
+        )
+        chair = api(council["chair"])
+        response = chair.post(
+            _url(review, "decision/"),
+            {"outcome": "rejected", "rationale": "Confirmed: no lawful basis."},
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+        decision = response.json()["decision"]
+        assert (decision["outcome"], decision["by_chair"], decision["waivers"]) == (
+            "rejected",
+            True,
+            [],
+        )
+        assert api(council["chair"]).get(_url(review)).json()["proposed_outcome"] is None
 
 
 class TestChairDecision:
@@ -378,13 +446,44 @@ class TestChairDecision:
         response = chair.post(url, {"outcome": "approved", "rationale": "  "}, format="json")
         assert response.status_code == 400
         assert "rationale" in response.json()
-        response = api(reviewer_for(review, "legal")).post(
-            url, {"outcome": "approved", "rationale": "Fine"}, format="json"
+        waivers = [
+            {"item": item.pk, "reason": f"{item.code}: covered by the weekly pilot check"}
+            for item in unverified_required_items(review)
+        ]
+        for user in (reviewer_for(review, "legal"), reviewer_for(review, "security")):
+            response = api(user).post(
+                url,
+                {"outcome": "approved", "rationale": "Fine", "waivers": waivers},
+                format="json",
+            )
+            assert response.status_code == 403
+
+        # An approval names each required item not verified that has no waiver reason.
+        response = chair.post(
+            url,
+            {"outcome": "approved", "rationale": "Low-risk pilot", "waivers": waivers[1:]},
+            format="json",
         )
-        assert response.status_code == 403
+        assert response.status_code == 400
+        missing = unverified_required_items(review)[0].code
+        assert response.json() == {
+            "waivers": [
+                f"{missing} is not verified: give the reason to waive it, or wait for its "
+                "verification."
+            ]
+        }
+        response = chair.post(
+            url,
+            {"outcome": "approved", "rationale": "x", "waivers": [{"item": "abc"}]},
+            format="json",
+        )
+        assert response.status_code == 400
+        assert "waivers" in response.json()
 
         response = chair.post(
-            url, {"outcome": "approved", "rationale": "Low-risk pilot"}, format="json"
+            url,
+            {"outcome": "approved", "rationale": "Low-risk pilot", "waivers": waivers},
+            format="json",
         )
         assert response.status_code == 201, response.json()
         decision = response.json()["decision"]
@@ -393,6 +492,10 @@ class TestChairDecision:
             True,
             "Low-risk pilot",
         )
+        assert [(w["item"], w["reason"], w["revision"]) for w in decision["waivers"]] == [
+            (w["item"], w["reason"], 1) for w in waivers
+        ]
+        assert decision["waivers"][0]["waived_by_username"] == "chris.chair"
         assert (decision["decided_by"], decision["decided_by_username"]) == (
             council["chair"].pk,
             "chris.chair",

@@ -17,11 +17,11 @@ from django.utils import timezone
 from reviews import services
 from reviews.diff import EMPTY, answers_diff, in_words
 from reviews.models import ChecklistAnswer, Comment, Condition, Review
-from reviews.selectors import applicable_items
+from reviews.selectors import applicable_items, unverified_required_items
 from usecases import services as usecase_services
 
 from .factories import RoleFactory, UserFactory, complete_answers
-from .reviews_support import item_of, reviewer_for
+from .reviews_support import item_of, reviewer_for, send_back_for_changes
 
 
 def html(response) -> str:
@@ -52,14 +52,22 @@ def vote_data(choice, reasons="", conditions=()):
 
 
 def test_the_queue_shows_my_assignments_and_not_others(login, review, council, make_use_case):
-    high = make_use_case("submitted", significant_decisions=True, title="Credit offers")
+    high = make_use_case("submitted", vulnerable_groups=True, title="Offers for carers")
     page = html(login(council["privacy"]).get(reverse("reviews:queue")))
     assert review.use_case.reference in page and high.reference in page
     assert "Privacy" in page  # my role on it
 
-    page = html(login(council["security"]).get(reverse("reviews:queue")))
-    assert high.reference in page  # security reviews the high-tier one only
+    page = html(login(council["chair"]).get(reverse("reviews:queue")))
+    assert high.reference in page  # the chair votes on the high-tier one only
     assert review.use_case.reference not in page
+
+
+def test_a_verifiers_queue_asks_for_verifications_never_for_a_vote(login, review, council, alice):
+    answer(review, item_of(review, "security"), alice)
+    page = html(login(council["security"]).get(reverse("reviews:queue")))
+    assert review.use_case.reference in page
+    assert "Verify 1 checklist answer" in page
+    assert "Vote on revision" not in page
 
 
 def test_the_queue_says_when_nothing_is_assigned(login, council_member):
@@ -222,9 +230,12 @@ def test_a_member_of_another_team_gets_404(login, review, charlie):
 def test_a_confidential_review_is_404_to_council_members_not_assigned(
     login, make_use_case, council
 ):
+    unseated = UserFactory(username="stan.security")
+    RoleFactory(user=unseated, role="security")
     review = make_use_case("submitted", confidential=True).reviews.get()
-    assert login(council["security"]).get(page_of(review)).status_code == 404
-    assert login(council["privacy"]).get(page_of(review)).status_code == 200
+    assert login(unseated).get(page_of(review)).status_code == 404
+    for seated in (council["privacy"], council["security"]):  # a reviewer, a verifier
+        assert login(seated).get(page_of(review)).status_code == 200
 
 
 # --- Checklist -------------------------------------------------------------------------------
@@ -354,11 +365,28 @@ def test_the_chair_decision_form_appears_once_every_required_role_voted(login, r
     )
     page = html(login(chair).get(page_of(review)))
     assert decide_url in page
+    unverified = unverified_required_items(review)
+    for item in unverified:  # a reason field per required item not verified
+        assert f'name="decision-waiver_{item.pk}"' in page
 
+    decision = {
+        "decision-outcome": "approved",
+        "decision-rationale": "One abstention; risks covered.",
+    }
     response = login(chair).post(
-        decide_url,
-        {"decision-outcome": "approved", "decision-rationale": "One abstention; risks covered."},
+        decide_url, {**decision, f"decision-waiver_{unverified[0].pk}": "Covered by the DPIA"}
     )
+    assert response.status_code == 400
+    page = html(response)
+    assert f'id="id_decision-waiver_{unverified[0].pk}_error"' not in page
+    missing = unverified[1]
+    assert re.search(
+        rf'id="id_decision-waiver_{missing.pk}_error"><li>{missing.code} is not verified', page
+    )
+    assert Review.objects.get(pk=review.pk).state == "open"
+
+    waivers = {f"decision-waiver_{item.pk}": f"{item.code}: pilot only" for item in unverified}
+    response = login(chair).post(decide_url, {**decision, **waivers})
     assert response.status_code == 302
     review.refresh_from_db()
     assert (review.state, review.outcome, review.decided_by_chair) == ("decided", "approved", True)
@@ -366,6 +394,8 @@ def test_the_chair_decision_form_appears_once_every_required_role_voted(login, r
     assert "Decision: Approved" in page
     assert '<span class="badge badge--chair">Chair decision</span>' in page
     assert "One abstention; risks covered." in page
+    assert "Checklist items the chair waived" in page
+    assert f"{missing.code}: pilot only" in page
     assert decide_url not in page
 
 
@@ -488,17 +518,78 @@ def test_an_empty_comment_is_refused_next_to_the_field(login, review, alice):
     assert 'id="id_comment-body_error"><li>Write something.' in html(response)
 
 
-def test_a_decided_review_refuses_a_late_vote_with_a_message(login, review, council):
+def _legal_rejects_and_the_others_approve(review):
     services.vote_cast(
-        actor=council["legal"], review=review, choice="reject", reasons="Unlawful basis"
+        actor=reviewer_for(review, "legal"), review=review, choice="reject", reasons="No basis"
     )
+    for role in ("marketing", "privacy", "data_science"):
+        services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+
+
+def test_a_decided_review_refuses_a_late_vote_with_a_message(login, review, council):
+    send_back_for_changes(review, reasons="Unlawful basis")
     response = login(council["privacy"]).post(
-        reverse("reviews:vote", args=[review.pk]), vote_data("approve"), follow=True
+        reverse("reviews:vote", args=[review.pk]), vote_data("abstain"), follow=True
     )
     assert response.redirect_chain[-1][0] == page_of(review)
     page = html(response)
     assert "This review is decided" in page
-    assert "Decision: Rejected" in page and "by the council's votes" in page
+    assert "Decision: Changes requested" in page and "by the council's votes" in page
+
+
+def test_a_proposed_rejection_is_shown_and_the_chair_confirms_it_from_the_page(
+    login, review, council, alice
+):
+    _legal_rejects_and_the_others_approve(review)
+    page = html(login(alice).get(page_of(review)))
+    assert "Rejection proposed: waiting for the chair" in page
+    chair_page = html(login(council["chair"]).get(page_of(review)))
+    assert "Rejection proposed" in chair_page and 'href="#chair"' in chair_page
+    assert "Rejection proposed" in html(login(council["chair"]).get(reverse("pipeline")))
+
+    response = login(council["chair"]).post(
+        reverse("reviews:decide", args=[review.pk]),
+        {"decision-outcome": "rejected", "decision-rationale": "Confirmed."},
+    )
+    assert response.status_code == 302
+    page = html(login(alice).get(page_of(review)))
+    assert "Decision: Rejected" in page and "Chair decision" in page
+    assert "Rejection proposed" not in page
+
+
+def test_a_verifier_sees_their_items_to_verify_and_no_vote_form(login, review, council, alice):
+    item = item_of(review, "security")
+    answer(review, item, alice)
+    client = login(council["security"])
+    page = html(client.get(page_of(review)))
+    assert "You verify the checklist items of <strong>Security</strong>" in page
+    assert "Checklist verifiers" in page and f'href="#item-{item.code}"' in page
+    assert reverse("reviews:verify", args=[review.pk, item.pk]) in page
+    assert reverse("reviews:vote", args=[review.pk]) not in page
+    assert reverse("reviews:comment", args=[review.pk]) in page
+    response = client.post(reverse("reviews:vote", args=[review.pk]), vote_data("approve"))
+    assert response.status_code == 403
+    assert not review.votes.exists()
+    response = client.post(
+        reverse("reviews:verify", args=[review.pk, item.pk]),
+        {f"verify-{item.code}-verdict": "verified"},
+    )
+    assert response.status_code == 302
+    assert ChecklistAnswer.objects.get(item=item).verified_by == council["security"]
+
+
+def test_the_chair_reassigns_a_verifier_seat_from_the_page(login, review, council):
+    spare = UserFactory(username="stan.security")
+    RoleFactory(user=spare, role="security")
+    client = login(council["chair"])
+    page = html(client.get(page_of(review)))
+    assert '<option value="security">Security</option>' in page
+    response = client.post(
+        reverse("reviews:reassign", args=[review.pk]),
+        {"reassign-role": "security", "reassign-reviewer": spare.pk},
+    )
+    assert response.status_code == 302
+    assert review.assignments.get(role="security", recused=False).reviewer == spare
 
 
 # --- The use case page and the revision diff --------------------------------------------------
@@ -526,9 +617,7 @@ def test_the_review_page_shows_what_changed_since_the_previous_revision(
 ):
     page = html(login(alice).get(page_of(review)))
     assert "This is the first revision" in page
-    services.vote_cast(
-        actor=council["legal"], review=review, choice="request_changes", reasons="Add a DPA"
-    )
+    send_back_for_changes(review, reasons="Add a DPA")
     use_case = review.use_case
     use_case.refresh_from_db()
     usecase_services.usecase_update(

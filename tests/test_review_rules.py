@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 
 from reviews.rules import (
+    REJECTION_PROPOSED,
     add_working_days,
     all_required_voted,
     decide,
@@ -40,6 +41,9 @@ def test_required_roles_expand_the_function_lead_in_a_stable_order():
     ]
 
 
+PROPOSED = REJECTION_PROPOSED
+
+
 @pytest.mark.parametrize(
     ("votes", "checklist", "conditions", "outcome"),
     [
@@ -54,20 +58,31 @@ def test_required_roles_expand_the_function_lead_in_a_stable_order():
             "approved_with_conditions",
         ),
         ({"marketing": "approve", "privacy": "approve"}, True, True, "approved_with_conditions"),
-        ({"marketing": "reject"}, False, False, "rejected"),
-        ({"marketing": "reject", "privacy": "request_changes"}, True, False, "rejected"),
+        # Every required role is heard: a reject or a request for changes does not end it early.
+        ({"marketing": "reject"}, False, False, None),
+        ({"marketing": "reject"}, True, False, None),
+        ({"privacy": "request_changes"}, True, False, None),
+        # Once all voted, a reject proposes a rejection (the chair decides), before anything else.
+        ({"marketing": "reject", "privacy": "approve"}, True, False, PROPOSED),
+        ({"marketing": "reject", "privacy": "request_changes"}, True, False, PROPOSED),
+        ({"marketing": "reject", "privacy": "abstain"}, False, False, PROPOSED),
         ({"marketing": "approve", "privacy": "request_changes"}, True, False, "changes_requested"),
+        ({"marketing": "approve", "privacy": "request_changes"}, False, True, "changes_requested"),
+        # An abstention is no approval: the chair settles it.
         ({"marketing": "abstain", "privacy": "approve"}, True, False, None),
+        ({"marketing": "abstain", "privacy": "abstain"}, True, False, None),
         (
             {"marketing": "approve", "privacy": "approve", "legal": "reject"},
             True,
             False,
             "approved",
         ),
+        ({"marketing": "approve", "legal": "reject"}, True, False, None),
     ],
 )
 def test_decide_follows_the_spec_order_of_rules(votes, checklist, conditions, outcome):
-    # The last case: a vote for a role that is not required does not count.
+    # The last two cases: a vote for a role that is not required neither counts nor stands in
+    # for a required role that has not voted.
     assert (
         decide(required=REQ, votes=votes, checklist_complete=checklist, has_conditions=conditions)
         == outcome

@@ -3,14 +3,20 @@ from django.core.exceptions import ValidationError
 
 from audit.models import AuditEvent
 from council.errors import ActionForbidden, TransitionNotAllowed
+from council.models import Notification
 from reviews import services
-from reviews.models import Condition, Review, Vote
-from reviews.selectors import applicable_items
+from reviews.models import ChecklistWaiver, Condition, Review, Vote
+from reviews.selectors import applicable_items, checklist_complete, unverified_required_items
 from usecases import services as usecase_services
 from usecases.models import UseCase
 
 from .factories import MembershipFactory, RoleFactory, UserFactory
-from .reviews_support import answer_and_verify_checklist, reviewer_for
+from .reviews_support import (
+    answer_and_verify_checklist,
+    item_of,
+    reviewer_for,
+    send_back_for_changes,
+)
 
 
 def _approve_all(review, alice):
@@ -30,14 +36,23 @@ class TestOpening:
         assert review.use_case.state == "in_review"
         assert review.required_roles == ["marketing", "privacy", "legal", "data_science"]
         assert review.policy.sla_working_days == 10
-        assert {a.role for a in review.assignments.all()} == set(review.required_roles)
+        # The required roles vote; roles whose checklist items apply to the answers verify them.
+        assert {a.role: a.voting for a in review.assignments.all()} == {
+            "marketing": True,
+            "privacy": True,
+            "legal": True,
+            "data_science": True,
+            "customer_experience": False,
+            "security": False,
+            "ethics": False,
+        }
         assert review.due_date.weekday() < 5
 
     def test_a_high_tier_use_case_spanning_marketing_and_contact_centre_needs_both_leads(
         self, make_use_case, council
     ):
         use_case = make_use_case(
-            "submitted", functions=["marketing", "contact_centre"], significant_decisions=True
+            "submitted", functions=["marketing", "contact_centre"], vulnerable_groups=True
         )
         review = use_case.reviews.get()
         assert use_case.risk_tier == "high"
@@ -76,25 +91,34 @@ class TestOpening:
         eligible = set(eligible_reviewers(role="privacy", use_case=review.use_case))
         assert eligible == {council["privacy"]}
 
-    def test_reviewers_get_access_to_a_confidential_use_case_others_do_not(
+    def test_reviewers_and_verifiers_get_access_to_a_confidential_use_case_others_do_not(
         self, make_use_case, council
     ):
         from usecases.selectors import usecase_list_visible
 
+        other_security = UserFactory(username="stan.security")
+        RoleFactory(user=other_security, role="security")
         use_case = make_use_case("submitted", confidential=True)
-        assert usecase_list_visible(user=council["privacy"]).filter(pk=use_case.pk).exists()
-        assert not usecase_list_visible(user=council["security"]).filter(pk=use_case.pk).exists()
+        for seated in (council["privacy"], council["security"]):  # a reviewer, a verifier
+            assert usecase_list_visible(user=seated).filter(pk=use_case.pk).exists()
+        assert not usecase_list_visible(user=other_security).filter(pk=use_case.pk).exists()
 
     def test_a_role_nobody_can_take_is_left_for_the_chair_and_audited(self, make_use_case, db):
         use_case = make_use_case("submitted")
         review = use_case.reviews.get()
         assert review.assignments.count() == 0
-        assert (
-            AuditEvent.objects.filter(
-                action="assignment_pending", object_ref=use_case.reference
-            ).count()
-            == 4
+        pending = AuditEvent.objects.filter(
+            action="assignment_pending", object_ref=use_case.reference
         )
+        assert sorted((e.changes["role"][1], e.changes["voting"][1]) for e in pending) == [
+            ("customer_experience", False),
+            ("data_science", True),
+            ("ethics", False),
+            ("legal", True),
+            ("marketing", True),
+            ("privacy", True),
+            ("security", False),
+        ]
 
 
 class TestFourEyes:
@@ -117,8 +141,10 @@ class TestFourEyes:
             )
 
     def test_a_council_member_not_assigned_cannot_vote(self, review, council):
+        outsider = UserFactory(username="stan.security")
+        RoleFactory(user=outsider, role="security")
         with pytest.raises(ActionForbidden, match="assigned"):
-            services.vote_cast(actor=council["security"], review=review, choice="approve")
+            services.vote_cast(actor=outsider, review=review, choice="approve")
 
     def test_the_chair_cannot_decide_a_use_case_of_a_team_they_belong_to(
         self, review, council, marketing
@@ -143,7 +169,9 @@ class TestVotesAndDecisions:
             services.vote_cast(actor=legal, review=review, choice="approve_with_conditions")
         assert "conditions" in error.value.message_dict
 
-    def test_one_reject_from_a_required_role_rejects(self, review):
+    def test_a_reject_waits_for_every_role_then_proposes_a_rejection_the_chair_confirms(
+        self, review, council
+    ):
         services.vote_cast(
             actor=reviewer_for(review, "legal"),
             review=review,
@@ -151,10 +179,59 @@ class TestVotesAndDecisions:
             reasons="No lawful basis",
         )
         review.refresh_from_db()
-        assert (review.state, review.outcome) == ("decided", "rejected")
+        assert (review.state, review.proposed_outcome) == ("open", "")
+        for role in ("marketing", "privacy", "data_science"):
+            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+        review.refresh_from_db()
+        assert (review.state, review.outcome, review.proposed_outcome) == ("open", "", "rejected")
+        assert UseCase.objects.get(pk=review.use_case_id).state == "in_review"
+        assert AuditEvent.objects.filter(
+            action="rejection_proposed", object_id=str(review.pk)
+        ).exists()
+        notice = Notification.objects.get(user=council["chair"])
+        assert "rejection proposed" in notice.subject
+
+        services.decision_record_by_chair(
+            actor=council["chair"],
+            review=review,
+            outcome="rejected",
+            rationale="Legal is right: there is no lawful basis.",
+        )
+        review.refresh_from_db()
+        assert (review.state, review.outcome, review.proposed_outcome) == (
+            "decided",
+            "rejected",
+            "",
+        )
+        assert review.decided_by_chair
         assert UseCase.objects.get(pk=review.use_case_id).state == "rejected"
 
-    def test_request_changes_sends_the_use_case_back_and_a_new_revision_reopens_the_review(
+    def test_the_chair_overturns_a_proposed_rejection_with_a_rationale(self, review, council):
+        services.vote_cast(
+            actor=reviewer_for(review, "legal"), review=review, choice="reject", reasons="Risky"
+        )
+        for role in ("marketing", "privacy", "data_science"):
+            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+        services.decision_record_by_chair(
+            actor=council["chair"],
+            review=review,
+            outcome="changes_requested",
+            rationale="Not a reason to reject: document the lawful basis and resubmit.",
+        )
+        review.refresh_from_db()
+        assert (review.outcome, review.decided_by_chair) == ("changes_requested", True)
+
+    def test_a_changed_reject_withdraws_the_proposed_rejection(self, review):
+        legal = reviewer_for(review, "legal")
+        services.vote_cast(actor=legal, review=review, choice="reject", reasons="Risky")
+        for role in ("marketing", "privacy", "data_science"):
+            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="abstain")
+        services.vote_cast(actor=legal, review=review, choice="abstain")
+        review.refresh_from_db()
+        assert (review.state, review.proposed_outcome) == ("open", "")
+        assert AuditEvent.objects.filter(action="rejection_proposal_withdrawn").exists()
+
+    def test_request_changes_waits_for_every_role_then_a_new_revision_reopens_the_review(
         self, review, alice
     ):
         legal = reviewer_for(review, "legal")
@@ -162,6 +239,9 @@ class TestVotesAndDecisions:
         services.vote_cast(
             actor=legal, review=review, choice="request_changes", reasons="Add the DPA"
         )
+        assert UseCase.objects.get(pk=review.use_case_id).state == "in_review"
+        for role in ("marketing", "data_science"):
+            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
         use_case = UseCase.objects.get(pk=review.use_case_id)
         assert use_case.state == "changes_requested"
         usecase_services.usecase_update(actor=alice, use_case=use_case, data={"vendor": "Acme EU"})
@@ -209,9 +289,7 @@ class TestVotesAndDecisions:
         assert [(v.choice, v.current) for v in votes] == [("abstain", False), ("approve", True)]
 
     def test_nothing_can_be_recorded_once_decided(self, review):
-        services.vote_cast(
-            actor=reviewer_for(review, "legal"), review=review, choice="reject", reasons="No"
-        )
+        send_back_for_changes(review)
         with pytest.raises(TransitionNotAllowed):
             services.vote_cast(
                 actor=reviewer_for(review, "privacy"), review=review, choice="approve"
@@ -228,12 +306,17 @@ class TestVotesAndDecisions:
             )
         for role in ("marketing", "legal", "data_science"):
             services.vote_cast(actor=reviewer_for(review, role), review=review, choice="abstain")
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError) as error:
             services.decision_record_by_chair(
-                actor=chair, review=review, outcome="approved", rationale=" "
+                actor=chair, review=review, outcome="rejected", rationale=" "
             )
+        assert set(error.value.message_dict) == {"rationale"}
         services.decision_record_by_chair(
-            actor=chair, review=review, outcome="approved", rationale="Low risk pilot"
+            actor=chair,
+            review=review,
+            outcome="approved",
+            rationale="Low risk pilot",
+            waivers=_waive_all(review),
         )
         review.refresh_from_db()
         assert review.decided_by_chair and review.outcome == "approved"
@@ -247,6 +330,244 @@ class TestVotesAndDecisions:
                 outcome="approved",
                 rationale="x",
             )
+
+
+def _waive_all(review):
+    return [
+        {"item": item.pk, "reason": f"{item.code} is covered by the pilot's weekly checks"}
+        for item in unverified_required_items(review)
+    ]
+
+
+def _all_vote(review, choice="abstain"):
+    for role in review.required_roles:
+        services.vote_cast(actor=reviewer_for(review, role), review=review, choice=choice)
+    review.refresh_from_db()
+
+
+class TestChairApprovalAndWaivers:
+    def test_a_chair_approval_names_every_unverified_required_item_without_a_reason(
+        self, review, council, alice
+    ):
+        answer_and_verify_checklist(review, alice)
+        unverified_item = item_of(review, "privacy")
+        services.checklist_answer(
+            actor=alice, review=review, item_id=unverified_item.pk, answer="partial"
+        )
+        _all_vote(review)
+        with pytest.raises(ValidationError) as error:
+            services.decision_record_by_chair(
+                actor=council["chair"], review=review, outcome="approved", rationale="Fine"
+            )
+        assert error.value.message_dict == {
+            "waivers": [
+                f"{unverified_item.code} is not verified: give the reason to waive it, or wait "
+                "for its verification."
+            ]
+        }
+        with pytest.raises(ValidationError, match="is not verified"):
+            services.decision_record_by_chair(
+                actor=council["chair"],
+                review=review,
+                outcome="approved",
+                rationale="Fine",
+                waivers=[{"item": unverified_item.pk, "reason": "  "}],
+            )
+        assert not ChecklistWaiver.objects.exists()
+        assert Review.objects.get(pk=review.pk).state == "open"
+
+    def test_each_waiver_is_recorded_and_audited_with_the_approval(self, review, council):
+        _all_vote(review)
+        unverified = unverified_required_items(review)
+        assert unverified  # nothing answered yet
+        services.decision_record_by_chair(
+            actor=council["chair"],
+            review=review,
+            outcome="approved",
+            rationale="Pilot of 500 customers",
+            waivers=_waive_all(review),
+        )
+        waivers = ChecklistWaiver.objects.filter(review=review)
+        assert {(w.item_id, w.revision, w.waived_by) for w in waivers} == {
+            (item.pk, 1, council["chair"]) for item in unverified
+        }
+        audited = AuditEvent.objects.filter(action="checklist_item_waived")
+        assert {next(iter(e.changes)) for e in audited} == {item.code for item in unverified}
+
+    def test_waivers_go_with_an_approval_only_and_only_for_unverified_required_items(
+        self, review, council, alice
+    ):
+        answer_and_verify_checklist(review, alice)
+        verified = item_of(review, "privacy")
+        _all_vote(review)
+        with pytest.raises(ValidationError, match="approval only"):
+            services.decision_record_by_chair(
+                actor=council["chair"],
+                review=review,
+                outcome="rejected",
+                rationale="No",
+                waivers=[{"item": verified.pk, "reason": "x"}],
+            )
+        with pytest.raises(ValidationError, match="nothing to waive"):
+            services.decision_record_by_chair(
+                actor=council["chair"],
+                review=review,
+                outcome="approved",
+                rationale="Fine",
+                waivers=[{"item": verified.pk, "reason": "x"}],
+            )
+        services.decision_record_by_chair(
+            actor=council["chair"], review=review, outcome="approved", rationale="All verified"
+        )
+        assert Review.objects.get(pk=review.pk).outcome == "approved"
+
+    def test_nobody_but_the_chair_waives_or_confirms(self, review, council, alice):
+        _all_vote(review)
+        for user in (reviewer_for(review, "legal"), reviewer_for(review, "security"), alice):
+            with pytest.raises(ActionForbidden, match="Only the chair"):
+                services.decision_record_by_chair(
+                    actor=user,
+                    review=review,
+                    outcome="approved",
+                    rationale="x",
+                    waivers=_waive_all(review),
+                )
+        assert not ChecklistWaiver.objects.exists()
+
+
+class TestVerifiers:
+    """Roles that do not vote on the tier still verify the items of theirs that apply."""
+
+    def test_a_limited_tier_customer_chatbot_is_checked_for_injection_leakage_red_teaming_and_manipulation(
+        self, make_use_case, council
+    ):
+        use_case = make_use_case(
+            "submitted",
+            capabilities=["chatbot"],
+            channels=["chat"],
+            customer_facing=True,
+            human_escalation="Type 'agent' at any time.",
+        )
+        review = use_case.reviews.get()
+        assert use_case.risk_tier == "limited"
+        assert not {"security", "ethics"} & set(review.required_roles)
+        items = {item.code: item for item in applicable_items(review)}
+        # SEC-01 prompt injection, SEC-02 data leakage, SEC-04 red-teaming, ETH-01 manipulation
+        for code, role in (
+            ("SEC-01", "security"),
+            ("SEC-02", "security"),
+            ("SEC-04", "security"),
+            ("ETH-01", "ethics"),
+        ):
+            assert items[code].role == role and items[code].required_at("limited")
+            seat = review.assignments.get(role=role, recused=False)
+            assert (seat.reviewer, seat.voting) == (council[role], False)
+        assert not checklist_complete(review)
+
+    def test_a_verifier_is_assigned_audited_and_told_that_they_verify_without_a_vote(
+        self, review, council
+    ):
+        seat = review.assignments.get(role="security")
+        assert (seat.reviewer, seat.voting) == (council["security"], False)
+        assert AuditEvent.objects.filter(
+            action="verifier_assigned", changes__role=[None, "security"]
+        ).exists()
+        notice = Notification.objects.get(user=council["security"])
+        assert "Verify the Security checklist items" in notice.subject
+        assert "you do not vote" in notice.body
+
+    def test_a_verifier_verifies_and_comments_on_the_items_of_their_role_but_never_votes(
+        self, review, alice, council
+    ):
+        security = council["security"]
+        item = item_of(review, "security")
+        services.checklist_answer(actor=alice, review=review, item_id=item.pk, answer="yes")
+        row = services.checklist_verify(
+            actor=security, review=review, item_id=item.pk, verdict="verified"
+        )
+        assert row.verified_by == security
+        privacy_item = item_of(review, "privacy")
+        services.checklist_answer(actor=alice, review=review, item_id=privacy_item.pk, answer="yes")
+        with pytest.raises(ActionForbidden):
+            services.checklist_verify(
+                actor=security, review=review, item_id=privacy_item.pk, verdict="verified"
+            )
+        services.comment_add(actor=security, review=review, body="Which WAF sits in front?")
+        with pytest.raises(ActionForbidden, match="verifiers comment but do not vote"):
+            services.vote_cast(actor=security, review=review, choice="reject", reasons="No")
+        assert not Vote.objects.filter(reviewer=security).exists()
+
+    def test_four_eyes_keeps_conflicted_members_off_the_verifier_seat(
+        self, make_use_case, council, marketing
+    ):
+        security = council["security"]
+        MembershipFactory(user=security, team=marketing)
+        spare = UserFactory(username="stan.security")
+        RoleFactory(user=spare, role="security")
+        review = make_use_case("submitted").reviews.get()
+        assert reviewer_for(review, "security") == spare
+
+    def test_a_verifier_who_joins_the_team_can_no_longer_verify(self, review, alice, marketing):
+        security = reviewer_for(review, "security")
+        item = item_of(review, "security")
+        services.checklist_answer(actor=alice, review=review, item_id=item.pk, answer="yes")
+        MembershipFactory(user=security, team=marketing)
+        with pytest.raises(ActionForbidden, match="Four eyes"):
+            services.checklist_verify(
+                actor=security, review=review, item_id=item.pk, verdict="verified"
+            )
+
+    def test_a_verifier_recuses_like_a_reviewer_and_the_next_member_verifies(
+        self, make_use_case, council
+    ):
+        from usecases.selectors import usecase_list_visible
+
+        spare = UserFactory(username="stan.security")
+        RoleFactory(user=spare, role="security")
+        review = make_use_case("submitted", confidential=True).reviews.get()
+        services.review_recuse(actor=council["security"], review=review, reason="I built it")
+        seat = review.assignments.get(role="security", recused=False)
+        assert (seat.reviewer, seat.voting) == (spare, False)
+        assert (
+            not usecase_list_visible(user=council["security"])
+            .filter(pk=review.use_case_id)
+            .exists()
+        )
+
+    def test_the_chair_reassigns_a_verifier_seat_and_only_seats_the_review_has(
+        self, review, council
+    ):
+        spare = UserFactory(username="stan.security")
+        RoleFactory(user=spare, role="security")
+        services.review_reassign(
+            actor=council["chair"], review=review, role="security", reviewer=spare
+        )
+        seat = review.assignments.get(role="security", recused=False)
+        assert (seat.reviewer, seat.voting) == (spare, False)
+        with pytest.raises(ValidationError, match="neither votes nor verifies"):
+            services.review_reassign(
+                actor=council["chair"], review=review, role="chair", reviewer=council["chair"]
+            )
+
+    def test_a_new_revision_releases_a_verifier_whose_items_no_longer_apply(
+        self, review, alice, council
+    ):
+        send_back_for_changes(review)
+        use_case = UseCase.objects.get(pk=review.use_case_id)
+        usecase_services.usecase_update(
+            actor=alice,
+            use_case=use_case,
+            data={"customer_facing": False, "customer_disclosure": ""},
+        )
+        usecase_services.usecase_submit(actor=alice, use_case=use_case)
+        review.refresh_from_db()
+        assert review.revision == 2
+        released = review.assignments.get(role="customer_experience")
+        assert released.recused and "revision 2" in released.recusal_reason
+        assert AuditEvent.objects.filter(action="verifier_released").exists()
+        assert set(
+            review.assignments.filter(recused=False, voting=False).values_list("role", flat=True)
+        ) == {"security", "ethics"}
 
 
 class TestRecusalAndReassignment:
@@ -269,11 +590,13 @@ class TestRecusalAndReassignment:
 
 
 class TestChecklist:
-    def test_only_applicable_items_of_the_reviews_roles_are_listed(self, review):
+    def test_items_apply_by_the_answers_whichever_roles_vote(self, review):
         items = applicable_items(review)
         assert items
-        assert {item.role for item in items} <= set(review.required_roles)
+        assert {"security", "ethics"} <= {item.role for item in items}
         assert not any("voice_agent" in str(item.applies_when) for item in items)
+        seated = set(review.assignments.values_list("role", flat=True))
+        assert {item.role for item in items} <= seated
 
     def test_the_team_answers_and_only_the_items_reviewer_verifies(self, review, alice, council):
         item = next(i for i in applicable_items(review) if i.role == "privacy")
@@ -420,3 +743,30 @@ def test_a_reviewer_whose_role_has_ended_cannot_vote(review):
         services.vote_cast(
             actor=type(legal).objects.get(pk=legal.pk), review=review, choice="approve"
         )
+
+
+def test_the_command_seats_the_verifiers_an_older_open_review_lacks(review, council):
+    from django.core.management import call_command
+
+    review.assignments.filter(voting=False).delete()  # as opened before verifiers existed
+    call_command("assign_verifiers", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    seats = review.assignments.filter(voting=False, recused=False)
+    assert set(seats.values_list("role", flat=True)) == {
+        "customer_experience",
+        "security",
+        "ethics",
+    }
+    call_command("assign_verifiers", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert review.assignments.filter(voting=False).count() == 3
+
+
+def test_withdrawing_a_use_case_drops_the_rejection_its_review_proposed(review, alice):
+    for role in review.required_roles:
+        services.vote_cast(
+            actor=reviewer_for(review, role), review=review, choice="reject", reasons="No"
+        )
+    usecase_services.usecase_withdraw(
+        actor=alice, use_case=UseCase.objects.get(pk=review.use_case_id), reason="Dropped"
+    )
+    review.refresh_from_db()
+    assert (review.state, review.outcome, review.proposed_outcome) == ("decided", "", "")

@@ -24,7 +24,15 @@ from council.models import role_labels
 from council.selectors import is_exporter
 from registry.models import Deployment, DeploymentVersion, Incident
 from reviews.diff import Change, answers_diff
-from reviews.models import Assignment, ChecklistAnswer, Comment, Condition, Review, Vote
+from reviews.models import (
+    Assignment,
+    ChecklistAnswer,
+    ChecklistWaiver,
+    Comment,
+    Condition,
+    Review,
+    Vote,
+)
 
 from .forms import answer_names
 from .models import Attachment, UseCase, UseCaseRevision
@@ -67,6 +75,8 @@ class ReviewRecord:
     required_roles: list[str]
     assignments: list[Assignment]
     answers: list[ChecklistAnswer]
+    # Required items the chair approved without, each with its reason (SPEC section 5).
+    waivers: list[ChecklistWaiver]
     votes: list[VoteRecord]
     conditions: list[Condition]
     comments: list[Comment]
@@ -178,6 +188,12 @@ def _reviews_of(use_case: UseCase) -> list[Review]:
                 ).order_by("revision", "item__position", "item__code"),
             ),
             Prefetch(
+                "waivers",
+                queryset=ChecklistWaiver.objects.select_related("item", "waived_by").order_by(
+                    "revision", "item__position"
+                ),
+            ),
+            Prefetch(
                 "votes",
                 queryset=Vote.objects.select_related("reviewer").order_by("revision", "cast_at"),
             ),
@@ -197,6 +213,7 @@ def _review_record(review: Review) -> ReviewRecord:
         required_roles=role_labels(review.required_roles),
         assignments=list(review.assignments.all()),
         answers=list(review.answers.all()),
+        waivers=list(review.waivers.all()),
         votes=[
             VoteRecord(vote, role_labels(vote.roles), _why_superseded(vote, review))
             for vote in review.votes.all()

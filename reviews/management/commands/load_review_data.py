@@ -21,5 +21,8 @@ class Command(BaseCommand):
                 count = load_policies(ReviewPolicy, document)
                 self.stdout.write(f"{name}: {count} policies loaded.")
             else:
-                loaded = load_checklist(ChecklistTemplate, ChecklistItem, document)
+                try:
+                    loaded = load_checklist(ChecklistTemplate, ChecklistItem, document)
+                except ValueError as error:
+                    raise CommandError(f"{name}: {error}") from error
                 self.stdout.write(f"{name}: {'loaded' if loaded else 'already loaded'}.")

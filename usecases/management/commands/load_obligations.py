@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from usecases.models import Obligation, ObligationCatalogue
 from usecases import obligations
+from usecases.models import Obligation, ObligationCatalogue
 
 
 class Command(BaseCommand):
