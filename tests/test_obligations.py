@@ -96,3 +96,12 @@ def test_the_revision_freezes_the_class_and_obligations(make_use_case):
 
 def _obligation(use_case, code):
     return next(o for o in use_case.obligations if o["code"] == code)
+
+
+def test_the_review_page_shows_the_class_of_the_judged_revision(login, make_use_case, chair):
+    use_case = make_use_case("submitted", **CREDIT_SCORING)
+    review = use_case.reviews.get()
+    page = login(chair).get(reverse("reviews:detail", args=[review.pk])).content.decode()
+    assert "EU AI Act class" in page
+    assert "High risk (law: EU AI Act Annex III 5(b))" in page
+    assert "Why this review tier" in page
