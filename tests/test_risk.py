@@ -288,7 +288,7 @@ def test_real_cases_get_the_class_tier_and_reasons_a_lawyer_expects(
 def test_a_reason_names_its_class_its_basis_and_its_source_in_plain_words():
     assert risk.ai_act_reasons(VOICE_EMOTION, IE)[0] == (
         "High risk (law: EU AI Act Annex III 1(b)): categorises people from their biometric data "
-        "by inferred attributes or characteristics."
+        "according to sensitive or protected attributes or characteristics inferred from it."
     )
     assert risk.risk_reasons({"data_categories": ["children"]}, IE) == [
         "High (internal policy: policy POL-04): uses children's data, which merits specific "

@@ -166,7 +166,10 @@ class PeopleAffected(models.TextChoices):
 class BiometricUse(models.TextChoices):
     VERIFICATION = "verification", "Verification: confirms a claimed identity (e.g. voice login)"
     IDENTIFICATION = "identification", "Identification: finds who someone is among many"
-    CATEGORISATION = "categorisation", "Categorisation: sorts people into groups by their traits"
+    CATEGORISATION = (
+        "categorisation",
+        ("Categorisation: sorts people into groups by traits inferred from it (e.g. age, sex)"),
+    )
 
 
 class AttachmentKind(models.TextChoices):
