@@ -33,12 +33,12 @@ from itertools import islice
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from audit.services import audit_record, chain_head, plain_json
 from council.models import Team
-from reviews.models import ConditionStatus, Review, Vote
+from reviews.models import ChecklistWaiver, ConditionStatus, Review, Vote
 from reviews.rules import APPROVING
 from reviews.selectors import standing_conditions
 from usecases.models import UseCase, UseCaseRevision
@@ -60,7 +60,7 @@ REGISTRY_COLUMNS = (
     "technical_owner", "risk_tier", "ai_act_class", "operator_role", "human_oversight",
     "customer_disclosure", "data_categories", "monitoring_kpis", "last_review_date",
     "next_review_due", "published", "approval_date", "approvers", "open_conditions",
-    "open_incidents", "overdue",
+    "waived_items", "open_incidents", "overdue",
 )  # fmt: skip
 AUDIT_COLUMNS = (
     "seq", "at", "actor", "action", "object_type", "object_id", "object_ref", "changes",
@@ -334,6 +334,14 @@ def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> 
     for review_id, text in conditions.order_by("pk").values_list("review_id", "text"):
         open_conditions[review_id].append(text)
     open_incidents = dict(incidents.order_by().values_list("deployment_id").annotate(n=Count("pk")))
+    # Required checklist items the chair waived when approving the judged revision, with why.
+    waived_items: dict[int, list[str]] = defaultdict(list)
+    for review_id, code, reason in (
+        ChecklistWaiver.objects.filter(review_id__in=approval_ids, revision=F("review__revision"))
+        .order_by("item__position")
+        .values_list("review_id", "item__code", "reason")
+    ):
+        waived_items[review_id].append(f"{code}: {reason}")
 
     for r in records:
         use_case = use_cases[r["use_case"]]
@@ -371,6 +379,7 @@ def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> 
                 f"{role}: {name}" for role, name in sorted(approvers.get(r["approval"], []))
             ),
             "open_conditions": open_conditions.get(r["approval"], []),
+            "waived_items": waived_items.get(r["approval"], []),
             "open_incidents": open_incidents.get(r["pk"], 0),
             "overdue": overdue,
         }

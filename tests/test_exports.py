@@ -18,10 +18,13 @@ from audit.models import AuditEvent
 from registry import exports, services
 from registry.exports import REGISTRY_COLUMNS, RegistryFilters
 from registry.models import Deployment, DeploymentVersion
+from reviews import services as review_services
+from reviews.selectors import unverified_required_items
 from usecases import services as usecase_services
 from usecases.models import UseCase, UseCaseRevision
 
-from .registry_support import vote_every_role
+from .registry_support import entry_data, vote_every_role
+from .reviews_support import reviewer_for
 
 URL = "/api/v1/registry/export/"
 AUDIT_URL = "/api/v1/audit-events/"
@@ -336,3 +339,27 @@ def test_the_export_as_of_uses_the_server_day_of_a_patched_clock(make_entry, ali
         exports.registry_rows(user=None, filters=RegistryFilters(as_of=timezone.localdate(later)))
     )
     assert [r["stage"] for r in rows] == ["production"]
+
+
+def test_items_the_chair_waived_when_approving_are_in_the_export(
+    api, auditor, make_use_case, council, alice, owner
+):
+    review = make_use_case("submitted").reviews.get()
+    for role in review.required_roles:
+        review_services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+    unverified = unverified_required_items(review)
+    assert unverified, "nothing verified: every required item needs a waiver"
+    review_services.decision_record_by_chair(
+        actor=council["chair"],
+        review=review,
+        outcome="approved",
+        rationale="A four-week pilot on 2% of the list",
+        waivers=[{"item": i.pk, "reason": "Checked in the pilot"} for i in unverified],
+    )
+    services.deployment_create(
+        actor=alice,
+        use_case=UseCase.objects.get(pk=review.use_case_id),
+        data=entry_data(owner, alice),
+    )
+    (row,) = _csv_rows(api(auditor).get(URL, {"format": "csv"}))
+    assert row["waived_items"] == "; ".join(f"{i.code}: Checked in the pilot" for i in unverified)
