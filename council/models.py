@@ -129,6 +129,7 @@ class NotificationKind(models.TextChoices):
     VOTE_DUE_SOON = "vote_due_soon", "Vote due soon"
     VOTE_OVERDUE = "vote_overdue", "Vote overdue"
     DECISION_MADE = "decision_made", "Decision made"
+    CHAIR_DECISION_NEEDED = "chair_decision_needed", "Chair decision needed"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     CONDITION_DUE = "condition_due", "Condition due"
     RE_REVIEW_DUE = "re_review_due", "Re-review due"

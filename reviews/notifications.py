@@ -49,7 +49,7 @@ def notify_rejection_proposed(review: Review) -> None:
         users=eligible_reviewers(role=CouncilRole.CHAIR, use_case=use_case),
         # No kind of its own yet (council.models.NotificationKind): it announces the decision
         # the chair has to make.
-        kind=NotificationKind.DECISION_MADE,
+        kind=NotificationKind.CHAIR_DECISION_NEEDED,
         key=f"rejection-proposed:review:{review.pk}:rev:{review.revision}",
         subject=f"{use_case.reference}: rejection proposed, your decision is needed",
         body=f"Every required role has voted on “{use_case.title}” and at least one rejects it. "

@@ -190,6 +190,7 @@ class TestVotesAndDecisions:
         ).exists()
         notice = Notification.objects.get(user=council["chair"])
         assert "rejection proposed" in notice.subject
+        assert notice.kind == "chair_decision_needed"
 
         services.decision_record_by_chair(
             actor=council["chair"],
