@@ -523,11 +523,15 @@ def _open_conditions_of_current_votes(review: Review) -> bool:
 
 def _recompute(*, review: Review, actor) -> None:
     """Apply SPEC section 5's decision rules after any vote, verification or recusal."""
+    votes = current_votes_by_role(review)
+    # The checklist and conditions count only once every required role is heard (rules.decide
+    # decides nothing before): skip reading them until then.
+    heard = rules.all_required_voted(required=review.required_roles, votes=votes)
     outcome = rules.decide(
         required=review.required_roles,
-        votes=current_votes_by_role(review),
-        checklist_complete=checklist_complete(review),
-        has_conditions=_open_conditions_of_current_votes(review),
+        votes=votes,
+        checklist_complete=heard and checklist_complete(review),
+        has_conditions=heard and _open_conditions_of_current_votes(review),
     )
     _propose_rejection(review=review, actor=actor, proposed=outcome == rules.REJECTION_PROPOSED)
     if outcome not in (None, rules.REJECTION_PROPOSED):
