@@ -74,8 +74,19 @@ def test_a_submitter_fixes_the_errors_and_submits_a_use_case(page: Page, live_se
     page.get_by_role("group", name="How much does a person stay involved?").get_by_label(
         re.compile("Human on the loop")
     ).check()
-    for question in ("Does it decide, or strongly influence", "Could it target or affect children"):
+    for question in (
+        "Does it decide, or strongly influence",
+        "Could it target or affect children",
+        "Does it call or message people",
+    ):
         page.get_by_role("group", name=re.compile(question)).get_by_label("No").check()
+    page.get_by_role("group", name="How many people does it affect?").get_by_label(
+        "1,000 to 100,000 people"
+    ).check()
+    page.get_by_label("In which countries is it used, or does its output reach people?").fill(
+        "ie, gb"
+    )
+    page.get_by_label("Deployer: we use a system under our authority").check()
     page.get_by_label("What do you expect to gain?").fill(
         "Shorter waits, agents free for hard cases."
     )
@@ -93,7 +104,8 @@ def test_a_submitter_fixes_the_errors_and_submits_a_use_case(page: Page, live_se
     expect(page.locator(".message--success")).to_have_text("Submitted as revision 1.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Customer service chatbot")
     expect(page.locator(".meta")).to_contain_text("In review")
-    expect(page.locator(".risk")).to_contain_text("Limited risk")
-    expect(page.locator(".risk")).to_contain_text("Is a chatbot or voice agent")
+    expect(page.locator(".risk")).to_contain_text("Transparency duties")  # the EU AI Act class
+    expect(page.locator(".risk")).to_contain_text("Limited review tier")
+    expect(page.locator(".risk")).to_contain_text("Transparency duties (law: EU AI Act Art. 50(1))")
     expect(page.get_by_role("link", name="Edit answers")).to_have_count(0)
     screenshot(page, "usecase-detail")
