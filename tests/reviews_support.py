@@ -89,11 +89,15 @@ def send_back_for_changes(review, role="legal", reasons="Add the DPA"):
 
 
 def reload_default_review_data():
-    """The review policies and checklists that data migrations seed, the latest checklist
-    active. A transactional test's flush empties them; loading them again is idempotent."""
+    """The review policies, checklists and obligations catalogue that data migrations seed, the
+    latest checklist active. A transactional test's flush empties them; loading them again is
+    idempotent."""
     from reviews.data_loading import checklist_files, load_checklist, load_policies, read
     from reviews.models import ChecklistItem, ChecklistTemplate, ReviewPolicy
+    from usecases import obligations
+    from usecases.models import Obligation, ObligationCatalogue
 
     load_policies(ReviewPolicy, read("policies_v1.json"))
     for name in checklist_files():
         load_checklist(ChecklistTemplate, ChecklistItem, read(name))
+    obligations.load(ObligationCatalogue, Obligation, obligations.read("obligations_v1.json"))

@@ -312,3 +312,30 @@ def test_the_registry_page_shows_the_overdue_entry_red(seeded, client):
     row = row[: row.index("</tr>")]
     assert entry.reference in row and "Overdue" in row
     assert page.count("row--overdue") == 1
+
+
+@pytest.mark.parametrize(
+    ("title", "ai_act_class", "tier", "source"),
+    [
+        ("Emotion analytics on customer calls", "high_risk", "high", "EU AI Act Annex III 1(c)"),
+        ("Sentiment analytics on chat transcripts", "minimal", "limited", "policy POL-07"),
+        ("Call routing by agent performance", "high_risk", "high", "EU AI Act Annex III 4(b)"),
+        ("Voice-biometric login in the IVR", "transparency", "high", "policy POL-03"),
+        ("Virtual spokesperson video adverts", "transparency", "limited", "EU AI Act Art. 50(4), first subparagraph"),
+        ("Automated quality scoring of agent calls", "high_risk", "high", "EU AI Act Annex III 4(b)"),
+    ],
+)  # fmt: skip
+def test_the_demo_shows_the_corrected_classification(seeded, title, ai_act_class, tier, source):
+    use_case = UseCase.objects.get(title=title)
+    assert (use_case.ai_act_class, use_case.risk_tier) == (ai_act_class, tier)
+    assert any(
+        f": {source})" in reason for reason in use_case.ai_act_reasons + use_case.risk_reasons
+    )
+    # What the council judged carries the same classification and its obligations.
+    revision = use_case.revisions.order_by("-number").first()
+    assert revision.ai_act_class == ai_act_class and revision.obligations
+
+
+def test_the_summary_counts_the_demo_by_class_and_tier(seeded):
+    assert "Demo use cases by EU AI Act class: high risk 3, transparency duties 4" in seeded
+    assert "Demo use cases by review tier: high 4" in seeded

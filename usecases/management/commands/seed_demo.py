@@ -39,7 +39,7 @@ from reviews import services as review_services
 from reviews.models import Condition, ConditionStatus
 from reviews.selectors import applicable_items
 from usecases import services
-from usecases.choices import AutomationLevel, JourneyStage, RiskTier, State
+from usecases.choices import AiActClass, AutomationLevel, JourneyStage, RiskTier, State
 from usecases.models import UseCase
 
 from ..demo_data import DEPLOYMENTS, PEOPLE, TEAMS, USE_CASES, DemoUseCase
@@ -292,12 +292,17 @@ class Command(BaseCommand):
         demo = UseCase.objects.filter(title__in=[d.answers["title"] for d in USE_CASES])
         states = Counter(demo.values_list("state", flat=True))
         tiers = Counter(demo.values_list("risk_tier", flat=True))
+        classes = Counter(demo.values_list("ai_act_class", flat=True))
         self.stdout.write(
             "Demo use cases by state: "
             + ", ".join(f"{s.label.lower()} {states[s]}" for s in State if states[s])
         )
         self.stdout.write(
-            "Demo use cases by risk tier: "
+            "Demo use cases by EU AI Act class: "
+            + ", ".join(f"{c.label.lower()} {classes[c]}" for c in AiActClass if classes[c])
+        )
+        self.stdout.write(
+            "Demo use cases by review tier: "
             + ", ".join(f"{t.label.lower()} {tiers[t]}" for t in RiskTier if tiers[t])
         )
         self.stdout.write(f"All use cases: {UseCase.objects.count()}.")
