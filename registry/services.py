@@ -15,14 +15,14 @@ from council.models import CouncilRole, NotificationKind, RoleAssignment
 from council.notifications import notify
 from council.selectors import is_auditor
 from council.services import reference_next
-from reviews.models import ConditionStatus, Outcome, ReviewState
+from reviews.models import APPROVALS, ConditionStatus, Outcome, ReviewState
 from reviews.selectors import standing_conditions, usecase_settled_in_service
 from usecases.choices import RiskTier
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
 
 from .models import Deployment, DeploymentVersion, Incident, IncidentStatus, Severity, Stage
-from .rules import change_review_reason
+from .rules import change_review_reason, material_changes
 from .selectors import (
     RECORDABLE_STATES,
     answers_judged,
@@ -196,11 +196,12 @@ def deployment_update(*, actor, deployment: Deployment, data: Mapping[str, Any])
     deployment.save()
     _record_version(deployment)
     audit_record(actor=actor, action="changed", obj=deployment, changes=changes)
-    review_reason = change_review_reason(
-        changed=changes, judged_answers=answers_judged(deployment), facts=_snapshot(deployment)
-    )
-    if review_reason:
-        _open_review(actor=actor, deployment=deployment, kind="change", reason=review_reason)
+    if material_changes(changes):
+        # Only a material change reads the judged answers, to name a class or tier it moves.
+        reason = change_review_reason(
+            changed=changes, judged_answers=answers_judged(deployment), facts=_snapshot(deployment)
+        )
+        _open_review(actor=actor, deployment=deployment, kind="change", reason=reason)
     return deployment
 
 
@@ -244,15 +245,8 @@ def _request_stage(*, actor, deployment: Deployment, stage: str, reason: str) ->
             f"{label} is already requested for {deployment.reference}: it waits for the "
             "council's approval."
         )
-    before = deployment.requested_stage
-    deployment.requested_stage = stage
-    deployment.save()
-    _record_version(deployment)
-    audit_record(
-        actor=actor,
-        action="stage_requested",
-        obj=deployment,
-        changes={"requested_stage": [before, stage], "reason": [None, reason]},
+    _set_stage_request(
+        actor=actor, deployment=deployment, stage=stage, action="stage_requested", reason=reason
     )
     _open_review(
         actor=actor,
@@ -265,17 +259,29 @@ def _request_stage(*, actor, deployment: Deployment, stage: str, reason: str) ->
 
 def _drop_stage_request(*, actor, deployment: Deployment, reason: str) -> None:
     """The council did not approve: a requested move lapses and the entry stays where it is."""
-    if not deployment.requested_stage:
-        return
+    if deployment.requested_stage:
+        _set_stage_request(
+            actor=actor,
+            deployment=deployment,
+            stage="",
+            action="stage_request_dropped",
+            reason=reason,
+        )
+
+
+def _set_stage_request(
+    *, actor, deployment: Deployment, stage: str, action: str, reason: str
+) -> None:
+    """Record `stage` as the move the entry waits for ("" for none), in its history and trail."""
     before = deployment.requested_stage
-    deployment.requested_stage = ""
+    deployment.requested_stage = stage
     deployment.save()
     _record_version(deployment)
     audit_record(
         actor=actor,
-        action="stage_request_dropped",
+        action=action,
         obj=deployment,
-        changes={"requested_stage": [before, ""], "reason": [None, reason]},
+        changes={"requested_stage": [before, stage], "reason": [None, reason]},
     )
 
 
@@ -302,7 +308,7 @@ def deployments_apply_review(*, actor, review) -> None:
     """A change review or re-review decided: approval renews the review dates and makes any
     requested move; otherwise a requested move lapses, and rejection suspends."""
     running = deployments_running(review.use_case).select_for_update()
-    approved = review.outcome in {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}
+    approved = review.outcome in APPROVALS
     for deployment in running:
         if approved:
             _renew_approval(actor=actor, deployment=deployment, review=review)

@@ -129,6 +129,10 @@ class Outcome(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+# The outcomes that approve: the use case may go (or stay) live.
+APPROVALS = frozenset({Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS})
+
+
 class ReviewKind(models.TextChoices):
     INITIAL = "initial", "Initial review"
     CHANGE = "change", "Change review"

@@ -14,6 +14,7 @@ from usecases.selectors import usecase_is_editor
 
 from . import rules
 from .models import (
+    APPROVALS,
     AnswerChoice,
     Assignment,
     ChecklistAnswer,
@@ -600,9 +601,6 @@ def review_open_for_deployed(*, actor, use_case: UseCase, kind: str, reason: str
     if not usecase_settled_in_service(use_case):
         return None
     return _create_review(use_case=use_case, actor=actor, kind=kind, reason=reason)
-
-
-APPROVALS = {Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS}
 
 
 @transaction.atomic
