@@ -3,8 +3,8 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from common.forms import OwnerChoiceField, ServiceForm
 from usecases.choices import Channel, DataCategory
-from usecases.forms import OwnerChoiceField, ServiceForm
 from usecases.models import UseCase
 
 from .models import Deployment, IncidentStatus, Stage

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from council.errors import TransitionNotAllowed
-from council.page_support import back_to, refusals_answered
+from common.errors import TransitionNotAllowed
+from common.pages import back_to, refusals_answered
 from council.selectors import is_auditor
 from usecases.selectors import usecase_get_visible
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record, field_changes, plain_json
-from council.errors import ActionForbidden, TransitionNotAllowed
+from common.errors import ActionForbidden, TransitionNotAllowed
 from council.models import CouncilRole, NotificationKind, RoleAssignment
 from council.notifications import notify
 from council.selectors import is_auditor

@@ -2,7 +2,7 @@
 
 Thin views: reads go through reviews.selectors (what the user may see, 404 otherwise), writes
 through reviews.services, which hold every rule and raise ValidationError (400),
-ActionForbidden (403) or TransitionNotAllowed (409); council.api_support renders them.
+ActionForbidden (403) or TransitionNotAllowed (409); common.api renders them.
 """
 
 from django.db.models import F, Prefetch

@@ -7,8 +7,8 @@ the service's own message is the one shown next to the field.
 from django import forms
 from django.core.exceptions import ValidationError
 
+from common.forms import ServiceForm, person_label
 from council.models import CouncilRole
-from usecases.forms import ServiceForm, person_label
 
 from .models import AnswerChoice, Outcome, Verdict, VoteChoice
 

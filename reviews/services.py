@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from council.errors import ActionForbidden, TransitionNotAllowed
+from common.errors import ActionForbidden, TransitionNotAllowed
 from council.selectors import is_chair, user_active_roles
 from usecases.models import UseCase
 from usecases.selectors import usecase_is_editor

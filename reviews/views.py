@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from common.pages import back_to, refusals_answered
 from council.models import CouncilRole, RoleAssignment, role_labels
-from council.page_support import back_to, refusals_answered
 from council.selectors import is_chair
 from usecases.forms import answer_names
 from usecases.selectors import usecase_is_editor

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from council.errors import TransitionNotAllowed
+from common.errors import TransitionNotAllowed
 from registry import services
 from registry.models import Deployment
 from usecases import services as usecase_services

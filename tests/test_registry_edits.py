@@ -4,7 +4,7 @@ and charlie's team does not see the entry at all."""
 
 import pytest
 
-from council.errors import ActionForbidden, TransitionNotAllowed
+from common.errors import ActionForbidden, TransitionNotAllowed
 from registry import services
 from registry.models import Deployment, Incident
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from council.errors import ActionForbidden, TransitionNotAllowed
+from common.errors import ActionForbidden, TransitionNotAllowed
 from council.models import Notification
 from registry import services
 from registry.models import Deployment, DeploymentVersion

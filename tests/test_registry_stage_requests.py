@@ -6,7 +6,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from council.errors import ActionForbidden, TransitionNotAllowed
+from common.errors import ActionForbidden, TransitionNotAllowed
 from registry import services
 from registry.models import Deployment
 

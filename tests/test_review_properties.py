@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from council.errors import DomainError
+from common.errors import DomainError
 from reviews import rules, services
 from reviews.models import Assignment, ChecklistAnswer, ChecklistWaiver, Review, Vote
 from reviews.selectors import (

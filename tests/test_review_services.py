@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from audit.models import AuditEvent
-from council.errors import ActionForbidden, TransitionNotAllowed
+from common.errors import ActionForbidden, TransitionNotAllowed
 from council.models import Notification
 from reviews import services
 from reviews.models import ChecklistWaiver, Condition, Review, Vote

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from audit.models import AuditEvent
-from council.errors import ActionForbidden, TransitionNotAllowed
+from common.errors import ActionForbidden, TransitionNotAllowed
 from usecases import services
 from usecases.models import UseCase
 

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from common.forms import OwnerChoiceField, ServiceForm, person_label
 from council.models import Team
 from council.selectors import user_teams
 
@@ -134,34 +135,6 @@ class MarketsField(forms.CharField):
             )
 
 
-class ServiceForm(forms.Form):
-    """A form whose input a service checks too: its refusals land next to the fields."""
-
-    # Errors come from the server, next to their field, in one style (no browser pop-ups).
-    use_required_attribute = False
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put each {field: [messages]} a service raised next to its field (others on top)."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, messages in error.message_dict.items():
-            self.add_error(name if name in self.fields else None, messages)
-
-    def error_links(self) -> list[tuple[str, str]]:
-        """(anchor, message) of every error, for the summary on top of the page."""
-        rows = [("", message) for message in self.non_field_errors()]
-        for field in self:
-            anchor = f"{field.auto_id}_0" if field.use_fieldset else field.auto_id
-            rows += [(anchor, message) for message in field.errors]
-        return rows
-
-
-def person_label(user) -> str:
-    full_name = user.get_full_name()
-    return f"{user.username} — {full_name}" if full_name else user.username
-
-
 def answer_names(answers: list[dict]) -> dict[str, dict]:
     """Team and business owner names for the ids frozen in answers (two queries at most)."""
     team_ids = {a.get("team") for a in answers} - {None}
@@ -173,11 +146,6 @@ def answer_names(answers: list[dict]) -> dict[str, dict]:
         else {},
         "business_owner": {user.pk: person_label(user) for user in users},
     }
-
-
-class OwnerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return person_label(user)
 
 
 class UseCaseForm(ServiceForm):

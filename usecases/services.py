@@ -12,7 +12,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import audit_record, field_changes, plain_json
-from council.errors import ActionForbidden, TransitionNotAllowed
+from common.errors import ActionForbidden, TransitionNotAllowed
 from council.selectors import user_active_team_ids
 from council.services import reference_next
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from council.page_support import back_to, refusals_answered
+from common.pages import back_to, refusals_answered
 from council.selectors import user_active_team_ids
 
 from . import services

@@ -6,7 +6,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError
+from common.errors import DomainError
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
