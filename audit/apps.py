@@ -5,5 +5,6 @@ class AuditConfig(AppConfig):
     name = "audit"
     verbose_name = "Audit trail"
 
-    def ready(self):
-        from . import signals  # noqa: F401  (login failures are audit events)
+    def ready(self) -> None:
+        # Connected once the app registry is ready, as Django asks of signal receivers.
+        from . import signals  # noqa: F401, PLC0415  (login failures are audit events)

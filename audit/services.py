@@ -2,12 +2,13 @@
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -54,13 +55,13 @@ def compute_hash(prev_hash: str, event: AuditEvent) -> str:
 
 def audit_record(
     *,
-    actor,
+    actor: User | AnonymousUser | None,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",
     object_ref: str = "",
-    changes: dict | None = None,
+    changes: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, inside the caller's transaction."""
     if obj is not None:
@@ -70,12 +71,12 @@ def audit_record(
     with transaction.atomic():
         # Lock the head row: appends are serialised so the chain never forks.
         head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
-        authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+        user = actor if actor is not None and actor.is_authenticated else None
         event = AuditEvent(
             seq=head.seq + 1,
             at=timezone.now(),
-            actor=actor if authenticated else None,
-            actor_username=actor.get_username() if authenticated else "",
+            actor=user,
+            actor_username=user.get_username() if user is not None else "",
             action=action,
             object_type=object_type,
             object_id=str(object_id),
@@ -90,7 +91,7 @@ def audit_record(
     return event
 
 
-def field_changes(before: dict, after: dict) -> dict:
+def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
     """{field: [before, after]} for the fields whose value differs."""
     return {
         name: [plain_json(before.get(name)), plain_json(after.get(name))]

@@ -20,10 +20,12 @@ class ServiceForm(forms.Form):
 
     def error_links(self) -> list[tuple[str, str]]:
         """(anchor, message) of every error, for the summary on top of the page."""
-        rows = [("", message) for message in self.non_field_errors()]
+        # str(): django-stubs type an ErrorList's items as ValidationError or (lazy) text; read
+        # through ErrorList.__getitem__ they are the messages.
+        rows = [("", str(message)) for message in self.non_field_errors()]
         for field in self:
             anchor = f"{field.auto_id}_0" if field.use_fieldset else field.auto_id
-            rows += [(anchor, message) for message in field.errors]
+            rows += [(anchor, str(message)) for message in field.errors]
         return rows
 
 

@@ -3,10 +3,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from audit.api import AuditEventViewSet
 from council.api import MemberViewSet, TeamViewSet
+from oversight.audit_api import AuditEventViewSet
+from oversight.exports_api import RegistryExportView
 from registry.api import DeploymentViewSet
-from registry.exports_api import RegistryExportView
 from reviews.api import ConditionViewSet, ReviewViewSet
 from usecases.api import UseCaseViewSet
 

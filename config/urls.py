@@ -1,17 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
 
-import reviews.views
+import oversight.views
+from common.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("config.api_urls")),
+    path("", oversight.views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("", include("council.urls")),
     path("use-cases/", include("usecases.urls")),
+    path("use-cases/", include("oversight.urls")),
     path("reviews/", include("reviews.urls")),
-    path("council/pipeline/", reviews.views.pipeline, name="pipeline"),
+    path("council/pipeline/", oversight.views.pipeline, name="pipeline"),
     path("transparency/", include("registry.urls")),
     path("registry/", include("registry.page_urls")),
-    path("audit/", include("audit.urls")),
+    path("audit/", include("oversight.audit_urls")),
 ]

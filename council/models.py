@@ -1,3 +1,6 @@
+from datetime import date
+from typing import Self, TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -30,8 +33,11 @@ def role_labels(roles) -> list[str]:
     return choice_labels(roles, CouncilRole)
 
 
-class ActiveQuerySet(models.QuerySet):
-    def active(self, on=None):
+_Dated = TypeVar("_Dated", bound="Dated")
+
+
+class ActiveQuerySet(models.QuerySet[_Dated]):
+    def active(self, on: date | None = None) -> Self:
         """Rows in force on the given day (today by default): started, and not yet ended."""
         day = on or timezone.localdate()
         return self.filter(Q(starts_on__lte=day), Q(ends_on__isnull=True) | Q(ends_on__gte=day))
@@ -48,7 +54,7 @@ class Dated(models.Model):
     class Meta:
         abstract = True
 
-    def is_active(self, on=None) -> bool:
+    def is_active(self, on: date | None = None) -> bool:
         day = on or timezone.localdate()
         return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
 

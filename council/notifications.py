@@ -1,11 +1,13 @@
 """Creating notifications: in-app rows now, e-mails by a Celery task after the commit."""
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import Notification
+from .tasks import deliver_notification
 
 
 def notify(
@@ -28,13 +30,11 @@ def notify(
             continue  # already notified of this event
         created.append(notification)
         # After commit: a rolled-back action must not e-mail anyone, and the worker must see the row.
-        transaction.on_commit(lambda pk=notification.pk: _queue_delivery(pk))
+        transaction.on_commit(partial(_queue_delivery, notification.pk))
     return created
 
 
 def _queue_delivery(notification_id: int) -> None:
-    from .tasks import deliver_notification
-
     deliver_notification.delay(notification_id)
 
 

@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .selectors import is_auditor, is_exporter
+from .selectors import AUDITORS_READ_ONLY, is_auditor, is_exporter
 
 
 class AuditorsReadOnly(BasePermission):
@@ -14,7 +14,7 @@ class AuditorsReadOnly(BasePermission):
     (creating) are refused before any lookup.
     """
 
-    message = "Auditors read everything and change nothing."
+    message = AUDITORS_READ_ONLY
 
     def has_permission(self, request, view):
         if getattr(view, "detail", False):

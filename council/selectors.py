@@ -1,57 +1,66 @@
 """Reads about who holds which team and role today."""
 
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
+
 from .models import COUNCIL_ROLES, CouncilRole, RoleAssignment, Team, TeamMembership
 
 _ROLES_CACHE = "_council_active_roles"
 _TEAMS_CACHE = "_council_active_team_ids"
 
 
-def user_active_roles(user) -> frozenset[str]:
+def user_active_roles(user: User | AnonymousUser) -> frozenset[str]:
     """The roles a user holds today; cached on the user object for the request."""
     if not user.is_authenticated:
         return frozenset()
     if not hasattr(user, _ROLES_CACHE):
         roles = RoleAssignment.objects.active().filter(user=user).values_list("role", flat=True)
         setattr(user, _ROLES_CACHE, frozenset(roles))
-    return getattr(user, _ROLES_CACHE)
+    cached: frozenset[str] = getattr(user, _ROLES_CACHE)
+    return cached
 
 
-def user_active_team_ids(user) -> frozenset[int]:
+def user_active_team_ids(user: User | AnonymousUser) -> frozenset[int]:
     if not user.is_authenticated:
         return frozenset()
     if not hasattr(user, _TEAMS_CACHE):
         teams = TeamMembership.objects.active().filter(user=user).values_list("team_id", flat=True)
         setattr(user, _TEAMS_CACHE, frozenset(teams))
-    return getattr(user, _TEAMS_CACHE)
+    cached: frozenset[int] = getattr(user, _TEAMS_CACHE)
+    return cached
 
 
-def user_teams(user):
+def user_teams(user: User) -> QuerySet[Team]:
     return Team.objects.filter(
         id__in=TeamMembership.objects.active().filter(user=user).values("team_id")
     )
 
 
-def is_council_member(user) -> bool:
+def is_council_member(user: User | AnonymousUser) -> bool:
     return bool(user_active_roles(user) & COUNCIL_ROLES)
 
 
-def is_chair(user) -> bool:
+def is_chair(user: User | AnonymousUser) -> bool:
     return CouncilRole.CHAIR in user_active_roles(user)
 
 
-def is_auditor(user) -> bool:
+def is_auditor(user: User | AnonymousUser) -> bool:
     return CouncilRole.AUDITOR in user_active_roles(user)
+
+
+# Why an auditor is refused a write, on a page or through the API (SPEC section 2).
+AUDITORS_READ_ONLY = "Auditors read everything and change nothing."
 
 
 # Who reads the whole record: the audit trail, exports and dossiers (SPEC sections 7 and 8).
 EXPORTERS = frozenset({CouncilRole.AUDITOR, CouncilRole.CHAIR})
 
 
-def is_exporter(user) -> bool:
+def is_exporter(user: User | AnonymousUser) -> bool:
     return bool(user_active_roles(user) & EXPORTERS)
 
 
-def forget_cached_access(user) -> None:
+def forget_cached_access(user: User | AnonymousUser) -> None:
     """Drop the per-request caches after a role or membership change."""
     for name in (_ROLES_CACHE, _TEAMS_CACHE):
         if hasattr(user, name):

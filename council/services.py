@@ -1,6 +1,10 @@
 """Writes for the organisation: references, teams, memberships and roles."""
 
-from django.db import IntegrityError, transaction
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 
 from audit.services import audit_record, field_changes
@@ -26,17 +30,23 @@ def reference_next(*, key: str) -> int:
         return ReferenceSequence.objects.get(key=key).last_value
 
 
-def model_snapshot(obj, fields) -> dict:
+def model_snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in fields}
 
 
-def stored_snapshot(obj) -> dict:
+def stored_snapshot(obj: models.Model) -> dict[str, Any]:
     """The row as it is in the database now, before the change being saved."""
-    stored = type(obj).objects.get(pk=obj.pk)
+    stored = type(obj)._default_manager.get(pk=obj.pk)
     return model_snapshot(stored, [f.attname for f in obj._meta.concrete_fields])
 
 
-def record_admin_change(*, actor, obj, before: dict | None, deleted: bool = False) -> None:
+def record_admin_change(
+    *,
+    actor: User | AnonymousUser | None,
+    obj: models.Model,
+    before: Mapping[str, Any] | None,
+    deleted: bool = False,
+) -> None:
     """Audit a change made through the Django admin (teams, memberships, roles, policies)."""
     fields = [f.attname for f in obj._meta.concrete_fields if f.name not in {"id", "created_at"}]
     after = {} if deleted else model_snapshot(obj, fields)

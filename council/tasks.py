@@ -40,19 +40,3 @@ def deliver_notification(self, notification_id: int) -> str:
         Notification.objects.filter(pk=notification_id).update(emailed_at=None)
         raise
     return "sent"
-
-
-@shared_task
-def send_review_reminders() -> int:
-    """Daily: remind reviewers of votes due soon or overdue, and owners of conditions due."""
-    from reviews.notifications import remind_due_votes_and_conditions
-
-    return remind_due_votes_and_conditions()
-
-
-@shared_task
-def registry_rereview_sweep() -> dict:
-    """Daily: re-review reminders 30 days ahead, re-reviews opened when due."""
-    from registry.services import rereview_sweep
-
-    return rereview_sweep()

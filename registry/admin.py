@@ -8,7 +8,7 @@ from .models import Deployment, DeploymentVersion, Incident
 class VersionInline(ReadOnlyMixin, admin.TabularInline):
     model = DeploymentVersion
     extra = 0
-    fields = ["valid_from", "data"]
+    fields = ("valid_from", "data")
     readonly_fields = fields
     ordering = ["-valid_from", "-id"]
 
@@ -16,7 +16,7 @@ class VersionInline(ReadOnlyMixin, admin.TabularInline):
 class IncidentInline(ReadOnlyMixin, admin.TabularInline):
     model = Incident
     extra = 0
-    fields = ["reported_at", "kind", "severity", "status", "description", "reported_by"]
+    fields = ("reported_at", "kind", "severity", "status", "description", "reported_by")
     readonly_fields = fields
 
 

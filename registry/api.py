@@ -13,6 +13,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+import workflows
 from council.permissions import AuditorsReadOnly
 from usecases.selectors import usecase_list_visible
 
@@ -91,7 +92,7 @@ class DeploymentViewSet(
         use_case = usecase_list_visible(user=request.user).filter(pk=use_case_id).first()
         if use_case is None:
             return Response({"use_case": ["No such use case."]}, status=status.HTTP_400_BAD_REQUEST)
-        deployment = services.deployment_create(actor=request.user, use_case=use_case, data=data)
+        deployment = workflows.deployment_create(actor=request.user, use_case=use_case, data=data)
         return Response(self.entry_data(deployment), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -108,7 +109,7 @@ class DeploymentViewSet(
         deployment = self.get_object()
         payload = DeploymentUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        deployment = services.deployment_update(
+        deployment = workflows.deployment_update(
             actor=request.user, deployment=deployment, data=payload.validated_data
         )
         return Response(self.entry_data(deployment))
@@ -134,7 +135,7 @@ class DeploymentViewSet(
         deployment = self.get_object()
         payload = StageInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        deployment = services.deployment_change_stage(
+        deployment = workflows.deployment_change_stage(
             actor=request.user, deployment=deployment, **payload.validated_data
         )
         moved = deployment.stage == payload.validated_data["stage"]
@@ -166,7 +167,7 @@ class DeploymentViewSet(
             return Response(IncidentSerializer(incidents, many=True).data)
         payload = IncidentSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        incident = services.incident_report(
+        incident = workflows.incident_report(
             actor=request.user, deployment=deployment, **payload.validated_data
         )
         return Response(IncidentSerializer(incident).data, status=status.HTTP_201_CREATED)

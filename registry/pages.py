@@ -1,20 +1,21 @@
 """The registry's pages for staff: the list, one entry, and the forms that change entries.
 
-Thin views over registry.selectors and registry.services (the public page is in views.py). Rules
-live in the services: a refused action (`ActionForbidden`) answers 403, an illegal move comes
-back as a message, invalid input is shown next to its field.
+Thin views over registry.selectors and registry.services (the public page is in views.py). Who
+may do what is the selectors' `*_refusal`, asked here before a form is shown or read and by the
+service again before it writes: a refused action (`ActionForbidden`) answers 403, an illegal move
+comes back as a message, invalid input is shown next to its field.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common.errors import TransitionNotAllowed
+import workflows
+from common.errors import refuse
 from common.pages import back_to, refusals_answered
-from council.selectors import is_auditor
 from usecases.selectors import usecase_get_visible
 
 from . import services
@@ -23,18 +24,17 @@ from .forms import CHANGE_CONTROL_HINT, DeploymentForm, IncidentUpdateForm, Stag
 from .models import IncidentKind, IncidentStatus, Severity, Stage
 from .rules import material_changes
 from .selectors import (
-    deployment_can_edit,
-    deployment_can_record,
+    deployment_edit_refusal,
     deployment_get_visible,
     deployment_list_visible,
-    incident_can_update,
+    deployment_record_refusal,
+    deployment_stage_refusal,
+    incident_report_refusal,
+    incident_update_refusal,
     is_overdue,
-    registry_is_editor,
     review_open_of_use_case,
 )
 
-NOT_EDITOR = "Only the use case's team or business owner can change its registry entries."
-NOT_APPROVED = "Only an approved use case can be recorded as deployed."
 # The status an incident form offers first: the next step from where it stands.
 NEXT_INCIDENT_STATUS = {
     IncidentStatus.OPEN: IncidentStatus.INVESTIGATING,
@@ -48,12 +48,6 @@ def _to_use_case(request):
 
 def _posted(request):
     return request.POST if request.method == "POST" else None
-
-
-def _require_editor(user, use_case) -> None:
-    """403 before any input is read, so a refused user never learns what was wrong with it."""
-    if not registry_is_editor(user=user, use_case=use_case):
-        raise PermissionDenied(NOT_EDITOR)
 
 
 def _save(form, save):
@@ -89,23 +83,23 @@ def registry_detail(request, pk):
 def _render_detail(request, entry, *, stage_form=None, failed_incident=None, status=200):
     """The entry page; a form that failed comes back bound, with its errors next to its fields."""
     user = request.user
-    is_editor = registry_is_editor(user=user, use_case=entry.use_case)
     incidents = list(entry.incidents.select_related("reported_by", "resolved_by"))
-    can_follow_up = incident_can_update(user=user, use_case=entry.use_case)
+    can_follow_up = incident_update_refusal(user=user, use_case=entry.use_case) is None
     if can_follow_up:
         _attach_incident_forms(incidents, failed_incident)
-    targets = services.deployment_stage_targets(entry) if is_editor else []
+    can_move = deployment_stage_refusal(user=user, deployment=entry) is None
+    targets = services.deployment_stage_targets(entry) if can_move else []
     context = {
         "entry": entry,
         "overdue": is_overdue(entry),
         "incidents": incidents,
         "versions": entry.versions.all(),
         "open_review": review_open_of_use_case(use_case_id=entry.use_case_id),
-        "can_edit": deployment_can_edit(user=user, deployment=entry),
+        "can_edit": deployment_edit_refusal(user=user, deployment=entry) is None,
         "stage_targets": [(target, _stage_action(entry, target)) for target in targets],
         "stage_form": stage_form or StageForm(),
         "can_follow_up": can_follow_up,
-        "can_report": not is_auditor(user),
+        "can_report": incident_report_refusal(user=user) is None,
         "incident_kinds": IncidentKind.choices,
         "severities": Severity.choices,
     }
@@ -141,15 +135,14 @@ def _attach_incident_forms(incidents, failed_incident) -> None:
 def registry_new(request):
     """Record a deployment of an approved use case (`?use_case=<id>`)."""
     use_case = usecase_get_visible(user=request.user, pk=request.GET.get("use_case"))
-    _require_editor(request.user, use_case)
-    if not deployment_can_record(user=request.user, use_case=use_case):
-        raise TransitionNotAllowed(NOT_APPROVED)
+    # Refused before any input is read, so a refused user never learns what was wrong with it.
+    refuse(deployment_record_refusal(user=request.user, use_case=use_case))
     form = DeploymentForm.for_use_case(_posted(request), use_case=use_case, user=request.user)
     if request.method == "GET":
         return _render_form(request, form, use_case=use_case)
     entry = _save(
         form,
-        lambda data: services.deployment_create(actor=request.user, use_case=use_case, data=data),
+        lambda data: workflows.deployment_create(actor=request.user, use_case=use_case, data=data),
     )
     if entry is None:
         return _render_form(request, form, use_case=use_case, status=400)
@@ -161,15 +154,13 @@ def registry_new(request):
 @refusals_answered(back_to("registry:detail"))
 def registry_edit(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
-    _require_editor(request.user, entry.use_case)
-    if not deployment_can_edit(user=request.user, deployment=entry):
-        raise TransitionNotAllowed(services.RETIRED_NOT_EDITABLE)
+    refuse(deployment_edit_refusal(user=request.user, deployment=entry))
     form = DeploymentForm.for_entry(_posted(request), deployment=entry)
     if request.method == "GET":
         return _render_form(request, form, use_case=entry.use_case, entry=entry)
     saved = _save(
         form,
-        lambda data: services.deployment_update(actor=request.user, deployment=entry, data=data),
+        lambda data: workflows.deployment_update(actor=request.user, deployment=entry, data=data),
     )
     if saved is None:
         return _render_form(request, form, use_case=entry.use_case, entry=entry, status=400)
@@ -194,11 +185,13 @@ def _render_form(request, form, *, use_case, entry=None, status=200):
 @refusals_answered(back_to("registry:detail"))
 def registry_stage(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
-    _require_editor(request.user, entry.use_case)
+    refuse(deployment_stage_refusal(user=request.user, deployment=entry))
     form = StageForm(request.POST)
     moved = _save(
         form,
-        lambda data: services.deployment_change_stage(actor=request.user, deployment=entry, **data),
+        lambda data: workflows.deployment_change_stage(
+            actor=request.user, deployment=entry, **data
+        ),
     )
     if moved is None:
         return _render_detail(request, entry, stage_form=form, status=400)
@@ -218,7 +211,7 @@ def registry_stage(request, pk):
 def incident_report(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
     try:
-        services.incident_report(
+        workflows.incident_report(
             actor=request.user,
             deployment=entry,
             kind=request.POST.get("kind", ""),
@@ -237,8 +230,7 @@ def incident_report(request, pk):
 @refusals_answered(back_to("registry:detail"))
 def incident_update(request, pk, incident_pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
-    if not incident_can_update(user=request.user, use_case=entry.use_case):
-        raise PermissionDenied(services.NOT_INCIDENT_HANDLER)
+    refuse(incident_update_refusal(user=request.user, use_case=entry.use_case))
     incident = get_object_or_404(entry.incidents, pk=incident_pk)
     form = _incident_form(incident, request.POST)
     updated = _save(

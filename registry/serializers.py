@@ -82,7 +82,7 @@ class DeploymentInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Deployment
-        fields = EDITABLE_FIELDS
+        fields: tuple[str, ...] = EDITABLE_FIELDS
 
     def validate(self, attrs):
         # Distinct words, in the order given, as the use-case answers store them.

@@ -2,33 +2,34 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, Generic, TypeVar
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record, field_changes, plain_json
-from common.errors import ActionForbidden, TransitionNotAllowed
+from common.errors import TransitionNotAllowed, refuse
 from council.models import CouncilRole, NotificationKind, RoleAssignment
 from council.notifications import notify
-from council.selectors import is_auditor
 from council.services import reference_next
-from reviews.models import APPROVALS, ConditionStatus, Outcome, ReviewState
+from reviews.models import APPROVALS, ConditionStatus, Outcome, Review, ReviewState
 from reviews.selectors import standing_conditions, usecase_settled_in_service
 from usecases.choices import RiskTier
-from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
 
 from .models import Deployment, DeploymentVersion, Incident, IncidentStatus, Severity, Stage
 from .rules import change_review_reason, material_changes
 from .selectors import (
-    RECORDABLE_STATES,
     answers_judged,
+    deployment_edit_refusal,
+    deployment_record_refusal,
+    deployment_stage_refusal,
     deployments_running,
-    incident_can_update,
-    registry_is_editor,
+    incident_report_refusal,
+    incident_update_refusal,
 )
 
 EDITABLE_FIELDS = (
@@ -39,12 +40,30 @@ EDITABLE_FIELDS = (
 SNAPSHOT_FIELDS = (*EDITABLE_FIELDS, "reference", "use_case", "stage", "requested_stage",
                    "risk_tier", "last_review_date", "next_review_due", "approval")  # fmt: skip
 # Snapshot field -> model attribute (foreign keys as their ids).
-SNAPSHOT_ATTNAMES = {name: Deployment._meta.get_field(name).attname for name in SNAPSHOT_FIELDS}
+SNAPSHOT_ATTNAMES = {name: f"{name}_id" if Deployment._meta.get_field(name).is_relation else name
+                     for name in SNAPSHOT_FIELDS}  # fmt: skip
 
-RETIRED_NOT_EDITABLE = "A retired entry cannot be edited."
-NOT_INCIDENT_HANDLER = (
-    "Only the owning team, the business owner or the chair can follow up an incident."
-)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ReviewNeeded:
+    """The council must look at the entry's use case again (a "change" review or a "re_review")."""
+
+    deployment: Deployment
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Recorded(Generic[T]):
+    """What an action recorded, and what it asks of the apps below, which `workflows` does in the
+    same transaction: open a review, or retire the use case whose last entry retired."""
+
+    record: T
+    review_needed: ReviewNeeded | None = None
+    # The use case whose last entry in service just retired.
+    out_of_service: UseCase | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +75,7 @@ class StageMove:
 
 
 # The stages of SPEC section 6, and which moves between them are allowed.
-STAGE_MOVES = {
+STAGE_MOVES: dict[str, StageMove] = {
     Stage.PRODUCTION: StageMove(
         frozenset({Stage.PILOT, Stage.SUSPENDED}), Stage.PRODUCTION, frozenset({Stage.PILOT})
     ),
@@ -71,7 +90,7 @@ STAGE_MOVES = {
 REQUESTABLE_STAGES = tuple(move.target for move in STAGE_MOVES.values() if move.requested_from)
 
 
-def _months_later(day, months: int):
+def _months_later(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     for last_day in (day.day, 30, 29, 28):
@@ -100,16 +119,12 @@ def _apply(deployment: Deployment, data: Mapping[str, Any]) -> None:
     deployment.full_clean(exclude=["use_case", "approval", "created_by"])
 
 
-def _require_editor(*, actor, use_case: UseCase, doing: str) -> None:
-    if not registry_is_editor(user=actor, use_case=use_case):
-        raise ActionForbidden(f"Only the owning team or the business owner can {doing}.")
+def _last_decision(use_case: UseCase) -> Review:
+    # An approved or deployed use case (RECORDABLE_STATES) always has one.
+    return use_case.reviews.filter(state=ReviewState.DECIDED).latest("decided_at")
 
 
-def _last_decision(use_case: UseCase):
-    return use_case.reviews.filter(state=ReviewState.DECIDED).order_by("-decided_at").first()
-
-
-def _open_blocking_conditions(review) -> list[str]:
+def _open_blocking_conditions(review: Review) -> list[str]:
     return list(
         standing_conditions()
         .filter(review=review, blocking=True, status=ConditionStatus.OPEN)
@@ -118,17 +133,13 @@ def _open_blocking_conditions(review) -> list[str]:
 
 
 @transaction.atomic
-def deployment_create(*, actor, use_case: UseCase, data: Mapping[str, Any]) -> Deployment:
-    """Enter an approved use case in the registry, once its blocking conditions are met."""
-    from usecases.services import usecase_mark_deployed
+def deployment_create(*, actor: User, use_case: UseCase, data: Mapping[str, Any]) -> Deployment:
+    """Enter an approved use case in the registry, once its blocking conditions are met.
 
+    The use case's first entry makes it deployed (workflows.deployment_create).
+    """
     use_case = UseCase.objects.select_for_update().get(pk=use_case.pk)
-    _require_editor(actor=actor, use_case=use_case, doing="record a deployment")
-    if use_case.state not in RECORDABLE_STATES:
-        raise TransitionNotAllowed(
-            f"Only an approved use case enters the registry; {use_case.reference} is "
-            f"'{use_case.get_state_display()}'."
-        )
+    refuse(deployment_record_refusal(user=actor, use_case=use_case))
     approval = _last_decision(use_case)
     blocking = _open_blocking_conditions(approval)
     if blocking:
@@ -156,75 +167,75 @@ def deployment_create(*, actor, use_case: UseCase, data: Mapping[str, Any]) -> D
         obj=deployment,
         changes=field_changes({}, _snapshot(deployment)),
     )
-    if use_case.state != UseCaseState.DEPLOYED:
-        usecase_mark_deployed(actor=actor, use_case=use_case)
     return deployment
 
 
-def _open_review(*, actor, deployment: Deployment, kind: str, reason: str) -> None:
-    from reviews.services import review_open_for_deployed
-
-    review = review_open_for_deployed(
-        actor=actor, use_case=deployment.use_case, kind=kind, reason=reason
-    )
+def review_requested_record(
+    *, actor: User | None, needed: ReviewNeeded, review_id: int | None
+) -> None:
+    """The entry's trail says which review its change, request or incident opened (None: one
+    was already under way)."""
     audit_record(
         actor=actor,
         action="review_requested",
-        obj=deployment,
+        obj=needed.deployment,
         changes={
-            "kind": [None, kind],
-            "reason": [None, reason],
-            "review": [None, review.pk if review else "already under way"],
+            "kind": [None, needed.kind],
+            "reason": [None, needed.reason],
+            "review": [None, review_id or "already under way"],
         },
     )
 
 
 @transaction.atomic
-def deployment_update(*, actor, deployment: Deployment, data: Mapping[str, Any]) -> Deployment:
+def deployment_update(
+    *, actor: User, deployment: Deployment, data: Mapping[str, Any]
+) -> Recorded[Deployment]:
     """Edit an entry; a material change opens a change review (the entry keeps running)."""
     deployment = (
         Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
     )
-    _require_editor(actor=actor, use_case=deployment.use_case, doing="edit this entry")
-    if deployment.stage == Stage.RETIRED:
-        raise TransitionNotAllowed(RETIRED_NOT_EDITABLE)
+    refuse(deployment_edit_refusal(user=actor, deployment=deployment))
     before = _snapshot(deployment)
     _apply(deployment, data)
     changes = field_changes(before, _snapshot(deployment))
     if not changes:
-        return deployment
+        return Recorded(deployment)
     deployment.save()
     _record_version(deployment)
     audit_record(actor=actor, action="changed", obj=deployment, changes=changes)
-    if material_changes(changes):
-        # Only a material change reads the judged answers, to name a class or tier it moves.
-        reason = change_review_reason(
+    # Only a material change reads the judged answers, to name a class or tier it moves.
+    reason = (
+        change_review_reason(
             changed=changes, judged_answers=answers_judged(deployment), facts=_snapshot(deployment)
         )
-        _open_review(actor=actor, deployment=deployment, kind="change", reason=reason)
-    return deployment
+        if material_changes(changes)
+        else None
+    )
+    if reason is None:
+        return Recorded(deployment)
+    return Recorded(deployment, review_needed=ReviewNeeded(deployment, "change", reason))
 
 
 @transaction.atomic
 def deployment_change_stage(
-    *, actor, deployment: Deployment, stage: str, reason: str = ""
-) -> Deployment:
+    *, actor: User, deployment: Deployment, stage: str, reason: str = ""
+) -> Recorded[Deployment]:
     """Move the entry, or for a high-tier entry going from pilot to production, request the move:
     the stage changes once the council approves (`deployments_apply_review`)."""
     deployment = (
         Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
     )
-    _require_editor(
-        actor=actor, use_case=deployment.use_case, doing="change the stage of this entry"
-    )
+    refuse(deployment_stage_refusal(user=actor, deployment=deployment))
     if deployment.stage == Stage.SUSPENDED and stage in RESUMING:
         _require_settled_to_resume(deployment.use_case)
     if is_requested_move(deployment, stage):
         return _request_stage(actor=actor, deployment=deployment, stage=stage, reason=reason)
     deployment = _move_stage(actor=actor, deployment=deployment, stage=stage, reason=reason)
-    if stage == Stage.RETIRED:
-        _retire_use_case_with_its_last_entry(actor=actor, use_case=deployment.use_case)
-    return deployment
+    use_case = deployment.use_case
+    if stage == Stage.RETIRED and not deployments_running(use_case).exists():
+        return Recorded(deployment, out_of_service=use_case)
+    return Recorded(deployment)
 
 
 def is_requested_move(deployment: Deployment, stage: str) -> bool:
@@ -237,7 +248,9 @@ def is_requested_move(deployment: Deployment, stage: str) -> bool:
     )
 
 
-def _request_stage(*, actor, deployment: Deployment, stage: str, reason: str) -> Deployment:
+def _request_stage(
+    *, actor: User, deployment: Deployment, stage: str, reason: str
+) -> Recorded[Deployment]:
     """Record the request and ask for a change review; one already under way decides it too."""
     label = Stage(stage).label
     if deployment.requested_stage == stage:
@@ -248,16 +261,11 @@ def _request_stage(*, actor, deployment: Deployment, stage: str, reason: str) ->
     _set_stage_request(
         actor=actor, deployment=deployment, stage=stage, action="stage_requested", reason=reason
     )
-    _open_review(
-        actor=actor,
-        deployment=deployment,
-        kind="change",
-        reason=f"{label} requested for a high-tier entry",
-    )
-    return deployment
+    needed = ReviewNeeded(deployment, "change", f"{label} requested for a high-tier entry")
+    return Recorded(deployment, review_needed=needed)
 
 
-def _drop_stage_request(*, actor, deployment: Deployment, reason: str) -> None:
+def _drop_stage_request(*, actor: User, deployment: Deployment, reason: str) -> None:
     """The council did not approve: a requested move lapses and the entry stays where it is."""
     if deployment.requested_stage:
         _set_stage_request(
@@ -270,7 +278,7 @@ def _drop_stage_request(*, actor, deployment: Deployment, reason: str) -> None:
 
 
 def _set_stage_request(
-    *, actor, deployment: Deployment, stage: str, action: str, reason: str
+    *, actor: User, deployment: Deployment, stage: str, action: str, reason: str
 ) -> None:
     """Record `stage` as the move the entry waits for ("" for none), in its history and trail."""
     before = deployment.requested_stage
@@ -297,14 +305,7 @@ def _require_settled_to_resume(use_case: UseCase) -> None:
         )
 
 
-def _retire_use_case_with_its_last_entry(*, actor, use_case: UseCase) -> None:
-    from usecases.services import usecase_retire
-
-    if use_case.state == UseCaseState.DEPLOYED and not deployments_running(use_case).exists():
-        usecase_retire(actor=actor, use_case=use_case)
-
-
-def deployments_apply_review(*, actor, review) -> None:
+def deployments_apply_review(*, actor: User, review: Review) -> None:
     """A change review or re-review decided: approval renews the review dates and makes any
     requested move; otherwise a requested move lapses, and rejection suspends."""
     running = deployments_running(review.use_case).select_for_update()
@@ -334,7 +335,7 @@ def deployments_apply_review(*, actor, review) -> None:
                 )
 
 
-def _renew_approval(*, actor, deployment: Deployment, review) -> None:
+def _renew_approval(*, actor: User, deployment: Deployment, review: Review) -> None:
     """The entry now rests on this approval, and its next review is counted from today."""
     today = timezone.localdate()
     before = (deployment.last_review_date, deployment.next_review_due)
@@ -354,42 +355,46 @@ def _renew_approval(*, actor, deployment: Deployment, review) -> None:
     )
 
 
-def rereview_sweep(*, today=None) -> dict[str, int]:
-    """Daily: remind owners 30 days ahead and open a re-review when due (overdue entries show red)."""
-    today = today or timezone.localdate()
-    counts = {"reminded": 0, "opened": 0}
-    running = Deployment.objects.exclude(stage=Stage.RETIRED).select_related(
-        "use_case", "business_owner", "technical_owner"
+REMINDER_DAYS_AHEAD = 30
+
+
+def rereview_remind(*, today: date) -> int:
+    """Remind the owners of every entry whose re-review falls due within REMINDER_DAYS_AHEAD
+    days, once per due date; the number of notifications sent."""
+    due_soon = (
+        Deployment.objects.exclude(stage=Stage.RETIRED)
+        .filter(
+            next_review_due__gt=today,
+            next_review_due__lte=today + timedelta(days=REMINDER_DAYS_AHEAD),
+        )
+        .select_related("business_owner", "technical_owner")
     )
-    for deployment in running.filter(next_review_due__lte=today + timedelta(days=30)):
-        if deployment.next_review_due > today:
-            counts["reminded"] += len(
-                notify(
-                    users=[deployment.business_owner, deployment.technical_owner],
-                    kind=NotificationKind.RE_REVIEW_DUE,
-                    key=f"re-review-due:{deployment.pk}:{deployment.next_review_due.isoformat()}",
-                    subject=f"Re-review of {deployment.reference} due {deployment.next_review_due:%d %b %Y}",
-                    body=f"{deployment.name} is due for its periodic council re-review.",
-                    url=f"/registry/{deployment.pk}/",
-                )
+    sent = 0
+    for deployment in due_soon:
+        sent += len(
+            notify(
+                users=[deployment.business_owner, deployment.technical_owner],
+                kind=NotificationKind.RE_REVIEW_DUE,
+                key=f"re-review-due:{deployment.pk}:{deployment.next_review_due.isoformat()}",
+                subject=f"Re-review of {deployment.reference} due {deployment.next_review_due:%d %b %Y}",
+                body=f"{deployment.name} is due for its periodic council re-review.",
+                url=f"/registry/{deployment.pk}/",
             )
-        elif usecase_settled_in_service(deployment.use_case):
-            with transaction.atomic():
-                _open_review(
-                    actor=None,
-                    deployment=deployment,
-                    kind="re_review",
-                    reason=f"Periodic re-review due {deployment.next_review_due:%d %b %Y}",
-                )
-            counts["opened"] += 1
-    return counts
+        )
+    return sent
+
+
+def rereview_due(deployment: Deployment) -> ReviewNeeded:
+    return ReviewNeeded(
+        deployment, "re_review", f"Periodic re-review due {deployment.next_review_due:%d %b %Y}"
+    )
 
 
 # What a stage move may change, as its audit event shows it.
 STAGE_CHANGE_FIELDS = ("stage", "requested_stage", "go_live_date")
 
 
-def _move_stage(*, actor, deployment: Deployment, stage: str, reason: str) -> Deployment:
+def _move_stage(*, actor: User, deployment: Deployment, stage: str, reason: str) -> Deployment:
     move = STAGE_MOVES.get(stage)
     if move is None or deployment.stage not in move.sources:
         raise TransitionNotAllowed(
@@ -415,16 +420,16 @@ def _move_stage(*, actor, deployment: Deployment, stage: str, reason: str) -> De
 
 @transaction.atomic
 def incident_report(
-    *, actor, deployment: Deployment, kind: str, severity: str, description: str
-) -> Incident:
-    """Anyone who can see the entry reports; a critical incident suspends it at once."""
+    *, actor: User, deployment: Deployment, kind: str, severity: str, description: str
+) -> Recorded[Incident]:
+    """Anyone who can see the entry reports; a critical incident suspends it at once and asks
+    for a re-review."""
     deployment = (
         Deployment.objects.select_for_update()
         .select_related("use_case", "business_owner", "technical_owner")
         .get(pk=deployment.pk)
     )
-    if is_auditor(actor):
-        raise ActionForbidden("Auditors read the registry; they do not report incidents.")
+    refuse(incident_report_refusal(user=actor))
     incident = Incident(
         deployment=deployment,
         kind=kind,
@@ -440,22 +445,16 @@ def incident_report(
         obj=deployment,
         changes={"incident": [None, {"id": incident.pk, "kind": kind, "severity": severity}]},
     )
-    if severity == Severity.CRITICAL:
-        if deployment.stage in STAGE_MOVES[Stage.SUSPENDED].sources:
-            _move_stage(
-                actor=actor,
-                deployment=deployment,
-                stage=Stage.SUSPENDED,
-                reason="critical incident",
-            )
-        _open_review(
-            actor=actor,
-            deployment=deployment,
-            kind="re_review",
-            reason=f"Critical incident #{incident.pk}",
+    critical = severity == Severity.CRITICAL
+    if critical and deployment.stage in STAGE_MOVES[Stage.SUSPENDED].sources:
+        _move_stage(
+            actor=actor, deployment=deployment, stage=Stage.SUSPENDED, reason="critical incident"
         )
     _notify_incident(deployment, incident)
-    return incident
+    if not critical:
+        return Recorded(incident)
+    needed = ReviewNeeded(deployment, "re_review", f"Critical incident #{incident.pk}")
+    return Recorded(incident, review_needed=needed)
 
 
 def _notify_incident(deployment: Deployment, incident: Incident) -> None:
@@ -490,15 +489,10 @@ def deployment_stage_targets(deployment: Deployment) -> list[str]:
 
 # How an incident is followed up: investigated, then resolved; resolved is final. A trivial one
 # may be resolved at once.
-INCIDENT_MOVES = {
+INCIDENT_MOVES: dict[str, frozenset[str]] = {
     IncidentStatus.INVESTIGATING: frozenset({IncidentStatus.OPEN}),
     IncidentStatus.RESOLVED: frozenset({IncidentStatus.OPEN, IncidentStatus.INVESTIGATING}),
 }
-
-
-def _require_incident_handler(*, actor, deployment: Deployment) -> None:
-    if not incident_can_update(user=actor, use_case=deployment.use_case):
-        raise ActionForbidden(NOT_INCIDENT_HANDLER)
 
 
 def _check_incident_move(incident: Incident, status: str, resolution: str) -> None:
@@ -513,7 +507,9 @@ def _check_incident_move(incident: Incident, status: str, resolution: str) -> No
 
 
 @transaction.atomic
-def incident_update(*, actor, incident: Incident, status: str, resolution: str = "") -> Incident:
+def incident_update(
+    *, actor: User, incident: Incident, status: str, resolution: str = ""
+) -> Incident:
     """Follow an incident up: open → investigating → resolved (with a written resolution)."""
     # Lock the incident so two people resolving it at once cannot both succeed.
     incident = (
@@ -521,7 +517,7 @@ def incident_update(*, actor, incident: Incident, status: str, resolution: str =
         .select_related("deployment__use_case")
         .get(pk=incident.pk)
     )
-    _require_incident_handler(actor=actor, deployment=incident.deployment)
+    refuse(incident_update_refusal(user=actor, use_case=incident.deployment.use_case))
     resolution = resolution.strip()
     _check_incident_move(incident, status, resolution)
     before = {"status": incident.status, "resolution": incident.resolution}

@@ -50,10 +50,10 @@ class ReviewPolicyAdmin(admin.ModelAdmin):
 class ChecklistItemInline(admin.TabularInline):
     model = ChecklistItem
     extra = 0
-    fields = [
+    fields = (
         "code", "section", "text", "role", "required", "applies_when", "applies_when_any",
         "references",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
     can_delete = False
 

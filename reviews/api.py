@@ -13,6 +13,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+import workflows
 from council.permissions import AuditorsReadOnly
 
 from . import services
@@ -75,7 +76,9 @@ def checklist_data(review: Review, items) -> list[dict]:
         ).select_related("verified_by")
     }
     context = {"answers": answers, "tier": review.policy.tier}
-    return ChecklistItemSerializer(items, many=True, context=context).data
+    # djangorestframework-stubs type `many=True` as the serializer itself (data: a ReturnDict);
+    # at run time it is a ListSerializer whose data is a list.
+    return ChecklistItemSerializer(items, many=True, context=context).data  # type: ignore[return-value]
 
 
 def checklist_entry(review: Review, row: ChecklistAnswer) -> dict:
@@ -163,7 +166,7 @@ class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         review = self.get_object()
         payload = ChecklistVerifyInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        row = services.checklist_verify(
+        row = workflows.checklist_verify(
             actor=request.user, review=review, item_id=int(item_id), **payload.validated_data
         )
         return Response(checklist_entry(review, row))
@@ -195,7 +198,7 @@ class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             )
         payload = VoteInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        vote = services.vote_cast(
+        vote = workflows.vote_cast(
             actor=request.user,
             review=review,
             choice=payload.validated_data["choice"],
@@ -224,7 +227,7 @@ class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return Response(decision_body(review))
         payload = DecisionInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        review = services.decision_record_by_chair(
+        review = workflows.decision_record_by_chair(
             actor=request.user, review=review, **payload.validated_data
         )
         return Response(decision_body(review), status=status.HTTP_201_CREATED)
@@ -256,7 +259,7 @@ class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         review = self.get_object()
         payload = RecuseInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.review_recuse(actor=request.user, review=review, **payload.validated_data)
+        workflows.review_recuse(actor=request.user, review=review, **payload.validated_data)
         return Response(review_detail(review))
 
     @extend_schema(

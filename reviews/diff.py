@@ -70,9 +70,9 @@ def in_words(field: str, value: Any, known_names: Mapping[Any, str] | None = Non
         labels = dict(LIST_FIELDS[field].choices)
         order = list(labels)
         chosen = sorted(value, key=lambda v: order.index(v) if v in order else len(order))
-        return ", ".join(labels.get(v, str(v)) for v in chosen)
+        return ", ".join(str(labels.get(v, v)) for v in chosen)
     if field in SINGLE_CHOICE_FIELDS:
-        return dict(SINGLE_CHOICE_FIELDS[field].choices).get(value, str(value))
+        return str(dict(SINGLE_CHOICE_FIELDS[field].choices).get(value, value))
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     if field in ID_FIELDS:

@@ -4,6 +4,8 @@ Fields a service checks (reasons for a vote, a rationale, evidence …) are opti
 the service's own message is the one shown next to the field.
 """
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -61,7 +63,7 @@ class VoteForm(ServiceForm):
         help_text="Required to request changes or to reject: the team needs them to act.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.conditions_errors: list[str] = []
         for n in range(1, CONDITION_ROWS + 1):
@@ -118,9 +120,10 @@ class VoteForm(ServiceForm):
         if hasattr(error, "error_dict") and "conditions" in error.error_dict:
             self.conditions_errors = list(error.message_dict["conditions"])
             rest = {k: v for k, v in error.message_dict.items() if k != "conditions"}
-            error = ValidationError(rest) if rest else None
-        if error is not None:
-            super().add_service_errors(error)
+            if not rest:
+                return
+            error = ValidationError(rest)
+        super().add_service_errors(error)
 
     def error_links(self) -> list[tuple[str, str]]:
         rows = super().error_links()

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from typing import Any
 
 FUNCTION_LEAD = "function_lead"  # placeholder in a policy's roles, expanded per use case
 
@@ -30,7 +31,7 @@ def function_leads(functions: Iterable[str]) -> list[str]:
 
 def required_roles(*, policy_roles: Iterable[str], functions: Iterable[str]) -> list[str]:
     """The policy's roles with the function lead placeholder expanded, in a stable order."""
-    roles = set()
+    roles: set[str] = set()
     for role in policy_roles:
         roles.update(function_leads(functions) if role == FUNCTION_LEAD else {role})
     return sorted(roles, key=ROLE_ORDER.index)
@@ -80,7 +81,7 @@ def all_required_voted(*, required: Iterable[str], votes: Mapping[str, str]) -> 
 # ---- checklist items ---------------------------------------------------------------------
 
 
-def rule_matches(rule: Mapping[str, Iterable], answers: Mapping) -> bool:
+def rule_matches(rule: Mapping[str, Iterable[Any]], answers: Mapping[str, Any]) -> bool:
     """Every key of the rule must match; a key matches when the answer holds any listed value.
 
     An answer missing from the answers (e.g. a question added after the revision was frozen) is
@@ -95,7 +96,10 @@ def rule_matches(rule: Mapping[str, Iterable], answers: Mapping) -> bool:
 
 
 def item_applies(
-    *, applies_when: Mapping, applies_when_any: Iterable[Mapping], answers: Mapping
+    *,
+    applies_when: Mapping[str, Iterable[Any]],
+    applies_when_any: Iterable[Mapping[str, Iterable[Any]]],
+    answers: Mapping[str, Any],
 ) -> bool:
     """`applies_when` must match and, when `applies_when_any` lists rules, one of them too."""
     alternatives = list(applies_when_any or [])
@@ -106,13 +110,18 @@ def item_applies(
 
 # Internal review tiers in rising order: a reference that binds at a tier binds above it too.
 TIERS = ("minimal", "limited", "high")
+# A checklist item's stored references: version 1 {framework: "ref; ref"}, version 2 rows.
+References = Mapping[str, str] | Iterable[Mapping[str, str]] | None
 
 
-def reference_rows(references, *, frameworks: Mapping[str, str] | None = None) -> list[dict]:
+def reference_rows(
+    references: References, *, frameworks: Mapping[str, str] | None = None
+) -> list[dict[str, str]]:
     """A checklist item's references as rows {framework, label, ref, basis, binds, party, note},
     whichever shape its template version stored: version 1 {framework: "ref; ref"} (no basis,
     tier, party or note: empty strings say so), version 2 a list of rows. `frameworks` names the
     framework keys (the template's header); a key it lacks is shown as it is."""
+    rows: list[Mapping[str, str]]
     if isinstance(references, Mapping):
         rows = [{"framework": key, "ref": ref} for key, ref in references.items() if ref]
     else:
@@ -132,7 +141,7 @@ def reference_rows(references, *, frameworks: Mapping[str, str] | None = None) -
     ]
 
 
-def item_required(*, required: bool, references, tier: str) -> bool:
+def item_required(*, required: bool, references: References, tier: str) -> bool:
     """Mandatory on a review of `tier`: always when the item is `required`, otherwise from the
     lowest tier one of its references binds (an optional item the council expects of high-tier
     use cases, say). Version 1 references bind no tier."""

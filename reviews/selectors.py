@@ -1,10 +1,20 @@
 """Reads for council review: eligibility, four eyes, the state of a review."""
 
-from django.db.models import Count, F, Q, QuerySet
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, F, Q, QuerySet
+from django.http import Http404
+
+from common.errors import ActionForbidden
 from council.models import RoleAssignment, TeamMembership
+from council.selectors import is_chair, user_active_roles
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
+from usecases.selectors import usecase_is_editor, usecase_list_visible
 
 from . import rules
 from .models import (
@@ -19,7 +29,7 @@ from .models import (
 )
 
 
-def conflicted(*, user, use_case: UseCase) -> bool:
+def conflicted(*, user: User, use_case: UseCase) -> bool:
     """Four eyes: nobody judges a use case they submitted, own, or whose team they belong to."""
     if user.pk in {use_case.created_by_id, use_case.business_owner_id}:
         return True
@@ -61,11 +71,10 @@ def not_conflicted(use_case: UseCase, *, user_field: str = "pk") -> Q:
     )
 
 
-def eligible_reviewers(*, role: str, use_case: UseCase, exclude_ids=()) -> QuerySet:
+def eligible_reviewers(
+    *, role: str, use_case: UseCase, exclude_ids: Iterable[int | None] = ()
+) -> QuerySet[User]:
     """Active holders of the role who are not conflicted, least loaded first."""
-    from django.contrib.auth import get_user_model
-
-    User = get_user_model()
     holders = RoleAssignment.objects.active().filter(role=role).values("user_id")
     return (
         User.objects.filter(not_conflicted(use_case), pk__in=holders, is_active=True)
@@ -83,18 +92,21 @@ def eligible_reviewers(*, role: str, use_case: UseCase, exclude_ids=()) -> Query
     )
 
 
-def item_applies(item: ChecklistItem, answers: dict) -> bool:
+def item_applies(item: ChecklistItem, answers: Mapping[str, Any]) -> bool:
     """The item's applicability rule holds for the answers (SPEC: answers only, never roles)."""
     return rules.item_applies(
         applies_when=item.applies_when, applies_when_any=item.applies_when_any, answers=answers
     )
 
 
-def judged_answers(review: Review) -> dict:
-    return review.use_case.revisions.get(number=review.revision).answers
+def judged_answers(review: Review) -> dict[str, Any]:
+    answers: dict[str, Any] = review.use_case.revisions.get(number=review.revision).answers
+    return answers
 
 
-def applicable_items(review: Review, answers: dict | None = None) -> list[ChecklistItem]:
+def applicable_items(
+    review: Review, answers: Mapping[str, Any] | None = None
+) -> list[ChecklistItem]:
     """Items of the review's template whose rule matches the judged revision's answers.
 
     Which roles vote does not matter: an item whose role does not vote gets a verifier
@@ -132,7 +144,9 @@ def current_votes_by_role(review: Review) -> dict[str, str]:
     )
 
 
-def votes_by_role(review: Review, *, assignments, votes) -> dict[str, str]:
+def votes_by_role(
+    review: Review, *, assignments: Iterable[Assignment], votes: Iterable[Vote]
+) -> dict[str, str]:
     """The same from assignments and votes already read (any revision, recused or not)."""
     current = {
         v.reviewer_id: v.choice for v in votes if v.current and v.revision == review.revision
@@ -164,16 +178,12 @@ def checklist_complete(review: Review) -> bool:
     return not unverified_required_items(review)
 
 
-def review_list_visible(*, user) -> QuerySet[Review]:
+def review_list_visible(*, user: User | AnonymousUser) -> QuerySet[Review]:
     """Reviews of the use cases the user may see (same rules, one query)."""
-    from usecases.selectors import usecase_list_visible
-
     return Review.objects.filter(use_case__in=usecase_list_visible(user=user).values("pk"))
 
 
-def review_get_visible(*, user, pk) -> Review:
-    from django.http import Http404
-
+def review_get_visible(*, user: User | AnonymousUser, pk: int | str) -> Review:
     try:
         return (
             review_list_visible(user=user)
@@ -184,7 +194,7 @@ def review_get_visible(*, user, pk) -> Review:
         raise Http404("No such review.") from None
 
 
-def review_queue(*, user) -> QuerySet[Review]:
+def review_queue(*, user: User) -> QuerySet[Review]:
     """Open reviews where the user is an active reviewer: what needs them, soonest due first."""
     mine = Assignment.objects.filter(reviewer=user, recused=False).values("review_id")
     return (
@@ -194,10 +204,129 @@ def review_queue(*, user) -> QuerySet[Review]:
     )
 
 
-def review_pipeline() -> QuerySet[Review]:
-    """Every open review, oldest first (the chair's view)."""
-    return (
-        Review.objects.filter(state=ReviewState.OPEN)
-        .select_related("use_case", "use_case__team")
-        .order_by("opened_at")
+# ---- who may do what on a review: the error the action would meet, or None --------------------
+# (see common.errors.refuse). Each rule reads the user's `Standing`, so a page that asks them all,
+# item by item, reads no more than a service that asks one.
+
+
+@dataclass
+class Standing:
+    """What one user is to one review, each fact read on first use and kept."""
+
+    user: User
+    review: Review
+    # The review's assignments when the caller has read them already (a page), else read on use.
+    assignments: Iterable[Assignment] | None = None
+
+    @property
+    def pk(self) -> int | None:
+        return self.user.pk
+
+    @cached_property
+    def seats(self) -> list[Assignment]:
+        """The user's active (not recused) assignments on the review."""
+        if self.assignments is None:
+            return list(self.review.assignments.filter(reviewer_id=self.user.pk, recused=False))
+        return [a for a in self.assignments if not a.recused and a.reviewer_id == self.user.pk]
+
+    @cached_property
+    def roles(self) -> set[str]:
+        return {a.role for a in self.seats}
+
+    @cached_property
+    def verifies(self) -> set[str]:
+        """The roles of the user's seats that verify checklist items without a vote."""
+        return {a.role for a in self.seats if not a.voting}
+
+    @cached_property
+    def voting_roles(self) -> list[str]:
+        """The roles the user votes for: a voting seat whose council role they still hold."""
+        held = user_active_roles(self.user)
+        return [a.role for a in self.seats if a.voting and a.role in held]
+
+    @cached_property
+    def is_editor(self) -> bool:
+        return usecase_is_editor(user=self.user, use_case=self.review.use_case)
+
+    @cached_property
+    def is_chair(self) -> bool:
+        return is_chair(self.user)
+
+    @cached_property
+    def conflicted(self) -> bool:
+        return conflicted(user=self.user, use_case=self.review.use_case)
+
+
+def _four_eyes(standing: Standing, doing: str) -> ActionForbidden | None:
+    if not standing.conflicted:
+        return None
+    return ActionForbidden(
+        f"Four eyes: you cannot {doing} a use case you submitted, own, or whose team you belong to."
     )
+
+
+def _chair_only(standing: Standing, doing: str) -> ActionForbidden | None:
+    return None if standing.is_chair else ActionForbidden(f"Only the chair can {doing}.")
+
+
+def checklist_answer_refusal(standing: Standing) -> ActionForbidden | None:
+    if standing.is_editor:
+        return None
+    return ActionForbidden("Only the owning team or the business owner answers the checklist.")
+
+
+def checklist_verify_refusal(standing: Standing, item: ChecklistItem) -> ActionForbidden | None:
+    """The reviewer or verifier seated for the item's role, unless four eyes keeps them off."""
+    refusal = _four_eyes(standing, "verify checklist items of")
+    if refusal is None and item.role not in standing.roles:
+        refusal = ActionForbidden(
+            f"Only the assigned {item.get_role_display()} reviewer or verifier verifies this item."
+        )
+    return refusal
+
+
+def vote_refusal(standing: Standing) -> ActionForbidden | None:
+    """A reviewer of a required role votes; a verifier does not."""
+    refusal = _four_eyes(standing, "vote on")
+    if refusal is None and not standing.voting_roles:
+        if standing.seats and not any(a.voting for a in standing.seats):
+            return ActionForbidden(
+                "You verify checklist items on this review: verifiers comment but do not vote."
+            )
+        refusal = ActionForbidden(
+            "Only reviewers assigned to a required role they still hold can vote on this review."
+        )
+    return refusal
+
+
+def recuse_refusal(standing: Standing) -> ActionForbidden | None:
+    if standing.seats:
+        return None
+    return ActionForbidden("You are not an active reviewer of this use case.")
+
+
+def condition_meet_refusal(standing: Standing) -> ActionForbidden | None:
+    if standing.is_editor:
+        return None
+    return ActionForbidden("Only the owning team or the business owner marks a condition met.")
+
+
+def condition_waive_refusal(standing: Standing) -> ActionForbidden | None:
+    return _chair_only(standing, "waive a condition")
+
+
+def comment_refusal(standing: Standing) -> ActionForbidden | None:
+    """The team and business owner, the assigned reviewers and the chair talk on a review."""
+    if standing.is_editor or standing.seats or standing.is_chair:
+        return None
+    return ActionForbidden(
+        "Only the team, the assigned reviewers and the chair comment on a review."
+    )
+
+
+def decision_refusal(standing: Standing) -> ActionForbidden | None:
+    return _chair_only(standing, "record a decision") or _four_eyes(standing, "decide")
+
+
+def reassign_refusal(standing: Standing) -> ActionForbidden | None:
+    return _chair_only(standing, "reassign reviewers")

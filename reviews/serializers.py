@@ -93,7 +93,9 @@ class DecisionSerializer(serializers.ModelSerializer):
     @extend_schema_field(WaiverSerializer(many=True))
     def get_waivers(self, review) -> list[dict]:
         judged = [w for w in review.waivers.all() if w.revision == review.revision]
-        return WaiverSerializer(judged, many=True).data
+        # djangorestframework-stubs type `many=True` as the serializer itself, whose data is a
+        # ReturnDict: at run time it is a ListSerializer and its data a list.
+        return WaiverSerializer(judged, many=True).data  # type: ignore[return-value]
 
 
 class PolicySerializer(serializers.ModelSerializer):
@@ -213,7 +215,9 @@ class VerificationSerializer(serializers.ModelSerializer):
 
 class ReferenceSerializer(serializers.Serializer):
     framework = serializers.CharField(help_text="Key of the framework, e.g. eu_ai_act, gdpr.")
-    label = serializers.CharField(help_text="The framework's name.")
+    # A declared field: the metaclass takes it out of the class, so it does not replace the
+    # Field.label attribute that djangorestframework-stubs see.
+    label = serializers.CharField(help_text="The framework's name.")  # type: ignore[assignment]
     ref = serializers.CharField(help_text="Article, paragraph and point, or the framework's id.")
     basis = serializers.CharField(
         help_text='"obligation" (the law requires it), "good_practice", or "" (template v1).'
@@ -234,7 +238,9 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
     """
 
     references = ReferenceSerializer(source="reference_rows", many=True, read_only=True)
-    required = serializers.SerializerMethodField(
+    # A declared field, taken out of the class by the metaclass: it does not replace the
+    # Field.required attribute that djangorestframework-stubs see.
+    required = serializers.SerializerMethodField(  # type: ignore[assignment]
         help_text="Mandatory at this review's tier: verified, or waived by the chair to approve."
     )
     answer = serializers.SerializerMethodField()
@@ -297,7 +303,7 @@ class VoteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Vote
-        fields = (
+        fields: tuple[str, ...] = (
             "id", "reviewer", "username", "roles", "choice", "reasons", "conditions",
             "revision", "current", "cast_at",
         )  # fmt: skip

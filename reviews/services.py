@@ -1,16 +1,20 @@
 """Every write of council review: atomic, rule-checked, audited (SPEC section 5)."""
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.services import audit_record
-from common.errors import ActionForbidden, TransitionNotAllowed
-from council.selectors import is_chair, user_active_roles
+from common.errors import TransitionNotAllowed, refuse
+from council.selectors import user_active_roles
 from usecases.models import UseCase
-from usecases.selectors import usecase_is_editor
+from usecases.services import usecase_grant_access, usecase_revoke_access
 
 from . import rules
 from .models import (
@@ -33,22 +37,46 @@ from .models import (
     Vote,
     VoteChoice,
 )
-from .notifications import notify_assigned, notify_decision, notify_rejection_proposed
+from .notifications import notify_assigned, notify_rejection_proposed
 from .selectors import (
+    Standing,
+    checklist_answer_refusal,
     checklist_complete,
+    checklist_verify_refusal,
+    comment_refusal,
+    condition_meet_refusal,
+    condition_waive_refusal,
     conflicted,
     current_votes_by_role,
+    decision_refusal,
     eligible_reviewers,
     item_applies,
     judged_answers,
+    reassign_refusal,
+    recuse_refusal,
     seat_roles,
     standing_conditions,
     unverified_required_items,
     usecase_settled_in_service,
     verifier_roles,
+    vote_refusal,
 )
 
 NEEDS_REASONS = {VoteChoice.REQUEST_CHANGES, VoteChoice.REJECT}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Recorded(Generic[T]):
+    """What an action recorded, and the review if the action decided it.
+
+    A decision moves the use case and the registry as well: `workflows` does that, in the same
+    transaction, with what this returns.
+    """
+
+    record: T
+    decided: Review | None = None
 
 
 def _lock(review: Review) -> Review:
@@ -67,39 +95,22 @@ def _require_open(review: Review) -> None:
         raise TransitionNotAllowed("This review is decided: nothing more can be recorded on it.")
 
 
-def _require_four_eyes(*, actor, review: Review, doing: str) -> None:
-    if conflicted(user=actor, use_case=review.use_case):
-        raise ActionForbidden(
-            f"Four eyes: you cannot {doing} a use case you submitted, own, or whose team you belong to."
-        )
-
-
-def _require_chair(actor, doing: str) -> None:
-    if not is_chair(actor):
-        raise ActionForbidden(f"Only the chair can {doing}.")
-
-
 # ---- opening and assignment ----------------------------------------------------------------
 
 
-def review_open(*, actor, use_case: UseCase) -> Review:
+def review_open(*, actor: User, use_case: UseCase) -> Review:
     """Open (or reopen for a new revision) the review of a just-submitted use case.
 
-    Called by usecases.services.usecase_submit inside its transaction.
+    Part of submitting (workflows.usecase_submit), inside its transaction.
     """
-    from usecases.services import usecase_start_review
-
     review = use_case.reviews.select_for_update().order_by("-opened_at").first()
     if review is not None and review.outcome == Outcome.CHANGES_REQUESTED:
-        review = _reopen(review=review, use_case=use_case, actor=actor)
-    else:
-        review = _create_review(use_case=use_case, actor=actor)
-    usecase_start_review(actor=actor, use_case=use_case)
-    return review
+        return _reopen(review=review, use_case=use_case, actor=actor)
+    return _create_review(use_case=use_case, actor=actor)
 
 
 def _create_review(
-    *, use_case: UseCase, actor, kind: str = ReviewKind.INITIAL, reason: str = ""
+    *, use_case: UseCase, actor: User | None, kind: str = ReviewKind.INITIAL, reason: str = ""
 ) -> Review:
     policy = ReviewPolicy.objects.get(tier=use_case.risk_tier, active=True)
     now = timezone.now()
@@ -136,7 +147,7 @@ def _create_review(
     return review
 
 
-def _reopen(*, review: Review, use_case: UseCase, actor) -> Review:
+def _reopen(*, review: Review, use_case: UseCase, actor: User) -> Review:
     before = review.revision
     review.revision = use_case.revision
     review.state, review.outcome, review.proposed_outcome = ReviewState.OPEN, "", ""
@@ -164,7 +175,7 @@ def _reopen(*, review: Review, use_case: UseCase, actor) -> Review:
 
 
 @transaction.atomic
-def review_seat_verifiers(*, actor, review: Review) -> Review:
+def review_seat_verifiers(*, actor: User, review: Review) -> Review:
     """Seat the verifiers an open review lacks, e.g. one opened before verifiers existed
     (`manage.py assign_verifiers`). A review that has them all is left as it is."""
     review = _lock(review)
@@ -173,7 +184,7 @@ def review_seat_verifiers(*, actor, review: Review) -> Review:
     return review
 
 
-def _assign_verifiers(*, review: Review, actor) -> None:
+def _assign_verifiers(*, review: Review, actor: User | None) -> None:
     """Seat a verifier for each role that verifies an applicable item but has no vote, and
     release the verifiers whose role no longer has an applicable item (SPEC section 5)."""
     needed = verifier_roles(review)
@@ -198,10 +209,8 @@ def _assign_verifiers(*, review: Review, actor) -> None:
             _assign_next(review=review, role=role, actor=actor, voting=False)
 
 
-def _step_down(*, review: Review, assignment: Assignment, reason: str, actor) -> None:
+def _step_down(*, review: Review, assignment: Assignment, reason: str, actor: User | None) -> None:
     """End an assignment; the person loses access unless another role keeps them on the review."""
-    from usecases.services import usecase_revoke_access
-
     assignment.recused, assignment.recusal_reason = True, reason
     assignment.save(update_fields=["recused", "recusal_reason"])
     if not review.assignments.filter(reviewer=assignment.reviewer, recused=False).exists():
@@ -214,7 +223,12 @@ def _step_down(*, review: Review, assignment: Assignment, reason: str, actor) ->
 
 
 def _assign_next(
-    *, review: Review, role: str, actor, exclude_ids=(), voting: bool = True
+    *,
+    review: Review,
+    role: str,
+    actor: User | None,
+    exclude_ids: Iterable[int] = (),
+    voting: bool = True,
 ) -> Assignment | None:
     """The least loaded eligible member takes the seat; verifiers as reviewers (four eyes)."""
     reviewer = eligible_reviewers(
@@ -236,9 +250,9 @@ def _assign_next(
     return _assign(review=review, role=role, reviewer=reviewer, actor=actor, voting=voting)
 
 
-def _assign(*, review: Review, role: str, reviewer, actor, voting: bool) -> Assignment:
-    from usecases.services import usecase_grant_access
-
+def _assign(
+    *, review: Review, role: str, reviewer: User, actor: User | None, voting: bool
+) -> Assignment:
     seat = "reviewer" if voting else "verifier"
     assignment = Assignment.objects.create(
         review=review, role=role, reviewer=reviewer, voting=voting
@@ -258,10 +272,10 @@ def _assign(*, review: Review, role: str, reviewer, actor, voting: bool) -> Assi
 
 
 @transaction.atomic
-def review_reassign(*, actor, review: Review, role: str, reviewer) -> Assignment:
+def review_reassign(*, actor: User, review: Review, role: str, reviewer: User) -> Assignment:
     """The chair puts another member on a role's seat (after a recusal, or to rebalance): a
     voting role, or a role that verifies checklist items without a vote."""
-    _require_chair(actor, "reassign reviewers")
+    refuse(reassign_refusal(Standing(user=actor, review=review)))
     review = _lock(review)
     _require_open(review)
     if role not in seat_roles(review):
@@ -297,13 +311,13 @@ def review_reassign(*, actor, review: Review, role: str, reviewer) -> Assignment
 
 
 @transaction.atomic
-def review_recuse(*, actor, review: Review, reason: str) -> list[Assignment]:
+def review_recuse(*, actor: User, review: Review, reason: str) -> Recorded[list[Assignment]]:
     """A reviewer steps back with a reason; each role they held goes to the next eligible member."""
     review = _lock(review)
     _require_open(review)
-    mine = list(review.assignments.filter(reviewer=actor, recused=False))
-    if not mine:
-        raise ActionForbidden("You are not an active reviewer of this use case.")
+    standing = Standing(user=actor, review=review)
+    refuse(recuse_refusal(standing))
+    mine = standing.seats
     if not reason.strip():
         raise ValidationError({"reason": ["Say why you recuse yourself."]})
     replacements = []
@@ -329,14 +343,13 @@ def review_recuse(*, actor, review: Review, reason: str) -> list[Assignment]:
     Vote.objects.filter(
         review=review, reviewer=actor, revision=review.revision, current=True
     ).update(current=False)
-    _recompute(review=review, actor=actor)
-    return replacements
+    return Recorded(replacements, decided=_recompute(review=review, actor=actor))
 
 
 # ---- checklist -------------------------------------------------------------------------------
 
 
-def _item_on(review: Review, item_id) -> ChecklistItem:
+def _item_on(review: Review, item_id: int) -> ChecklistItem:
     item = review.checklist_template.items.filter(pk=item_id).first()
     if item is None or not item_applies(item, judged_answers(review)):
         raise ValidationError({"item": ["This checklist item does not apply to this use case."]})
@@ -345,15 +358,12 @@ def _item_on(review: Review, item_id) -> ChecklistItem:
 
 @transaction.atomic
 def checklist_answer(
-    *, actor, review: Review, item_id, answer: str, evidence: str = ""
+    *, actor: User, review: Review, item_id: int, answer: str, evidence: str = ""
 ) -> ChecklistAnswer:
     """The team answers an item of the revision under review, with evidence."""
-    from usecases.selectors import usecase_is_editor
-
     review = _lock(review)
     _require_open(review)
-    if not usecase_is_editor(user=actor, use_case=review.use_case):
-        raise ActionForbidden("Only the owning team or the business owner answers the checklist.")
+    refuse(checklist_answer_refusal(Standing(user=actor, review=review)))
     item = _item_on(review, item_id)
     if answer not in AnswerChoice.values:
         raise ValidationError({"answer": [f"Answer one of: {', '.join(AnswerChoice.values)}."]})
@@ -389,17 +399,13 @@ def checklist_answer(
 
 @transaction.atomic
 def checklist_verify(
-    *, actor, review: Review, item_id, verdict: str, comment: str = ""
-) -> ChecklistAnswer:
+    *, actor: User, review: Review, item_id: int, verdict: str, comment: str = ""
+) -> Recorded[ChecklistAnswer]:
     """The reviewer or verifier of the item's role verifies or rejects the team's answer."""
     review = _lock(review)
     _require_open(review)
-    _require_four_eyes(actor=actor, review=review, doing="verify checklist items of")
     item = _item_on(review, item_id)
-    if not review.assignments.filter(reviewer=actor, role=item.role, recused=False).exists():
-        raise ActionForbidden(
-            f"Only the assigned {item.get_role_display()} reviewer or verifier verifies this item."
-        )
+    refuse(checklist_verify_refusal(Standing(user=actor, review=review), item))
     row = ChecklistAnswer.objects.filter(review=review, item=item, revision=review.revision).first()
     if row is None:
         raise ValidationError({"item": ["The team has not answered this item yet."]})
@@ -417,8 +423,7 @@ def checklist_verify(
         object_ref=review.use_case.reference,
         changes={item.code: [None, {"verdict": verdict, "comment": comment}]},
     )
-    _recompute(review=review, actor=actor)
-    return row
+    return Recorded(row, decided=_recompute(review=review, actor=actor))
 
 
 # ---- votes and decisions ---------------------------------------------------------------------
@@ -426,22 +431,18 @@ def checklist_verify(
 
 @transaction.atomic
 def vote_cast(
-    *, actor, review: Review, choice: str, reasons: str = "", conditions: Iterable[dict] = ()
-) -> Vote:
+    *,
+    actor: User,
+    review: Review,
+    choice: str,
+    reasons: str = "",
+    conditions: Iterable[dict[str, Any]] = (),
+) -> Recorded[Vote]:
     review = _lock(review)
     _require_open(review)
-    _require_four_eyes(actor=actor, review=review, doing="vote on")
-    held = user_active_roles(actor)  # a role that has ended no longer votes
-    seats = list(review.assignments.filter(reviewer=actor, recused=False))
-    roles = [a.role for a in seats if a.voting and a.role in held]
-    if not roles:
-        if seats and not any(a.voting for a in seats):
-            raise ActionForbidden(
-                "You verify checklist items on this review: verifiers comment but do not vote."
-            )
-        raise ActionForbidden(
-            "Only reviewers assigned to a required role they still hold can vote on this review."
-        )
+    standing = Standing(user=actor, review=review)
+    refuse(vote_refusal(standing))
+    roles = standing.voting_roles
     conditions = list(conditions)
     _validate_vote(choice=choice, reasons=reasons, conditions=conditions)
     previous = Vote.objects.filter(
@@ -481,11 +482,10 @@ def vote_cast(
             "conditions": [None, [c["text"] for c in conditions]],
         },
     )
-    _recompute(review=review, actor=actor)
-    return vote
+    return Recorded(vote, decided=_recompute(review=review, actor=actor))
 
 
-def _drop_conditions_of(votes, *, actor, review: Review) -> None:
+def _drop_conditions_of(votes: QuerySet[Vote], *, actor: User, review: Review) -> None:
     """A replaced vote's open conditions no longer stand: the new vote says what is required."""
     superseded = Condition.objects.filter(vote__in=votes, status=ConditionStatus.OPEN)
     texts = list(superseded.values_list("text", flat=True))
@@ -500,7 +500,7 @@ def _drop_conditions_of(votes, *, actor, review: Review) -> None:
         )
 
 
-def _validate_vote(*, choice: str, reasons: str, conditions: list[dict]) -> None:
+def _validate_vote(*, choice: str, reasons: str, conditions: list[dict[str, Any]]) -> None:
     errors = {}
     if choice not in VoteChoice.values:
         errors["choice"] = [
@@ -522,8 +522,9 @@ def _open_conditions_of_current_votes(review: Review) -> bool:
     return standing_conditions().filter(review=review).exists()
 
 
-def _recompute(*, review: Review, actor) -> None:
-    """Apply SPEC section 5's decision rules after any vote, verification or recusal."""
+def _recompute(*, review: Review, actor: User) -> Review | None:
+    """Apply SPEC section 5's decision rules after any vote, verification or recusal; the review
+    if they decide it."""
     votes = current_votes_by_role(review)
     # The checklist and conditions count only once every required role is heard (rules.decide
     # decides nothing before): skip reading them until then.
@@ -535,11 +536,12 @@ def _recompute(*, review: Review, actor) -> None:
         has_conditions=heard and _open_conditions_of_current_votes(review),
     )
     _propose_rejection(review=review, actor=actor, proposed=outcome == rules.REJECTION_PROPOSED)
-    if outcome not in (None, rules.REJECTION_PROPOSED):
-        _decide(review=review, outcome=outcome, actor=actor, by_chair=False, rationale="")
+    if outcome in (None, rules.REJECTION_PROPOSED):
+        return None
+    return _decide(review=review, outcome=outcome, actor=actor, by_chair=False, rationale="")
 
 
-def _propose_rejection(*, review: Review, actor, proposed: bool) -> None:
+def _propose_rejection(*, review: Review, actor: User, proposed: bool) -> None:
     """A reject once every role voted waits for the chair; a changed vote or a recusal may
     withdraw the proposal. Each change is audited; the chair hears of a new proposal."""
     before = review.proposed_outcome
@@ -559,9 +561,7 @@ def _propose_rejection(*, review: Review, actor, proposed: bool) -> None:
         notify_rejection_proposed(review)
 
 
-def _decide(*, review: Review, outcome: str, actor, by_chair: bool, rationale: str) -> None:
-    from usecases.services import usecase_record_decision
-
+def _decide(*, review: Review, outcome: str, actor: User, by_chair: bool, rationale: str) -> Review:
     review.state, review.outcome, review.proposed_outcome = ReviewState.DECIDED, outcome, ""
     review.decided_by_chair, review.rationale = by_chair, rationale
     review.decided_by, review.decided_at = actor if by_chair else None, timezone.now()
@@ -577,20 +577,13 @@ def _decide(*, review: Review, outcome: str, actor, by_chair: bool, rationale: s
             "by_chair": [None, by_chair],
         },
     )
-    deployed = review.kind != ReviewKind.INITIAL
-    usecase_record_decision(
-        actor=actor, use_case=review.use_case, outcome=outcome, deployed=deployed
-    )
-    if deployed:
-        # Imported here: the registry builds on reviews.
-        from registry.services import deployments_apply_review
-
-        deployments_apply_review(actor=actor, review=review)
-    notify_decision(review)
+    return review
 
 
 @transaction.atomic
-def review_open_for_deployed(*, actor, use_case: UseCase, kind: str, reason: str) -> Review | None:
+def review_open_for_deployed(
+    *, actor: User | None, use_case: UseCase, kind: str, reason: str
+) -> Review | None:
     """Open a change review or re-review of a deployed use case (its entries keep running).
 
     Returns None when a review is already under way (one is open, or the council asked the team
@@ -605,24 +598,28 @@ def review_open_for_deployed(*, actor, use_case: UseCase, kind: str, reason: str
 
 @transaction.atomic
 def decision_record_by_chair(
-    *, actor, review: Review, outcome: str, rationale: str, waivers: Iterable[Mapping] = ()
-) -> Review:
+    *,
+    actor: User,
+    review: Review,
+    outcome: str,
+    rationale: str,
+    waivers: Iterable[Mapping[str, Any]] = (),
+) -> Recorded[Review]:
     """The chair decides with a written rationale once every required role has voted: confirms
     a proposed rejection, overturns it, or settles what the votes left open.
 
     An approval needs every applicable required item verified, or each one that is not waived:
     `waivers` lists {"item": id, "reason": "..."}; each waiver is recorded and audited.
     """
-    _require_chair(actor, "record a decision")
+    refuse(decision_refusal(Standing(user=actor, review=review)))
     review = _lock(review)
     _require_open(review)
-    _require_four_eyes(actor=actor, review=review, doing="decide")
     if not rules.all_required_voted(
         required=review.required_roles, votes=current_votes_by_role(review)
     ):
         raise TransitionNotAllowed("The chair can decide only once every required role has voted.")
     waivers = list(waivers)
-    errors = {}
+    errors: dict[str, list[str] | list[ValidationError]] = {}
     if outcome not in Outcome.values:
         errors["outcome"] = [f"Choose one of: {', '.join(Outcome.values)}."]
     if not rationale.strip():
@@ -637,12 +634,14 @@ def decision_record_by_chair(
         reasons = {int(w["item"]): w["reason"].strip() for w in waivers}
         for item in unverified:
             _waive(review=review, item=item, reason=reasons[item.pk], actor=actor)
-    _decide(review=review, outcome=outcome, actor=actor, by_chair=True, rationale=rationale)
-    return review
+    decided = _decide(
+        review=review, outcome=outcome, actor=actor, by_chair=True, rationale=rationale
+    )
+    return Recorded(decided, decided=decided)
 
 
 def _waiver_errors(
-    *, outcome: str, unverified: list[ChecklistItem], waivers: list[Mapping]
+    *, outcome: str, unverified: list[ChecklistItem], waivers: list[Mapping[str, Any]]
 ) -> list[ValidationError]:
     """One message per problem, each naming its item (`params["item"]`, so a page can put it
     next to that item's field): an unverified required item an approval does not waive with a
@@ -682,7 +681,7 @@ def _waiver_errors(
     return errors
 
 
-def _waive(*, review: Review, item: ChecklistItem, reason: str, actor) -> ChecklistWaiver:
+def _waive(*, review: Review, item: ChecklistItem, reason: str, actor: User) -> ChecklistWaiver:
     waiver = ChecklistWaiver.objects.create(
         review=review,
         item=item,
@@ -705,16 +704,13 @@ def _waive(*, review: Review, item: ChecklistItem, reason: str, actor) -> Checkl
 
 
 @transaction.atomic
-def condition_meet(*, actor, condition: Condition, evidence: str) -> Condition:
-    from usecases.selectors import usecase_is_editor
-
+def condition_meet(*, actor: User, condition: Condition, evidence: str) -> Condition:
     condition = (
         Condition.objects.select_for_update()
         .select_related("review__use_case")
         .get(pk=condition.pk)
     )
-    if not usecase_is_editor(user=actor, use_case=condition.review.use_case):
-        raise ActionForbidden("Only the owning team or the business owner marks a condition met.")
+    refuse(condition_meet_refusal(Standing(user=actor, review=condition.review)))
     if not evidence.strip():
         raise ValidationError({"evidence": ["Show how the condition is met."]})
     return _close_condition(
@@ -723,8 +719,8 @@ def condition_meet(*, actor, condition: Condition, evidence: str) -> Condition:
 
 
 @transaction.atomic
-def condition_waive(*, actor, condition: Condition, reason: str) -> Condition:
-    _require_chair(actor, "waive a condition")
+def condition_waive(*, actor: User, condition: Condition, reason: str) -> Condition:
+    refuse(condition_waive_refusal(Standing(user=actor, review=condition.review)))
     condition = (
         Condition.objects.select_for_update()
         .select_related("review__use_case")
@@ -737,7 +733,7 @@ def condition_waive(*, actor, condition: Condition, reason: str) -> Condition:
     )
 
 
-def _close_condition(*, actor, condition: Condition, status: str, **fields) -> Condition:
+def _close_condition(*, actor: User, condition: Condition, status: str, **fields: str) -> Condition:
     if condition.status != ConditionStatus.OPEN:
         raise TransitionNotAllowed(
             f"This condition is already {condition.get_status_display().lower()}."
@@ -760,21 +756,9 @@ def _close_condition(*, actor, condition: Condition, status: str, **fields) -> C
     return condition
 
 
-def can_comment(*, user, review: Review) -> bool:
-    """The team and business owner, the assigned reviewers and the chair talk on a review."""
-    return (
-        usecase_is_editor(user=user, use_case=review.use_case)
-        or review.assignments.filter(reviewer=user, recused=False).exists()
-        or is_chair(user)
-    )
-
-
 @transaction.atomic
-def comment_add(*, actor, review: Review, body: str, is_question: bool = False) -> Comment:
-    if not can_comment(user=actor, review=review):
-        raise ActionForbidden(
-            "Only the team, the assigned reviewers and the chair comment on a review."
-        )
+def comment_add(*, actor: User, review: Review, body: str, is_question: bool = False) -> Comment:
+    refuse(comment_refusal(Standing(user=actor, review=review)))
     if not body.strip():
         raise ValidationError({"body": ["Write something."]})
     comment = Comment.objects.create(
@@ -790,7 +774,7 @@ def comment_add(*, actor, review: Review, body: str, is_question: bool = False) 
     return comment
 
 
-def review_close_withdrawn(*, actor, use_case: UseCase) -> None:
+def review_close_withdrawn(*, actor: User, use_case: UseCase) -> None:
     """A withdrawn use case's open review closes without an outcome."""
     for review in use_case.reviews.select_for_update().filter(state=ReviewState.OPEN):
         review.state, review.proposed_outcome = ReviewState.DECIDED, ""

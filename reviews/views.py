@@ -1,30 +1,33 @@
-"""Pages of council review: my queue, the review page and its forms, the chair's pipeline.
+"""Pages of council review: my queue, the review page and its forms.
 
 Views parse input, call one service or selector, and render; they never assign a state. A
 refused action (`ActionForbidden`) answers 403, an illegal transition comes back as a message on
 the review page, a service's `ValidationError` re-renders the page (400) with the messages next
-to the fields. Each form endpoint first checks that the user is someone the page offers that form
-to, so a read-only visitor (an auditor) gets 403 whatever they post; the service checks again.
+to the fields. Who may do what is reviews.selectors' `*_refusal`: the page offers a form only to
+whom it does not refuse, each form endpoint refuses before it reads the form (so a read-only
+visitor, an auditor, gets 403 whatever they post), and the service asks the same before it writes.
 
 Every page reads in a constant number of queries: rows are fetched in bulk, never per item.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, F, OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+import workflows
+from common.errors import refuse
+from common.forms import ServiceForm
 from common.pages import back_to, refusals_answered
 from council.models import CouncilRole, RoleAssignment, role_labels
-from council.selectors import is_chair
 from usecases.forms import answer_names
-from usecases.selectors import usecase_is_editor
 
 from . import rules, services
 from .diff import answers_diff
@@ -49,15 +52,23 @@ from .models import (
     Vote,
 )
 from .selectors import (
+    Standing,
     applicable_items,
-    conflicted,
+    checklist_answer_refusal,
+    checklist_verify_refusal,
+    comment_refusal,
+    condition_meet_refusal,
+    condition_waive_refusal,
+    decision_refusal,
     not_conflicted,
+    reassign_refusal,
+    recuse_refusal,
     review_get_visible,
-    review_pipeline,
     review_queue,
     seat_roles,
     unverified_required_items,
     verifier_roles,
+    vote_refusal,
     votes_by_role,
 )
 
@@ -123,112 +134,7 @@ def queue(request):
     return render(request, "reviews/queue.html", {"rows": rows})
 
 
-# ---- the chair's pipeline ----------------------------------------------------------------------
-
-PIPELINE_GROUPS = (
-    ("awaiting_assignment", "Awaiting assignment", "A required role has no active reviewer."),
-    ("voting", "Voting", "Every role has a reviewer; not every required role has voted yet."),
-    (
-        "ready",
-        "Ready for a chair decision",
-        "Every required role has voted, but the votes and the checklist did not settle it, or a "
-        "reject proposes a rejection that only the chair confirms or overturns.",
-    ),
-)
-
-
-@require_GET
-def pipeline(request):
-    if not is_chair(request.user):
-        raise PermissionDenied("Only the chair sees the council's pipeline.")
-    today = timezone.localdate()
-    reviews = list(review_pipeline())
-    open_reviews = review_pipeline().values("pk")
-    reviewers = defaultdict(dict)  # review id -> role -> (reviewer id, username)
-    for review_id, role, reviewer_id, username in Assignment.objects.filter(
-        review__in=open_reviews, recused=False
-    ).values_list("review_id", "role", "reviewer_id", "reviewer__username"):
-        reviewers[review_id][role] = (reviewer_id, username)
-    voters = defaultdict(set)
-    for review_id, reviewer_id in Vote.objects.filter(
-        review__in=open_reviews, current=True, revision=F("review__revision")
-    ).values_list("review_id", "reviewer_id"):
-        voters[review_id].add(reviewer_id)
-
-    groups = {key: [] for key, _, _ in PIPELINE_GROUPS}
-    for review in reviews:
-        assigned = reviewers[review.pk]
-        votes = {
-            role: "voted"
-            for role, (reviewer_id, _) in assigned.items()
-            if role in review.required_roles and reviewer_id in voters[review.pk]
-        }
-        unassigned = [role for role in review.required_roles if role not in assigned]
-        waiting = [
-            f"{ROLE_LABELS.get(role, role)} ({assigned[role][1]})"
-            for role in review.required_roles
-            if role in assigned and role not in votes
-        ]
-        if unassigned:
-            key = "awaiting_assignment"
-        elif rules.all_required_voted(required=review.required_roles, votes=votes):
-            key = "ready"
-        else:
-            key = "voting"
-        groups[key].append(
-            {
-                "review": review,
-                "age": (today - timezone.localdate(review.opened_at)).days,
-                "deadline": rules.deadline(review.due_date, today),
-                "unassigned": role_labels(unassigned),
-                "waiting": waiting,
-                "voted": len(votes),
-                "required": len(review.required_roles),
-            }
-        )
-    context = {
-        "groups": [
-            {"key": key, "title": title, "hint": hint, "rows": groups[key]}
-            for key, title, hint in PIPELINE_GROUPS
-        ],
-        "total": len(reviews),
-    }
-    return render(request, "reviews/pipeline.html", context)
-
-
 # ---- the review page ---------------------------------------------------------------------------
-
-
-@dataclass
-class Viewer:
-    """What the signed-in user is to this review: decides which forms the page offers."""
-
-    pk: int
-    is_editor: bool
-    is_chair: bool
-    roles: set[str] = field(default_factory=set)  # roles of their active assignments
-    verifies: set[str] = field(default_factory=set)  # those of them without a vote
-    conflicted: bool = False
-    can_comment: bool = False
-
-    @property
-    def reviews(self) -> bool:
-        return bool(self.roles)
-
-
-def _viewer(user, review, assignments) -> Viewer:
-    mine = [a for a in assignments if not a.recused and a.reviewer_id == user.pk]
-    viewer = Viewer(
-        pk=user.pk,
-        is_editor=usecase_is_editor(user=user, use_case=review.use_case),
-        is_chair=is_chair(user),
-        roles={a.role for a in mine},
-        verifies={a.role for a in mine if not a.voting},
-    )
-    if viewer.roles or viewer.is_chair:
-        viewer.conflicted = conflicted(user=user, use_case=review.use_case)
-    viewer.can_comment = services.can_comment(user=user, review=review)
-    return viewer
 
 
 @require_GET
@@ -244,7 +150,8 @@ def _render_review(request, review, *, bound=None, status=200):
     is_open = review.state == ReviewState.OPEN
     today = timezone.localdate()
     assignments = list(review.assignments.select_related("reviewer"))
-    viewer = _viewer(user, review, assignments)
+    # What the user is to the review decides which forms the page offers.
+    viewer = Standing(user=user, review=review, assignments=assignments)
     votes = list(review.votes.select_related("reviewer").order_by("-cast_at"))
     current_by_role = votes_by_role(review, assignments=assignments, votes=votes)
     all_voted = rules.all_required_voted(required=review.required_roles, votes=current_by_role)
@@ -320,13 +227,13 @@ def _checklist(review, viewer, is_open, bound, items) -> dict:
             review=review, revision=review.revision
         ).select_related("answered_by", "verified_by")
     }
-    can_answer = is_open and viewer.is_editor
+    can_answer = is_open and checklist_answer_refusal(viewer) is None
     tier = review.policy.tier
     by_section = defaultdict(list)
     for item in items:
         answer = answers.get(item.pk)
         can_verify = (
-            is_open and item.role in viewer.roles and not viewer.conflicted and answer is not None
+            is_open and answer is not None and checklist_verify_refusal(viewer, item) is None
         )
         row = {
             "item": item,
@@ -343,7 +250,7 @@ def _checklist(review, viewer, is_open, bound, items) -> dict:
                 prefix=f"answer-{item.code}",
                 initial={"answer": answer.answer, "evidence": answer.evidence} if answer else {},
             )
-        if can_verify:
+        if can_verify and answer is not None:
             row["verify_form"] = bound.get(("verify", item.pk)) or ChecklistVerifyForm(
                 prefix=f"verify-{item.code}",
                 initial={"comment": answer.verification_comment},
@@ -384,7 +291,8 @@ def _checklist(review, viewer, is_open, bound, items) -> dict:
 
 def _conditions(review, viewer, bound) -> dict:
     """Conditions of the current votes on the judged revision, and earlier ones as history."""
-    current, earlier = [], []
+    current: list[dict[str, Any]] = []
+    earlier: list[dict[str, Any]] = []
     for condition in review.conditions.select_related("owner", "vote__reviewer"):
         vote = condition.vote
         is_current = vote is None or (vote.current and vote.revision == review.revision)
@@ -395,11 +303,11 @@ def _conditions(review, viewer, bound) -> dict:
             "meet_form": None,
             "waive_form": None,
         }
-        if is_open and viewer.is_editor:
+        if is_open and condition_meet_refusal(viewer) is None:
             row["meet_form"] = bound.get(("meet", condition.pk)) or ConditionMeetForm(
                 prefix=f"meet-{condition.pk}"
             )
-        if is_open and viewer.is_chair:
+        if is_open and condition_waive_refusal(viewer) is None:
             row["waive_form"] = bound.get(("waive", condition.pk)) or ConditionWaiveForm(
                 prefix=f"waive-{condition.pk}"
             )
@@ -420,7 +328,7 @@ def _role_holders(review, roles) -> dict[str, list]:
 
     The service still refuses a conflicted choice; this only keeps them out of the list.
     """
-    holders = defaultdict(list)
+    holders: defaultdict[str, list[User]] = defaultdict(list)
     for held in (
         RoleAssignment.objects.active()
         .filter(
@@ -437,14 +345,14 @@ def _role_holders(review, roles) -> dict[str, list]:
 
 
 def _forms(review, viewer, is_open, all_voted, votes, bound, items, checklist) -> dict:
-    forms = {
+    forms: dict[str, ServiceForm | None] = {
         "vote_form": None,
         "recuse_form": None,
         "comment_form": None,
         "decision_form": None,
         "reassign_form": None,
     }
-    if is_open and viewer.roles - viewer.verifies and not viewer.conflicted:
+    if is_open and vote_refusal(viewer) is None:
         mine = next(
             (
                 v
@@ -455,15 +363,15 @@ def _forms(review, viewer, is_open, all_voted, votes, bound, items, checklist) -
         )
         initial = {"choice": mine.choice, "reasons": mine.reasons} if mine else {}
         forms["vote_form"] = bound.get("vote") or VoteForm(prefix="vote", initial=initial)
-    if is_open and viewer.reviews:
+    if is_open and recuse_refusal(viewer) is None:
         forms["recuse_form"] = bound.get("recuse") or RecuseForm(prefix="recuse")
-    if viewer.can_comment:
+    if comment_refusal(viewer) is None:
         forms["comment_form"] = bound.get("comment") or CommentForm(prefix="comment")
-    if is_open and viewer.is_chair:
-        if all_voted and not viewer.conflicted:
-            forms["decision_form"] = bound.get("decision") or DecisionForm(
-                prefix="decision", waivable=checklist["unverified"]
-            )
+    if is_open and all_voted and decision_refusal(viewer) is None:
+        forms["decision_form"] = bound.get("decision") or DecisionForm(
+            prefix="decision", waivable=checklist["unverified"]
+        )
+    if is_open and reassign_refusal(viewer) is None:
         roles = seat_roles(review, items)
         forms["reassign_form"] = bound.get("reassign") or ReassignForm(
             prefix="reassign", roles=roles, holders=_role_holders(review, roles)
@@ -487,19 +395,6 @@ def _handle(request, review, key, form, act, *, success, to: str):
     return _render_review(request, review, bound={key: form}, status=400)
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _active_roles(user, review, *, voting: bool | None = None) -> set[str]:
-    """The roles of the user's active seats on the review (`voting`: only those that vote)."""
-    seats = review.assignments.filter(reviewer=user, recused=False)
-    if voting is not None:
-        seats = seats.filter(voting=voting)
-    return set(seats.values_list("role", flat=True))
-
-
 def _item(review, item_pk):
     return get_object_or_404(review.checklist_template.items, pk=item_pk)
 
@@ -509,10 +404,7 @@ def _item(review, item_pk):
 def checklist_answer(request, pk, item_pk):
     review = review_get_visible(user=request.user, pk=pk)
     item = _item(review, item_pk)
-    _require(
-        usecase_is_editor(user=request.user, use_case=review.use_case),
-        "Only the owning team or the business owner answers the checklist.",
-    )
+    refuse(checklist_answer_refusal(Standing(user=request.user, review=review)))
     form = ChecklistAnswerForm(request.POST, prefix=f"answer-{item.code}")
     return _handle(
         request,
@@ -536,17 +428,14 @@ def checklist_answer(request, pk, item_pk):
 def checklist_verify(request, pk, item_pk):
     review = review_get_visible(user=request.user, pk=pk)
     item = _item(review, item_pk)
-    _require(
-        item.role in _active_roles(request.user, review),
-        f"Only the assigned {item.get_role_display()} reviewer or verifier verifies this item.",
-    )
+    refuse(checklist_verify_refusal(Standing(user=request.user, review=review), item))
     form = ChecklistVerifyForm(request.POST, prefix=f"verify-{item.code}")
     return _handle(
         request,
         review,
         ("verify", item.pk),
         form,
-        lambda data: services.checklist_verify(
+        lambda data: workflows.checklist_verify(
             actor=request.user,
             review=review,
             item_id=item.pk,
@@ -562,17 +451,14 @@ def checklist_verify(request, pk, item_pk):
 @_refusals_answered
 def vote(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
-    _require(
-        bool(_active_roles(request.user, review, voting=True)),
-        "Only reviewers assigned to a required role can vote on this review; verifiers do not vote.",
-    )
+    refuse(vote_refusal(Standing(user=request.user, review=review)))
     form = VoteForm(request.POST, prefix="vote")
     return _handle(
         request,
         review,
         "vote",
         form,
-        lambda data: services.vote_cast(
+        lambda data: workflows.vote_cast(
             actor=request.user,
             review=review,
             choice=data["choice"],
@@ -588,17 +474,14 @@ def vote(request, pk):
 @_refusals_answered
 def recuse(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
-    _require(
-        bool(_active_roles(request.user, review)),
-        "You are not an active reviewer of this use case.",
-    )
+    refuse(recuse_refusal(Standing(user=request.user, review=review)))
     form = RecuseForm(request.POST, prefix="recuse")
     return _handle(
         request,
         review,
         "recuse",
         form,
-        lambda data: services.review_recuse(
+        lambda data: workflows.review_recuse(
             actor=request.user, review=review, reason=data["reason"]
         ),
         success=f"You have stepped back from the review of {review.use_case.reference}.",
@@ -612,10 +495,7 @@ def recuse(request, pk):
 def condition_meet(request, pk, condition_pk):
     review = review_get_visible(user=request.user, pk=pk)
     condition = get_object_or_404(review.conditions, pk=condition_pk)
-    _require(
-        usecase_is_editor(user=request.user, use_case=review.use_case),
-        "Only the owning team or the business owner marks a condition met.",
-    )
+    refuse(condition_meet_refusal(Standing(user=request.user, review=review)))
     form = ConditionMeetForm(request.POST, prefix=f"meet-{condition.pk}")
     return _handle(
         request,
@@ -635,7 +515,7 @@ def condition_meet(request, pk, condition_pk):
 def condition_waive(request, pk, condition_pk):
     review = review_get_visible(user=request.user, pk=pk)
     condition = get_object_or_404(review.conditions, pk=condition_pk)
-    _require(is_chair(request.user), "Only the chair can waive a condition.")
+    refuse(condition_waive_refusal(Standing(user=request.user, review=review)))
     form = ConditionWaiveForm(request.POST, prefix=f"waive-{condition.pk}")
     return _handle(
         request,
@@ -654,10 +534,7 @@ def condition_waive(request, pk, condition_pk):
 @_refusals_answered
 def comment(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
-    _require(
-        services.can_comment(user=request.user, review=review),
-        "Only the team, the assigned reviewers and the chair comment on a review.",
-    )
+    refuse(comment_refusal(Standing(user=request.user, review=review)))
     form = CommentForm(request.POST, prefix="comment")
     return _handle(
         request,
@@ -679,14 +556,14 @@ def comment(request, pk):
 @_refusals_answered
 def decide(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
-    _require(is_chair(request.user), "Only the chair can record a decision.")
+    refuse(decision_refusal(Standing(user=request.user, review=review)))
     form = DecisionForm(request.POST, prefix="decision", waivable=unverified_required_items(review))
     return _handle(
         request,
         review,
         "decision",
         form,
-        lambda data: services.decision_record_by_chair(
+        lambda data: workflows.decision_record_by_chair(
             actor=request.user,
             review=review,
             outcome=data["outcome"],
@@ -702,7 +579,7 @@ def decide(request, pk):
 @_refusals_answered
 def reassign(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
-    _require(is_chair(request.user), "Only the chair can reassign reviewers.")
+    refuse(reassign_refusal(Standing(user=request.user, review=review)))
     roles = seat_roles(review)
     form = ReassignForm(
         request.POST, prefix="reassign", roles=roles, holders=_role_holders(review, roles)

@@ -7,7 +7,7 @@ from .models import Attachment, UseCase, UseCaseRevision
 class AttachmentInline(admin.TabularInline):
     model = Attachment
     extra = 0
-    fields = ["original_name", "kind", "size", "sha256", "uploaded_by", "uploaded_at"]
+    fields = ("original_name", "kind", "size", "sha256", "uploaded_by", "uploaded_at")
     readonly_fields = fields
     can_delete = False
 

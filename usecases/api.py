@@ -6,6 +6,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+import workflows
 from council.permissions import AuditorsReadOnly
 
 from . import services
@@ -57,7 +58,7 @@ class UseCaseViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Validate every answer (400 lists each problem by field) and freeze a new revision."""
-        use_case = services.usecase_submit(actor=request.user, use_case=self.get_object())
+        use_case = workflows.usecase_submit(actor=request.user, use_case=self.get_object())
         return Response(UseCaseSerializer(use_case).data)
 
     @extend_schema(request=WithdrawSerializer, responses=UseCaseSerializer)
@@ -65,7 +66,7 @@ class UseCaseViewSet(
     def withdraw(self, request, pk=None):
         payload = WithdrawSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        use_case = services.usecase_withdraw(
+        use_case = workflows.usecase_withdraw(
             actor=request.user,
             use_case=self.get_object(),
             reason=payload.validated_data.get("reason", ""),

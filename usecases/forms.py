@@ -1,9 +1,11 @@
 """Forms of the use-case pages. They only parse input: every rule lives in usecases.services."""
 
 from dataclasses import dataclass
+from typing import cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from common.forms import OwnerChoiceField, ServiceForm, person_label
@@ -137,8 +139,8 @@ class MarketsField(forms.CharField):
 
 def answer_names(answers: list[dict]) -> dict[str, dict]:
     """Team and business owner names for the ids frozen in answers (two queries at most)."""
-    team_ids = {a.get("team") for a in answers} - {None}
-    user_ids = {a.get("business_owner") for a in answers} - {None}
+    team_ids = {a["team"] for a in answers if a.get("team") is not None}
+    user_ids = {a["business_owner"] for a in answers if a.get("business_owner") is not None}
     users = get_user_model().objects.filter(pk__in=user_ids) if user_ids else []
     return {
         "team": dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name"))
@@ -194,7 +196,7 @@ class UseCaseForm(ServiceForm):
             self.fields[name].label = label
             self.fields[name].help_text = help_text
         self._limit_teams(user, use_case)
-        self.fields["business_owner"].queryset = (
+        cast("forms.ModelChoiceField[User]", self.fields["business_owner"]).queryset = (
             get_user_model().objects.filter(is_active=True).order_by("username")
         )
         self.order_fields(ANSWER_FIELDS)
@@ -204,7 +206,8 @@ class UseCaseForm(ServiceForm):
         if use_case is not None:
             # The business owner may edit without being in the team: keep the current one on offer.
             teams = teams | Team.objects.filter(pk=use_case.team_id)
-        self.fields["team"].queryset = teams.distinct().order_by("name")
+        team_field = cast("forms.ModelChoiceField[Team]", self.fields["team"])
+        team_field.queryset = teams.distinct().order_by("name")
         if use_case is None and not self.is_bound:
             only = list(teams[:2])
             if len(only) == 1:
@@ -236,10 +239,10 @@ class UseCaseForm(ServiceForm):
 
     def error_summary(self) -> list[tuple[str, str, str]]:
         """(anchor, label, message) of every error, in form order, for the summary on top."""
-        rows = [("", "", message) for message in self.non_field_errors()]
+        rows = [("", "", str(message)) for message in self.non_field_errors()]
         for field in self:
             anchor = f"{field.auto_id}_0" if field.use_fieldset else field.auto_id
-            rows += [(anchor, field.label, message) for message in field.errors]
+            rows += [(anchor, str(field.label), str(message)) for message in field.errors]
         return rows
 
 

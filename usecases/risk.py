@@ -185,11 +185,13 @@ WP248_CRITERIA: tuple[Rule, ...] = (
 )
 # fmt: on
 
-PROHIBITED_ANSWERS = tuple(rule.answer for rule in AI_ACT_RULES if rule.result == C.PROHIBITED)
+PROHIBITED_ANSWERS: tuple[str, ...] = tuple(
+    rule.answer for rule in AI_ACT_RULES if rule.result == C.PROHIBITED
+)
 CLASS_ORDER = (C.PROHIBITED, C.HIGH_RISK, C.TRANSPARENCY, C.MINIMAL, C.OUT_OF_SCOPE)
 TIER_ORDER = (T.PROHIBITED, T.HIGH, T.LIMITED, T.MINIMAL)
-# The least tier each class calls for (SPEC section 3).
-TIER_OF_CLASS = {
+# The least tier each class calls for (SPEC section 3). Keyed by str: rules store plain values.
+TIER_OF_CLASS: dict[str, str] = {
     C.PROHIBITED: T.PROHIBITED,
     C.HIGH_RISK: T.HIGH,
     C.TRANSPARENCY: T.LIMITED,
@@ -241,7 +243,7 @@ def tier_rules_applying(answers: Mapping[str, Any], organisation_country: str = 
 
 
 def _tier_of(rule: Rule) -> str:
-    return TIER_OF_CLASS.get(rule.result, rule.result)  # type: ignore[call-overload]
+    return TIER_OF_CLASS.get(rule.result, rule.result)
 
 
 def risk_tier(answers: Mapping[str, Any], organisation_country: str = "") -> str:

@@ -1,21 +1,23 @@
 """Reads of use cases, always through what the viewer may see (SPEC section 2)."""
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
+from common.errors import ActionForbidden
 from council.models import COUNCIL_ROLES, CouncilRole, TeamMembership
 from council.selectors import user_active_roles, user_active_team_ids
 
 from .choices import State
-from .models import UseCase, UseCaseRevision
+from .models import UseCase
 
 # Who sees every non-draft use case, confidential ones included.
 SEE_ALL_SUBMITTED = {CouncilRole.CHAIR, CouncilRole.AUDITOR}
 EDITABLE_STATES = {State.DRAFT, State.CHANGES_REQUESTED}
 
 
-def usecase_list_visible(*, user) -> QuerySet[UseCase]:
+def usecase_list_visible(*, user: User | AnonymousUser) -> QuerySet[UseCase]:
     """Every use case the user may see, as one query (no per-row checks)."""
     if not user.is_authenticated:
         return UseCase.objects.none()
@@ -38,7 +40,7 @@ def usecase_list_visible(*, user) -> QuerySet[UseCase]:
     return UseCase.objects.filter(visible)
 
 
-def usecase_get_visible(*, user, pk) -> UseCase:
+def usecase_get_visible(*, user: User | AnonymousUser, pk: int | str) -> UseCase:
     """The use case, or 404 when it does not exist or the user may not see it (same answer)."""
     try:
         return usecase_list_visible(user=user).select_related("team", "business_owner").get(pk=pk)
@@ -46,34 +48,59 @@ def usecase_get_visible(*, user, pk) -> UseCase:
         raise Http404("No such use case.") from None
 
 
-def usecase_is_editor(*, user, use_case: UseCase) -> bool:
+def usecase_is_editor(*, user: User | AnonymousUser, use_case: UseCase) -> bool:
     """Its team's members and its business owner act for the use case."""
     return use_case.business_owner_id == user.pk or use_case.team_id in user_active_team_ids(user)
 
 
-def usecase_can_edit(*, user, use_case: UseCase) -> bool:
-    return use_case.state in EDITABLE_STATES and usecase_is_editor(user=user, use_case=use_case)
+# ---- who may do what: the error the action would meet, or None (see common.errors.refuse) ----
 
 
-def usecase_mine_q(user) -> Q:
+def _not_editor(
+    user: User | AnonymousUser, use_case: UseCase, doing: str
+) -> ActionForbidden | None:
+    if usecase_is_editor(user=user, use_case=use_case):
+        return None
+    return ActionForbidden(f"Only the owning team or the business owner can {doing} this use case.")
+
+
+def usecase_propose_refusal(*, user: User | AnonymousUser) -> ActionForbidden | None:
+    """A use case belongs to a team: someone in none cannot propose one."""
+    if user_active_team_ids(user):
+        return None
+    return ActionForbidden(
+        "You are not a member of any team, so you cannot propose a use case. "
+        "Ask an administrator to add you to your team."
+    )
+
+
+def usecase_edit_refusal(
+    *, user: User | AnonymousUser, use_case: UseCase
+) -> ActionForbidden | None:
+    """Its team and business owner change the answers and files, while the council does not
+    judge them: a draft, or a use case sent back for changes."""
+    refusal = _not_editor(user, use_case, "edit")
+    if refusal is None and use_case.state not in EDITABLE_STATES:
+        refusal = ActionForbidden(
+            f"A use case in state '{use_case.get_state_display()}' cannot be edited: "
+            "only drafts and use cases sent back for changes can."
+        )
+    return refusal
+
+
+def usecase_submit_refusal(
+    *, user: User | AnonymousUser, use_case: UseCase
+) -> ActionForbidden | None:
+    return _not_editor(user, use_case, "submit")
+
+
+def usecase_withdraw_refusal(
+    *, user: User | AnonymousUser, use_case: UseCase
+) -> ActionForbidden | None:
+    return _not_editor(user, use_case, "withdraw")
+
+
+def usecase_mine_q(user: User) -> Q:
     """Use cases of the user's teams or that the user owns as business owner."""
     my_teams = TeamMembership.objects.active().filter(user=user).values("team_id")
     return Q(team_id__in=my_teams) | Q(business_owner=user)
-
-
-def usecase_dashboard(*, user, limit: int = 10) -> dict:
-    """What needs the user on the home page, in a constant number of queries whatever the volume."""
-    visible = usecase_list_visible(user=user)
-    # One row more than shown tells whether to offer "see all" without a count query.
-    waiting = visible.filter(usecase_mine_q(user), state__in=EDITABLE_STATES)
-    needs_me = list(waiting.select_related("team")[: limit + 1])
-    submitted_by_me = UseCaseRevision.objects.filter(submitted_by=user).values("use_case_id")
-    recently_submitted = visible.filter(pk__in=submitted_by_me).order_by("-submitted_at", "-id")
-    counts = dict(visible.order_by().values_list("state").annotate(n=Count("id")))
-    return {
-        "needs_me": needs_me[:limit],
-        "needs_me_more": len(needs_me) > limit,
-        "recently_submitted": list(recently_submitted[:limit]),
-        "counts_by_state": [(state, counts[state]) for state in State if counts.get(state)],
-        "visible_total": sum(counts.values()),
-    }

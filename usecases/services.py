@@ -2,17 +2,20 @@
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from audit.services import audit_record, field_changes, plain_json
-from common.errors import ActionForbidden, TransitionNotAllowed
+from common.errors import TransitionNotAllowed, refuse
+from council.models import Team
 from council.selectors import user_active_team_ids
 from council.services import reference_next
 
@@ -21,7 +24,12 @@ from .attachments import validate_upload
 from .choices import AttachmentKind, State
 from .models import Attachment, UseCase, UseCaseRevision
 from .obligations import active_catalogue
-from .selectors import EDITABLE_STATES, usecase_is_editor
+from .selectors import (
+    usecase_edit_refusal,
+    usecase_propose_refusal,
+    usecase_submit_refusal,
+    usecase_withdraw_refusal,
+)
 from .validation import submission_errors
 
 # Every answer of SPEC section 3, in form order. `team` and `business_owner` are stored as ids.
@@ -92,7 +100,7 @@ def _apply(use_case: UseCase, data: Mapping[str, Any]) -> None:
     _derive(use_case)
 
 
-def _check_team(*, actor, team) -> None:
+def _check_team(*, actor: User, team: Team | None) -> None:
     if team is None:
         raise ValidationError({"team": ["Choose the team that owns this use case."]})
     if team.pk not in user_active_team_ids(actor):
@@ -115,24 +123,10 @@ def _lock(use_case: UseCase) -> UseCase:
     return UseCase.objects.select_for_update().get(pk=use_case.pk)
 
 
-def _require_editor(*, actor, use_case: UseCase, doing: str) -> None:
-    if not usecase_is_editor(user=actor, use_case=use_case):
-        raise ActionForbidden(
-            f"Only the owning team or the business owner can {doing} this use case."
-        )
-
-
-def _require_editable(use_case: UseCase) -> None:
-    if use_case.state not in EDITABLE_STATES:
-        raise ActionForbidden(
-            f"A use case in state '{use_case.get_state_display()}' cannot be edited: "
-            "only drafts and use cases sent back for changes can."
-        )
-
-
 @transaction.atomic
-def usecase_create(*, actor, data: Mapping[str, Any]) -> UseCase:
+def usecase_create(*, actor: User, data: Mapping[str, Any]) -> UseCase:
     """A new draft; any subset of answers, but it must belong to one of the actor's teams."""
+    refuse(usecase_propose_refusal(user=actor))
     _check_team(actor=actor, team=data.get("team"))
     year = timezone.localdate().year
     number = reference_next(key=f"UC-{year}")
@@ -146,10 +140,9 @@ def usecase_create(*, actor, data: Mapping[str, Any]) -> UseCase:
 
 
 @transaction.atomic
-def usecase_update(*, actor, use_case: UseCase, data: Mapping[str, Any]) -> UseCase:
+def usecase_update(*, actor: User, use_case: UseCase, data: Mapping[str, Any]) -> UseCase:
     use_case = _lock(use_case)
-    _require_editor(actor=actor, use_case=use_case, doing="edit")
-    _require_editable(use_case)
+    refuse(usecase_edit_refusal(user=actor, use_case=use_case))
     if "team" in data and data["team"] is not None and data["team"].pk != use_case.team_id:
         _check_team(actor=actor, team=data["team"])
     before = _snapshot(use_case)
@@ -162,10 +155,13 @@ def usecase_update(*, actor, use_case: UseCase, data: Mapping[str, Any]) -> UseC
 
 
 @transaction.atomic
-def usecase_submit(*, actor, use_case: UseCase) -> UseCase:
-    """Validate every answer, freeze the next revision and hand the use case to the council."""
+def usecase_submit(*, actor: User, use_case: UseCase) -> UseCase:
+    """Validate every answer and freeze the next revision: the use case is submitted.
+
+    Submitting opens the council's review too (workflows.usecase_submit).
+    """
     use_case = _lock(use_case)
-    _require_editor(actor=actor, use_case=use_case, doing="submit")
+    refuse(usecase_submit_refusal(user=actor, use_case=use_case))
     target = _check_transition(use_case, "submit")
     errors = submission_errors(answers_of(use_case))
     if errors:
@@ -203,15 +199,12 @@ def usecase_submit(*, actor, use_case: UseCase) -> UseCase:
             "revision": [use_case.revision - 1, use_case.revision],
         },
     )
-    # Imported here: reviews builds on use cases, and submitting is what opens a review.
-    from reviews.services import review_open
-
-    review_open(actor=actor, use_case=use_case)
-    use_case.refresh_from_db()
     return use_case
 
 
-def _move(*, actor, use_case: UseCase, target: str, action: str, **changes) -> UseCase:
+def _move(
+    *, actor: User, use_case: UseCase, target: str, action: str, **changes: list[Any]
+) -> UseCase:
     """Set the state and record the move, with any further `changes` ({field: [before, after]})."""
     before = use_case.state
     use_case.state = target
@@ -225,22 +218,22 @@ def _move(*, actor, use_case: UseCase, target: str, action: str, **changes) -> U
     return use_case
 
 
-def usecase_start_review(*, actor, use_case: UseCase) -> UseCase:
-    """Submitted -> in review, when the council's review opens (inside the submit transaction)."""
+def usecase_start_review(*, actor: User, use_case: UseCase) -> UseCase:
+    """Submitted -> in review, when the council's review opens (workflows.usecase_submit)."""
     use_case = _lock(use_case)
     target = _check_transition(use_case, "start_review")
     return _move(actor=actor, use_case=use_case, target=target, action="review_started")
 
 
-def usecase_mark_deployed(*, actor, use_case: UseCase) -> UseCase:
-    """Approved -> deployed, when its first registry entry is recorded (inside that transaction)."""
+def usecase_mark_deployed(*, actor: User, use_case: UseCase) -> UseCase:
+    """Approved -> deployed, when its first registry entry is recorded (workflows)."""
     use_case = _lock(use_case)
     target = _check_transition(use_case, "deploy")
     return _move(actor=actor, use_case=use_case, target=target, action="deployed")
 
 
-def usecase_retire(*, actor, use_case: UseCase) -> UseCase:
-    """Deployed -> retired, when its last registry entry retires (inside that transaction)."""
+def usecase_retire(*, actor: User, use_case: UseCase) -> UseCase:
+    """Deployed -> retired, when its last registry entry retires (workflows)."""
     use_case = _lock(use_case)
     target = _check_transition(use_case, "retire")
     return _move(actor=actor, use_case=use_case, target=target, action="retired")
@@ -265,8 +258,10 @@ def state_after_decision(*, outcome: str, deployed: bool) -> str:
     return State.DEPLOYED if deployed and outcome in APPROVALS else outcome
 
 
-def usecase_record_decision(*, actor, use_case: UseCase, outcome: str, deployed: bool) -> UseCase:
-    """The council's outcome on the use case (called by reviews.services inside its transaction).
+def usecase_record_decision(
+    *, actor: User, use_case: UseCase, outcome: str, deployed: bool
+) -> UseCase:
+    """The council's outcome on the use case (workflows, when a review is decided).
 
     A first review decides a use case in review; a change review or re-review decides a deployed
     one, or one that came back in review after the team answered a request for changes.
@@ -283,34 +278,31 @@ def usecase_record_decision(*, actor, use_case: UseCase, outcome: str, deployed:
     return _move(actor=actor, use_case=use_case, target=target, action="decision_recorded")
 
 
-def _require_nothing_running(use_case: UseCase) -> None:
-    # Imported here: the registry builds on use cases.
-    from registry.selectors import deployments_running
-
-    running = list(deployments_running(use_case).values_list("reference", flat=True))
-    if running:
+def _require_nothing_running(use_case: UseCase, in_service: Sequence[str]) -> None:
+    if in_service:
         raise TransitionNotAllowed(
-            f"{use_case.reference} is in service as {', '.join(running)}: retire those registry "
-            "entries instead of withdrawing it."
+            f"{use_case.reference} is in service as {', '.join(in_service)}: retire those "
+            "registry entries instead of withdrawing it."
         )
 
 
 @transaction.atomic
-def usecase_withdraw(*, actor, use_case: UseCase, reason: str = "") -> UseCase:
+def usecase_withdraw(
+    *, actor: User, use_case: UseCase, in_service: Sequence[str], reason: str = ""
+) -> UseCase:
+    """`in_service`: the references of the use case's registry entries still running, which the
+    registry knows (workflows.usecase_withdraw reads them); a use case in service is retired
+    through its entries, never withdrawn."""
     use_case = _lock(use_case)
-    _require_editor(actor=actor, use_case=use_case, doing="withdraw")
+    refuse(usecase_withdraw_refusal(user=actor, use_case=use_case))
     target = _check_transition(use_case, "withdraw")
-    _require_nothing_running(use_case)
-    before_state = use_case.state
-    _move(actor=actor, use_case=use_case, target=target, action="withdrawn", reason=[None, reason])
-    if before_state == State.IN_REVIEW:
-        from reviews.services import review_close_withdrawn
-
-        review_close_withdrawn(actor=actor, use_case=use_case)
-    return use_case
+    _require_nothing_running(use_case, in_service)
+    return _move(
+        actor=actor, use_case=use_case, target=target, action="withdrawn", reason=[None, reason]
+    )
 
 
-def usecase_grant_access(*, actor, use_case: UseCase, user, why: str) -> None:
+def usecase_grant_access(*, actor: User | None, use_case: UseCase, user: User, why: str) -> None:
     """Let one person see a submitted use case, confidential or not (e.g. an assigned reviewer)."""
     with transaction.atomic():
         assign_perm("usecases.view_usecase", user, use_case)
@@ -322,7 +314,7 @@ def usecase_grant_access(*, actor, use_case: UseCase, user, why: str) -> None:
         )
 
 
-def usecase_revoke_access(*, actor, use_case: UseCase, user, why: str) -> None:
+def usecase_revoke_access(*, actor: User | None, use_case: UseCase, user: User, why: str) -> None:
     """Take back a personal grant (a reviewer who recused or was replaced)."""
     with transaction.atomic():
         remove_perm("usecases.view_usecase", user, use_case)
@@ -336,27 +328,32 @@ def usecase_revoke_access(*, actor, use_case: UseCase, user, why: str) -> None:
 
 @transaction.atomic
 def attachment_add(
-    *, actor, use_case: UseCase, upload, kind: str = AttachmentKind.OTHER
+    *,
+    actor: User,
+    use_case: UseCase,
+    upload: "UploadedFile[bytes]",
+    kind: str = AttachmentKind.OTHER,
 ) -> Attachment:
     use_case = _lock(use_case)
-    _require_editor(actor=actor, use_case=use_case, doing="add files to")
-    _require_editable(use_case)
+    refuse(usecase_edit_refusal(user=actor, use_case=use_case))
     content_type = validate_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    # validate_upload accepted a named file of a known extension and size.
+    name, size = upload.name or "", upload.size or 0
     attachment = Attachment(
         use_case=use_case,
         kind=kind,
-        original_name=upload.name[:255],
+        original_name=name[:255],
         content_type=content_type,
-        size=upload.size,
+        size=size,
         sha256=digest.hexdigest(),
         token=secrets.token_hex(16),
         uploaded_by=actor,
     )
-    attachment.file.save(upload.name, upload, save=False)
+    attachment.file.save(name, upload, save=False)
     attachment.save()
     # Deleting the file if the transaction rolls back is not needed: names are random and unused.
     audit_record(
@@ -378,10 +375,9 @@ def attachment_add(
 
 
 @transaction.atomic
-def attachment_remove(*, actor, attachment: Attachment) -> None:
+def attachment_remove(*, actor: User, attachment: Attachment) -> None:
     use_case = _lock(attachment.use_case)
-    _require_editor(actor=actor, use_case=use_case, doing="remove files from")
-    _require_editable(use_case)
+    refuse(usecase_edit_refusal(user=actor, use_case=use_case))
     name, sha = attachment.original_name, attachment.sha256
     attachment.delete()
     audit_record(
@@ -391,4 +387,6 @@ def attachment_remove(*, actor, attachment: Attachment) -> None:
         changes={"attachment": [{"name": name, "sha256": sha}, None]},
     )
     # The file goes only once the row is gone for good.
-    transaction.on_commit(lambda: attachment.file.storage.delete(attachment.file.name))
+    stored_name = attachment.file.name
+    if stored_name:
+        transaction.on_commit(lambda: attachment.file.storage.delete(stored_name))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import dossier_views, views
+from . import views
 
 app_name = "usecases"
 urlpatterns = [
@@ -10,8 +10,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.usecase_edit, name="edit"),
     path("<int:pk>/submit/", views.usecase_submit, name="submit"),
     path("<int:pk>/withdraw/", views.usecase_withdraw, name="withdraw"),
-    path("<int:pk>/dossier/", dossier_views.usecase_dossier_page, name="dossier"),
-    path("<int:pk>/dossier.pdf", dossier_views.usecase_dossier_pdf, name="dossier_pdf"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     # The API links to this download URL (usecases.serializers.AttachmentSerializer).
     path(

@@ -1,46 +1,39 @@
 """Pages of the use cases (the HTML face of usecases.services and selectors).
 
-Views parse input, call one service or selector, and render. Rules live in the services: a
-refused action (`ActionForbidden`) answers 403, an illegal transition comes back as a message.
+Views parse input, call one service or selector, and render. Rules live in the services and
+selectors: who may do what is the selectors' `usecase_*_refusal`, which a page asks before it
+shows or reads a form and the service again before it writes. A refused action
+(`ActionForbidden`) answers 403, an illegal transition comes back as a message.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+import workflows
+from common.errors import refuse
 from common.pages import back_to, refusals_answered
-from council.selectors import user_active_team_ids
 
 from . import services
-from .choices import LIST_FIELDS, SINGLE_CHOICE_FIELDS
+from .answers import answers_by_section
 from .filters import UseCaseFilter
-from .forms import (
-    QUESTIONS,
-    SECTIONS,
-    AttachmentForm,
-    Section,
-    UseCaseForm,
-    WithdrawForm,
-    person_label,
-)
+from .forms import AttachmentForm, UseCaseForm, WithdrawForm
 from .selectors import (
-    usecase_can_edit,
+    usecase_edit_refusal,
     usecase_get_visible,
-    usecase_is_editor,
     usecase_list_visible,
+    usecase_propose_refusal,
+    usecase_submit_refusal,
+    usecase_withdraw_refusal,
 )
 from .views_support import attachment_response
 
 PAGE_SIZE = 25
 # The search box says what it searches (the filter set, shared with the API, says "Search").
 SEARCH_LABEL = "Search reference, title, text or vendor"
-NOT_EDITABLE = (
-    "You cannot edit this use case: only its team or business owner can, and only while it is "
-    "a draft or has been sent back for changes."
-)
 _refusals_answered = refusals_answered(back_to("usecases:detail"))
 
 
@@ -51,8 +44,7 @@ def _posted(request):
 def _editable(user, pk):
     """The use case if the user may edit it now; 404 when invisible, 403 when only visible."""
     use_case = usecase_get_visible(user=user, pk=pk)
-    if not usecase_can_edit(user=user, use_case=use_case):
-        raise PermissionDenied(NOT_EDITABLE)
+    refuse(usecase_edit_refusal(user=user, use_case=use_case))
     return use_case
 
 
@@ -83,12 +75,9 @@ def _label_filters(form) -> None:
 
 
 @require_http_methods(["GET", "POST"])
+@refusals_answered(lambda request, **_: reverse("usecases:list"))
 def usecase_new(request):
-    if not user_active_team_ids(request.user):
-        raise PermissionDenied(
-            "You are not a member of any team, so you cannot propose a use case. "
-            "Ask an administrator to add you to your team."
-        )
+    refuse(usecase_propose_refusal(user=request.user))
     form = UseCaseForm(_posted(request), user=request.user)
     if request.method == "GET":
         return _render_form(request, form, None)
@@ -132,7 +121,7 @@ def _save(request, form, use_case, save):
 
 def _submit(request, use_case, form=None):
     try:
-        use_case = services.usecase_submit(actor=request.user, use_case=use_case)
+        use_case = workflows.usecase_submit(actor=request.user, use_case=use_case)
     except ValidationError as error:
         form = form or UseCaseForm(user=request.user, use_case=use_case)
         form.add_service_errors(error)
@@ -159,45 +148,21 @@ def usecase_detail(request, pk):
 
 
 def _render_detail(request, use_case, *, attachment_form=None, withdraw_form=None, status=200):
-    is_editor = usecase_is_editor(user=request.user, use_case=use_case)
+    user = request.user
     context = {
         "use_case": use_case,
         "sections": answers_by_section(use_case),
         "revisions": use_case.revisions.select_related("submitted_by"),
         "attachments": use_case.attachments.select_related("uploaded_by"),
-        "can_edit": usecase_can_edit(user=request.user, use_case=use_case),
-        "can_submit": is_editor and use_case.state in services.TRANSITIONS["submit"].sources,
-        "can_withdraw": is_editor and use_case.state in services.TRANSITIONS["withdraw"].sources,
+        "can_edit": usecase_edit_refusal(user=user, use_case=use_case) is None,
+        "can_submit": use_case.state in services.TRANSITIONS["submit"].sources
+        and usecase_submit_refusal(user=user, use_case=use_case) is None,
+        "can_withdraw": use_case.state in services.TRANSITIONS["withdraw"].sources
+        and usecase_withdraw_refusal(user=user, use_case=use_case) is None,
         "attachment_form": attachment_form or AttachmentForm(),
         "withdraw_form": withdraw_form or WithdrawForm(),
     }
     return render(request, "usecases/detail.html", context, status=status)
-
-
-def answers_by_section(use_case) -> list[tuple[Section, list[tuple[str, str | None]]]]:
-    """Each section with (question, answer in words) rows; None when not answered."""
-    return [
-        (section, [(QUESTIONS[name][0], _answer_text(use_case, name)) for name in section.fields])
-        for section in SECTIONS
-    ]
-
-
-def _answer_text(use_case, name: str) -> str | None:
-    value = getattr(use_case, name)
-    if name in LIST_FIELDS:
-        labels = dict(LIST_FIELDS[name].choices)
-        return ", ".join(labels.get(v, v) for v in value) or None
-    if name == "team":
-        return use_case.team.name
-    if name == "business_owner":
-        return person_label(value) if value else None
-    if name in SINGLE_CHOICE_FIELDS:
-        return getattr(use_case, f"get_{name}_display")() or None
-    if name == "markets":
-        return ", ".join(value) or None
-    if value is None or isinstance(value, bool):
-        return {True: "Yes", False: "No", None: None}[value]
-    return value or None
 
 
 @require_POST
@@ -210,10 +175,12 @@ def usecase_submit(request, pk):
 @_refusals_answered
 def usecase_withdraw(request, pk):
     use_case = usecase_get_visible(user=request.user, pk=pk)
+    # Before the form: someone who may not withdraw never learns what was wrong with it.
+    refuse(usecase_withdraw_refusal(user=request.user, use_case=use_case))
     form = WithdrawForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, use_case, withdraw_form=form, status=400)
-    services.usecase_withdraw(
+    workflows.usecase_withdraw(
         actor=request.user, use_case=use_case, reason=form.cleaned_data["reason"]
     )
     messages.success(request, "The use case was withdrawn.")

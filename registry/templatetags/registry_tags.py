@@ -2,11 +2,11 @@
 
 from django import template
 
-from registry.selectors import deployment_can_record
+from registry.selectors import deployment_record_refusal
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def can_record_deployment(context, use_case) -> bool:
-    return deployment_can_record(user=context["request"].user, use_case=use_case)
+    return deployment_record_refusal(user=context["request"].user, use_case=use_case) is None

@@ -7,13 +7,13 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 
+from audit.models import AuditEvent
 from council.permissions import AuditorOrChair
-from registry.exports import audit_export
-from registry.exports_api import EXPORT_RESPONSES, IgnoreFormatNegotiation, export_response
 
-from .filters import AuditEventFilter
-from .models import AuditEvent
-from .serializers import AuditEventSerializer, AuditExportParams
+from .audit_filters import AuditEventFilter
+from .audit_serializers import AuditEventSerializer, AuditExportParams
+from .exports import audit_export
+from .exports_api import EXPORT_RESPONSES, IgnoreFormatNegotiation, export_response
 
 AUDIT_EXPORT_RESPONSES = {
     key: value

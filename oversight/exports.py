@@ -38,14 +38,13 @@ from django.utils import timezone
 
 from audit.services import audit_record, chain_head, plain_json
 from council.models import Team
+from registry.models import Deployment, DeploymentVersion, Incident, IncidentStatus
+from registry.selectors import deployment_list_visible, running_past_due
+from registry.services import SNAPSHOT_ATTNAMES
 from reviews.models import ChecklistWaiver, ConditionStatus, Review, Vote
 from reviews.rules import APPROVING
 from reviews.selectors import standing_conditions
 from usecases.models import UseCase, UseCaseRevision
-
-from .models import Deployment, DeploymentVersion, Incident, IncidentStatus
-from .selectors import deployment_list_visible, running_past_due
-from .services import SNAPSHOT_ATTNAMES
 
 CHUNK_SIZE = 2000
 FORMATS = ("csv", "json", "xlsx")
@@ -148,7 +147,8 @@ def json_chunks(manifest: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Ite
 
 
 def _xlsx_file(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> tuple[IO, int, str]:
-    from openpyxl import Workbook
+    # Imported on use: openpyxl is large, and only XLSX exports need it.
+    from openpyxl import Workbook  # noqa: PLC0415
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("export")
@@ -271,7 +271,7 @@ def _use_case_facts(ids: set[int], cutoff: datetime | None) -> dict[int, dict[st
     current = UseCase.objects.filter(pk__in=ids).values(
         "pk", "reference", "title", "team_id", "ai_act_class", "operator_role"
     )
-    facts = {row.pop("pk"): row for row in current}
+    facts: dict[int, dict[str, Any]] = {row["pk"]: dict(row) for row in current}
     if cutoff is not None:
         revisions = (
             UseCaseRevision.objects.filter(use_case_id__in=ids, submitted_at__lt=cutoff)
@@ -347,6 +347,7 @@ def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> 
         use_case = use_cases[r["use_case"]]
         decided_at = decided.get(r["approval"])
         next_due = _as_date(r["next_review_due"])
+        assert next_due is not None  # a required field: every entry and snapshot has one
         overdue = running_past_due(stage=r["stage"], next_review_due=next_due, today=today)
         yield {
             "reference": r["reference"],

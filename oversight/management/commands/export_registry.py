@@ -6,7 +6,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from registry.exports import FORMATS, RegistryFilters, registry_export
+from oversight.exports import FORMATS, RegistryFilters, registry_export
 from registry.models import Stage
 from usecases.choices import RiskTier
 

@@ -10,10 +10,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from council.permissions import AuditorOrChair
+from registry.models import Stage
 from usecases.choices import RiskTier
 
 from .exports import FORMATS, Export, RegistryFilters, registry_export
-from .models import Stage
 
 
 class IgnoreFormatNegotiation:
@@ -42,7 +42,7 @@ class RegistryExportParams(serializers.Serializer):
 
 def export_response(export: Export):
     if export.file is not None:
-        response = FileResponse(
+        response: StreamingHttpResponse = FileResponse(
             export.file, content_type=export.content_type, as_attachment=True,
             filename=export.filename,
         )  # fmt: skip

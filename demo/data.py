@@ -63,11 +63,11 @@ class DemoUseCase:
     team: str  # team slug
     submitter: str  # username of a team member, who creates, submits and withdraws it
     business_owner: str  # username
-    state: str  # a key of seed_demo.STEPS: how far through the lifecycle it is driven
+    state: str  # a key of demo.seeding.STEPS: how far through the lifecycle it is driven
     answers: dict[str, Any]
     withdraw_reason: str = ""
     # When its story took place: its review, decision and registry entry are dated this many
-    # days back (0: today). Must be less than seed_demo.HELD_SINCE, when the council began.
+    # days back (0: today). Must be less than demo.seeding.HELD_SINCE, when the council began.
     days_ago: int = 0
 
 

@@ -7,12 +7,12 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from audit import selectors
+from audit.models import AuditEvent
+from audit.services import audit_record, chain_head, verify_chain
 from council.selectors import is_exporter
 
-from . import selectors
-from .filters import AuditEventFilter
-from .models import AuditEvent
-from .services import audit_record, chain_head, verify_chain
+from .audit_filters import AuditEventFilter
 
 
 def _require_auditor_or_chair(user) -> None:
@@ -27,7 +27,7 @@ def audit_trail(request):
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "audit/trail.html",
+        "oversight/audit_trail.html",
         {
             "filter": filterset,
             "page": page,

@@ -33,10 +33,9 @@ from reviews.models import (
     Review,
     Vote,
 )
-
-from .forms import answer_names
-from .models import Attachment, UseCase, UseCaseRevision
-from .selectors import usecase_get_visible
+from usecases.forms import answer_names
+from usecases.models import Attachment, UseCase, UseCaseRevision
+from usecases.selectors import usecase_get_visible
 
 NOT_ALLOWED = "The dossier of a use case is for auditors and the chair."
 PDF_UNAVAILABLE = (
@@ -161,7 +160,7 @@ def _revisions_of(use_case: UseCase) -> list[RevisionRecord]:
     names = answer_names([revision.answers for revision in revisions])
     records, previous = [], None
     for revision in revisions:
-        before = previous.answers if previous else {}
+        before: dict[str, Any] = previous.answers if previous else {}
         records.append(
             RevisionRecord(
                 revision,
@@ -351,7 +350,7 @@ def _render_pdf(*, html: str, base_url: str, stylesheet: str | None) -> bytes:
     # Imported here, not at the top: WeasyPrint loads the Pango system libraries when imported,
     # and the rest of the product must keep working on a server that lacks them.
     try:
-        from weasyprint import CSS, HTML
+        from weasyprint import CSS, HTML  # noqa: PLC0415
     except (ImportError, OSError) as error:
         raise DossierPdfUnavailable(PDF_UNAVAILABLE) from error
     stylesheets = [CSS(filename=stylesheet)] if stylesheet else []

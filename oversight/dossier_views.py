@@ -1,4 +1,4 @@
-"""The use-case dossier as a printable page and as a PDF (the rules live in usecases.dossier).
+"""The use-case dossier as a printable page and as a PDF (the rules live in oversight.dossier).
 
 Viewing the page is reading; downloading the PDF is an export, recorded in the audit trail.
 """
@@ -10,13 +10,14 @@ from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from usecases.answers import answers_by_section
+
 from .dossier import (
     DossierPdfUnavailable,
     dossier_pdf_export,
     dossier_use_case_get,
     usecase_dossier,
 )
-from .views import answers_by_section
 
 STYLESHEET = "css/app.css"
 
@@ -28,7 +29,7 @@ def _context(request, pk) -> dict:
 
 @require_GET
 def usecase_dossier_page(request, pk):
-    return render(request, "usecases/dossier.html", _context(request, pk))
+    return render(request, "oversight/dossier.html", _context(request, pk))
 
 
 @require_GET
@@ -39,14 +40,14 @@ def usecase_dossier_pdf(request, pk):
         pdf = dossier_pdf_export(
             actor=request.user,
             dossier=dossier,
-            html=render_to_string("usecases/dossier_pdf.html", context, request=request),
+            html=render_to_string("oversight/dossier_pdf.html", context, request=request),
             base_url=request.build_absolute_uri("/"),
             stylesheet=finders.find(STYLESHEET),
         )
     except DossierPdfUnavailable as error:
         return render(
             request,
-            "usecases/dossier_unavailable.html",
+            "oversight/dossier_unavailable.html",
             {"use_case": dossier.use_case, "message": str(error)},
             status=503,
         )

@@ -1,7 +1,7 @@
 from django import forms
 from django_filters import rest_framework as filters
 
-from .models import AuditEvent
+from audit.models import AuditEvent
 
 DATE_PICKER = forms.DateInput(attrs={"type": "date"})
 

@@ -1,0 +1,314 @@
+"""How `seed_demo` builds the demo organisation (SPEC section 12); the data is `demo.data`.
+
+Every use case is written through the services (`workflows` for the steps that cross apps), as
+a user would through the form, so each one has its audit events, a frozen revision when
+submitted, and a risk tier derived from its answers; its review is walked by `demo.scenarios`,
+the scenario the tests drive too. What
+exists already (people, teams, roles, a use case by its title within its team) is kept.
+"""
+
+import random
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+import workflows
+from council.models import Notification, RoleAssignment, Team, TeamMembership
+from council.services import record_admin_change
+from registry.models import Deployment
+from reviews import services as review_services
+from reviews.models import Condition, ConditionStatus, Review
+from usecases import services
+from usecases.choices import AutomationLevel, JourneyStage, State
+from usecases.models import UseCase
+
+from . import scenarios
+from .data import DEPLOYMENTS, PEOPLE, TEAMS, USE_CASES, DemoUseCase
+
+# The council was set up this long ago (memberships and roles began then), before the oldest
+# demo story (DemoUseCase.days_ago), so the demo has some history behind today.
+HELD_SINCE = timedelta(days=540)
+SYNTHETIC_TITLE = "Synthetic use case {}"
+SYNTHETIC_TITLE_RE = re.compile(r"^Synthetic use case (\d+)$")
+# One commit per batch: a commit per use case makes SQLite sync the disk thousands of times,
+# one commit for everything leaves nothing saved if a large run is interrupted.
+SYNTHETIC_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The demo's people (by username) and teams (by slug), fetched once."""
+
+    users: dict[str, User]
+    teams: dict[str, Team]
+
+
+Step = Callable[[UseCase, DemoUseCase, Cast], UseCase]
+
+
+def _submit(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    return workflows.usecase_submit(actor=cast.users[demo.submitter], use_case=use_case)
+
+
+def _withdraw(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    return workflows.usecase_withdraw(
+        actor=cast.users[demo.submitter], use_case=use_case, reason=demo.withdraw_reason
+    )
+
+
+def _review(use_case: UseCase) -> Review:
+    return use_case.reviews.get(state="open")
+
+
+def _answer_checklist(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    scenarios.answer_checklist(_review(use_case), answered_by=cast.users[demo.submitter])
+    return use_case
+
+
+def _first_votes(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    review = _review(use_case)
+    scenarios.cast_votes(review, roles=review.required_roles[:2])
+    return use_case
+
+
+CHANGES_REASONS = (
+    "The escalation route must work outside office hours, and the AI notice must come before "
+    "the first answer, not after it."
+)
+
+
+def _request_changes(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    """Every required role is heard; legal asks for changes, so the team gets it back."""
+    scenarios.cast_votes(
+        _review(use_case), choices={"legal": "request_changes"}, reasons=CHANGES_REASONS
+    )
+    return use_case
+
+
+def _privacy_conditions() -> list[dict]:
+    today = timezone.localdate()
+    return [
+        {
+            "text": "Publish the updated privacy notice before go-live.",
+            "blocking": True,
+            "due_date": today + timedelta(days=14),
+        },
+        {
+            "text": "Report opt-out and complaint rates to the council monthly.",
+            "blocking": False,
+            "due_date": today + timedelta(days=45),
+        },
+    ]
+
+
+def _approve(with_conditions: bool) -> Step:
+    def step(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+        scenarios.approve(
+            _review(use_case),
+            answered_by=cast.users[demo.submitter],
+            conditions=_privacy_conditions() if with_conditions else (),
+        )
+        return use_case
+
+    return step
+
+
+REJECTION_REASONS = (
+    "Scoring every call to rank agents is systematic monitoring of workers with no meaningful way "
+    "to contest a score; the works council was not consulted."
+)
+
+
+def _reject(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
+    """Every required role is heard; ethics rejects, so the chair confirms the rejection."""
+    scenarios.reject(
+        _review(use_case),
+        chair=cast.users["chair"],
+        rejecting=("ethics", "chair"),
+        reasons=REJECTION_REASONS,
+        rationale="The council confirms the rejection proposed by ethics: " + REJECTION_REASONS,
+    )
+    return use_case
+
+
+# How each demo state is reached: the services people call in turn after creating the draft.
+STEPS: dict[str, tuple[Step, ...]] = {
+    State.DRAFT: (),
+    State.IN_REVIEW: (_submit, _first_votes),
+    State.CHANGES_REQUESTED: (_submit, _answer_checklist, _request_changes),
+    State.APPROVED: (_submit, _approve(with_conditions=False)),
+    State.APPROVED_WITH_CONDITIONS: (_submit, _approve(with_conditions=True)),
+    State.REJECTED: (_submit, _reject),
+    State.WITHDRAWN: (_submit, _withdraw),
+}
+
+
+@contextmanager
+def notifications_in_app_only() -> Iterator[None]:
+    """The notifications written in the block are shown in the app but never e-mailed.
+
+    Demo people's e-mails would only flood the console (or reach example.com). The delivery
+    task e-mails a notification once, claiming it by setting `emailed_at`: claimed here, before
+    the commit that queues the deliveries, they send nothing, in-process or on a worker. Use
+    it inside the transaction.
+    """
+    last = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    yield
+    Notification.objects.filter(pk__gt=last, emailed_at=None).update(emailed_at=timezone.now())
+
+
+def seed_organisation(*, password: str, since: date) -> Cast:
+    """Teams, people, memberships and roles (held from `since`) that are not there yet."""
+    teams = {}
+    for name, slug in TEAMS:
+        team, created = Team.objects.get_or_create(slug=slug, defaults={"name": name})
+        if created:
+            _audit_created(team)
+        teams[slug] = team
+
+    # Every demo account has the same published password, so one hash serves them all: hashing
+    # it once per user would cost a second or more with the production hasher, for nothing.
+    hashed = make_password(password)
+    users = {}
+    for person in PEOPLE:
+        user, _ = User.objects.get_or_create(username=person.username)
+        user.first_name = person.first_name
+        user.last_name = person.last_name
+        user.email = person.email
+        user.is_staff = user.is_superuser = person.admin
+        user.is_active = True
+        user.password = hashed
+        user.save()
+        for slug in person.teams:
+            team = teams[slug]
+            if not TeamMembership.objects.active().filter(user=user, team=team).exists():
+                _audit_created(TeamMembership.objects.create(user=user, team=team, starts_on=since))
+        for role in person.roles:
+            if not RoleAssignment.objects.active().filter(user=user, role=role).exists():
+                _audit_created(RoleAssignment.objects.create(user=user, role=role, starts_on=since))
+        users[person.username] = user
+    return Cast(users=users, teams=teams)
+
+
+def _audit_created(obj) -> None:
+    # The same event an admin writes when creating it, with no actor: the seed is the system.
+    record_admin_change(actor=None, obj=obj, before=None)
+
+
+def seed_deployments(*, cast: Cast, use_cases: list[UseCase]) -> list[Deployment]:
+    """Registry entries of the approved demo use cases created in this run, with their history."""
+    by_title = {use_case.title: use_case for use_case in use_cases}
+    entries = []
+    for demo in DEPLOYMENTS:
+        use_case = by_title.get(demo.title)
+        if use_case is None:
+            continue
+        owner = cast.users[demo.technical_owner]
+        _meet_blocking_conditions(use_case, owner)
+        entry = workflows.deployment_create(
+            actor=owner,
+            use_case=use_case,
+            data={
+                **demo.entry,
+                "business_owner": use_case.business_owner,
+                "technical_owner": owner,
+            },
+        )
+        for stage in demo.stages:
+            entry = workflows.deployment_change_stage(actor=owner, deployment=entry, stage=stage)
+        for kind, severity, description in demo.incidents:
+            workflows.incident_report(
+                actor=owner, deployment=entry, kind=kind, severity=severity, description=description
+            )
+        entries.append(entry)
+    return entries
+
+
+def _meet_blocking_conditions(use_case: UseCase, actor) -> None:
+    for condition in Condition.objects.filter(
+        review__use_case=use_case, blocking=True, status=ConditionStatus.OPEN
+    ):
+        review_services.condition_meet(
+            actor=actor,
+            condition=condition,
+            evidence="Updated privacy notice published on the website; link in the launch checklist.",
+        )
+
+
+def seed_use_cases(*, cast: Cast, demos: Sequence[DemoUseCase] = USE_CASES) -> list[UseCase]:
+    """The realistic use cases that are not there yet (same title in the same team)."""
+    existing = set(
+        UseCase.objects.filter(title__in=[d.answers["title"] for d in demos]).values_list(
+            "team__slug", "title"
+        )
+    )
+    return [
+        _create(demo, cast) for demo in demos if (demo.team, demo.answers["title"]) not in existing
+    ]
+
+
+def seed_synthetic(*, cast: Cast, count: int) -> list[UseCase]:
+    """`count` more synthetic use cases, numbered after the ones already there."""
+    titles = UseCase.objects.filter(title__startswith="Synthetic use case ").values_list(
+        "title", flat=True
+    )
+    numbers = [int(m[1]) for t in titles.iterator() if (m := SYNTHETIC_TITLE_RE.match(t))]
+    first = max(numbers, default=0) + 1
+    created: list[UseCase] = []
+    for start in range(first, first + count, SYNTHETIC_BATCH):
+        with transaction.atomic():
+            for number in range(start, min(start + SYNTHETIC_BATCH, first + count)):
+                created.append(_create(synthetic_use_case(number), cast))
+    return created
+
+
+def synthetic_use_case(number: int) -> DemoUseCase:
+    """A variation of one realistic use case; the same number always gives the same answers."""
+    rng = random.Random(number)
+    template = USE_CASES[number % len(USE_CASES)]
+    answers = dict(template.answers)
+    answers["title"] = SYNTHETIC_TITLE.format(number)
+    answers["summary"] = f"Benchmark copy of '{template.answers['title']}'. {answers['summary']}"
+    answers["confidential"] = answers.get("confidential", False) or rng.random() < 0.05
+    answers["journey_stages"] = rng.sample(JourneyStage.values, rng.randint(1, 3))
+    answers["automation_level"] = rng.choice(AutomationLevel.values)
+    # Only additions that keep the answers consistent, so every variation can be submitted.
+    if rng.random() < 0.3:
+        extra = rng.choice(["segmentation", "recommendation", "predictive_scoring", "agent_assist"])
+        answers["capabilities"] = sorted({*answers["capabilities"], extra})
+    if "none" not in answers["data_categories"] and rng.random() < 0.2:
+        answers["data_categories"] = sorted({*answers["data_categories"], "location"})
+    if rng.random() < 0.15:
+        answers["affected_people"] = sorted({*answers["affected_people"], "employees"})
+    answers["significant_decisions"] = answers["significant_decisions"] or rng.random() < 0.1
+    answers["vulnerable_groups"] = rng.random() < 0.05
+    state = rng.choices([State.DRAFT, State.IN_REVIEW, State.WITHDRAWN], weights=[3, 6, 1])[0]
+    reason = "Withdrawn to give the benchmark a mix of states." if state == State.WITHDRAWN else ""
+    return DemoUseCase(
+        team=template.team,
+        submitter=template.submitter,
+        business_owner=template.business_owner,
+        state=state,
+        answers=answers,
+        withdraw_reason=reason,
+    )
+
+
+def _create(demo: DemoUseCase, cast: Cast) -> UseCase:
+    actor = cast.users[demo.submitter]
+    data = {
+        **demo.answers,
+        "team": cast.teams[demo.team],
+        "business_owner": cast.users[demo.business_owner],
+    }
+    use_case = services.usecase_create(actor=actor, data=data)
+    for step in STEPS[demo.state]:
+        use_case = step(use_case, demo, cast)
+    return use_case

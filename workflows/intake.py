@@ -1,0 +1,28 @@
+"""A use case goes to the council and comes back: submitting opens a review, withdrawing closes it."""
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from registry.selectors import deployments_running
+from reviews import services as review_services
+from usecases import services as usecase_services
+from usecases.models import UseCase
+
+
+@transaction.atomic
+def usecase_submit(*, actor: User, use_case: UseCase) -> UseCase:
+    """Submitting freezes a revision and opens (or reopens) the council's review of it."""
+    use_case = usecase_services.usecase_submit(actor=actor, use_case=use_case)
+    review_services.review_open(actor=actor, use_case=use_case)
+    return usecase_services.usecase_start_review(actor=actor, use_case=use_case)
+
+
+@transaction.atomic
+def usecase_withdraw(*, actor: User, use_case: UseCase, reason: str = "") -> UseCase:
+    """The team withdraws its proposal; a review under way closes without an outcome."""
+    in_service = list(deployments_running(use_case).values_list("reference", flat=True))
+    use_case = usecase_services.usecase_withdraw(
+        actor=actor, use_case=use_case, reason=reason, in_service=in_service
+    )
+    review_services.review_close_withdrawn(actor=actor, use_case=use_case)
+    return use_case
