@@ -6,7 +6,7 @@
 #   make demo [PORT=8001]         migrate, seed demo data, run the development server
 #   make test [PYTEST_ARGS=...]   the whole suite: non-browser tests, then browser tests
 #   make test-unit / test-browser one half of it (use these to select tests with PYTEST_ARGS)
-#   make lint                     ruff check + ruff format --check
+#   make lint                     ruff check, ruff format --check, the layers (import-linter), mypy
 #   make services / services-stop private PostgreSQL and Redis on loopback (bin/dev-services)
 #   make scheduler                the daily jobs (Celery worker + beat) on the embedded default
 
@@ -95,6 +95,8 @@ lint: install
 	@rc=0; \
 	$(VENV)/bin/ruff check . || rc=1; \
 	$(VENV)/bin/ruff format --check . || rc=1; \
+	$(VENV)/bin/lint-imports --no-cache || rc=1; \
+	$(VENV)/bin/mypy || rc=1; \
 	exit $$rc
 
 services: WITH_SERVICES = 1

@@ -80,7 +80,7 @@ def fill(n: int) -> None:
 def measure() -> tuple[int, float, int]:
     import hashlib
 
-    from registry.exports import REGISTRY_COLUMNS, RegistryFilters, csv_chunks, registry_rows
+    from oversight.exports import REGISTRY_COLUMNS, RegistryFilters, csv_chunks, registry_rows
 
     digest, size = hashlib.sha256(), 0
     tracemalloc.start()
@@ -126,7 +126,7 @@ def main() -> None:
     # chunk (1,000 entries) the chunk is half full, so 1,000 -> 20,000 shows about 2.4x, all of
     # it the chunk filling up; from a full chunk on (5,000 -> 20,000) the peak must stay flat.
     assert peaks[last] / peaks[first] < 2.5, "export memory grows with the registry"
-    # Two chunks of registry.exports.CHUNK_SIZE (not imported: Django is not set up here).
+    # Two chunks of oversight.exports.CHUNK_SIZE (not imported: Django is not set up here).
     full = [n for n in sizes if n >= 2 * 2000]
     if len(full) >= 2:
         ratio = peaks[full[-1]] / peaks[full[0]]
