@@ -4,9 +4,7 @@ import csv
 import io
 
 from audit.models import AuditEvent
-from reviews.services import decision_record_by_chair, vote_cast
-
-from .reviews_support import reviewer_for
+from demo import scenarios
 
 
 def entry_data(business_owner, technical_owner, **overrides):
@@ -50,25 +48,18 @@ def vote_every_role(
 ):
     """Every required role votes (every role is heard): legal as given, the others approve
     (privacy with the conditions, if any)."""
-    for role in review.required_roles:
-        if role == "legal":
-            vote_cast(
-                actor=reviewer_for(review, role), review=review, choice=legal, reasons=reasons
-            )
-        elif role == "privacy" and conditions:
-            vote_cast(
-                actor=reviewer_for(review, role),
-                review=review,
-                choice="approve_with_conditions",
-                conditions=list(conditions),
-            )
-        else:
-            vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+    choices = {"legal": legal}
+    if conditions:
+        choices["privacy"] = "approve_with_conditions"
+    scenarios.cast_votes(review, choices=choices, reasons=reasons, conditions=conditions)
 
 
 def reject_review(review, chair):
     """Legal rejects once every role has voted, and the chair confirms the rejection."""
-    vote_every_role(review, legal="reject", reasons="No lawful basis.")
-    decision_record_by_chair(
-        actor=chair, review=review, outcome="rejected", rationale="The rejection stands."
+    scenarios.reject(
+        review,
+        chair=chair,
+        rejecting=("legal",),
+        reasons="No lawful basis.",
+        rationale="The rejection stands.",
     )

@@ -1,5 +1,10 @@
+import os
+import subprocess
+import sys
+
 import pytest
 import yaml
+from django.db import connection
 from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
@@ -121,20 +126,12 @@ def test_anonymous_pages_redirect_to_login(client, db):
 
 def test_the_suite_runs_on_the_database_the_environment_names(settings):
     """CI sets DATABASE_URL to PostgreSQL: make sure the tests really ran there."""
-    import os
-
-    from django.db import connection
-
     url = os.environ.get("DATABASE_URL", "")
     expected = "postgresql" if url.startswith(("postgres://", "postgresql://")) else "sqlite"
     assert connection.vendor == expected
 
 
 def test_production_settings_pass_the_deploy_checks(tmp_path):
-    import os
-    import subprocess
-    import sys
-
     env = {
         **os.environ,
         "DJANGO_DEBUG": "false",
@@ -152,9 +149,6 @@ def test_production_settings_pass_the_deploy_checks(tmp_path):
 
 
 def test_the_schema_builds_without_warnings():
-    import subprocess
-    import sys
-
     result = subprocess.run(
         [
             sys.executable,

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
@@ -97,8 +98,6 @@ def test_a_failed_login_is_an_audit_event_without_the_password(client, alice):
 
 
 def test_admin_changes_to_roles_are_audited(client, db):
-    from django.contrib.auth import get_user_model
-
     admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-123")
     client.force_login(admin)
     response = client.post(

@@ -9,14 +9,16 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import NoReverseMatch, get_resolver, reverse
 from drf_spectacular.generators import SchemaGenerator
 
+import workflows
 from audit.models import AuditEvent
-from registry import services as registry_services
 from reviews.selectors import applicable_items
 from usecases import services as usecase_services
 
 from .reviews_support import approve_review
+from .shared_world import people, use_case_of
 
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 # Obtaining a token is how an auditor signs in to the API, not a write to the record.
@@ -41,23 +43,25 @@ def _write_operations():
     )
 
 
-@pytest.fixture
-def record(make_use_case, council, alice):
-    """One object of every kind a write endpoint takes, all visible to auditors."""
-    in_review = make_use_case("draft")
+def _record_world():
+    """One object of every kind a write endpoint takes, all visible to auditors: built once for
+    the module (tests/shared_world.py), as every test here only reads it or is refused."""
+    world = people()
+    alice = world["alice"]
+    in_review = use_case_of(world, "draft")
     attachment = usecase_services.attachment_add(
         actor=alice,
         use_case=in_review,
         upload=SimpleUploadedFile("dpia.pdf", b"%PDF-1.7 assessment"),
     )
-    in_review = usecase_services.usecase_submit(actor=alice, use_case=in_review)
+    in_review = workflows.usecase_submit(actor=alice, use_case=in_review)
     review = in_review.reviews.get()
     approved = approve_review(
-        make_use_case("submitted", title="Churn score").reviews.get(),
+        use_case_of(world, "submitted", title="Churn score").reviews.get(),
         alice,
         conditions=[{"text": "Quarterly bias report", "blocking": False}],
     )
-    deployment = registry_services.deployment_create(
+    deployment = workflows.deployment_create(
         actor=alice,
         use_case=approved,
         data={
@@ -72,7 +76,7 @@ def record(make_use_case, council, alice):
             "monitoring_kpis": "Precision.",
         },
     )
-    incident = registry_services.incident_report(
+    incident = workflows.incident_report(
         actor=alice, deployment=deployment, kind="other", severity="low", description="Typo"
     )
     condition = approved.reviews.get().conditions.get()
@@ -86,7 +90,16 @@ def record(make_use_case, council, alice):
         "incident_id": incident.pk,
         "condition_review": condition.review_id,
     }
-    return ids
+    return {**world, "record": ids}
+
+
+pytestmark = pytest.mark.shared_world(build=_record_world)
+
+
+@pytest.fixture
+def record(shared):
+    """The ids of the shared objects, by the name the URLs give them."""
+    return shared["record"]
 
 
 def _url(path: str, ids: dict) -> str:
@@ -119,8 +132,6 @@ def test_an_auditor_is_refused_every_write(method, path, record, auditor, api):
 
 def _page_routes():
     """Every page route of the apps that hold the record, with its URL name."""
-    from django.urls import get_resolver
-
     for namespace in ("usecases", "reviews", "registry"):
         resolver = get_resolver().namespace_dict[namespace][1]
         for pattern in resolver.url_patterns:
@@ -136,8 +147,6 @@ PAGE_KWARGS = {
 
 
 def _page_url(namespace: str, name: str, ids: dict) -> str:
-    from django.urls import NoReverseMatch, get_resolver, reverse
-
     keys = get_resolver().namespace_dict[namespace][1].reverse_dict.getlist(name)[0][0][0][1]
     kwargs = {key: ids[PAGE_KWARGS[key]] for key in keys if key != "pk"}
     if "pk" in keys:

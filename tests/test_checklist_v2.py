@@ -4,6 +4,7 @@ rules, its references in both template shapes, and how it is loaded next to vers
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from council.models import CouncilRole
 from reviews import rules
@@ -382,7 +383,6 @@ def test_an_open_review_keeps_the_version_1_items_after_version_2_loads(
     assert "<dt>GDPR, Regulation (EU) 2016/679</dt><dd>Art. 12; Art. 13; Art. 14</dd>" in (
         page.content.decode()
     )
-    from rest_framework.test import APIClient
 
     client = APIClient()
     client.force_authenticate(council["privacy"])

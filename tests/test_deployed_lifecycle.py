@@ -6,15 +6,19 @@ import datetime
 import pytest
 from django.utils import timezone
 
+import workflows
 from audit.models import AuditEvent
 from common.errors import TransitionNotAllowed
-from registry import services
 from registry.models import Deployment
 from usecases import services as usecase_services
 from usecases.models import UseCase
 
 from .registry_support import entry_data, reject_review, vote_every_role
 from .reviews_support import approve_review
+from .shared_world import entry_world
+
+# Every test starts from one approved use case and its entry, built once (tests/shared_world.py).
+pytestmark = pytest.mark.shared_world(build=entry_world)
 
 
 def _state(entry):
@@ -26,7 +30,7 @@ def _stage(entry):
 
 
 def _change_review(entry, alice):
-    services.deployment_update(actor=alice, deployment=entry, data={"model_version": "nbo-2027.1"})
+    workflows.deployment_update(actor=alice, deployment=entry, data={"model_version": "nbo-2027.1"})
     return entry.use_case.reviews.get(state="open")
 
 
@@ -55,7 +59,7 @@ def test_the_team_answers_with_a_new_revision_and_the_same_change_review_decides
     usecase_services.usecase_update(
         actor=alice, use_case=use_case, data={"pilot_plan": "Training data described in DPIA v3."}
     )
-    use_case = usecase_services.usecase_submit(actor=alice, use_case=use_case)
+    use_case = workflows.usecase_submit(actor=alice, use_case=use_case)
 
     review.refresh_from_db()
     assert use_case.state == "in_review" and use_case.revision == 2
@@ -74,7 +78,7 @@ def test_a_new_trigger_while_the_team_reworks_opens_no_second_review(entry, alic
     review = _change_review(entry, alice)
     _request_changes(review)
 
-    services.deployment_update(actor=alice, deployment=entry, data={"channels": ["email", "web"]})
+    workflows.deployment_update(actor=alice, deployment=entry, data={"channels": ["email", "web"]})
 
     assert entry.use_case.reviews.filter(state="open").count() == 0
     assert AuditEvent.objects.filter(
@@ -89,14 +93,14 @@ def test_rejection_on_a_change_review_rejects_the_use_case_and_keeps_the_entry_s
     assert _state(entry) == "rejected" and _stage(entry) == "suspended"
 
     with pytest.raises(TransitionNotAllowed, match="stays suspended"):
-        services.deployment_change_stage(actor=alice, deployment=entry, stage="production")
+        workflows.deployment_change_stage(actor=alice, deployment=entry, stage="production")
 
-    services.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
+    workflows.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
     assert _stage(entry) == "retired" and _state(entry) == "rejected"
 
 
 def test_a_suspended_entry_resumes_only_once_the_re_review_approves(entry, alice):
-    services.incident_report(
+    workflows.incident_report(
         actor=alice,
         deployment=entry,
         kind="harmful_output",
@@ -105,28 +109,28 @@ def test_a_suspended_entry_resumes_only_once_the_re_review_approves(entry, alice
     )
     assert _stage(entry) == "suspended"
     with pytest.raises(TransitionNotAllowed):
-        services.deployment_change_stage(actor=alice, deployment=entry, stage="pilot")
+        workflows.deployment_change_stage(actor=alice, deployment=entry, stage="pilot")
 
     approve_review(entry.use_case.reviews.get(state="open"), alice)
-    services.deployment_change_stage(actor=alice, deployment=entry, stage="pilot", reason="Fixed")
+    workflows.deployment_change_stage(actor=alice, deployment=entry, stage="pilot", reason="Fixed")
 
     assert _stage(entry) == "pilot" and _state(entry) == "deployed"
 
 
 def test_a_team_suspension_can_be_lifted_by_the_team(entry, alice):
-    services.deployment_change_stage(actor=alice, deployment=entry, stage="suspended")
-    services.deployment_change_stage(actor=alice, deployment=entry, stage="production")
+    workflows.deployment_change_stage(actor=alice, deployment=entry, stage="suspended")
+    workflows.deployment_change_stage(actor=alice, deployment=entry, stage="production")
     assert _stage(entry) == "production"
 
 
 def test_the_use_case_retires_with_its_last_entry(entry, alice, owner):
-    second = services.deployment_create(
+    second = workflows.deployment_create(
         actor=alice, use_case=entry.use_case, data=entry_data(owner, alice, name="Acme NBO web")
     )
-    services.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
+    workflows.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
     assert _state(entry) == "deployed"
 
-    services.deployment_change_stage(actor=alice, deployment=second, stage="retired")
+    workflows.deployment_change_stage(actor=alice, deployment=second, stage="retired")
 
     assert _state(entry) == "retired"
     assert AuditEvent.objects.filter(
@@ -141,7 +145,7 @@ def test_a_use_case_in_service_cannot_be_withdrawn(entry, alice):
     use_case = UseCase.objects.get(pk=entry.use_case_id)
 
     with pytest.raises(TransitionNotAllowed, match=entry.reference):
-        usecase_services.usecase_withdraw(actor=alice, use_case=use_case)
+        workflows.usecase_withdraw(actor=alice, use_case=use_case)
     assert _state(entry) == "changes_requested"
 
 
@@ -155,7 +159,7 @@ def test_the_team_can_edit_a_deployed_use_case_sent_back_for_changes(entry, alic
 
 
 def test_the_entry_page_offers_only_the_moves_allowed_now(entry, alice, client):
-    services.incident_report(
+    workflows.incident_report(
         actor=alice,
         deployment=entry,
         kind="privacy_breach",
@@ -177,7 +181,7 @@ def test_the_daily_sweep_leaves_an_entry_alone_while_its_team_reworks_the_use_ca
     events_before = AuditEvent.objects.count()
 
     for days_late in (0, 1, 2):
-        counts = services.rereview_sweep(
+        counts = workflows.rereview_sweep(
             today=entry.next_review_due + datetime.timedelta(days=days_late)
         )
         assert counts["opened"] == 0

@@ -3,13 +3,18 @@ Act class or the internal tier, opens a change review of the use case; other edi
 
 import pytest
 
+import workflows
 from audit.models import AuditEvent
-from registry import rules, services
+from registry import rules
 from registry.models import Deployment
 
 from .factories import complete_answers
 from .registry_support import entry_data
 from .reviews_support import approve_review
+from .shared_world import entry_world
+
+# Every test starts from one approved use case and its entry, built once (tests/shared_world.py).
+pytestmark = pytest.mark.shared_world(build=entry_world)
 
 URL = "/api/v1/registry/"
 
@@ -58,7 +63,7 @@ def test_other_edits_open_no_review(api, entry, alice, field, value):
 
 
 def test_several_material_changes_are_named_in_one_review(entry, alice):
-    services.deployment_update(
+    workflows.deployment_update(
         actor=alice,
         deployment=entry,
         data={"vendor": "Globex", "markets": ["GB", "FR"], "name": "Globex NBO"},
@@ -87,11 +92,11 @@ def test_a_new_market_that_brings_the_eu_ai_act_in_is_named_in_the_reason(
         human_escalation="Type 'agent' to reach a person.",
     )
     use_case = approve_review(use_case.reviews.get(), alice)
-    entry = services.deployment_create(
+    entry = workflows.deployment_create(
         actor=alice, use_case=use_case, data=entry_data(owner, alice, markets=["GB"])
     )
 
-    services.deployment_update(actor=alice, deployment=entry, data={"markets": ["GB", "DE"]})
+    workflows.deployment_update(actor=alice, deployment=entry, data={"markets": ["GB", "DE"]})
 
     assert _open_review(entry).reason == (
         "Changed: markets; the EU AI Act class would change from out_of_scope to transparency"
@@ -99,7 +104,7 @@ def test_a_new_market_that_brings_the_eu_ai_act_in_is_named_in_the_reason(
 
 
 def test_new_data_that_raises_the_tier_is_named_in_the_reason(entry, alice):
-    services.deployment_update(
+    workflows.deployment_update(
         actor=alice, deployment=entry, data={"data_categories": ["contact_details", "children"]}
     )
 

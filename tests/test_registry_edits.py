@@ -3,13 +3,19 @@ business owner edit, the chair follows incidents up too, council members and aud
 and charlie's team does not see the entry at all."""
 
 import pytest
+import yaml
 
+import workflows
 from common.errors import ActionForbidden, TransitionNotAllowed
 from registry import services
 from registry.models import Deployment, Incident
 
 from .factories import MembershipFactory
 from .registry_support import entry_events
+from .shared_world import entry_world
+
+# Every test starts from one approved use case and its entry, built once (tests/shared_world.py).
+pytestmark = pytest.mark.shared_world(build=entry_world)
 
 URL = "/api/v1/registry/"
 
@@ -64,7 +70,7 @@ class TestEditEntry:
         assert Deployment.objects.get(pk=entry.pk).stage == "pilot"
 
     def test_a_retired_entry_answers_409(self, api, entry, alice):
-        services.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
+        workflows.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
         response = _patch(api, alice, entry, {"monitoring_kpis": "None"})
         assert response.status_code == 409
         assert "retired" in response.json()["detail"]
@@ -170,11 +176,13 @@ class TestIncidentService:
     ):
         MembershipFactory(user=auditor, team=marketing)
         writes = (
-            lambda: services.deployment_update(actor=auditor, deployment=entry, data={"name": "X"}),
-            lambda: services.deployment_change_stage(
+            lambda: workflows.deployment_update(
+                actor=auditor, deployment=entry, data={"name": "X"}
+            ),
+            lambda: workflows.deployment_change_stage(
                 actor=auditor, deployment=entry, stage="suspended"
             ),
-            lambda: services.incident_report(
+            lambda: workflows.incident_report(
                 actor=auditor, deployment=entry, kind="other", severity="low", description="x"
             ),
         )
@@ -194,8 +202,6 @@ class TestIncidentService:
 
 
 def test_the_schema_lists_the_edit_and_follow_up_endpoints(client, alice):
-    import yaml
-
     client.force_login(alice)
     paths = yaml.safe_load(client.get("/api/schema/").content)["paths"]
     assert "patch" in paths["/api/v1/registry/{id}/"]

@@ -2,16 +2,22 @@
 the business owner does the same; the chair follows incidents up; council members and auditors
 only read; charlie's team and outsiders do not see the entry."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from registry import services
+import workflows
 from registry.models import Deployment, DeploymentVersion, Incident
 from reviews.models import Condition
 
 from .factories import MembershipFactory
 from .registry_support import entry_events
 from .reviews_support import approve_review
+from .shared_world import approved_world, with_entry
+
+# Every test starts from one approved use case (built once: tests/shared_world.py); the classes
+# that edit its entry share that too.
+pytestmark = pytest.mark.shared_world(build=approved_world)
 
 
 def _as(client, user):
@@ -130,6 +136,7 @@ class TestRecordDeployment:
         assert client.get("/registry/new/?use_case=abc").status_code == 404
 
 
+@pytest.mark.shared_world(build=with_entry)
 class TestEditEntry:
     def test_the_edit_page_is_prefilled_and_explains_change_control(self, client, entry, alice):
         response = _as(client, alice).get(f"/registry/{entry.pk}/edit/")
@@ -171,7 +178,7 @@ class TestEditEntry:
         assert not entry_events(entry, "changed").exists()
 
     def test_a_retired_entry_cannot_be_edited(self, client, entry, alice, owner):
-        services.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
+        workflows.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
         _as(client, alice)
         assert "Edit the entry" not in client.get(f"/registry/{entry.pk}/").content.decode()
         response = client.get(f"/registry/{entry.pk}/edit/", follow=True)
@@ -197,6 +204,7 @@ class TestEditEntry:
             assert _as(client, user).get(f"/registry/{entry.pk}/edit/").status_code == 404
 
 
+@pytest.mark.shared_world(build=with_entry)
 class TestStageButtons:
     def test_editors_see_one_button_per_allowed_move(self, client, entry, alice):
         page = _as(client, alice).get(f"/registry/{entry.pk}/").content.decode()
@@ -218,7 +226,7 @@ class TestStageButtons:
         assert "is now in Suspended" in page and "Move to Pilot" in page
 
     def test_a_move_that_is_not_allowed_is_a_message(self, client, entry, alice):
-        services.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
+        workflows.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
         response = _as(client, alice).post(
             f"/registry/{entry.pk}/stage/", {"stage": "production"}, follow=True
         )
@@ -246,6 +254,7 @@ class TestStageButtons:
         assert response.status_code == 404
 
 
+@pytest.mark.shared_world(build=with_entry)
 class TestIncidentFollowUp:
     def url(self, incident):
         return f"/registry/{incident.deployment_id}/incidents/{incident.pk}/"
@@ -311,6 +320,10 @@ class TestIncidentFollowUp:
             assert response.status_code == 404
 
 
+# The entry page's queries for each kind of reader, pinned: a change shows here.
+ENTRY_PAGE_QUERIES = {"alice": 9, "audrey.auditor": 9}
+
+
 def test_the_entry_page_runs_constant_queries_as_incidents_and_versions_grow(
     client, entry, alice, auditor
 ):
@@ -333,14 +346,15 @@ def test_the_entry_page_runs_constant_queries_as_incidents_and_versions_grow(
                 resolved_by=alice if status == "resolved" else None,
                 reported_by=alice,
             )
-        services.deployment_update(
+        workflows.deployment_update(
             actor=alice,
             deployment=entry,
             data={"monitoring_kpis": f"KPI {DeploymentVersion.objects.count()}"},
         )
 
     grow()
+    count(alice)  # warm the per-process caches (content types)
     few = {user.username: count(user) for user in (alice, auditor)}
     for _ in range(4):
         grow()
-    assert {user.username: count(user) for user in (alice, auditor)} == few
+    assert {user.username: count(user) for user in (alice, auditor)} == few == ENTRY_PAGE_QUERIES

@@ -5,33 +5,44 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
+import workflows
 from audit.models import AuditEvent
 from common.errors import ActionForbidden, TransitionNotAllowed
-from registry import services
 from registry.models import Deployment
 
 from .factories import MembershipFactory
 from .registry_support import csv_rows, entry_data, entry_events, reject_review, vote_every_role
 from .reviews_support import approve_review
+from .shared_world import people, use_case_of
 
 URL = "/api/v1/registry/"
 REQUESTED = "Production requested — waiting for the council's approval"
 
 
-@pytest.fixture
-def high_entry(make_use_case, council, alice, owner):
-    """A high-tier entry in pilot (creditworthiness scoring: EU AI Act Annex III 5(b))."""
-    use_case = make_use_case("submitted", sensitive_purposes=["creditworthiness"])
+def _high_entry_world():
+    """A high-tier entry in pilot (creditworthiness scoring: EU AI Act Annex III 5(b)), built
+    once for the module (tests/shared_world.py)."""
+    world = people()
+    alice, owner = world["alice"], world["owner"]
+    use_case = use_case_of(world, "submitted", sensitive_purposes=["creditworthiness"])
     use_case = approve_review(use_case.reviews.get(), alice)
-    entry = services.deployment_create(
+    entry = workflows.deployment_create(
         actor=alice, use_case=use_case, data=entry_data(owner, alice)
     )
     assert entry.risk_tier == "high"
-    return entry
+    return {**world, "high_entry": entry}
+
+
+pytestmark = pytest.mark.shared_world(build=_high_entry_world)
+
+
+@pytest.fixture
+def high_entry(shared):
+    return shared["high_entry"]
 
 
 def _request(entry, user, reason="Pilot met its targets."):
-    return services.deployment_change_stage(
+    return workflows.deployment_change_stage(
         actor=user, deployment=entry, stage="production", reason=reason
     )
 
@@ -76,7 +87,7 @@ class TestRequest:
     def test_a_review_already_open_decides_the_request_and_no_second_one_opens(
         self, high_entry, alice
     ):
-        services.deployment_update(
+        workflows.deployment_update(
             actor=alice, deployment=high_entry, data={"model_version": "nbo-2026.4"}
         )
         under_way = _open_reviews(high_entry).get()
@@ -101,7 +112,7 @@ class TestRequest:
     def test_a_high_tier_entry_resumes_production_from_a_team_suspension_without_a_request(
         self, high_entry, alice
     ):
-        services.deployment_change_stage(actor=alice, deployment=high_entry, stage="suspended")
+        workflows.deployment_change_stage(actor=alice, deployment=high_entry, stage="suspended")
 
         moved = _request(high_entry, alice)
 
@@ -155,7 +166,7 @@ class TestCouncilDecision:
 
     def test_a_suspension_meanwhile_overtakes_the_request(self, high_entry, alice):
         _request(high_entry, alice)
-        services.deployment_change_stage(actor=alice, deployment=high_entry, stage="suspended")
+        workflows.deployment_change_stage(actor=alice, deployment=high_entry, stage="suspended")
 
         assert entry_events(high_entry, "stage_changed").get().changes["requested_stage"] == [
             "production",

@@ -30,8 +30,6 @@ def test_editing_a_policy_in_the_admin_creates_the_next_version(client, db):
 
 
 def test_a_new_policy_version_applies_to_reviews_opened_after_it(make_use_case, db):
-    from reviews.models import ReviewPolicy
-
     old = ReviewPolicy.objects.get(tier="limited", active=True)
     first = make_use_case("submitted").reviews.get()
     old.active = False

@@ -3,11 +3,12 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
+from django.utils import timezone
 
+import workflows
 from audit.models import AuditEvent
 from audit.services import verify_chain
-from reviews import services
 from reviews.models import Review, Vote
 
 from .reviews_support import answer_and_verify_checklist, make_council, reviewer_for
@@ -53,7 +54,7 @@ def test_all_reviewers_voting_at_once_gives_exactly_one_decision(open_review):
     reviewers = [reviewer_for(open_review, role) for role in open_review.required_roles]
     errors = _run_at_once(
         [
-            lambda r=r: services.vote_cast(actor=r, review=open_review, choice="approve")
+            lambda r=r: workflows.vote_cast(actor=r, review=open_review, choice="approve")
             for r in reviewers
         ]
     )
@@ -70,7 +71,7 @@ def test_one_reviewer_voting_many_times_at_once_keeps_one_current_vote(open_revi
     choices = ["abstain", "approve"] * 4
     errors = _run_at_once(
         [
-            lambda c=c: services.vote_cast(actor=privacy, review=open_review, choice=c)
+            lambda c=c: workflows.vote_cast(actor=privacy, review=open_review, choice=c)
             for c in choices
         ]
     )
@@ -82,11 +83,8 @@ def test_one_reviewer_voting_many_times_at_once_keeps_one_current_vote(open_revi
 
 
 def test_the_database_refuses_a_second_current_vote_even_without_the_service(open_review):
-    from django.db import IntegrityError
-    from django.utils import timezone
-
     privacy = reviewer_for(open_review, "privacy")
-    services.vote_cast(actor=privacy, review=open_review, choice="approve")
+    workflows.vote_cast(actor=privacy, review=open_review, choice="approve")
     with pytest.raises(IntegrityError):
         Vote.objects.create(
             review=open_review,

@@ -3,7 +3,7 @@ rejection, and the checklist items the chair waived with their reasons."""
 
 from django.urls import reverse
 
-from reviews import services
+import workflows
 from reviews.selectors import unverified_required_items
 
 from .reviews_support import reviewer_for
@@ -11,14 +11,16 @@ from .reviews_support import reviewer_for
 
 def _dossier(client, user, use_case) -> str:
     client.force_login(user)
-    response = client.get(reverse("usecases:dossier", args=[use_case.pk]))
+    response = client.get(reverse("oversight:dossier", args=[use_case.pk]))
     assert response.status_code == 200
     return response.content.decode()
 
 
 def _everyone_votes(review, choice, **kwargs):
     for role in review.required_roles:
-        services.vote_cast(actor=reviewer_for(review, role), review=review, choice=choice, **kwargs)
+        workflows.vote_cast(
+            actor=reviewer_for(review, role), review=review, choice=choice, **kwargs
+        )
 
 
 def test_the_dossier_lists_verifiers_and_each_waiver_with_its_reason(
@@ -26,7 +28,7 @@ def test_the_dossier_lists_verifiers_and_each_waiver_with_its_reason(
 ):
     _everyone_votes(review, "abstain")
     unverified = unverified_required_items(review)
-    services.decision_record_by_chair(
+    workflows.decision_record_by_chair(
         actor=council["chair"],
         review=review,
         outcome="approved",

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import workflows
 from common.errors import DomainError
 from reviews import rules, services
 from reviews.models import Assignment, ChecklistAnswer, ChecklistWaiver, Review, Vote
@@ -59,7 +60,7 @@ def _step(action, review, alice, chair):
         reviewer = _seated(review, action[1])
         if reviewer is not None:
             choice = action[2]
-            services.vote_cast(
+            workflows.vote_cast(
                 actor=reviewer,
                 review=review,
                 choice=choice,
@@ -78,13 +79,13 @@ def _step(action, review, alice, chair):
         item = items[action[1] % len(items)]
         reviewer = _seated(review, item.role)  # a reviewer or a verifier
         if reviewer is not None:
-            services.checklist_verify(
+            workflows.checklist_verify(
                 actor=reviewer, review=review, item_id=item.pk, verdict=action[2], comment="c"
             )
     elif kind == "recuse":
         reviewer = _seated(review, action[1])
         if reviewer is not None:
-            services.review_recuse(actor=reviewer, review=review, reason="conflict of interest")
+            workflows.review_recuse(actor=reviewer, review=review, reason="conflict of interest")
     elif kind == "chair":
         _, outcome, waive = action
         waivers = (
@@ -92,7 +93,7 @@ def _step(action, review, alice, chair):
             if waive
             else []
         )
-        services.decision_record_by_chair(
+        workflows.decision_record_by_chair(
             actor=chair, review=review, outcome=outcome, rationale="r", waivers=waivers
         )
     elif kind == "resubmit":
@@ -101,7 +102,7 @@ def _step(action, review, alice, chair):
             usecase_services.usecase_update(
                 actor=alice, use_case=use_case, data={"kpis": f"{use_case.kpis}+"}
             )
-            usecase_services.usecase_submit(actor=alice, use_case=use_case)
+            workflows.usecase_submit(actor=alice, use_case=use_case)
 
 
 def _check_invariants(review):
@@ -191,7 +192,9 @@ def test_every_role_rejecting_still_waits_for_the_chair(council_with_stand_ins, 
     """By hand, the case the property must never get wrong: nothing is decided without the chair."""
     review = make_use_case("submitted").reviews.get()
     for role in ROLES:
-        services.vote_cast(actor=_seated(review, role), review=review, choice="reject", reasons="r")
+        workflows.vote_cast(
+            actor=_seated(review, role), review=review, choice="reject", reasons="r"
+        )
     review.refresh_from_db()
     assert (review.state, review.proposed_outcome) == ("open", "rejected")
     _check_invariants(review)

@@ -1,14 +1,24 @@
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
+import workflows
 from audit.models import AuditEvent
 from common.errors import ActionForbidden, TransitionNotAllowed
 from council.models import Notification
 from reviews import services
 from reviews.models import ChecklistWaiver, Condition, Review, Vote
-from reviews.selectors import applicable_items, checklist_complete, unverified_required_items
+from reviews.selectors import (
+    applicable_items,
+    checklist_complete,
+    eligible_reviewers,
+    unverified_required_items,
+)
 from usecases import services as usecase_services
 from usecases.models import UseCase
+from usecases.selectors import usecase_list_visible
 
 from .factories import MembershipFactory, RoleFactory, UserFactory
 from .reviews_support import (
@@ -17,6 +27,10 @@ from .reviews_support import (
     reviewer_for,
     send_back_for_changes,
 )
+from .shared_world import review_world
+
+# The tests that ask for `review` start from one submitted review (tests/shared_world.py).
+pytestmark = pytest.mark.shared_world(build=review_world, for_tests_using="review")
 
 
 def _approve_all(review, alice):
@@ -24,7 +38,7 @@ def _approve_all(review, alice):
     for role in review.required_roles:
         review.refresh_from_db()
         if review.state == "open":
-            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+            workflows.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
     review.refresh_from_db()
     return review
 
@@ -84,8 +98,6 @@ class TestOpening:
     def test_the_business_owner_and_team_are_never_eligible_for_their_use_case(
         self, review, owner, bob, council
     ):
-        from reviews.selectors import eligible_reviewers
-
         for user in (owner, bob):
             RoleFactory(user=user, role="privacy")
         eligible = set(eligible_reviewers(role="privacy", use_case=review.use_case))
@@ -94,8 +106,6 @@ class TestOpening:
     def test_reviewers_and_verifiers_get_access_to_a_confidential_use_case_others_do_not(
         self, make_use_case, council
     ):
-        from usecases.selectors import usecase_list_visible
-
         other_security = UserFactory(username="stan.security")
         RoleFactory(user=other_security, role="security")
         use_case = make_use_case("submitted", confidential=True)
@@ -126,10 +136,10 @@ class TestFourEyes:
         privacy = reviewer_for(review, "privacy")
         MembershipFactory(user=privacy, team=marketing)  # joins the owning team after assignment
         with pytest.raises(ActionForbidden, match="Four eyes"):
-            services.vote_cast(actor=privacy, review=review, choice="approve")
+            workflows.vote_cast(actor=privacy, review=review, choice="approve")
         item = next(i for i in applicable_items(review) if i.role == "privacy")
         with pytest.raises(ActionForbidden, match="Four eyes"):
-            services.checklist_verify(
+            workflows.checklist_verify(
                 actor=privacy, review=review, item_id=item.pk, verdict="verified"
             )
 
@@ -144,7 +154,7 @@ class TestFourEyes:
         outsider = UserFactory(username="stan.security")
         RoleFactory(user=outsider, role="security")
         with pytest.raises(ActionForbidden, match="assigned"):
-            services.vote_cast(actor=outsider, review=review, choice="approve")
+            workflows.vote_cast(actor=outsider, review=review, choice="approve")
 
     def test_the_chair_cannot_decide_a_use_case_of_a_team_they_belong_to(
         self, review, council, marketing
@@ -152,9 +162,9 @@ class TestFourEyes:
         chair = council["chair"]
         MembershipFactory(user=chair, team=marketing)
         for role in review.required_roles:
-            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="abstain")
+            workflows.vote_cast(actor=reviewer_for(review, role), review=review, choice="abstain")
         with pytest.raises(ActionForbidden, match="Four eyes"):
-            services.decision_record_by_chair(
+            workflows.decision_record_by_chair(
                 actor=chair, review=review, outcome="approved", rationale="ok"
             )
 
@@ -163,16 +173,16 @@ class TestVotesAndDecisions:
     def test_votes_need_reasons_or_conditions_as_the_choice_requires(self, review):
         legal = reviewer_for(review, "legal")
         with pytest.raises(ValidationError) as error:
-            services.vote_cast(actor=legal, review=review, choice="reject")
+            workflows.vote_cast(actor=legal, review=review, choice="reject")
         assert "reasons" in error.value.message_dict
         with pytest.raises(ValidationError) as error:
-            services.vote_cast(actor=legal, review=review, choice="approve_with_conditions")
+            workflows.vote_cast(actor=legal, review=review, choice="approve_with_conditions")
         assert "conditions" in error.value.message_dict
 
     def test_a_reject_waits_for_every_role_then_proposes_a_rejection_the_chair_confirms(
         self, review, council
     ):
-        services.vote_cast(
+        workflows.vote_cast(
             actor=reviewer_for(review, "legal"),
             review=review,
             choice="reject",
@@ -181,7 +191,7 @@ class TestVotesAndDecisions:
         review.refresh_from_db()
         assert (review.state, review.proposed_outcome) == ("open", "")
         for role in ("marketing", "privacy", "data_science"):
-            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+            workflows.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
         review.refresh_from_db()
         assert (review.state, review.outcome, review.proposed_outcome) == ("open", "", "rejected")
         assert UseCase.objects.get(pk=review.use_case_id).state == "in_review"
@@ -192,7 +202,7 @@ class TestVotesAndDecisions:
         assert "rejection proposed" in notice.subject
         assert notice.kind == "chair_decision_needed"
 
-        services.decision_record_by_chair(
+        workflows.decision_record_by_chair(
             actor=council["chair"],
             review=review,
             outcome="rejected",
@@ -208,12 +218,12 @@ class TestVotesAndDecisions:
         assert UseCase.objects.get(pk=review.use_case_id).state == "rejected"
 
     def test_the_chair_overturns_a_proposed_rejection_with_a_rationale(self, review, council):
-        services.vote_cast(
+        workflows.vote_cast(
             actor=reviewer_for(review, "legal"), review=review, choice="reject", reasons="Risky"
         )
         for role in ("marketing", "privacy", "data_science"):
-            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
-        services.decision_record_by_chair(
+            workflows.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+        workflows.decision_record_by_chair(
             actor=council["chair"],
             review=review,
             outcome="changes_requested",
@@ -224,10 +234,10 @@ class TestVotesAndDecisions:
 
     def test_a_changed_reject_withdraws_the_proposed_rejection(self, review):
         legal = reviewer_for(review, "legal")
-        services.vote_cast(actor=legal, review=review, choice="reject", reasons="Risky")
+        workflows.vote_cast(actor=legal, review=review, choice="reject", reasons="Risky")
         for role in ("marketing", "privacy", "data_science"):
-            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="abstain")
-        services.vote_cast(actor=legal, review=review, choice="abstain")
+            workflows.vote_cast(actor=reviewer_for(review, role), review=review, choice="abstain")
+        workflows.vote_cast(actor=legal, review=review, choice="abstain")
         review.refresh_from_db()
         assert (review.state, review.proposed_outcome) == ("open", "")
         assert AuditEvent.objects.filter(action="rejection_proposal_withdrawn").exists()
@@ -236,17 +246,17 @@ class TestVotesAndDecisions:
         self, review, alice
     ):
         legal = reviewer_for(review, "legal")
-        services.vote_cast(actor=reviewer_for(review, "privacy"), review=review, choice="approve")
-        services.vote_cast(
+        workflows.vote_cast(actor=reviewer_for(review, "privacy"), review=review, choice="approve")
+        workflows.vote_cast(
             actor=legal, review=review, choice="request_changes", reasons="Add the DPA"
         )
         assert UseCase.objects.get(pk=review.use_case_id).state == "in_review"
         for role in ("marketing", "data_science"):
-            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+            workflows.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
         use_case = UseCase.objects.get(pk=review.use_case_id)
         assert use_case.state == "changes_requested"
         usecase_services.usecase_update(actor=alice, use_case=use_case, data={"vendor": "Acme EU"})
-        usecase_services.usecase_submit(actor=alice, use_case=use_case)
+        workflows.usecase_submit(actor=alice, use_case=use_case)
         review.refresh_from_db()
         assert (review.state, review.revision) == ("open", 2)
         assert Review.objects.filter(use_case=use_case).count() == 1
@@ -260,13 +270,13 @@ class TestVotesAndDecisions:
 
     def test_approval_waits_for_the_checklist(self, review):
         for role in review.required_roles:
-            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+            workflows.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
         review.refresh_from_db()
         assert review.state == "open"
 
     def test_conditions_make_it_approved_with_conditions_and_are_listed(self, review, alice):
         answer_and_verify_checklist(review, alice)
-        services.vote_cast(
+        workflows.vote_cast(
             actor=reviewer_for(review, "privacy"),
             review=review,
             choice="approve_with_conditions",
@@ -275,7 +285,7 @@ class TestVotesAndDecisions:
             ],
         )
         for role in ("marketing", "legal", "data_science"):
-            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+            workflows.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
         review.refresh_from_db()
         assert review.outcome == "approved_with_conditions"
         assert [c.text for c in Condition.objects.filter(review=review)] == [
@@ -284,15 +294,15 @@ class TestVotesAndDecisions:
 
     def test_changing_a_vote_keeps_history_and_one_current_vote(self, review):
         privacy = reviewer_for(review, "privacy")
-        services.vote_cast(actor=privacy, review=review, choice="abstain")
-        services.vote_cast(actor=privacy, review=review, choice="approve")
+        workflows.vote_cast(actor=privacy, review=review, choice="abstain")
+        workflows.vote_cast(actor=privacy, review=review, choice="approve")
         votes = Vote.objects.filter(review=review, reviewer=privacy)
         assert [(v.choice, v.current) for v in votes] == [("abstain", False), ("approve", True)]
 
     def test_nothing_can_be_recorded_once_decided(self, review):
         send_back_for_changes(review)
         with pytest.raises(TransitionNotAllowed):
-            services.vote_cast(
+            workflows.vote_cast(
                 actor=reviewer_for(review, "privacy"), review=review, choice="approve"
             )
 
@@ -300,19 +310,19 @@ class TestVotesAndDecisions:
         self, review, council
     ):
         chair = council["chair"]
-        services.vote_cast(actor=reviewer_for(review, "privacy"), review=review, choice="abstain")
+        workflows.vote_cast(actor=reviewer_for(review, "privacy"), review=review, choice="abstain")
         with pytest.raises(TransitionNotAllowed):
-            services.decision_record_by_chair(
+            workflows.decision_record_by_chair(
                 actor=chair, review=review, outcome="approved", rationale="Fine"
             )
         for role in ("marketing", "legal", "data_science"):
-            services.vote_cast(actor=reviewer_for(review, role), review=review, choice="abstain")
+            workflows.vote_cast(actor=reviewer_for(review, role), review=review, choice="abstain")
         with pytest.raises(ValidationError) as error:
-            services.decision_record_by_chair(
+            workflows.decision_record_by_chair(
                 actor=chair, review=review, outcome="rejected", rationale=" "
             )
         assert set(error.value.message_dict) == {"rationale"}
-        services.decision_record_by_chair(
+        workflows.decision_record_by_chair(
             actor=chair,
             review=review,
             outcome="approved",
@@ -325,7 +335,7 @@ class TestVotesAndDecisions:
 
     def test_only_the_chair_records_a_decision(self, review):
         with pytest.raises(ActionForbidden):
-            services.decision_record_by_chair(
+            workflows.decision_record_by_chair(
                 actor=reviewer_for(review, "legal"),
                 review=review,
                 outcome="approved",
@@ -342,7 +352,7 @@ def _waive_all(review):
 
 def _all_vote(review, choice="abstain"):
     for role in review.required_roles:
-        services.vote_cast(actor=reviewer_for(review, role), review=review, choice=choice)
+        workflows.vote_cast(actor=reviewer_for(review, role), review=review, choice=choice)
     review.refresh_from_db()
 
 
@@ -357,7 +367,7 @@ class TestChairApprovalAndWaivers:
         )
         _all_vote(review)
         with pytest.raises(ValidationError) as error:
-            services.decision_record_by_chair(
+            workflows.decision_record_by_chair(
                 actor=council["chair"], review=review, outcome="approved", rationale="Fine"
             )
         assert error.value.message_dict == {
@@ -367,7 +377,7 @@ class TestChairApprovalAndWaivers:
             ]
         }
         with pytest.raises(ValidationError, match="is not verified"):
-            services.decision_record_by_chair(
+            workflows.decision_record_by_chair(
                 actor=council["chair"],
                 review=review,
                 outcome="approved",
@@ -381,7 +391,7 @@ class TestChairApprovalAndWaivers:
         _all_vote(review)
         unverified = unverified_required_items(review)
         assert unverified  # nothing answered yet
-        services.decision_record_by_chair(
+        workflows.decision_record_by_chair(
             actor=council["chair"],
             review=review,
             outcome="approved",
@@ -402,7 +412,7 @@ class TestChairApprovalAndWaivers:
         verified = item_of(review, "privacy")
         _all_vote(review)
         with pytest.raises(ValidationError, match="approval only"):
-            services.decision_record_by_chair(
+            workflows.decision_record_by_chair(
                 actor=council["chair"],
                 review=review,
                 outcome="rejected",
@@ -410,14 +420,14 @@ class TestChairApprovalAndWaivers:
                 waivers=[{"item": verified.pk, "reason": "x"}],
             )
         with pytest.raises(ValidationError, match="nothing to waive"):
-            services.decision_record_by_chair(
+            workflows.decision_record_by_chair(
                 actor=council["chair"],
                 review=review,
                 outcome="approved",
                 rationale="Fine",
                 waivers=[{"item": verified.pk, "reason": "x"}],
             )
-        services.decision_record_by_chair(
+        workflows.decision_record_by_chair(
             actor=council["chair"], review=review, outcome="approved", rationale="All verified"
         )
         assert Review.objects.get(pk=review.pk).outcome == "approved"
@@ -426,7 +436,7 @@ class TestChairApprovalAndWaivers:
         _all_vote(review)
         for user in (reviewer_for(review, "legal"), reviewer_for(review, "security"), alice):
             with pytest.raises(ActionForbidden, match="Only the chair"):
-                services.decision_record_by_chair(
+                workflows.decision_record_by_chair(
                     actor=user,
                     review=review,
                     outcome="approved",
@@ -483,19 +493,19 @@ class TestVerifiers:
         security = council["security"]
         item = item_of(review, "security")
         services.checklist_answer(actor=alice, review=review, item_id=item.pk, answer="yes")
-        row = services.checklist_verify(
+        row = workflows.checklist_verify(
             actor=security, review=review, item_id=item.pk, verdict="verified"
         )
         assert row.verified_by == security
         privacy_item = item_of(review, "privacy")
         services.checklist_answer(actor=alice, review=review, item_id=privacy_item.pk, answer="yes")
         with pytest.raises(ActionForbidden):
-            services.checklist_verify(
+            workflows.checklist_verify(
                 actor=security, review=review, item_id=privacy_item.pk, verdict="verified"
             )
         services.comment_add(actor=security, review=review, body="Which WAF sits in front?")
         with pytest.raises(ActionForbidden, match="verifiers comment but do not vote"):
-            services.vote_cast(actor=security, review=review, choice="reject", reasons="No")
+            workflows.vote_cast(actor=security, review=review, choice="reject", reasons="No")
         assert not Vote.objects.filter(reviewer=security).exists()
 
     def test_four_eyes_keeps_conflicted_members_off_the_verifier_seat(
@@ -514,19 +524,17 @@ class TestVerifiers:
         services.checklist_answer(actor=alice, review=review, item_id=item.pk, answer="yes")
         MembershipFactory(user=security, team=marketing)
         with pytest.raises(ActionForbidden, match="Four eyes"):
-            services.checklist_verify(
+            workflows.checklist_verify(
                 actor=security, review=review, item_id=item.pk, verdict="verified"
             )
 
     def test_a_verifier_recuses_like_a_reviewer_and_the_next_member_verifies(
         self, make_use_case, council
     ):
-        from usecases.selectors import usecase_list_visible
-
         spare = UserFactory(username="stan.security")
         RoleFactory(user=spare, role="security")
         review = make_use_case("submitted", confidential=True).reviews.get()
-        services.review_recuse(actor=council["security"], review=review, reason="I built it")
+        workflows.review_recuse(actor=council["security"], review=review, reason="I built it")
         seat = review.assignments.get(role="security", recused=False)
         assert (seat.reviewer, seat.voting) == (spare, False)
         assert (
@@ -560,7 +568,7 @@ class TestVerifiers:
             use_case=use_case,
             data={"customer_facing": False, "customer_disclosure": ""},
         )
-        usecase_services.usecase_submit(actor=alice, use_case=use_case)
+        workflows.usecase_submit(actor=alice, use_case=use_case)
         review.refresh_from_db()
         assert review.revision == 2
         released = review.assignments.get(role="customer_experience")
@@ -577,11 +585,11 @@ class TestRecusalAndReassignment:
         stand_in = UserFactory(username="pat.privacy")
         RoleFactory(user=stand_in, role="privacy")
         with pytest.raises(ValidationError):
-            services.review_recuse(actor=privacy, review=review, reason="")
-        services.review_recuse(actor=privacy, review=review, reason="I advised the vendor")
+            workflows.review_recuse(actor=privacy, review=review, reason="")
+        workflows.review_recuse(actor=privacy, review=review, reason="I advised the vendor")
         assert reviewer_for(review, "privacy") == stand_in
         with pytest.raises(ActionForbidden):
-            services.vote_cast(actor=privacy, review=review, choice="approve")
+            workflows.vote_cast(actor=privacy, review=review, choice="approve")
 
     def test_the_chair_reassigns_only_to_a_holder_of_the_role(self, review, council):
         with pytest.raises(ValidationError, match="does not hold"):
@@ -605,20 +613,20 @@ class TestChecklist:
             actor=alice, review=review, item_id=item.pk, answer="yes", evidence="DPA signed"
         )
         with pytest.raises(ActionForbidden):
-            services.checklist_verify(
+            workflows.checklist_verify(
                 actor=reviewer_for(review, "legal"),
                 review=review,
                 item_id=item.pk,
                 verdict="verified",
             )
         with pytest.raises(ValidationError):
-            services.checklist_verify(
+            workflows.checklist_verify(
                 actor=reviewer_for(review, "privacy"),
                 review=review,
                 item_id=item.pk,
                 verdict="rejected",
             )
-        row = services.checklist_verify(
+        row = workflows.checklist_verify(
             actor=reviewer_for(review, "privacy"),
             review=review,
             item_id=item.pk,
@@ -647,7 +655,7 @@ class TestConditions:
         self, review, alice, council
     ):
         answer_and_verify_checklist(review, alice)
-        services.vote_cast(
+        workflows.vote_cast(
             actor=reviewer_for(review, "privacy"),
             review=review,
             choice="approve_with_conditions",
@@ -692,13 +700,11 @@ def test_every_review_action_is_audited(review, alice):
 
 
 def test_a_recused_reviewer_loses_access_to_a_confidential_use_case(make_use_case, council):
-    from usecases.selectors import usecase_list_visible
-
     RoleFactory(user=UserFactory(username="pat.privacy"), role="privacy")
     use_case = make_use_case("submitted", confidential=True)
     review = use_case.reviews.get()
     privacy = reviewer_for(review, "privacy")
-    services.review_recuse(actor=privacy, review=review, reason="I advised the vendor")
+    workflows.review_recuse(actor=privacy, review=review, reason="I advised the vendor")
     assert not usecase_list_visible(user=privacy).filter(pk=use_case.pk).exists()
     assert (
         usecase_list_visible(user=reviewer_for(review, "privacy")).filter(pk=use_case.pk).exists()
@@ -707,10 +713,10 @@ def test_a_recused_reviewer_loses_access_to_a_confidential_use_case(make_use_cas
 
 def test_a_changed_vote_drops_the_open_conditions_of_the_vote_it_replaces(review):
     privacy = reviewer_for(review, "privacy")
-    services.vote_cast(
+    workflows.vote_cast(
         actor=privacy, review=review, choice="approve_with_conditions", conditions=[{"text": "Old"}]
     )
-    services.vote_cast(
+    workflows.vote_cast(
         actor=privacy, review=review, choice="approve_with_conditions", conditions=[{"text": "New"}]
     )
     assert list(Condition.objects.filter(review=review).values_list("text", flat=True)) == ["New"]
@@ -726,29 +732,25 @@ def test_unknown_answers_and_verdicts_are_refused(review, alice):
     assert "answer" in error.value.message_dict
     services.checklist_answer(actor=alice, review=review, item_id=item.pk, answer="yes")
     with pytest.raises(ValidationError) as error:
-        services.checklist_verify(
+        workflows.checklist_verify(
             actor=reviewer_for(review, "privacy"), review=review, item_id=item.pk, verdict="ok"
         )
     assert "verdict" in error.value.message_dict
 
 
 def test_a_reviewer_whose_role_has_ended_cannot_vote(review):
-    import datetime
-
     legal = reviewer_for(review, "legal")
     assignment = legal.role_assignments.get(role="legal")
     assignment.starts_on = datetime.date(2020, 1, 1)
     assignment.ends_on = datetime.date(2020, 12, 31)
     assignment.save()
     with pytest.raises(ActionForbidden, match="still hold"):
-        services.vote_cast(
+        workflows.vote_cast(
             actor=type(legal).objects.get(pk=legal.pk), review=review, choice="approve"
         )
 
 
 def test_the_command_seats_the_verifiers_an_older_open_review_lacks(review, council):
-    from django.core.management import call_command
-
     review.assignments.filter(voting=False).delete()  # as opened before verifiers existed
     call_command("assign_verifiers", stdout=open("/dev/null", "w"))  # noqa: SIM115
     seats = review.assignments.filter(voting=False, recused=False)
@@ -763,10 +765,10 @@ def test_the_command_seats_the_verifiers_an_older_open_review_lacks(review, coun
 
 def test_withdrawing_a_use_case_drops_the_rejection_its_review_proposed(review, alice):
     for role in review.required_roles:
-        services.vote_cast(
+        workflows.vote_cast(
             actor=reviewer_for(review, role), review=review, choice="reject", reasons="No"
         )
-    usecase_services.usecase_withdraw(
+    workflows.usecase_withdraw(
         actor=alice, use_case=UseCase.objects.get(pk=review.use_case_id), reason="Dropped"
     )
     review.refresh_from_db()

@@ -6,17 +6,16 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.services import verify_chain
 from council.models import RoleAssignment, TeamMembership
 from council.selectors import user_active_roles
-from registry.exports import RegistryFilters, registry_rows
-from registry.models import Deployment
+from oversight.exports import RegistryFilters, registry_rows
+from registry.models import Deployment, Incident
 from registry.selectors import is_overdue
+from reviews.models import Condition, Review, Vote
 from usecases.models import UseCase
 
 from .reviews_support import reload_default_review_data
@@ -56,28 +55,23 @@ def seed(**options) -> str:
     return out.getvalue()
 
 
-@pytest.fixture(scope="module")
-def seeded_once(django_db_setup, django_db_blocker):
-    """The tests that ask for `seeded` start from one seeding, rolled back after the module (as
-    Django's `setUpTestData` does): seeding takes seconds, and each test runs in a savepoint
-    inside it, so what one test changes is undone before the next. Tests that seed again see
-    what a rerun does. Seeding a database whose audit trail is in use: test_seed_demo_history.py.
+def _seeded_world():
+    """A transactional test run earlier on this worker may have flushed the review data."""
+    reload_default_review_data()
+    return {"seeded": seed()}
 
-    A transactional test run earlier on this worker may have flushed the review data."""
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(PASSWORD_HASHERS=fast),
-        transaction.atomic(),
-    ):
-        reload_default_review_data()
-        yield seed()
-        transaction.set_rollback(True)
+
+# The tests that ask for `seeded` start from one seeding (tests/shared_world.py): seeding takes
+# seconds, and each test runs in a savepoint inside it, so what one test changes is undone before
+# the next. Tests that seed again see what a rerun does. Seeding a database whose audit trail is
+# in use: test_seed_demo_history.py.
+pytestmark = pytest.mark.shared_world(build=_seeded_world, for_tests_using="seeded")
 
 
 @pytest.fixture
-def seeded(seeded_once, db):
-    return seeded_once
+def seeded(shared):
+    """What seed_demo printed."""
+    return shared["seeded"]
 
 
 def test_it_creates_the_spec_teams_and_submitters(seeded):
@@ -234,8 +228,6 @@ def test_seed_demo_is_refused_in_production(settings):
 
 
 def test_reviews_are_left_in_every_state_with_votes_and_conditions(seeded):
-    from reviews.models import Condition, Review, Vote
-
     outcomes = set(Review.objects.values_list("state", "outcome"))
     assert {
         ("open", ""),
@@ -250,8 +242,6 @@ def test_reviews_are_left_in_every_state_with_votes_and_conditions(seeded):
 
 
 def test_the_registry_has_entries_in_every_stage_with_incidents_and_published_ones(seeded):
-    from registry.models import Deployment, Incident
-
     assert set(Deployment.objects.values_list("stage", flat=True)) == {
         "pilot",
         "production",

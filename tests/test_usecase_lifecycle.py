@@ -5,10 +5,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+import workflows
 from audit.models import AuditEvent
 from common.errors import ActionForbidden, TransitionNotAllowed
 from usecases import services
 from usecases.models import UseCase
+from usecases.validation import submission_errors
 
 from .factories import complete_answers
 
@@ -46,7 +48,7 @@ def test_submitting_freezes_a_revision_with_the_answers_and_tier(make_use_case, 
 def test_submitting_reports_every_missing_answer_at_once(alice, marketing):
     use_case = services.usecase_create(actor=alice, data={"team": marketing, "title": "Bot"})
     with pytest.raises(ValidationError) as error:
-        services.usecase_submit(actor=alice, use_case=use_case)
+        workflows.usecase_submit(actor=alice, use_case=use_case)
     missing = set(error.value.message_dict)
     assert {
         "summary",
@@ -66,7 +68,7 @@ def test_a_prohibited_practice_blocks_submission_and_says_why(make_use_case, ali
     use_case = make_use_case(workplace_emotion_recognition=True)
     assert use_case.risk_tier == "prohibited"
     with pytest.raises(ValidationError) as error:
-        services.usecase_submit(actor=alice, use_case=use_case)
+        workflows.usecase_submit(actor=alice, use_case=use_case)
     message = error.value.message_dict["workplace_emotion_recognition"][0]
     assert "prohibited" in message and "Art. 5(1)(f)" in message
 
@@ -76,16 +78,16 @@ def test_a_submitted_use_case_cannot_be_edited_or_submitted_again(make_use_case,
     with pytest.raises(ActionForbidden):
         services.usecase_update(actor=alice, use_case=use_case, data={"title": "Changed"})
     with pytest.raises(TransitionNotAllowed):
-        services.usecase_submit(actor=alice, use_case=use_case)
+        workflows.usecase_submit(actor=alice, use_case=use_case)
     assert UseCase.objects.get(pk=use_case.pk).title == "Next-best-offer e-mails"
 
 
 def test_withdrawing_is_allowed_before_a_decision_and_only_once(make_use_case, alice):
     use_case = make_use_case("submitted")
-    use_case = services.usecase_withdraw(actor=alice, use_case=use_case, reason="Budget cut")
+    use_case = workflows.usecase_withdraw(actor=alice, use_case=use_case, reason="Budget cut")
     assert use_case.state == "withdrawn"
     with pytest.raises(TransitionNotAllowed):
-        services.usecase_withdraw(actor=alice, use_case=use_case)
+        workflows.usecase_withdraw(actor=alice, use_case=use_case)
 
 
 def test_someone_outside_the_team_cannot_edit_submit_or_withdraw(make_use_case, charlie):
@@ -93,22 +95,22 @@ def test_someone_outside_the_team_cannot_edit_submit_or_withdraw(make_use_case, 
     with pytest.raises(ActionForbidden):
         services.usecase_update(actor=charlie, use_case=use_case, data={"title": "Mine now"})
     with pytest.raises(ActionForbidden):
-        services.usecase_submit(actor=charlie, use_case=use_case)
+        workflows.usecase_submit(actor=charlie, use_case=use_case)
     with pytest.raises(ActionForbidden):
-        services.usecase_withdraw(actor=charlie, use_case=use_case)
+        workflows.usecase_withdraw(actor=charlie, use_case=use_case)
 
 
 def test_the_business_owner_may_edit_and_submit_like_the_team(make_use_case, owner):
     use_case = make_use_case()
     services.usecase_update(actor=owner, use_case=use_case, data={"title": "Owner's title"})
-    use_case = services.usecase_submit(actor=owner, use_case=use_case)
+    use_case = workflows.usecase_submit(actor=owner, use_case=use_case)
     assert use_case.state == "in_review"
 
 
 def test_every_change_and_transition_is_an_audit_event_with_before_and_after(make_use_case, alice):
     use_case = make_use_case()
     services.usecase_update(actor=alice, use_case=use_case, data={"title": "Better offers"})
-    services.usecase_submit(actor=alice, use_case=use_case)
+    workflows.usecase_submit(actor=alice, use_case=use_case)
     events = list(
         AuditEvent.objects.filter(object_ref=use_case.reference, object_type="usecases.usecase")
     )
@@ -152,6 +154,4 @@ def test_references_stay_unique_when_created_at_the_same_time(alice, marketing):
 
 
 def test_complete_answers_have_no_submission_errors():
-    from usecases.validation import submission_errors
-
     assert submission_errors({**complete_answers(), "team": 1, "business_owner": 2}) == {}

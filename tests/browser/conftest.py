@@ -5,8 +5,12 @@ sync API keeps an asyncio loop on the main thread, which Django otherwise refuse
 """
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
 from tests.reviews_support import reload_default_review_data
+
+from .support import seed_demo, snapshot_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,6 +34,24 @@ def page(page):
     # A failing expectation should fail fast, not hang a CI run for Playwright's default 30 s.
     page.set_default_timeout(10_000)
     return page
+
+
+@pytest.fixture(scope="session")
+def demo_database(django_db_setup, django_db_blocker):
+    """The demo organisation (seed_demo), seeded once and saved row by row (the whole database);
+    the demo's tests load it back (support.restore_demo). Seeded in a transaction rolled back at
+    once, so the database stays as migrations left it."""
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as the tests' own hashing
+    with (
+        django_db_blocker.unblock(),
+        override_settings(PASSWORD_HASHERS=fast),
+        transaction.atomic(),
+    ):
+        reload_default_review_data()  # a transactional test may have flushed it already
+        seed_demo()
+        snapshot = snapshot_database()
+        transaction.set_rollback(True)
+    return snapshot
 
 
 @pytest.fixture(autouse=True)

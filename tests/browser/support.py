@@ -4,7 +4,13 @@ import os
 from io import StringIO
 
 from axe_playwright_python.sync_playwright import Axe
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
 from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, router, transaction
+from django.db.migrations.loader import MigrationLoader
 from playwright.sync_api import Page
 
 DEMO_PASSWORD = "browser-demo"
@@ -13,6 +19,45 @@ SERIOUS = {"serious", "critical"}
 
 def seed_demo() -> None:
     call_command("seed_demo", password=DEMO_PASSWORD, stdout=StringIO())
+
+
+def snapshot_database() -> list[dict]:
+    """Every row of the test database, as Django's test runner saves it for `serialized_rollback`
+    but with Python values: JSON would cut timestamps to milliseconds, and the audit trail hashes
+    them to the microsecond."""
+    migrated = MigrationLoader(connection).migrated_apps
+    models = [
+        model
+        for app in apps.get_app_configs()
+        if app.models_module is not None and app.label in migrated
+        for model in app.get_models()
+        if model._meta.can_migrate(connection)
+        and router.allow_migrate_model(connection.alias, model)
+    ]
+    return serializers.serialize(
+        "python",
+        (row for model in models for row in model._base_manager.order_by("pk").iterator()),
+    )
+
+
+def restore_demo(snapshot: list[dict]) -> None:
+    """Put the database in the state `snapshot` saved (conftest's `demo_database`: the demo
+    seeded once; ~1 s to load against ~7 s to seed): emptied, then every row loaded back as it
+    was, content types and permissions included (their ids must match the rows that name them)."""
+    call_command(
+        "flush", interactive=False, inhibit_post_migrate=True, reset_sequences=False, verbosity=0
+    )
+    models = set()
+    with transaction.atomic(), connection.constraint_checks_disabled():
+        for row in serializers.deserialize("python", snapshot):
+            row.save()
+            models.add(type(row.object))
+    connection.check_constraints(table_names=sorted(model._meta.db_table for model in models))
+    # The rows came with their ids: the next id of each table follows them (PostgreSQL).
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+    ContentType.objects.clear_cache()
 
 
 def log_in_to_demo(page: Page, base_url: str, username: str) -> None:

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+import workflows
 from reviews import services
 from reviews.selectors import applicable_items
 from tests.factories import (
@@ -48,7 +49,7 @@ def review(transactional_db):
     use_case = usecase_services.usecase_create(
         actor=submitter, data=complete_answers(team=team, business_owner=owner)
     )
-    use_case = usecase_services.usecase_submit(actor=submitter, use_case=use_case)
+    use_case = workflows.usecase_submit(actor=submitter, use_case=use_case)
     review = use_case.reviews.get()
     for item in applicable_items(review):
         services.checklist_answer(
@@ -128,14 +129,14 @@ def test_a_council_member_verifies_and_votes_and_the_chair_and_submitter_see_the
     review.refresh_from_db()
     for item in applicable_items(review):
         if item.role != "privacy":
-            services.checklist_verify(
+            workflows.checklist_verify(
                 actor=reviewer_for(review, item.role),
                 review=review,
                 item_id=item.pk,
                 verdict="verified",
             )
     for role in ("marketing", "legal", "data_science"):
-        services.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
+        workflows.vote_cast(actor=reviewer_for(review, role), review=review, choice="approve")
     review.refresh_from_db()
     assert review.outcome == "approved_with_conditions"
 
