@@ -23,9 +23,10 @@ WITH_SERVICES ?=
 APT_GET := apt-get -o DPkg::Lock::Timeout=600
 
 # The browser tests run in their own pytest process: Playwright's sync API keeps an asyncio
-# loop on the main thread, which makes Django refuse database access in later tests.
+# loop on the main thread, which makes Django refuse database access in later tests. Two
+# workers there too: each test drives its own Chromium against its worker's live server.
 PYTEST_UNIT := $(PY) -m pytest -m "not browser" -n 2
-PYTEST_BROWSER := DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser
+PYTEST_BROWSER := DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser -n 2
 
 .PHONY: scheduler help install system-deps demo test test-unit test-browser lint services services-stop
 

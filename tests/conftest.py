@@ -60,9 +60,11 @@ def pytest_collection_modifyitems(config, items):
         chain = _world_chain(item)
         if not chain or not _uses_db(item):
             continue
-        if _transactional(item):
+        if item.get_closest_marker("django_db") is not None or _transactional(item):
             raise pytest.UsageError(
-                f"{item.nodeid}: a transactional test cannot share a world (shared_world marker)"
+                f"{item.nodeid}: a test that shares a world (shared_world marker) asks for `db`"
+                " through its fixtures: a django_db marker opens the test's transaction before"
+                " the world is built, and a transactional test cannot run inside one"
             )
         rank[item] = first_of_world.setdefault(tuple(key for key, _ in chain), index)
     items.sort(key=rank.__getitem__)  # stable: only a world's tests move, up to its first

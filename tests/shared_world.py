@@ -4,9 +4,10 @@ approved use case or a registry entry.
 
 Tests opt in with a marker: `pytestmark = pytest.mark.shared_world(build=build)` for a module,
 `@pytest.mark.shared_world(build=build)` on a class, or on test functions (the functions of a
-module with the same `build` share one world). `build()` returns the objects it made by fixture
-name ({"alice": user, "entry": deployment, ...}); a class's or function's `build(shared)` may take
-the objects of the module's world, to build on it. tests/conftest.py then:
+module with the same `build` share one world). With `for_tests_using="fixture"`, only the tests
+that ask for that fixture start from the world. `build()` returns the objects it made by fixture
+name ({"alice": user, "entry": deployment, ...}); a class's or function's `build(shared)` may
+take the objects of the world around it (its module's), to build on them. tests/conftest.py then:
 
 - runs `build()` once, before the first test of the world opens its own transaction, inside an
   outer transaction on the test database that is rolled back when a test that does not start
@@ -15,12 +16,14 @@ the objects of the module's world, to build on it. tests/conftest.py then:
 - gives each test fresh copies of the objects, fetched again by primary key (`shared` fixture),
   so no test sees another's in-memory changes; the persona fixtures (`alice`, `council`,
   `entry`, ...) return the shared object of their name when the world has one, and make their own
-  otherwise.
+  otherwise;
+- runs the tests of one world one after the other (collection order otherwise kept).
 
-Every test under a module's or class's marker sees its world, whether or not it asks for its
-objects. A transactional test cannot run inside the outer transaction: conftest refuses a
-`shared_world` marker on one, and undoes any world before one runs. Under xdist, each worker that
-runs tests of a world builds it once.
+Every test under a world's marker sees the world, whether or not it asks for its objects. A
+test that shares a world asks for `db` through its fixtures: a django_db marker would open the
+test's transaction before the world is built, and a transactional test cannot run inside one
+(conftest refuses both, and undoes any world before a transactional test). Under xdist, each
+worker that runs tests of a world builds it once.
 """
 
 import copy
@@ -32,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.test import override_settings
 
@@ -97,6 +100,12 @@ class Worlds:
         """Make the stack `chain` ([(key, build)], outermost first): undo the worlds the next
         test does not start from, then build the ones missing, each inside the one before."""
         keys = [key for key, _ in chain]
+        if len(connection.atomic_blocks) != len(self._stack):
+            raise RuntimeError(
+                "A transaction other than the shared worlds' is open before the test: a world is"
+                " built and undone before the test's own transaction (`db`) opens, which a"
+                " django_db marker opens too early. Ask for `db` through the fixtures instead."
+            )
         while self._stack and [key for key, _, _ in self._stack] != keys[: len(self._stack)]:
             self._leave()
         for key, build in chain[len(self._stack) :]:
@@ -159,8 +168,8 @@ def built_once(
 ) -> Iterator[World]:
     """Run `build()` in an outer transaction rolled back at the end, with the settings the
     function-scoped autouse fixtures of conftest give each test (fast password hashing, media in a
-    temporary folder, Celery tasks run in process). A class's world builds on its module's:
-    `build(shared)` gets the module world's objects, the class world has both."""
+    temporary folder, Celery tasks run in process). A world built on another (`outer`) gets its
+    objects (`build(shared)`) and holds them too."""
     storages = {
         "default": {
             "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -171,6 +180,9 @@ def built_once(
     with django_db_blocker.unblock():
         block = transaction.atomic()
         block.__enter__()
+        # As TestCase marks its class-wide transaction: a durable atomic block in the code under
+        # test may open inside it.
+        block._from_testcase = True
     try:
         with django_db_blocker.unblock(), _storages(storages):
             celery_app.conf.task_always_eager = True

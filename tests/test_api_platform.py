@@ -5,19 +5,33 @@ import sys
 import pytest
 import yaml
 from django.db import connection
+from django.test import Client
 from openapi_spec_validator import validate
 from rest_framework.test import APIClient
 
 from usecases.choices import Channel, ModelProvenance, RiskTier, State
 from usecases.services import ANSWER_FIELDS
 
+from .shared_world import people
 
-@pytest.fixture
-def schema(client, alice):
-    client.force_login(alice)
+
+def _served_schema():
+    """The schema as /api/schema/ serves it to a signed-in user: generated once for the tests
+    that read it (tests/shared_world.py), a few seconds each time."""
+    world = people()
+    client = Client()
+    client.force_login(world["alice"])
     response = client.get("/api/schema/")
     assert response.status_code == 200
-    return yaml.safe_load(response.content)
+    return {**world, "schema": yaml.safe_load(response.content)}
+
+
+pytestmark = pytest.mark.shared_world(build=_served_schema, for_tests_using="schema")
+
+
+@pytest.fixture
+def schema(shared):
+    return shared["schema"]  # a copy of its own for each test
 
 
 def test_the_schema_is_valid_openapi_3(schema):

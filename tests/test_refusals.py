@@ -10,6 +10,7 @@ auditor reads everything and changes nothing.
 
 from html import unescape
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -23,6 +24,7 @@ from usecases import selectors as usecase_selectors
 
 from .factories import MembershipFactory
 from .reviews_support import item_of, reviewer_for
+from .shared_world import entry_world
 
 API = "/api/v1"
 
@@ -301,6 +303,7 @@ def _entry_payload(use_case, owner, alice):
     }
 
 
+@pytest.mark.shared_world(build=entry_world)  # one approved use case and entry, built once
 class TestRegistry:
     def test_a_council_member_records_a_deployment(
         self, login, api, approved, council, owner, alice

@@ -61,11 +61,11 @@ def _seeded_world():
     return {"seeded": seed()}
 
 
-# The tests that ask for `seeded` start from one seeding (tests/shared_world.py): seeding takes
-# seconds, and each test runs in a savepoint inside it, so what one test changes is undone before
-# the next. Tests that seed again see what a rerun does. Seeding a database whose audit trail is
-# in use: test_seed_demo_history.py.
-pytestmark = pytest.mark.shared_world(build=_seeded_world, for_tests_using="seeded")
+# Every test here starts from one seeding (tests/shared_world.py): seeding takes seconds, and each
+# test runs in a savepoint inside it, so what one test changes is undone before the next. Tests
+# that seed again see what a rerun does (the password and scale options included). Seeding a
+# database whose audit trail is in use: test_seed_demo_history.py.
+pytestmark = pytest.mark.shared_world(build=_seeded_world)
 
 
 @pytest.fixture
