@@ -2,7 +2,7 @@
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .selectors import AUDITORS_READ_ONLY, is_auditor, is_exporter
+from .selectors import AUDITORS_READ_ONLY, RECORD_READERS_ONLY, is_auditor, is_exporter
 
 
 class AuditorsReadOnly(BasePermission):
@@ -26,7 +26,7 @@ class AuditorsReadOnly(BasePermission):
 
 
 class AuditorOrChair(BasePermission):
-    message = "Only auditors and the chair may do this."
+    message = RECORD_READERS_ONLY
 
     def has_permission(self, request, view):
         return is_exporter(request.user)

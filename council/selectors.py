@@ -3,6 +3,8 @@
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
+from common.errors import ActionForbidden
+
 from .models import COUNCIL_ROLES, CouncilRole, RoleAssignment, Team, TeamMembership
 
 _ROLES_CACHE = "_council_active_roles"
@@ -58,6 +60,16 @@ EXPORTERS = frozenset({CouncilRole.AUDITOR, CouncilRole.CHAIR})
 
 def is_exporter(user: User | AnonymousUser) -> bool:
     return bool(user_active_roles(user) & EXPORTERS)
+
+
+RECORD_READERS_ONLY = (
+    "The audit trail, the exports and the dossiers are for auditors and the chair."
+)
+
+
+def record_read_refusal(user: User | AnonymousUser) -> ActionForbidden | None:
+    """Why the user may not read the whole record (the audit trail, exports, dossiers), or None."""
+    return None if is_exporter(user) else ActionForbidden(RECORD_READERS_ONLY)
 
 
 def forget_cached_access(user: User | AnonymousUser) -> None:

@@ -1,27 +1,25 @@
 """The auditor's workspace: the audit trail with filters, chain verification and export links."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit import selectors
 from audit.models import AuditEvent
 from audit.services import audit_record, chain_head, verify_chain
-from council.selectors import is_exporter
+from common.errors import refuse
+from common.pages import refusals_answered
+from council.selectors import record_read_refusal
 
 from .audit_filters import AuditEventFilter
 
 
-def _require_auditor_or_chair(user) -> None:
-    if not is_exporter(user):
-        raise PermissionDenied("The audit workspace is for auditors and the chair.")
-
-
+@refusals_answered(back=lambda request, **_: reverse("home"))
 def audit_trail(request):
-    _require_auditor_or_chair(request.user)
+    refuse(record_read_refusal(request.user))
     filterset = AuditEventFilter.for_page(request.GET, queryset=AuditEvent.objects.order_by("-seq"))
     events = filterset.qs if filterset.is_valid() else AuditEvent.objects.none()
     page = Paginator(events, 50).get_page(request.GET.get("page"))
@@ -38,9 +36,10 @@ def audit_trail(request):
     )
 
 
+@refusals_answered(back=lambda request, **_: reverse("home"))
 def export_manifest(request, seq):
     """An export's manifest as a file: CSV and XLSX downloads carry it only in a header."""
-    _require_auditor_or_chair(request.user)
+    refuse(record_read_refusal(request.user))
     manifest = selectors.export_manifest(seq=seq)
     response = JsonResponse(manifest, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="export-{seq}-manifest.json"'
@@ -48,9 +47,10 @@ def export_manifest(request, seq):
 
 
 @require_POST
+@refusals_answered(back=lambda request, **_: reverse("home"))
 def verify(request):
     """Recompute the whole chain now; the check itself is recorded."""
-    _require_auditor_or_chair(request.user)
+    refuse(record_read_refusal(request.user))
     broken = next(iter(verify_chain()), None)
     audit_record(
         actor=request.user,

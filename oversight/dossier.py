@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditChainHead, AuditEvent
 from audit.services import audit_record, chain_head, field_changes
+from common.errors import refuse
 from council.models import role_labels
-from council.selectors import is_exporter
+from council.selectors import record_read_refusal
 from registry.models import Deployment, DeploymentVersion, Incident
 from reviews.diff import Change, answers_diff
 from reviews.models import (
@@ -37,7 +37,6 @@ from usecases.forms import answer_names
 from usecases.models import Attachment, UseCase, UseCaseRevision
 from usecases.selectors import usecase_get_visible
 
-NOT_ALLOWED = "The dossier of a use case is for auditors and the chair."
 PDF_UNAVAILABLE = (
     "The PDF of the dossier cannot be produced on this server right now: its PDF renderer "
     "(WeasyPrint with the Pango text libraries) is not installed. The printable page of the "
@@ -128,8 +127,7 @@ def dossier_use_case_get(*, user, pk) -> UseCase:
     see it but are neither an auditor nor the chair.
     """
     use_case = usecase_get_visible(user=user, pk=pk)
-    if not is_exporter(user):
-        raise PermissionDenied(NOT_ALLOWED)
+    refuse(record_read_refusal(user))
     return use_case
 
 

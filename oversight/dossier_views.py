@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from common.pages import back_to, refusals_answered
 from usecases.answers import answers_by_section
 
 from .dossier import (
@@ -28,11 +29,13 @@ def _context(request, pk) -> dict:
 
 
 @require_GET
+@refusals_answered(back_to("usecases:detail"))
 def usecase_dossier_page(request, pk):
     return render(request, "oversight/dossier.html", _context(request, pk))
 
 
 @require_GET
+@refusals_answered(back_to("usecases:detail"))
 def usecase_dossier_pdf(request, pk):
     context = _context(request, pk)
     dossier = context["dossier"]

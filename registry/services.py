@@ -56,7 +56,7 @@ class ReviewNeeded:
 
 
 @dataclass(frozen=True)
-class Recorded(Generic[T]):
+class RecordedWithFollowUp(Generic[T]):
     """What an action recorded, and what it asks of the apps below, which `workflows` does in the
     same transaction: open a review, or retire the use case whose last entry retired."""
 
@@ -190,7 +190,7 @@ def review_requested_record(
 @transaction.atomic
 def deployment_update(
     *, actor: User, deployment: Deployment, data: Mapping[str, Any]
-) -> Recorded[Deployment]:
+) -> RecordedWithFollowUp[Deployment]:
     """Edit an entry; a material change opens a change review (the entry keeps running)."""
     deployment = (
         Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
@@ -200,7 +200,7 @@ def deployment_update(
     _apply(deployment, data)
     changes = field_changes(before, _snapshot(deployment))
     if not changes:
-        return Recorded(deployment)
+        return RecordedWithFollowUp(deployment)
     deployment.save()
     _record_version(deployment)
     audit_record(actor=actor, action="changed", obj=deployment, changes=changes)
@@ -213,14 +213,16 @@ def deployment_update(
         else None
     )
     if reason is None:
-        return Recorded(deployment)
-    return Recorded(deployment, review_needed=ReviewNeeded(deployment, "change", reason))
+        return RecordedWithFollowUp(deployment)
+    return RecordedWithFollowUp(
+        deployment, review_needed=ReviewNeeded(deployment, "change", reason)
+    )
 
 
 @transaction.atomic
 def deployment_change_stage(
     *, actor: User, deployment: Deployment, stage: str, reason: str = ""
-) -> Recorded[Deployment]:
+) -> RecordedWithFollowUp[Deployment]:
     """Move the entry, or for a high-tier entry going from pilot to production, request the move:
     the stage changes once the council approves (`deployments_apply_review`)."""
     deployment = (
@@ -234,8 +236,8 @@ def deployment_change_stage(
     deployment = _move_stage(actor=actor, deployment=deployment, stage=stage, reason=reason)
     use_case = deployment.use_case
     if stage == Stage.RETIRED and not deployments_running(use_case).exists():
-        return Recorded(deployment, out_of_service=use_case)
-    return Recorded(deployment)
+        return RecordedWithFollowUp(deployment, out_of_service=use_case)
+    return RecordedWithFollowUp(deployment)
 
 
 def is_requested_move(deployment: Deployment, stage: str) -> bool:
@@ -250,7 +252,7 @@ def is_requested_move(deployment: Deployment, stage: str) -> bool:
 
 def _request_stage(
     *, actor: User, deployment: Deployment, stage: str, reason: str
-) -> Recorded[Deployment]:
+) -> RecordedWithFollowUp[Deployment]:
     """Record the request and ask for a change review; one already under way decides it too."""
     label = Stage(stage).label
     if deployment.requested_stage == stage:
@@ -262,7 +264,7 @@ def _request_stage(
         actor=actor, deployment=deployment, stage=stage, action="stage_requested", reason=reason
     )
     needed = ReviewNeeded(deployment, "change", f"{label} requested for a high-tier entry")
-    return Recorded(deployment, review_needed=needed)
+    return RecordedWithFollowUp(deployment, review_needed=needed)
 
 
 def _drop_stage_request(*, actor: User, deployment: Deployment, reason: str) -> None:
@@ -421,7 +423,7 @@ def _move_stage(*, actor: User, deployment: Deployment, stage: str, reason: str)
 @transaction.atomic
 def incident_report(
     *, actor: User, deployment: Deployment, kind: str, severity: str, description: str
-) -> Recorded[Incident]:
+) -> RecordedWithFollowUp[Incident]:
     """Anyone who can see the entry reports; a critical incident suspends it at once and asks
     for a re-review."""
     deployment = (
@@ -452,9 +454,9 @@ def incident_report(
         )
     _notify_incident(deployment, incident)
     if not critical:
-        return Recorded(incident)
+        return RecordedWithFollowUp(incident)
     needed = ReviewNeeded(deployment, "re_review", f"Critical incident #{incident.pk}")
-    return Recorded(incident, review_needed=needed)
+    return RecordedWithFollowUp(incident, review_needed=needed)
 
 
 def _notify_incident(deployment: Deployment, incident: Incident) -> None:

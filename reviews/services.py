@@ -68,7 +68,7 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Recorded(Generic[T]):
+class RecordedWithDecision(Generic[T]):
     """What an action recorded, and the review if the action decided it.
 
     A decision moves the use case and the registry as well: `workflows` does that, in the same
@@ -311,7 +311,9 @@ def review_reassign(*, actor: User, review: Review, role: str, reviewer: User) -
 
 
 @transaction.atomic
-def review_recuse(*, actor: User, review: Review, reason: str) -> Recorded[list[Assignment]]:
+def review_recuse(
+    *, actor: User, review: Review, reason: str
+) -> RecordedWithDecision[list[Assignment]]:
     """A reviewer steps back with a reason; each role they held goes to the next eligible member."""
     review = _lock(review)
     _require_open(review)
@@ -343,7 +345,7 @@ def review_recuse(*, actor: User, review: Review, reason: str) -> Recorded[list[
     Vote.objects.filter(
         review=review, reviewer=actor, revision=review.revision, current=True
     ).update(current=False)
-    return Recorded(replacements, decided=_recompute(review=review, actor=actor))
+    return RecordedWithDecision(replacements, decided=_recompute(review=review, actor=actor))
 
 
 # ---- checklist -------------------------------------------------------------------------------
@@ -400,7 +402,7 @@ def checklist_answer(
 @transaction.atomic
 def checklist_verify(
     *, actor: User, review: Review, item_id: int, verdict: str, comment: str = ""
-) -> Recorded[ChecklistAnswer]:
+) -> RecordedWithDecision[ChecklistAnswer]:
     """The reviewer or verifier of the item's role verifies or rejects the team's answer."""
     review = _lock(review)
     _require_open(review)
@@ -423,7 +425,7 @@ def checklist_verify(
         object_ref=review.use_case.reference,
         changes={item.code: [None, {"verdict": verdict, "comment": comment}]},
     )
-    return Recorded(row, decided=_recompute(review=review, actor=actor))
+    return RecordedWithDecision(row, decided=_recompute(review=review, actor=actor))
 
 
 # ---- votes and decisions ---------------------------------------------------------------------
@@ -437,7 +439,7 @@ def vote_cast(
     choice: str,
     reasons: str = "",
     conditions: Iterable[dict[str, Any]] = (),
-) -> Recorded[Vote]:
+) -> RecordedWithDecision[Vote]:
     review = _lock(review)
     _require_open(review)
     standing = Standing(user=actor, review=review)
@@ -482,7 +484,7 @@ def vote_cast(
             "conditions": [None, [c["text"] for c in conditions]],
         },
     )
-    return Recorded(vote, decided=_recompute(review=review, actor=actor))
+    return RecordedWithDecision(vote, decided=_recompute(review=review, actor=actor))
 
 
 def _drop_conditions_of(votes: QuerySet[Vote], *, actor: User, review: Review) -> None:
@@ -604,7 +606,7 @@ def decision_record_by_chair(
     outcome: str,
     rationale: str,
     waivers: Iterable[Mapping[str, Any]] = (),
-) -> Recorded[Review]:
+) -> RecordedWithDecision[Review]:
     """The chair decides with a written rationale once every required role has voted: confirms
     a proposed rejection, overturns it, or settles what the votes left open.
 
@@ -637,7 +639,7 @@ def decision_record_by_chair(
     decided = _decide(
         review=review, outcome=outcome, actor=actor, by_chair=True, rationale=rationale
     )
-    return Recorded(decided, decided=decided)
+    return RecordedWithDecision(decided, decided=decided)
 
 
 def _waiver_errors(

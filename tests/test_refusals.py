@@ -16,6 +16,7 @@ from django.urls import reverse
 
 import workflows
 from audit.models import AuditEvent
+from council import selectors as council_selectors
 from registry import selectors as registry_selectors
 from reviews import selectors as review_selectors
 from reviews import services as review_services
@@ -375,3 +376,25 @@ class TestRegistry:
                 f"{API}/registry/{entry.pk}/", {"model_version": "v2"}, format="json"
             ),
         )
+
+
+# ---- the whole record ------------------------------------------------------------------------
+
+
+class TestTheRecord:
+    def test_a_council_member_reads_the_audit_trail_a_dossier_or_an_export(
+        self, login, api, make_use_case, council_member
+    ):
+        """Only auditors and the chair read the whole record, and every door says so alike."""
+        use_case = make_use_case("submitted")
+        refusal = council_selectors.record_read_refusal(council_member)
+        for page in (
+            reverse("audit:trail"),
+            reverse("oversight:dossier", args=[use_case.pk]),
+        ):
+            _check(
+                refusal,
+                lambda page=page: login(council_member).get(page),
+                lambda: api(council_member).get(f"{API}/registry/export/?format=json"),
+            )
+        assert api(council_member).get(f"{API}/audit-events/").json()["detail"] == refusal.message

@@ -5,7 +5,7 @@ return what happened; when that asks something of another app, a workflow here d
 transaction commits. So a vote that decides a review also moves the use case, its registry
 entries and the people to tell, or none of it happens:
 
-    page or API  ->  workflows.vote_cast  ->  reviews.services.vote_cast  (Recorded: decided?)
+    page or API  ->  workflows.vote_cast  ->  reviews.services.vote_cast  (RecordedWithDecision: decided?)
                                           ->  usecases.services.usecase_record_decision
                                           ->  registry.services.deployments_apply_review
                                           ->  reviews.notifications.notify_decision (e-mail on commit)

@@ -13,7 +13,7 @@ from registry import services as registry_services
 from registry.models import Deployment, Incident
 from registry.selectors import deployments_rereview_due
 from reviews import services as review_services
-from reviews.selectors import usecase_settled_in_service
+from reviews.models import Review
 from usecases import services as usecase_services
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
@@ -67,14 +67,15 @@ def rereview_sweep(*, today: date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     counts = {"reminded": registry_services.rereview_remind(today=today), "opened": 0}
     for deployment in deployments_rereview_due(today=today):
-        if usecase_settled_in_service(deployment.use_case):
-            with transaction.atomic():
-                _request_review(actor=None, needed=registry_services.rereview_due(deployment))
-            counts["opened"] += 1
+        with transaction.atomic():
+            needed = registry_services.rereview_due(deployment)
+            # A review under way covers the re-review: the daily run records nothing then.
+            if _request_review(actor=None, needed=needed, record_if_under_way=False):
+                counts["opened"] += 1
     return counts
 
 
-def _follow_registry(*, actor: User, recorded: registry_services.Recorded[T]) -> T:
+def _follow_registry(*, actor: User, recorded: registry_services.RecordedWithFollowUp[T]) -> T:
     if recorded.review_needed is not None:
         _request_review(actor=actor, needed=recorded.review_needed)
     use_case = recorded.out_of_service
@@ -83,11 +84,16 @@ def _follow_registry(*, actor: User, recorded: registry_services.Recorded[T]) ->
     return recorded.record
 
 
-def _request_review(*, actor: User | None, needed: registry_services.ReviewNeeded) -> None:
-    """Open a change review or re-review of the entry's use case, unless one is under way."""
+def _request_review(
+    *, actor: User | None, needed: registry_services.ReviewNeeded, record_if_under_way: bool = True
+) -> Review | None:
+    """Open a change review or re-review of the entry's use case, unless one is under way; the
+    entry's trail says which (returns the review opened, or None)."""
     review = review_services.review_open_for_deployed(
         actor=actor, use_case=needed.deployment.use_case, kind=needed.kind, reason=needed.reason
     )
-    registry_services.review_requested_record(
-        actor=actor, needed=needed, review_id=review.pk if review else None
-    )
+    if review is not None or record_if_under_way:
+        registry_services.review_requested_record(
+            actor=actor, needed=needed, review_id=review.pk if review else None
+        )
+    return review
