@@ -8,7 +8,7 @@
 #   make test-unit / test-browser one half of it (use these to select tests with PYTEST_ARGS)
 #   make lint                     ruff check, ruff format --check, the layers (import-linter), mypy
 #   make services / services-stop private PostgreSQL and Redis on loopback (bin/dev-services)
-#   make scheduler                the daily jobs (Celery worker + beat) on the embedded default
+#   make scheduler                the daily jobs and the e-mail sweep (Celery worker + beat), embedded
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -25,8 +25,11 @@ APT_GET := apt-get -o DPkg::Lock::Timeout=600
 # The browser tests run in their own pytest process: Playwright's sync API keeps an asyncio
 # loop on the main thread, which makes Django refuse database access in later tests. Two
 # workers there too: each test drives its own Chromium against its worker's live server.
-PYTEST_UNIT := $(PY) -m pytest -m "not browser" -n 2
-PYTEST_BROWSER := DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser -n 2
+# The settings default to production: the tests, the demo and the scheduler ask for
+# development mode (DJANGO_DEBUG=true), as pyproject's pytest `env` does for a bare pytest too.
+DEV := DJANGO_DEBUG=true
+PYTEST_UNIT := $(DEV) $(PY) -m pytest -m "not browser" -n 2
+PYTEST_BROWSER := $(DEV) DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser -n 2
 
 .PHONY: scheduler help install system-deps demo test test-unit test-browser lint services services-stop
 
@@ -74,12 +77,12 @@ system-deps:
 	DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq --no-install-recommends $$missing
 
 demo: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
+	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py seed_demo
 	@echo
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in as marketing.submitter / demo (other users: chair, council.privacy, auditor …)"
 	@echo
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Both halves must pass; pytest's exit 5 (no test collected) fails too.
 test: install system-deps
@@ -97,7 +100,7 @@ lint: install
 	$(VENV)/bin/ruff check . || rc=1; \
 	$(VENV)/bin/ruff format --check . || rc=1; \
 	$(VENV)/bin/lint-imports --no-cache || rc=1; \
-	$(VENV)/bin/mypy || rc=1; \
+	$(DEV) $(VENV)/bin/mypy || rc=1; \
 	exit $$rc
 
 services: WITH_SERVICES = 1
@@ -112,4 +115,4 @@ services-stop:
 # The embedded default has no broker: beat and a worker share a folder (kombu's filesystem
 # transport), while the web app keeps running tasks in-process.
 scheduler: install
-	CELERY_BROKER_URL=filesystem:// $(VENV)/bin/celery -A config worker --beat --pool solo -l info
+	$(DEV) CELERY_BROKER_URL=filesystem:// $(VENV)/bin/celery -A config worker --beat --pool solo -l info

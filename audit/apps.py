@@ -7,4 +7,4 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         # Connected once the app registry is ready, as Django asks of signal receivers.
-        from . import signals  # noqa: F401, PLC0415  (login failures are audit events)
+        from . import signals  # noqa: F401, PLC0415  (login lockouts are audit events)

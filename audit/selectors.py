@@ -1,10 +1,14 @@
-"""Reads of the audit trail for the auditor's workspace."""
+"""Reads of the audit trail: for the auditor's workspace, and who changed a record since."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import models
 from django.http import Http404
+
+from common.errors import StaleEdit
 
 from .models import AuditEvent
 
@@ -70,3 +74,57 @@ def exports_recent(*, limit: int = 10) -> list[ExportRecord]:
             )
         )
     return records
+
+
+# How far back a stale save looks for the changes it missed: far more than two people make to
+# one record while one of them has it open.
+STALE_LOOKBACK = 100
+
+
+def _version_made(event: AuditEvent) -> int | None:
+    """The version of its record an event's save made ({"version": [before, after]}), if any."""
+    change = (event.changes or {}).get("version")
+    if isinstance(change, list) and len(change) == 2 and isinstance(change[1], int):
+        return change[1]
+    return None
+
+
+def stale_edit_refusal(
+    obj: models.Model,
+    *,
+    read_version: int | None,
+    current_version: int,
+    noun: str,
+    fields: Collection[str],
+) -> StaleEdit | None:
+    """None when a save read the record at its current version (or names none: a client that
+    does not ask); otherwise who saved it since, when, and which of `fields` they changed, read
+    from the events whose save made a version after the one read."""
+    if read_version is None or read_version == current_version:
+        return None
+    events = AuditEvent.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    ).select_related("actor")
+    missed = []
+    for event in events.order_by("-seq")[:STALE_LOOKBACK]:
+        made = _version_made(event)
+        if made is None:
+            continue
+        if made <= read_version:
+            break
+        missed.append(event)
+    changed = {name for event in missed for name in event.changes if name in fields}
+    last = missed[0] if missed else None
+    return StaleEdit(
+        noun=noun,
+        version=current_version,
+        changed_by=_full_name(last) if last is not None else "",
+        changed_at=last.at if last is not None else None,
+        changed_fields=[name for name in fields if name in changed],
+    )
+
+
+def _full_name(event: AuditEvent) -> str:
+    if event.actor is None:
+        return event.actor_username or "the system"
+    return event.actor.get_full_name() or event.actor.get_username()

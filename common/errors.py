@@ -1,5 +1,10 @@
 """One family of domain errors, rendered by the API exception handler and by the pages."""
 
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from django.utils.timezone import localtime
+
 
 class DomainError(Exception):
     """A rule of the product refused the action; the message says why in plain words."""
@@ -19,6 +24,48 @@ class ActionForbidden(DomainError):
     """The user may see the object but may not do this to it (403)."""
 
     status_code = 403
+
+
+class StaleEdit(DomainError):
+    """A save based on a version of the record that someone else has changed since (409).
+
+    Who changed it last, when, and which fields (names; a page shows their labels), with the
+    record's current version: saving again with it keeps this person's input over theirs.
+    """
+
+    status_code = 409
+
+    def __init__(
+        self,
+        *,
+        noun: str,
+        version: int,
+        changed_by: str = "",
+        changed_at: datetime | None = None,
+        changed_fields: Sequence[str] = (),
+    ):
+        self.noun = noun
+        self.version = version
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+        self.changed_fields = list(changed_fields)
+        super().__init__(self.describe())
+
+    def describe(self, labels: Mapping[str, str] | None = None) -> str:
+        """The refusal in words, naming the changed fields (by their `labels`, leaving out those
+        without one, when given)."""
+        who = f" by {self.changed_by}" if self.changed_by else ""
+        when = f" at {localtime(self.changed_at):%H:%M on %d %b %Y}" if self.changed_at else ""
+        shown = [
+            name if labels is None else labels[name]
+            for name in self.changed_fields
+            if labels is None or name in labels
+        ]
+        what = f" ({', '.join(shown)})" if shown else ""
+        return (
+            f"This {self.noun} was changed{who}{when}{what} after you opened it, so your changes "
+            "were not saved. Check them against theirs, then save again to keep yours."
+        )
 
 
 def refuse(refusal: DomainError | None) -> None:

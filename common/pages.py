@@ -5,9 +5,11 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from common import idempotency
 from common.errors import ActionForbidden, TransitionNotAllowed
 
 
@@ -34,3 +36,45 @@ def refusals_answered(back: Callable[..., str]):
         return wrapper
 
     return decorate
+
+
+#: The hidden field that carries a form's one-time token ({% once_token %}, common/templatetags).
+ONCE_FIELD = "once_token"
+
+
+def once_per_form(view):
+    """Decorate a page view that creates something (under `refusals_answered`): a POST carrying
+    the form's one-time token is done once. The same token again (a double click, the browser
+    sending the form again) goes where the first went, with a message, and records nothing more.
+    Only a POST answered with a redirect uses the token up: a form shown again with its errors
+    can be corrected and sent again. (common/idempotency.py: claimed in the action's transaction.)
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        token = request.POST.get(ONCE_FIELD, "") if request.method == "POST" else ""
+        if not token or len(token) > idempotency.KEY_MAX or not request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        with transaction.atomic():
+            try:
+                claimed = idempotency.claim(
+                    user=request.user, key=token, endpoint=f"POST {request.path}"
+                )
+            except idempotency.KeyReused:  # a token of another form: a new form is needed
+                messages.error(request, "This form had expired. Please fill it in again.")
+                return redirect(request.get_full_path())
+            if isinstance(claimed, idempotency.Earlier):
+                messages.info(request, "This form had already been sent: it was recorded once.")
+                return redirect(claimed.response["location"])
+            response = view(request, *args, **kwargs)
+            if response.status_code in (301, 302, 303):
+                idempotency.complete(
+                    claimed,
+                    status=response.status_code,
+                    response={"location": response["Location"]},
+                )
+            else:
+                claimed.delete()
+        return response
+
+    return wrapper

@@ -1,20 +1,26 @@
 """Settings for every environment, read from environment variables.
 
-With no variable set the app runs embedded: SQLite, Celery tasks executed in-process, e-mail
-printed to the console. Production sets DJANGO_DEBUG=false, DJANGO_SECRET_KEY,
-DJANGO_ALLOWED_HOSTS, DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).
+With no variable set the app runs in production mode and refuses to start without
+DJANGO_SECRET_KEY, and demo data is refused: a deploy that forgets a variable fails closed.
+Development asks for debug with DJANGO_DEBUG=true (`make demo`, the tests and CI do). Without
+DATABASE_URL and CELERY_BROKER_URL the app runs embedded: SQLite, Celery tasks executed in-process,
+e-mail printed to the console. Production sets DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS,
+DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Production unless debug is asked for (fail closed).
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # Outside debug the key must be given: a missing key fails loudly instead of using a known one.
 SECRET_KEY = (
     env.str("DJANGO_SECRET_KEY", default="insecure-local-development-key-change-me-0123456789")
@@ -32,11 +38,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens that expire and can be revoked (council.ApiToken), stored as digests only.
+    "knox",
+    # Login throttling and lockout (the AXES_* settings below).
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    # Plumbing with one table: requests done once (Idempotency-Key, one-time form tokens).
+    "common",
     "audit",
     "council",
     "usecases",
@@ -56,6 +67,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -81,9 +95,23 @@ DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / '
 # Persistent connections: opening one per request costs more than the request in small views.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite as a real embedded database. IMMEDIATE: a transaction takes the write lock when it
+    # begins, so a concurrent writer waits (up to `timeout` seconds) instead of failing with
+    # "database is locked" when its read turns into a write. WAL: readers never wait for the
+    # writer; synchronous=NORMAL is durable in WAL mode except on power loss. (On the tests'
+    # in-memory database WAL is a no-op.)
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -93,8 +121,26 @@ GUARDIAN_RAISE_403 = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes). A username is locked from one address after
+# AXES_FAILURE_LIMIT failures in a row, for the cool-off: by the pair, not by the address alone
+# (colleagues behind one office gateway are not locked out together) nor the username alone
+# (someone elsewhere cannot lock a person out by guessing on purpose). Further tries during the
+# lockout do not extend it. An administrator unlocks in the admin (Access attempts) or with
+# `manage.py axes_reset_username USERNAME`.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "council.accounts.lockout_page"
+AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -132,10 +178,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ai-council@localhost")
+# A mail server that hangs fails the attempt instead of holding its worker: seconds.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Notification e-mails (council/outbox.py): a sender holds one for the lease (longer than
+# EMAIL_TIMEOUT) before another may send it again; failed attempts back off, then it is given up.
+NOTIFICATION_EMAIL_LEASE_SECONDS = env.int("NOTIFICATION_EMAIL_LEASE_SECONDS", default=120)
+NOTIFICATION_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", default=8)
 
 # Celery: without a broker, tasks run in-process so a newcomer needs no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, str | int] = {}  # by transport, below
 if CELERY_BROKER_URL == "filesystem://":
     # The embedded scheduler (`make scheduler`): beat and a worker pass messages through files.
     _BROKER_DIR = BASE_DIR / ".celery-broker"
@@ -147,6 +200,18 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_processed": str(_BROKER_DIR / "processed"),
         "control_folder": str(_BROKER_DIR / "control"),
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A Redis that does not answer costs a request seconds, not minutes (the sweep sends later).
+    # Above the 1 s a worker waits on an empty queue (kombu's polling_interval).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 3}
+# Queueing after a commit tries the broker twice at most, then leaves the e-mail to the sweep.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -168,20 +233,60 @@ CELERY_BEAT_SCHEDULE = {
         "task": "council.tasks.registry_rereview_sweep",
         "schedule": crontab(**_DAILY),
     },
+    # Every minute: the notification e-mails a queued task missed (council/outbox.py). A sweep
+    # still waiting when the next is due is dropped.
+    "notification-emails": {
+        "task": "council.tasks.deliver_pending_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Tokens first: a request with an expired or revoked token answers 401 (WWW-Authenticate).
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "common.api.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, declaring the Idempotency-Key header of the POSTs that honour it.
+    "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "common.api.exception_handler",
+    # JSON nested deeper than common.limits.JSON_DEPTH_MAX is a 400 (common.parsers.JSONParser).
+    "DEFAULT_PARSER_CLASSES": [
+        "common.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# API tokens (`POST /api/v1/auth/token/`): they expire, logging out revokes them, their owner
+# lists and revokes them (council/tokens.py). Only a digest of each token is stored.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=10)
+KNOX_TOKEN_MODEL = "council.ApiToken"
+# knox's own migrations would create its default token table even though council.ApiToken
+# replaces it (a table that then blocks flushing the users' table): they are not run.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {"TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS), "AUTH_HEADER_PREFIX": "Token"}
+
+# Content-Security-Policy (django-csp): only this site's own scripts, styles and images; no
+# inline script, no plugin, no framing, forms post here only. The API docs run under it
+# (SpectacularSwaggerSplitView serves their start-up script as a file).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "AI governance council API",
     "DESCRIPTION": "Intake, council review, registry and audit trail of AI use cases.",
@@ -201,6 +306,13 @@ SPECTACULAR_SETTINGS = {
     # Served from our own static files: the docs work without reaching a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Every operation lists the error answers it may give (400, 401, 403, 404, 409).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "common.api.document_error_answers",
+        # POSTs that take an Idempotency-Key list its 422 answer.
+        "common.schema.document_idempotency_key",
+    ],
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
@@ -216,6 +328,8 @@ LOGGING = {
         # The PDF renderer reports every stylesheet rule it skips; only its errors matter here.
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "WARNING"},
+        # django-axes logs every login and reset at INFO; lockouts are warnings (and audited).
+        "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
     },
 }
 

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from .models import RoleAssignment, Team, TeamMembership
+from . import outbox
+from .models import Notification, RoleAssignment, Team, TeamMembership
 from .services import record_admin_change, stored_snapshot
 
 
@@ -53,6 +54,60 @@ class RoleAssignmentAdmin(AuditedAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email"]
     autocomplete_fields = ["user"]
+
+
+class EmailStateFilter(admin.SimpleListFilter):
+    """Where each notification's e-mail stands (council/outbox.py)."""
+
+    title = "e-mail"
+    parameter_name = "email"
+
+    def lookups(self, request, model_admin):
+        return [("sent", "Sent"), ("pending", "To send"), ("failed", "Failed")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "sent":
+            return queryset.exclude(emailed_at=None)
+        if self.value() == "pending":
+            return queryset.filter(emailed_at=None, email_failed_at=None)
+        if self.value() == "failed":
+            return queryset.filter(emailed_at=None).exclude(email_failed_at=None)
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: what was sent to whom, and the e-mails that failed, to send again."""
+
+    list_display = ["subject", "user", "kind", "created_at", "emailed_at", "email_attempts"]
+    list_filter = [EmailStateFilter, "kind"]
+    list_select_related = ["user"]
+    search_fields = ["subject", "key", "user__username", "user__email"]
+    date_hierarchy = "created_at"
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_send_permission(self, request):
+        # The rows are read-only here; sending again is for who may change notifications.
+        return request.user.has_perm("council.change_notification")
+
+    @admin.action(description="Send the failed e-mails again", permissions=["send"])
+    def send_again(self, request, queryset):
+        again = 0
+        for notification in queryset.exclude(email_failed_at=None):
+            before = stored_snapshot(notification)
+            again += outbox.give_another_try(Notification.objects.filter(pk=notification.pk))
+            notification.refresh_from_db()
+            record_admin_change(actor=request.user, obj=notification, before=before)
+        self.message_user(request, f"{again} e-mail(s) will be sent by the next sweep.")
 
 
 class RoleAssignmentInline(admin.TabularInline):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from knox.models import AbstractAuthToken
 
 
 class CouncilRole(models.TextChoices):
@@ -143,7 +144,11 @@ class NotificationKind(models.TextChoices):
 
 
 class Notification(models.Model):
-    """One message to one person: shown in the app and sent by e-mail once."""
+    """One message to one person: shown in the app and sent by e-mail at least once.
+
+    The row is also the e-mail's outbox entry (council/outbox.py): written in the action's
+    transaction, sent by a worker after the commit or else by the sweep.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -156,14 +161,45 @@ class Notification(models.Model):
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Set once the mail backend accepted the e-mail (never before sending: a worker killed while
+    # sending leaves it to be sent again, the receiver drops the repeat by its Message-ID).
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    # Not due before this time: the lease of the worker sending it, or after a failure the backoff.
+    email_claimed_until = models.DateTimeField(null=True, blank=True)
+    email_claimed_by = models.CharField(max_length=200, blank=True)
+    email_last_error = models.TextField(blank=True)
+    # Given up after the last attempt (or no address): listed in the admin, never sent by itself.
+    email_failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             # The unread count in the header runs on every page.
             models.Index(fields=["user", "read_at"], name="notification_unread_idx"),
+            # The sweep's query: the e-mails still to send, by when they are due.
+            models.Index(
+                fields=["email_claimed_until"],
+                name="notification_email_due_idx",
+                condition=Q(emailed_at=None, email_failed_at=None),
+            ),
         ]
 
     def __str__(self):
         return f"{self.user}: {self.subject}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox): only its digest is stored, and the first characters
+    (`token_key`) to find it. It expires (settings.API_TOKEN_TTL_HOURS); logging out deletes the
+    user's tokens. A number of its own identifies it to its owner, who lists and revokes tokens
+    without ever seeing one again."""
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=128, unique=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.user} token {self.pk}"

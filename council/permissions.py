@@ -8,8 +8,9 @@ from .selectors import AUDITORS_READ_ONLY, RECORD_READERS_ONLY, is_auditor, is_e
 class AuditorsReadOnly(BasePermission):
     """Auditors see every non-draft record and change nothing (SPEC section 2).
 
-    The services refuse them already (they hold no team, reviewer or chair seat); this keeps the
-    promise even for an auditor who also holds another role. On an object it is checked after
+    The services refuse them already, in these words (`selectors.auditor_write_refusal`, asked
+    first by every write's `<action>_refusal`); this second lock refuses an API write before any
+    input is read. On an object it is checked after
     the visibility lookup, so what the user may not see still answers 404; list-level writes
     (creating) are refused before any lookup.
     """

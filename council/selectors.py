@@ -2,10 +2,11 @@
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from common.errors import ActionForbidden
 
-from .models import COUNCIL_ROLES, CouncilRole, RoleAssignment, Team, TeamMembership
+from .models import COUNCIL_ROLES, ApiToken, CouncilRole, RoleAssignment, Team, TeamMembership
 
 _ROLES_CACHE = "_council_active_roles"
 _TEAMS_CACHE = "_council_active_team_ids"
@@ -54,6 +55,43 @@ def is_auditor(user: User | AnonymousUser) -> bool:
 AUDITORS_READ_ONLY = "Auditors read everything and change nothing."
 
 
+def auditor_write_refusal(user: User | AnonymousUser) -> ActionForbidden | None:
+    """Auditors change nothing (SPEC section 2), whatever else they are: named business owner
+    of a use case, in a team, or holding another role. Every write's `<action>_refusal` asks
+    this first, so pages, the API and the services refuse them alike and in these words."""
+    return ActionForbidden(AUDITORS_READ_ONLY) if is_auditor(user) else None
+
+
+def business_owner_candidates() -> QuerySet[User]:
+    """Who may be named business owner, accountable for a use case (SPEC section 1): a person
+    with an active account, not an administrator account (staff or superuser: they manage the
+    site, nobody's use case) and not an auditor (who changes nothing, so cannot act for it).
+    The owner pickers offer these people; the services refuse anyone else."""
+    auditors = RoleAssignment.objects.active().filter(role=CouncilRole.AUDITOR).values("user_id")
+    return (
+        User.objects.filter(is_active=True, is_staff=False, is_superuser=False)
+        .exclude(pk__in=auditors)
+        .order_by("username")
+    )
+
+
+def business_owner_ineligibility(user: User) -> str | None:
+    """Why `user` cannot be named business owner (a message for the field), or None."""
+    if not user.is_active:
+        return "This person no longer has an active account: name someone who does."
+    if user.is_staff or user.is_superuser:
+        return (
+            "This is an administrator account, not a person accountable for a use case: "
+            "name the manager who is."
+        )
+    if is_auditor(user):
+        return (
+            f"This person is an auditor. {AUDITORS_READ_ONLY} "
+            "Name the manager accountable for the use case."
+        )
+    return None
+
+
 # Who reads the whole record: the audit trail, exports and dossiers (SPEC sections 7 and 8).
 EXPORTERS = frozenset({CouncilRole.AUDITOR, CouncilRole.CHAIR})
 
@@ -77,3 +115,10 @@ def forget_cached_access(user: User | AnonymousUser) -> None:
     for name in (_ROLES_CACHE, _TEAMS_CACHE):
         if hasattr(user, name):
             delattr(user, name)
+
+
+def api_tokens_of(user: User) -> QuerySet[ApiToken]:
+    """The user's API tokens that have not expired, newest first: nobody sees another user's."""
+    # knox's manager is untyped: the queryset is named for what it holds.
+    tokens: QuerySet[ApiToken] = ApiToken.objects.filter(user=user, expiry__gt=timezone.now())
+    return tokens

@@ -1,15 +1,17 @@
 """Writes for the organisation: references, teams, memberships and roles."""
 
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 
 from audit.services import audit_record, field_changes
 
-from .models import ReferenceSequence
+from .models import ApiToken, ReferenceSequence
 
 
 def reference_next(*, key: str) -> int:
@@ -52,3 +54,42 @@ def record_admin_change(
     after = {} if deleted else model_snapshot(obj, fields)
     action = "deleted" if deleted else ("created" if before is None else "changed")
     audit_record(actor=actor, action=action, obj=obj, changes=field_changes(before or {}, after))
+
+
+# --- API tokens (council.ApiToken, django-rest-knox) ---------------------------------------------
+
+
+def api_token_issue(*, user: User) -> tuple[ApiToken, str]:
+    """A new API token for the user, valid for settings.API_TOKEN_TTL_HOURS. The token itself is
+    returned once, to hand to the user: only its digest is kept."""
+    with transaction.atomic():
+        token, secret = ApiToken.objects.create(
+            user=user, expiry=timedelta(hours=settings.API_TOKEN_TTL_HOURS)
+        )
+        audit_record(
+            actor=user,
+            action="api_token_issued",
+            obj=token,
+            changes={"expiry": [None, token.expiry.isoformat()]},
+        )
+    return token, secret
+
+
+def api_tokens_revoke(*, actor: User, token_id: int | None = None) -> int:
+    """Revoke one of the actor's own API tokens (token_id), or all of them; how many went. Only
+    the actor's own tokens are ever touched: another user's token id revokes nothing."""
+    with transaction.atomic():
+        tokens = ApiToken.objects.filter(user=actor)
+        if token_id is not None:
+            tokens = tokens.filter(pk=token_id)
+        revoked = sorted(tokens.values_list("pk", flat=True))
+        tokens.delete()
+        if revoked:
+            audit_record(
+                actor=actor,
+                action="api_tokens_revoked",
+                obj=actor,
+                object_ref=actor.get_username(),
+                changes={"api_tokens": [revoked, []]},
+            )
+    return len(revoked)

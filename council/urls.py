@@ -1,7 +1,8 @@
 from django.urls import path
 
-from . import views
+from . import accounts, views
 
 urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
+    path("account/api-tokens/", accounts.api_tokens, name="account-api-tokens"),
 ]

@@ -155,9 +155,9 @@ def notifications_in_app_only() -> Iterator[None]:
     """The notifications written in the block are shown in the app but never e-mailed.
 
     Demo people's e-mails would only flood the console (or reach example.com). The delivery
-    task e-mails a notification once, claiming it by setting `emailed_at`: claimed here, before
-    the commit that queues the deliveries, they send nothing, in-process or on a worker. Use
-    it inside the transaction.
+    task and the sweep (council/outbox.py) send only notifications whose `emailed_at` is unset:
+    set here, before the commit that queues the deliveries, they send nothing, in-process or on
+    a worker. Use it inside the transaction.
     """
     last = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     yield

@@ -2,25 +2,30 @@ from django import forms
 from django_filters import rest_framework as filters
 
 from audit.models import AuditEvent
+from common.api import IdFilter
+from common.limits import SEARCH_MAX, date_in_range
 
 DATE_PICKER = forms.DateInput(attrs={"type": "date"})
 
 
 class AuditEventFilter(filters.FilterSet):
-    object_type = filters.CharFilter()
-    object_id = filters.CharFilter()
-    actor = filters.NumberFilter(field_name="actor_id", label="Actor (user id)")
+    object_type = filters.CharFilter(max_length=SEARCH_MAX)
+    object_id = filters.CharFilter(max_length=SEARCH_MAX)
+    actor = IdFilter(field_name="actor_id", label="Actor (user id)")
     actor_username = filters.CharFilter(
-        field_name="actor_username", lookup_expr="iexact", label="Actor (username)"
-    )
-    action = filters.CharFilter()
+        field_name="actor_username", lookup_expr="iexact", label="Actor (username)",
+        max_length=SEARCH_MAX,
+    )  # fmt: skip
+    action = filters.CharFilter(max_length=SEARCH_MAX)
     # A date picker on the auditor's page; the API takes the same YYYY-MM-DD.
     date_from = filters.DateFilter(
-        field_name="at", lookup_expr="date__gte", label="From (date)", widget=DATE_PICKER
-    )
+        field_name="at", lookup_expr="date__gte", label="From (date)", widget=DATE_PICKER,
+        validators=[date_in_range],
+    )  # fmt: skip
     date_to = filters.DateFilter(
-        field_name="at", lookup_expr="date__lte", label="To (date)", widget=DATE_PICKER
-    )
+        field_name="at", lookup_expr="date__lte", label="To (date)", widget=DATE_PICKER,
+        validators=[date_in_range],
+    )  # fmt: skip
 
     class Meta:
         model = AuditEvent

@@ -19,13 +19,19 @@ from .dossier import (
     dossier_use_case_get,
     usecase_dossier,
 )
+from .templatetags.breakable import PDF_WORD_BREAK
 
 STYLESHEET = "css/app.css"
 
 
-def _context(request, pk) -> dict:
+def _context(request, pk, *, word_break: str = "") -> dict:
     use_case = dossier_use_case_get(user=request.user, pk=pk)
-    return {"dossier": usecase_dossier(use_case=use_case), "sections": answers_by_section(use_case)}
+    return {
+        "dossier": usecase_dossier(use_case=use_case),
+        "sections": answers_by_section(use_case),
+        # Screens wrap long words with CSS; the PDF gets a break every few characters in them.
+        "word_break": word_break,
+    }
 
 
 @require_GET
@@ -37,7 +43,7 @@ def usecase_dossier_page(request, pk):
 @require_GET
 @refusals_answered(back_to("usecases:detail"))
 def usecase_dossier_pdf(request, pk):
-    context = _context(request, pk)
+    context = _context(request, pk, word_break=PDF_WORD_BREAK)
     dossier = context["dossier"]
     try:
         pdf = dossier_pdf_export(

@@ -249,7 +249,7 @@ def _registry_records(*, user, filters: RegistryFilters) -> Iterator[dict[str, A
         .values("pk")[:1]
     )
     versions = DeploymentVersion.objects.filter(
-        pk__in=base.annotate(version=Subquery(latest)).values("version")
+        pk__in=base.annotate(version_then=Subquery(latest)).values("version_then")
     )
     if filters.risk_tier:
         versions = versions.filter(data__risk_tier=filters.risk_tier)

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from common.limits import ID_MAX, date_in_range
 from council.permissions import AuditorOrChair
 from registry.models import Stage
 from usecases.choices import RiskTier
@@ -30,12 +31,13 @@ class IgnoreFormatNegotiation:
 
 class RegistryExportParams(serializers.Serializer):
     format = serializers.ChoiceField(choices=FORMATS, default="csv")
-    team = serializers.IntegerField(required=False, min_value=1)
+    team = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     risk_tier = serializers.ChoiceField(choices=RiskTier.choices, required=False)
     stage = serializers.ChoiceField(choices=Stage.choices, required=False)
     as_of = serializers.DateField(
         required=False,
         input_formats=["%Y-%m-%d"],
+        validators=[date_in_range],
         help_text="YYYY-MM-DD: the registry as it stood at the end of that day (server time zone).",
     )
 

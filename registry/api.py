@@ -14,6 +14,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 import workflows
+from common.api import (
+    IF_MATCH_PARAMETER,
+    STALE_EDIT_RESPONSES,
+    IdempotentPostMixin,
+    VersionedMixin,
+    version_read,
+)
 from council.permissions import AuditorsReadOnly
 from usecases.selectors import usecase_list_visible
 
@@ -48,6 +55,8 @@ def with_counts(queryset):
 
 
 class DeploymentViewSet(
+    IdempotentPostMixin,
+    VersionedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -97,20 +106,26 @@ class DeploymentViewSet(
 
     @extend_schema(
         request=DeploymentUpdateSerializer,
-        responses={200: DeploymentSerializer, **WRITE_ERRORS},
+        parameters=[IF_MATCH_PARAMETER],
+        responses={200: DeploymentSerializer, **WRITE_ERRORS, **STALE_EDIT_RESPONSES},
         description="Change any of the facts the team types (400 names any other field). A "
         "material change (`model_version`, `vendor`, `channels`, `markets`, `data_categories`, "
         "`human_oversight`, `customer_disclosure`) opens a change review of the use case, whose "
         "reason names the fields and any change of the EU AI Act class or internal tier; the "
         "entry keeps its stage meanwhile. 409 for a retired entry. Only the use case's team or "
-        "business owner.",
+        "business owner. Send the `version` read (or its ETag as If-Match) so that a change "
+        "someone saved since is never silently undone; without it the change is saved anyway.",
     )
     def partial_update(self, request, pk=None):
         deployment = self.get_object()
         payload = DeploymentUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
         deployment = workflows.deployment_update(
-            actor=request.user, deployment=deployment, data=payload.validated_data
+            actor=request.user,
+            deployment=deployment,
+            data=data,
+            version=version_read(request, data.pop("version", None)),
         )
         return Response(self.entry_data(deployment))
 

@@ -1,13 +1,18 @@
 """Forms of the registry pages. They only parse input: every rule lives in registry.services."""
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from common.forms import OwnerChoiceField, ServiceForm
+from common.limits import MARKETS_MAX, NAME_MAX, NOTE_MAX, TEXT_MAX, date_in_range, list_within
+from council.selectors import business_owner_candidates
 from usecases.choices import Channel, DataCategory
 from usecases.models import UseCase
 
-from .models import Deployment, IncidentStatus, Stage
+from .models import Deployment, IncidentKind, IncidentStatus, Severity, Stage
 from .rules import MATERIAL_FIELDS
 from .services import EDITABLE_FIELDS
 
@@ -47,9 +52,30 @@ class MarketsField(forms.CharField):
         words = (word.strip() for word in (super().to_python(value) or "").split(","))
         return list(dict.fromkeys(word for word in words if word))
 
+    def validate(self, value):
+        super().validate(value)
+        list_within(value, MARKETS_MAX)
 
-def _people():
-    return get_user_model().objects.filter(is_active=True).order_by("username")
+
+OWNER_NOT_ON_OFFER = (
+    "Choose the owner from the list: people with an active account, other than administrator "
+    "accounts and auditors."
+)
+
+
+def _people(*kept: int):
+    """Who may be named owner (council.selectors), and the owners `kept` (named already: they
+    stay on offer, so saving other facts never drops them)."""
+    people = business_owner_candidates() | get_user_model().objects.filter(pk__in=kept)
+    return people.distinct().order_by("username")
+
+
+def _owner_field() -> OwnerChoiceField:
+    return OwnerChoiceField(
+        queryset=_people(),
+        empty_label="Choose a person",
+        error_messages={"invalid_choice": OWNER_NOT_ON_OFFER},
+    )
 
 
 def _ticks(choices) -> forms.MultipleChoiceField:
@@ -59,18 +85,24 @@ def _ticks(choices) -> forms.MultipleChoiceField:
 class DeploymentForm(ServiceForm):
     """The facts of a registry entry; cleaned_data goes as-is to deployment_create/_update."""
 
-    name = forms.CharField(max_length=200)
-    vendor = forms.CharField(max_length=200, required=False)
-    model_version = forms.CharField(max_length=200)
+    name = forms.CharField(max_length=NAME_MAX)
+    vendor = forms.CharField(max_length=NAME_MAX, required=False)
+    model_version = forms.CharField(max_length=NAME_MAX)
     channels = _ticks(Channel)
     markets = MarketsField(max_length=2000)
-    go_live_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    business_owner = OwnerChoiceField(queryset=_people(), empty_label="Choose a person")
-    technical_owner = OwnerChoiceField(queryset=_people(), empty_label="Choose a person")
-    human_oversight = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-    customer_disclosure = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    go_live_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[date_in_range],
+    )
+    business_owner = _owner_field()
+    technical_owner = _owner_field()
+    human_oversight = forms.CharField(max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+    customer_disclosure = forms.CharField(
+        required=False, max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
     data_categories = _ticks(DataCategory)
-    monitoring_kpis = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    monitoring_kpis = forms.CharField(max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
     published = forms.BooleanField(required=False)
 
     def __init__(self, *args, **kwargs):
@@ -97,7 +129,11 @@ class DeploymentForm(ServiceForm):
     @classmethod
     def for_entry(cls, data, *, deployment: Deployment) -> "DeploymentForm":
         initial = {name: getattr(deployment, name) for name in EDITABLE_FIELDS}
-        return cls(data, initial=initial)
+        form = cls(data, initial=initial, version=deployment.version)
+        for name in ("business_owner", "technical_owner"):
+            field = cast("forms.ModelChoiceField[User]", form.fields[name])
+            field.queryset = _people(getattr(deployment, f"{name}_id"))
+        return form
 
 
 class StageForm(ServiceForm):
@@ -105,10 +141,28 @@ class StageForm(ServiceForm):
     reason = forms.CharField(
         label="Reason (optional)",
         required=False,
-        max_length=2000,
+        max_length=NOTE_MAX,
         help_text="Kept in the entry's history.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class IncidentReportForm(ServiceForm):
+    """What went wrong with a deployed tool; cleaned_data goes as-is to incident_report."""
+
+    kind = forms.ChoiceField(label="Kind", choices=IncidentKind.choices)
+    severity = forms.ChoiceField(
+        label="Severity",
+        choices=Severity.choices,
+        help_text="Critical suspends the tool at once and opens a re-review.",
+    )
+    description = forms.CharField(
+        label="What happened", max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        # The ids the page's anchors and labels have always used: incident-kind, ...
+        super().__init__(*args, auto_id="incident-%s", **kwargs)
 
 
 class IncidentUpdateForm(ServiceForm):
@@ -119,7 +173,7 @@ class IncidentUpdateForm(ServiceForm):
     resolution = forms.CharField(
         label="Resolution",
         required=False,
-        max_length=5000,
+        max_length=TEXT_MAX,
         help_text="Needed to resolve: what was found and what was done.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -49,6 +49,10 @@ class Deployment(models.Model):
         default=False, help_text="Shown on the public transparency page."
     )
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField(
+        default=1,
+        help_text="Counts the saves: an edit based on an older version is refused (its ETag).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,14 +14,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 import workflows
-from common.errors import refuse
-from common.pages import back_to, refusals_answered
+from common.errors import StaleEdit, refuse
+from common.pages import back_to, once_per_form, refusals_answered
 from usecases.selectors import usecase_get_visible
 
 from . import services
 from .filters import DeploymentFilter
-from .forms import CHANGE_CONTROL_HINT, DeploymentForm, IncidentUpdateForm, StageForm
-from .models import IncidentKind, IncidentStatus, Severity, Stage
+from .forms import (
+    CHANGE_CONTROL_HINT,
+    DeploymentForm,
+    IncidentReportForm,
+    IncidentUpdateForm,
+    StageForm,
+)
+from .models import IncidentStatus, Stage
 from .rules import material_changes
 from .selectors import (
     deployment_edit_refusal,
@@ -58,7 +64,9 @@ def _save(form, save):
         return save(form.cleaned_data)
     except ValidationError as error:
         form.add_service_errors(error)
-        return None
+    except StaleEdit as error:
+        form.add_stale_edit(error)
+    return None
 
 
 def registry_list(request):
@@ -80,7 +88,9 @@ def registry_detail(request, pk):
     return _render_detail(request, deployment_get_visible(user=request.user, pk=pk))
 
 
-def _render_detail(request, entry, *, stage_form=None, failed_incident=None, status=200):
+def _render_detail(
+    request, entry, *, stage_form=None, report_form=None, failed_incident=None, status=200
+):
     """The entry page; a form that failed comes back bound, with its errors next to its fields."""
     user = request.user
     incidents = list(entry.incidents.select_related("reported_by", "resolved_by"))
@@ -100,8 +110,7 @@ def _render_detail(request, entry, *, stage_form=None, failed_incident=None, sta
         "stage_form": stage_form or StageForm(),
         "can_follow_up": can_follow_up,
         "can_report": incident_report_refusal(user=user) is None,
-        "incident_kinds": IncidentKind.choices,
-        "severities": Severity.choices,
+        "report_form": report_form or IncidentReportForm(),
     }
     return render(request, "registry/detail.html", context, status=status)
 
@@ -132,6 +141,7 @@ def _attach_incident_forms(incidents, failed_incident) -> None:
 
 @require_http_methods(["GET", "POST"])
 @refusals_answered(_to_use_case)
+@once_per_form
 def registry_new(request):
     """Record a deployment of an approved use case (`?use_case=<id>`)."""
     use_case = usecase_get_visible(user=request.user, pk=request.GET.get("use_case"))
@@ -160,10 +170,13 @@ def registry_edit(request, pk):
         return _render_form(request, form, use_case=entry.use_case, entry=entry)
     saved = _save(
         form,
-        lambda data: workflows.deployment_update(actor=request.user, deployment=entry, data=data),
+        lambda data: workflows.deployment_update(
+            actor=request.user, deployment=entry, data=data, version=form.read_version
+        ),
     )
     if saved is None:
-        return _render_form(request, form, use_case=entry.use_case, entry=entry, status=400)
+        status = 409 if form.stale else 400
+        return _render_form(request, form, use_case=entry.use_case, entry=entry, status=status)
     if material_changes(form.changed_data):
         messages.success(request, "Saved. " + CHANGE_CONTROL_HINT)
     else:
@@ -208,21 +221,19 @@ def registry_stage(request, pk):
 
 @require_POST
 @refusals_answered(back_to("registry:detail"))
+@once_per_form
 def incident_report(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
-    try:
-        workflows.incident_report(
-            actor=request.user,
-            deployment=entry,
-            kind=request.POST.get("kind", ""),
-            severity=request.POST.get("severity", ""),
-            description=request.POST.get("description", "").strip(),
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, "Incident reported. The owners and the chair have been told.")
+    # Refused before any input is read, so a refused user never learns what was wrong with it.
+    refuse(incident_report_refusal(user=request.user))
+    form = IncidentReportForm(request.POST)
+    reported = _save(
+        form,
+        lambda data: workflows.incident_report(actor=request.user, deployment=entry, **data),
+    )
+    if reported is None:
+        return _render_detail(request, entry, report_form=form, status=400)
+    messages.success(request, "Incident reported. The owners and the chair have been told.")
     return redirect("registry:detail", pk=entry.pk)
 
 

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from common.errors import ActionForbidden, DomainError, TransitionNotAllowed
-from council.selectors import AUDITORS_READ_ONLY, is_auditor, is_chair
+from council.selectors import auditor_write_refusal, is_chair
 from reviews.models import Review, ReviewState
 from usecases.choices import State
 from usecases.models import UseCase, UseCaseRevision
@@ -73,11 +73,10 @@ def _not_editor(
     """The use case's team or business owner acts for its entries, never an auditor: auditors
     read and change nothing, even when they also sit in the owning team, and are told so in the
     API's words (council.permissions.AuditorsReadOnly)."""
-    if is_auditor(user):
-        return ActionForbidden(AUDITORS_READ_ONLY)
-    if usecase_is_editor(user=user, use_case=use_case):
-        return None
-    return ActionForbidden(f"Only the owning team or the business owner can {doing}.")
+    refusal = auditor_write_refusal(user)
+    if refusal is None and not usecase_is_editor(user=user, use_case=use_case):
+        refusal = ActionForbidden(f"Only the owning team or the business owner can {doing}.")
+    return refusal
 
 
 def deployment_record_refusal(
@@ -112,22 +111,19 @@ def deployment_stage_refusal(
 
 def incident_report_refusal(*, user: User | AnonymousUser) -> ActionForbidden | None:
     """Anyone who can see an entry reports an incident on it, except auditors."""
-    if is_auditor(user):
-        return ActionForbidden(AUDITORS_READ_ONLY)
-    return None
+    return auditor_write_refusal(user)
 
 
 def incident_update_refusal(
     *, user: User | AnonymousUser, use_case: UseCase
 ) -> ActionForbidden | None:
     """The use case's team or business owner and the chair follow incidents up; auditors never."""
-    if is_auditor(user):
-        return ActionForbidden(AUDITORS_READ_ONLY)
-    if is_chair(user) or usecase_is_editor(user=user, use_case=use_case):
-        return None
-    return ActionForbidden(
-        "Only the owning team, the business owner or the chair can follow up an incident."
-    )
+    refusal = auditor_write_refusal(user)
+    if refusal is None and not (is_chair(user) or usecase_is_editor(user=user, use_case=use_case)):
+        refusal = ActionForbidden(
+            "Only the owning team, the business owner or the chair can follow up an incident."
+        )
+    return refusal
 
 
 def review_open_of_use_case(*, use_case_id: int) -> Review | None:

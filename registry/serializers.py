@@ -1,11 +1,15 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from common.limits import ID_MAX, LIST_MAX, MARKETS_MAX, NOTE_MAX, TEXT_MAX, date_in_range
 from usecases.choices import Channel, DataCategory
 
 from .models import Deployment, Incident, IncidentStatus, Stage
 from .selectors import is_overdue
 from .services import EDITABLE_FIELDS, REQUESTABLE_STAGES
+
+# The free-text facts of an entry (the one-line ones take their length from the model).
+LONG_TEXT_FIELDS = ("human_oversight", "customer_disclosure", "monitoring_kpis")
 
 
 class DeploymentSerializer(serializers.ModelSerializer):
@@ -38,6 +42,7 @@ class DeploymentSerializer(serializers.ModelSerializer):
             "technical_owner", "risk_tier", "human_oversight", "customer_disclosure",
             "data_categories", "monitoring_kpis", "last_review_date", "next_review_due",
             "published", "approval", "overdue", "open_incidents", "created_at", "updated_at",
+            "version",
         )  # fmt: skip
         read_only_fields = fields
 
@@ -63,26 +68,32 @@ class DeploymentInputSerializer(serializers.ModelSerializer):
     """
 
     channels = serializers.ListField(
-        child=serializers.ChoiceField(choices=Channel.choices), allow_empty=False
+        child=serializers.ChoiceField(choices=Channel.choices),
+        allow_empty=False,
+        max_length=LIST_MAX,
     )
     markets = serializers.ListField(
         child=serializers.CharField(max_length=64),
         allow_empty=False,
+        max_length=MARKETS_MAX,
         help_text="Countries or regions, e.g. GB, IE, DE.",
     )
     data_categories = serializers.ListField(
-        child=serializers.ChoiceField(choices=DataCategory.choices), allow_empty=False
+        child=serializers.ChoiceField(choices=DataCategory.choices),
+        allow_empty=False,
+        max_length=LIST_MAX,
     )
-    business_owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True)
-    )
-    technical_owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True)
-    )
+    # Anyone by id: who may be named is the service's rule (council.selectors), 400 in its words.
+    business_owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
+    technical_owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
 
     class Meta:
         model = Deployment
         fields: tuple[str, ...] = EDITABLE_FIELDS
+        extra_kwargs = {
+            **{name: {"max_length": TEXT_MAX} for name in LONG_TEXT_FIELDS},
+            "go_live_date": {"validators": [date_in_range]},
+        }
 
     def validate(self, attrs):
         # Distinct words, in the order given, as the use-case answers store them.
@@ -97,6 +108,18 @@ class DeploymentUpdateSerializer(DeploymentInputSerializer):
 
     # Where to change what the team cannot edit here.
     NOT_HERE = {"stage": "Move the entry with registry/{id}/stage/."}
+
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        write_only=True,
+        help_text="The `version` you read (or send its ETag as If-Match): if the entry was saved "
+        "since, nothing is saved and the answer says who changed what (409, or 412 for "
+        "If-Match). Without either, the change is saved whatever happened since.",
+    )
+
+    class Meta(DeploymentInputSerializer.Meta):
+        fields = (*EDITABLE_FIELDS, "version")
 
     def validate(self, attrs):
         unknown = sorted(set(self.initial_data) - set(self.fields))
@@ -118,7 +141,7 @@ class DeploymentCreateSerializer(DeploymentInputSerializer):
     """
 
     use_case = serializers.IntegerField(
-        min_value=1, help_text="Id of an approved use case of your team."
+        min_value=1, max_value=ID_MAX, help_text="Id of an approved use case of your team."
     )
     stage = serializers.ChoiceField(
         choices=Stage.choices,
@@ -139,13 +162,15 @@ class DeploymentCreateSerializer(DeploymentInputSerializer):
 
 class StageInputSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices)
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX, default=""
+    )
 
 
 class IncidentSerializer(serializers.ModelSerializer):
     reported_by_username = serializers.CharField(source="reported_by.username", read_only=True)
     resolved_by_username = serializers.CharField(
-        source="resolved_by.username", read_only=True, default=None
+        source="resolved_by.username", read_only=True, default=None, allow_null=True
     )
 
     class Meta:
@@ -159,6 +184,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "id", "status", "resolution", "reported_by", "reported_at", "resolved_at",
             "resolved_by",
         )  # fmt: skip
+        extra_kwargs = {"description": {"max_length": TEXT_MAX}}
 
 
 class IncidentUpdateSerializer(serializers.Serializer):
@@ -170,7 +196,7 @@ class IncidentUpdateSerializer(serializers.Serializer):
     resolution = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=5000,
+        max_length=TEXT_MAX,
         default="",
         help_text="Required to resolve: what was found and what was done.",
     )

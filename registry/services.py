@@ -10,10 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.selectors import stale_edit_refusal
 from audit.services import audit_record, field_changes, plain_json
 from common.errors import TransitionNotAllowed, refuse
 from council.models import CouncilRole, NotificationKind, RoleAssignment
 from council.notifications import notify
+from council.selectors import business_owner_ineligibility
 from council.services import reference_next
 from reviews.models import APPROVALS, ConditionStatus, Outcome, Review, ReviewState
 from reviews.selectors import standing_conditions, usecase_settled_in_service
@@ -111,6 +113,33 @@ def _record_version(deployment: Deployment) -> None:
     )
 
 
+def _save(deployment: Deployment) -> dict[str, list[int]]:
+    """Save a change of the entry as its next version, kept in its history. What it returns
+    goes in the change's audit event, so that an edit of an older version can say what it
+    missed (audit.selectors.stale_edit_refusal)."""
+    deployment.version += 1
+    deployment.save()
+    _record_version(deployment)
+    return {"version": [deployment.version - 1, deployment.version]}
+
+
+OWNER_FIELDS = ("business_owner", "technical_owner")
+
+
+def _check_owners(data: Mapping[str, Any], deployment: Deployment | None = None) -> None:
+    """Each owner named must be someone who can be (council.selectors, the rule of the use
+    case's business owner); an owner named before stays until changed."""
+    errors: dict[str, list[str]] = {}
+    for name in OWNER_FIELDS:
+        owner = data.get(name)
+        if owner is None or owner.pk == getattr(deployment, f"{name}_id", None):
+            continue
+        if reason := business_owner_ineligibility(owner):
+            errors[name] = [reason]
+    if errors:
+        raise ValidationError(errors)
+
+
 def _apply(deployment: Deployment, data: Mapping[str, Any]) -> None:
     for name, value in data.items():
         if name not in EDITABLE_FIELDS:
@@ -158,6 +187,7 @@ def deployment_create(*, actor: User, use_case: UseCase, data: Mapping[str, Any]
         next_review_due=_months_later(reviewed, approval.policy.rereview_months),
         created_by=actor,
     )
+    _check_owners(data)
     _apply(deployment, data)
     deployment.save()
     _record_version(deployment)
@@ -189,21 +219,34 @@ def review_requested_record(
 
 @transaction.atomic
 def deployment_update(
-    *, actor: User, deployment: Deployment, data: Mapping[str, Any]
+    *, actor: User, deployment: Deployment, data: Mapping[str, Any], version: int | None = None
 ) -> RecordedWithFollowUp[Deployment]:
-    """Edit an entry; a material change opens a change review (the entry keeps running)."""
+    """Edit an entry; a material change opens a change review (the entry keeps running).
+
+    `version`: the one the facts were read at (None: not checked); when someone saved the entry
+    since, StaleEdit says who, when and which facts, and nothing is saved."""
     deployment = (
         Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
     )
     refuse(deployment_edit_refusal(user=actor, deployment=deployment))
+    # Checked under the row lock taken above, so two saves of one version cannot both pass.
+    refuse(
+        stale_edit_refusal(
+            deployment,
+            read_version=version,
+            current_version=deployment.version,
+            noun="registry entry",
+            fields=(*EDITABLE_FIELDS, "stage"),
+        )
+    )
+    _check_owners(data, deployment)
     before = _snapshot(deployment)
     _apply(deployment, data)
     changes = field_changes(before, _snapshot(deployment))
     if not changes:
         return RecordedWithFollowUp(deployment)
-    deployment.save()
-    _record_version(deployment)
-    audit_record(actor=actor, action="changed", obj=deployment, changes=changes)
+    counted = _save(deployment)
+    audit_record(actor=actor, action="changed", obj=deployment, changes=changes | counted)
     # Only a material change reads the judged answers, to name a class or tier it moves.
     reason = (
         change_review_reason(
@@ -285,13 +328,12 @@ def _set_stage_request(
     """Record `stage` as the move the entry waits for ("" for none), in its history and trail."""
     before = deployment.requested_stage
     deployment.requested_stage = stage
-    deployment.save()
-    _record_version(deployment)
+    counted = _save(deployment)
     audit_record(
         actor=actor,
         action=action,
         obj=deployment,
-        changes={"requested_stage": [before, stage], "reason": [None, reason]},
+        changes={"requested_stage": [before, stage], "reason": [None, reason], **counted},
     )
 
 
@@ -344,8 +386,7 @@ def _renew_approval(*, actor: User, deployment: Deployment, review: Review) -> N
     deployment.last_review_date = today
     deployment.next_review_due = _months_later(today, review.policy.rereview_months)
     deployment.approval = review
-    deployment.save()
-    _record_version(deployment)
+    counted = _save(deployment)
     audit_record(
         actor=actor,
         action="re_reviewed",
@@ -353,6 +394,7 @@ def _renew_approval(*, actor: User, deployment: Deployment, review: Review) -> N
         changes={
             "last_review_date": [before[0], today],
             "next_review_due": [before[1], deployment.next_review_due],
+            **counted,
         },
     )
 
@@ -408,14 +450,13 @@ def _move_stage(*, actor: User, deployment: Deployment, stage: str, reason: str)
     deployment.requested_stage = ""
     if move.target == Stage.PRODUCTION and deployment.go_live_date is None:
         deployment.go_live_date = timezone.localdate()
-    deployment.save()
-    _record_version(deployment)
+    counted = _save(deployment)
     after = {name: getattr(deployment, name) for name in STAGE_CHANGE_FIELDS}
     audit_record(
         actor=actor,
         action="stage_changed",
         obj=deployment,
-        changes={**field_changes(before, after), "reason": [None, reason]},
+        changes={**field_changes(before, after), "reason": [None, reason], **counted},
     )
     return deployment
 

@@ -14,6 +14,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 import workflows
+from common.api import IdempotentPostMixin, StaleEditSerializer
 from council.permissions import AuditorsReadOnly
 
 from . import services
@@ -94,7 +95,7 @@ def decision_body(review: Review) -> dict:
     return DecisionEnvelopeSerializer({"decision": decision}).data
 
 
-class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ReviewViewSet(IdempotentPostMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Council reviews of the use cases the caller may see; one review follows a use case
     across its revisions."""
 
@@ -127,10 +128,19 @@ class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         parameters=[ITEM_ID],
         request=ChecklistAnswerInputSerializer,
-        responses={200: ChecklistItemSerializer, **WRITE_ERRORS},
+        responses={
+            200: ChecklistItemSerializer,
+            **WRITE_ERRORS,
+            409: OpenApiResponse(
+                StaleEditSerializer,
+                description="The review is not open, or someone answered the item since the "
+                "`version` sent: nothing is saved; the answer then says who and when.",
+            ),
+        },
         # drf-spectacular shows every PATCH body as partial; this one always records an answer.
         description="`answer` is required (400 without it); `not_applicable` needs `evidence` "
-        "justifying it. A changed answer must be verified again.",
+        "justifying it. A changed answer must be verified again. Send the answer's `version` "
+        "as read so that an answer saved since is never overwritten unseen.",
     )
     @action(
         detail=True,
@@ -275,7 +285,12 @@ class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(review_detail(review))
 
 
-class ConditionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ConditionViewSet(
+    IdempotentPostMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
     """Conditions of approvals, on the reviews the caller may see."""
 
     serializer_class = ConditionSerializer

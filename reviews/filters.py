@@ -1,22 +1,10 @@
 """Filters of the review and condition lists (SPEC section 11)."""
 
 import django_filters
-from django import forms
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+
+from common.api import IdFilter
 
 from .models import Assignment, Condition, ConditionStatus, Outcome, Review, ReviewState
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IdFilter(django_filters.NumberFilter):
-    """A numeric key: whole numbers only (a NumberFilter would take 1.5 and "1e3").
-
-    An id filter never checks that the object exists, so filtering by the id of something
-    the user may not see answers an empty page, exactly like an id that does not exist.
-    """
-
-    field_class = forms.IntegerField
 
 
 class ReviewFilter(django_filters.FilterSet):

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from common.forms import ServiceForm, person_label
+from common.limits import NOTE_MAX, TEXT_MAX, date_in_range
 from council.models import CouncilRole
 
 from .models import AnswerChoice, Outcome, Verdict, VoteChoice
@@ -17,7 +18,7 @@ from .models import AnswerChoice, Outcome, Verdict, VoteChoice
 CONDITION_ROWS = 3
 
 
-def _text(label: str, *, rows: int = 3, help_text: str = "", max_length: int = 5000):
+def _text(label: str, *, rows: int = 3, help_text: str = "", max_length: int = TEXT_MAX):
     return forms.CharField(
         label=label,
         help_text=help_text,
@@ -47,7 +48,12 @@ class ChecklistVerifyForm(ServiceForm):
         widget=forms.HiddenInput,
         error_messages={"required": "Press Verify or Reject."},
     )
-    comment = _text("Comment", rows=2, help_text="Required when you reject: say what is missing.")
+    comment = _text(
+        "Comment",
+        rows=2,
+        help_text="Required when you reject: say what is missing.",
+        max_length=NOTE_MAX,
+    )
 
 
 class VoteForm(ServiceForm):
@@ -68,7 +74,7 @@ class VoteForm(ServiceForm):
         self.conditions_errors: list[str] = []
         for n in range(1, CONDITION_ROWS + 1):
             self.fields[f"condition_{n}_text"] = forms.CharField(
-                label=f"Condition {n}", required=False, max_length=2000
+                label=f"Condition {n}", required=False, max_length=NOTE_MAX
             )
             self.fields[f"condition_{n}_blocking"] = forms.BooleanField(
                 label="Blocking: must be met before go-live", required=False, initial=True
@@ -78,6 +84,7 @@ class VoteForm(ServiceForm):
                 required=False,
                 widget=forms.DateInput(attrs={"type": "date"}),
                 error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+                validators=[date_in_range],
             )
 
     def condition_rows(self):
@@ -135,7 +142,9 @@ class ConditionMeetForm(ServiceForm):
 
 
 class ConditionWaiveForm(ServiceForm):
-    reason = _text("Why waive it?", help_text="The reason is kept in the audit trail.")
+    reason = _text(
+        "Why waive it?", help_text="The reason is kept in the audit trail.", max_length=NOTE_MAX
+    )
 
 
 class CommentForm(ServiceForm):
@@ -169,7 +178,7 @@ class DecisionForm(ServiceForm):
                 label=f"{item.code}: why approve without it?",
                 help_text=item.text,
                 required=False,
-                max_length=4000,
+                max_length=NOTE_MAX,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
 
@@ -224,4 +233,5 @@ class RecuseForm(ServiceForm):
     reason = _text(
         "Why do you recuse yourself?",
         help_text="For example a conflict of interest. The chair then assigns another member.",
+        max_length=NOTE_MAX,
     )

@@ -247,6 +247,8 @@ class ChecklistAnswer(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Counts the saves of the answer: one read at an older version is refused (StaleEdit).
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["review", "item__position"]

@@ -9,12 +9,13 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
-from common.errors import ActionForbidden
-from council.models import RoleAssignment, TeamMembership
-from council.selectors import is_chair, user_active_roles
+from common.errors import ActionForbidden, StaleEdit
+from council.models import CouncilRole, RoleAssignment, TeamMembership
+from council.selectors import auditor_write_refusal, is_chair, user_active_roles
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
 from usecases.selectors import usecase_is_editor, usecase_list_visible
+from usecases.services import answers_of
 
 from . import rules
 from .models import (
@@ -23,6 +24,7 @@ from .models import (
     ChecklistItem,
     Condition,
     Review,
+    ReviewPolicy,
     ReviewState,
     Verdict,
     Vote,
@@ -71,13 +73,25 @@ def not_conflicted(use_case: UseCase, *, user_field: str = "pk") -> Q:
     )
 
 
+def free_roles(use_case: UseCase) -> QuerySet[RoleAssignment]:
+    """The council roles held today by people who may review the use case: active accounts,
+    not conflicted (four eyes), and not auditors (who change nothing, so would sit without a
+    voice, even when they hold another role too)."""
+    auditors = RoleAssignment.objects.active().filter(role=CouncilRole.AUDITOR).values("user_id")
+    return (
+        RoleAssignment.objects.active()
+        .filter(not_conflicted(use_case, user_field="user"), user__is_active=True)
+        .exclude(user__in=auditors)
+    )
+
+
 def eligible_reviewers(
     *, role: str, use_case: UseCase, exclude_ids: Iterable[int | None] = ()
 ) -> QuerySet[User]:
-    """Active holders of the role who are not conflicted, least loaded first."""
-    holders = RoleAssignment.objects.active().filter(role=role).values("user_id")
+    """The people free to review the use case in the role (`free_roles`), least loaded first."""
+    holders = free_roles(use_case).filter(role=role).values("user_id")
     return (
-        User.objects.filter(not_conflicted(use_case), pk__in=holders, is_active=True)
+        User.objects.filter(pk__in=holders)
         .exclude(pk__in=[pk for pk in exclude_ids if pk])
         .annotate(
             open_reviews=Count(
@@ -133,6 +147,86 @@ def verifier_roles(review: Review, items: list[ChecklistItem] | None = None) -> 
 def seat_roles(review: Review, items: list[ChecklistItem] | None = None) -> list[str]:
     """Every role with a seat on the review: the voting roles, then the verifying ones."""
     return [*review.required_roles, *verifier_roles(review, items)]
+
+
+# ---- before submitting: the seats nobody could take ----------------------------------------------
+
+
+def seat_roles_of(use_case: UseCase) -> list[str]:
+    """The seats the review of the use case's current answers would have (as `seat_roles`): the
+    roles the active policy of its tier calls to vote, then those that verify an applicable item
+    of the active checklist. None while no policy reviews its tier (a prohibited use case)."""
+    policy = ReviewPolicy.objects.filter(tier=use_case.risk_tier, active=True).first()
+    if policy is None:
+        return []
+    voting = rules.required_roles(policy_roles=policy.required_roles, functions=use_case.functions)
+    answers = answers_of(use_case)
+    items = ChecklistItem.objects.filter(template__active=True)
+    verifying = {item.role for item in items if item_applies(item, answers)} - set(voting)
+    return [*voting, *sorted(verifying, key=rules.ROLE_ORDER.index)]
+
+
+@dataclass(frozen=True)
+class SeatGap:
+    """A seat of the review that no council member is free to take (four eyes, or nobody holds
+    the role): submitting still opens the review, which waits for the chair to seat someone."""
+
+    role: str
+    # The business owner, when they hold the role: naming someone else may fill the seat.
+    owner: User | None
+
+    @property
+    def label(self) -> str:
+        return str(CouncilRole(self.role).label)
+
+    @property
+    def why(self) -> str:
+        if self.owner is not None:
+            return (
+                f"No {self.label} member is free to review this use case: its business owner, "
+                f"{self.owner.get_full_name() or self.owner.get_username()}, holds that role "
+                "and four eyes keeps people off the use cases they own, and no other "
+                f"{self.label} member is free of a conflict."
+            )
+        return (
+            f"No {self.label} member is free to review this use case: nobody holds the role "
+            "today, or each one is in the owning team, submitted it or owns it (four eyes)."
+        )
+
+    @property
+    def before_submitting(self) -> str:
+        """The warning next to the submit button."""
+        if self.owner is not None:
+            return (
+                f"{self.why} Name another business owner before you submit; otherwise the "
+                f"review waits without a {self.label} reviewer until the chair seats one."
+            )
+        return (
+            f"{self.why} If you submit, the review waits without a {self.label} reviewer until "
+            "the chair seats one (an administrator may first have to give someone the role)."
+        )
+
+    @property
+    def once_submitted(self) -> str:
+        """What the team is told once the review has opened with the seat empty."""
+        return (
+            f"{self.why} The review waits without a {self.label} reviewer until the chair "
+            "seats one."
+        )
+
+
+def review_seat_gaps(use_case: UseCase) -> list[SeatGap]:
+    """The seats of the use case's review that nobody free of a conflict could take, so that
+    submitting can warn the team, before and after (workflows.usecase_submit_check)."""
+    roles = seat_roles_of(use_case)
+    free = set(free_roles(use_case).filter(role__in=roles).values_list("role", flat=True))
+    owner = use_case.business_owner
+    owner_roles = user_active_roles(owner) if owner is not None else frozenset()
+    return [
+        SeatGap(role=role, owner=owner if role in owner_roles else None)
+        for role in roles
+        if role not in free
+    ]
 
 
 def current_votes_by_role(review: Review) -> dict[str, str]:
@@ -256,6 +350,11 @@ class Standing:
     def conflicted(self) -> bool:
         return conflicted(user=self.user, use_case=self.review.use_case)
 
+    @cached_property
+    def read_only(self) -> ActionForbidden | None:
+        """An auditor's refusal: asked first by every rule below, whatever seat or team."""
+        return auditor_write_refusal(self.user)
+
 
 def _four_eyes(standing: Standing, doing: str) -> ActionForbidden | None:
     if not standing.conflicted:
@@ -270,14 +369,43 @@ def _chair_only(standing: Standing, doing: str) -> ActionForbidden | None:
 
 
 def checklist_answer_refusal(standing: Standing) -> ActionForbidden | None:
-    if standing.is_editor:
+    refusal = standing.read_only
+    if refusal is None and not standing.is_editor:
+        refusal = ActionForbidden(
+            "Only the owning team or the business owner answers the checklist."
+        )
+    return refusal
+
+
+def checklist_answer_saved(review: Review, item: ChecklistItem) -> ChecklistAnswer | None:
+    """The team's answer to `item` on the revision under review, if any."""
+    return (
+        ChecklistAnswer.objects.select_related("answered_by")
+        .filter(review=review, item=item, revision=review.revision)
+        .first()
+    )
+
+
+def checklist_answer_stale_refusal(
+    answer: ChecklistAnswer | None, read_version: int | None
+) -> StaleEdit | None:
+    """None when a new answer was read at the saved one's version (0: none saved yet), or names
+    none (a client that does not ask); otherwise who answered since and when, and the version
+    to save over."""
+    if answer is None or read_version is None or read_version == answer.version:
         return None
-    return ActionForbidden("Only the owning team or the business owner answers the checklist.")
+    by = answer.answered_by
+    return StaleEdit(
+        noun="answer",
+        version=answer.version,
+        changed_by=by.get_full_name() or by.get_username(),
+        changed_at=answer.answered_at,
+    )
 
 
 def checklist_verify_refusal(standing: Standing, item: ChecklistItem) -> ActionForbidden | None:
     """The reviewer or verifier seated for the item's role, unless four eyes keeps them off."""
-    refusal = _four_eyes(standing, "verify checklist items of")
+    refusal = standing.read_only or _four_eyes(standing, "verify checklist items of")
     if refusal is None and item.role not in standing.roles:
         refusal = ActionForbidden(
             f"Only the assigned {item.get_role_display()} reviewer or verifier verifies this item."
@@ -287,7 +415,7 @@ def checklist_verify_refusal(standing: Standing, item: ChecklistItem) -> ActionF
 
 def vote_refusal(standing: Standing) -> ActionForbidden | None:
     """A reviewer of a required role votes; a verifier does not."""
-    refusal = _four_eyes(standing, "vote on")
+    refusal = standing.read_only or _four_eyes(standing, "vote on")
     if refusal is None and not standing.voting_roles:
         if standing.seats and not any(a.voting for a in standing.seats):
             return ActionForbidden(
@@ -300,33 +428,42 @@ def vote_refusal(standing: Standing) -> ActionForbidden | None:
 
 
 def recuse_refusal(standing: Standing) -> ActionForbidden | None:
-    if standing.seats:
-        return None
-    return ActionForbidden("You are not an active reviewer of this use case.")
+    refusal = standing.read_only
+    if refusal is None and not standing.seats:
+        refusal = ActionForbidden("You are not an active reviewer of this use case.")
+    return refusal
 
 
 def condition_meet_refusal(standing: Standing) -> ActionForbidden | None:
-    if standing.is_editor:
-        return None
-    return ActionForbidden("Only the owning team or the business owner marks a condition met.")
+    refusal = standing.read_only
+    if refusal is None and not standing.is_editor:
+        refusal = ActionForbidden(
+            "Only the owning team or the business owner marks a condition met."
+        )
+    return refusal
 
 
 def condition_waive_refusal(standing: Standing) -> ActionForbidden | None:
-    return _chair_only(standing, "waive a condition")
+    return standing.read_only or _chair_only(standing, "waive a condition")
 
 
 def comment_refusal(standing: Standing) -> ActionForbidden | None:
     """The team and business owner, the assigned reviewers and the chair talk on a review."""
-    if standing.is_editor or standing.seats or standing.is_chair:
-        return None
-    return ActionForbidden(
-        "Only the team, the assigned reviewers and the chair comment on a review."
-    )
+    refusal = standing.read_only
+    if refusal is None and not (standing.is_editor or standing.seats or standing.is_chair):
+        refusal = ActionForbidden(
+            "Only the team, the assigned reviewers and the chair comment on a review."
+        )
+    return refusal
 
 
 def decision_refusal(standing: Standing) -> ActionForbidden | None:
-    return _chair_only(standing, "record a decision") or _four_eyes(standing, "decide")
+    return (
+        standing.read_only
+        or _chair_only(standing, "record a decision")
+        or _four_eyes(standing, "decide")
+    )
 
 
 def reassign_refusal(standing: Standing) -> ActionForbidden | None:
-    return _chair_only(standing, "reassign reviewers")
+    return standing.read_only or _chair_only(standing, "reassign reviewers")

@@ -6,6 +6,14 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.limits import (
+    CONDITIONS_MAX,
+    ID_MAX,
+    NOTE_MAX,
+    TEXT_MAX,
+    WAIVERS_MAX,
+    date_in_range,
+)
 from council.models import CouncilRole
 
 from .models import (
@@ -127,6 +135,13 @@ class ReviewSerializer(serializers.ModelSerializer):
     one for the waivers."""
 
     use_case_reference = serializers.CharField(source="use_case.reference", read_only=True)
+    # Declared: a read-only model field would lose its blank value in the schema.
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text='"" until the review is decided, and for a review closed by a withdrawal.',
+    )
     required_roles = role_list(read_only=True)
     assignments = AssignmentSerializer(many=True, read_only=True)
     decision = serializers.SerializerMethodField()
@@ -170,25 +185,29 @@ class DecisionEnvelopeSerializer(serializers.Serializer):
 
 
 class WaiverInputSerializer(serializers.Serializer):
-    item = serializers.IntegerField(help_text="Id of an applicable required checklist item.")
+    item = serializers.IntegerField(
+        min_value=1, max_value=ID_MAX, help_text="Id of an applicable required checklist item."
+    )
     # Blank passes here: the service names the item whose reason is missing.
-    reason = serializers.CharField(allow_blank=True, max_length=4000)
+    reason = serializers.CharField(allow_blank=True, max_length=NOTE_MAX)
 
 
 class DecisionInputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     # Blank passes here so the service answers with its own message, after its role checks.
-    rationale = serializers.CharField(allow_blank=True, max_length=10000)
-    waivers = WaiverInputSerializer(
+    rationale = serializers.CharField(allow_blank=True, max_length=TEXT_MAX)
+    # max_length goes to the list (many=True), which djangorestframework-stubs do not model.
+    waivers = WaiverInputSerializer(  # type: ignore[call-arg]
         many=True,
         required=False,
         default=list,
+        max_length=WAIVERS_MAX,
         help_text="With an approval: a reason for each applicable required item not verified.",
     )
 
 
 class RecuseInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, max_length=2000)
+    reason = serializers.CharField(allow_blank=True, max_length=NOTE_MAX)
 
 
 class ReassignInputSerializer(serializers.Serializer):
@@ -246,12 +265,15 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
     answer = serializers.SerializerMethodField()
     evidence = serializers.SerializerMethodField()
     verification = serializers.SerializerMethodField()
+    version = serializers.SerializerMethodField(
+        help_text="The answer's version (null before the first): send it with a new answer."
+    )
 
     class Meta:
         model = ChecklistItem
         fields = (
             "id", "code", "section", "text", "guidance", "role", "required", "references",
-            "answer", "evidence", "verification",
+            "answer", "evidence", "verification", "version",
         )  # fmt: skip
         read_only_fields = fields
 
@@ -275,15 +297,31 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
         row = self._answer(item)
         return VerificationSerializer(row).data if row and row.verdict else None
 
+    def get_version(self, item) -> int | None:
+        row = self._answer(item)
+        return row.version if row else None
+
 
 class ChecklistAnswerInputSerializer(serializers.Serializer):
     answer = serializers.ChoiceField(choices=AnswerChoice.choices)
-    evidence = serializers.CharField(allow_blank=True, required=False, default="", max_length=10000)
+    evidence = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=TEXT_MAX
+    )
+    version = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        default=None,
+        help_text="The `version` of the answer you read (0 when it had none): if someone "
+        "answered since, nothing is saved and the answer says who and when (409). Without it, "
+        "the answer is saved whatever happened since.",
+    )
 
 
 class ChecklistVerifyInputSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=Verdict.choices)
-    comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
+    comment = serializers.CharField(
+        allow_blank=True, required=False, default="", max_length=NOTE_MAX
+    )
 
 
 # ---- votes -----------------------------------------------------------------------------------
@@ -322,9 +360,11 @@ class VoteResultSerializer(VoteSerializer):
 
 class ConditionInputSerializer(serializers.Serializer):
     # Blank passes here: the service names the problem under `conditions`.
-    text = serializers.CharField(allow_blank=True, max_length=4000)
+    text = serializers.CharField(allow_blank=True, max_length=NOTE_MAX)
     blocking = serializers.BooleanField(default=True, help_text="Must be met before go-live.")
-    due_date = serializers.DateField(allow_null=True, required=False, default=None)
+    due_date = serializers.DateField(
+        allow_null=True, required=False, default=None, validators=[date_in_range]
+    )
 
 
 class VoteInputSerializer(serializers.Serializer):
@@ -333,11 +373,15 @@ class VoteInputSerializer(serializers.Serializer):
         allow_blank=True,
         required=False,
         default="",
-        max_length=10000,
+        max_length=TEXT_MAX,
         help_text="Required for request_changes and reject.",
     )
-    conditions = ConditionInputSerializer(
-        many=True, required=False, help_text="Required for approve_with_conditions, only then."
+    # max_length goes to the list (many=True), which djangorestframework-stubs do not model.
+    conditions = ConditionInputSerializer(  # type: ignore[call-arg]
+        many=True,
+        required=False,
+        max_length=CONDITIONS_MAX,
+        help_text=f"Required for approve_with_conditions, only then; at most {CONDITIONS_MAX}.",
     )
 
 
@@ -362,11 +406,11 @@ class ConditionSerializer(serializers.ModelSerializer):
 
 
 class ConditionMeetInputSerializer(serializers.Serializer):
-    evidence = serializers.CharField(allow_blank=True, max_length=10000)
+    evidence = serializers.CharField(allow_blank=True, max_length=TEXT_MAX)
 
 
 class ConditionWaiveInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, max_length=4000)
+    reason = serializers.CharField(allow_blank=True, max_length=NOTE_MAX)
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -376,7 +420,7 @@ class CommentSerializer(serializers.ModelSerializer):
         model = Comment
         fields = ("id", "author", "username", "body", "is_question", "created_at")
         read_only_fields = ("id", "author", "username", "created_at")
-        extra_kwargs = {"body": {"allow_blank": True, "max_length": 10000}}
+        extra_kwargs = {"body": {"allow_blank": True, "max_length": TEXT_MAX}}
 
 
 class VoteListQuerySerializer(serializers.Serializer):

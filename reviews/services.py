@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from common.errors import TransitionNotAllowed, refuse
-from council.selectors import user_active_roles
+from council.selectors import AUDITORS_READ_ONLY, is_auditor, user_active_roles
 from usecases.models import UseCase
 from usecases.services import usecase_grant_access, usecase_revoke_access
 
@@ -41,6 +41,8 @@ from .notifications import notify_assigned, notify_rejection_proposed
 from .selectors import (
     Standing,
     checklist_answer_refusal,
+    checklist_answer_saved,
+    checklist_answer_stale_refusal,
     checklist_complete,
     checklist_verify_refusal,
     comment_refusal,
@@ -294,6 +296,8 @@ def review_reassign(*, actor: User, review: Review, role: str, reviewer: User) -
                 ]
             }
         )
+    if is_auditor(reviewer):
+        raise ValidationError({"reviewer": [f"{AUDITORS_READ_ONLY} They cannot take a seat."]})
     for current in review.assignments.filter(role=role, recused=False):
         _step_down(
             review=review,
@@ -360,9 +364,18 @@ def _item_on(review: Review, item_id: int) -> ChecklistItem:
 
 @transaction.atomic
 def checklist_answer(
-    *, actor: User, review: Review, item_id: int, answer: str, evidence: str = ""
+    *,
+    actor: User,
+    review: Review,
+    item_id: int,
+    answer: str,
+    evidence: str = "",
+    version: int | None = None,
 ) -> ChecklistAnswer:
-    """The team answers an item of the revision under review, with evidence."""
+    """The team answers an item of the revision under review, with evidence.
+
+    `version`: the one of the saved answer the new one was read at (None: not checked); when
+    someone answered since, StaleEdit says who and when, and nothing is saved."""
     review = _lock(review)
     _require_open(review)
     refuse(checklist_answer_refusal(Standing(user=actor, review=review)))
@@ -371,23 +384,17 @@ def checklist_answer(
         raise ValidationError({"answer": [f"Answer one of: {', '.join(AnswerChoice.values)}."]})
     if answer == "not_applicable" and not evidence.strip():
         raise ValidationError({"evidence": ["Justify why the item does not apply."]})
-    now = timezone.now()
-    row, created = ChecklistAnswer.objects.update_or_create(
-        review=review,
-        item=item,
-        revision=review.revision,
-        defaults={
-            "answer": answer,
-            "evidence": evidence,
-            "answered_by": actor,
-            "answered_at": now,
-            # A changed answer must be verified again.
-            "verdict": "",
-            "verification_comment": "",
-            "verified_by": None,
-            "verified_at": None,
-        },
-    )
+    # Read under the review's lock taken above, so two saves of one version cannot both pass.
+    row = checklist_answer_saved(review, item)
+    refuse(checklist_answer_stale_refusal(row, version))
+    if row is None:
+        row = ChecklistAnswer(review=review, item=item, revision=review.revision, version=0)
+    row.answer, row.evidence = answer, evidence
+    row.answered_by, row.answered_at = actor, timezone.now()
+    # A changed answer must be verified again.
+    row.verdict, row.verification_comment, row.verified_by, row.verified_at = "", "", None, None
+    row.version += 1
+    row.save()
     audit_record(
         actor=actor,
         action="checklist_answered",
@@ -431,6 +438,13 @@ def checklist_verify(
 # ---- votes and decisions ---------------------------------------------------------------------
 
 
+def _same_vote(vote: Vote, choice: str, reasons: str, conditions: list[dict[str, Any]]) -> bool:
+    """Whether a vote says exactly what the reviewer's standing vote says."""
+    asked = [(c["text"], c.get("blocking", True), c.get("due_date")) for c in conditions]
+    standing = list(vote.conditions.order_by("pk").values_list("text", "blocking", "due_date"))
+    return (vote.choice, vote.reasons, standing) == (choice, reasons, asked)
+
+
 @transaction.atomic
 def vote_cast(
     *,
@@ -450,7 +464,11 @@ def vote_cast(
     previous = Vote.objects.filter(
         review=review, reviewer=actor, revision=review.revision, current=True
     )
-    before = previous.values_list("choice", flat=True).first()
+    standing_vote = previous.first()
+    if standing_vote is not None and _same_vote(standing_vote, choice, reasons, conditions):
+        # A repeat (a double click, a client retrying) changes nothing and records nothing.
+        return RecordedWithDecision(standing_vote)
+    before = standing_vote.choice if standing_vote else None
     _drop_conditions_of(previous, actor=actor, review=review)
     previous.update(current=False)
     vote = Vote.objects.create(

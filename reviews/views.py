@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 import workflows
-from common.errors import refuse
+from common.errors import StaleEdit, refuse
 from common.forms import ServiceForm
-from common.pages import back_to, refusals_answered
+from common.pages import back_to, once_per_form, refusals_answered
 from council.models import CouncilRole, RoleAssignment, role_labels
 from usecases.forms import answer_names
 
@@ -55,6 +55,7 @@ from .selectors import (
     Standing,
     applicable_items,
     checklist_answer_refusal,
+    checklist_answer_saved,
     checklist_verify_refusal,
     comment_refusal,
     condition_meet_refusal,
@@ -249,6 +250,7 @@ def _checklist(review, viewer, is_open, bound, items) -> dict:
             row["answer_form"] = bound.get(("answer", item.pk)) or ChecklistAnswerForm(
                 prefix=f"answer-{item.code}",
                 initial={"answer": answer.answer, "evidence": answer.evidence} if answer else {},
+                version=answer.version if answer else 0,
             )
         if can_verify and answer is not None:
             row["verify_form"] = bound.get(("verify", item.pk)) or ChecklistVerifyForm(
@@ -384,15 +386,19 @@ def _forms(review, viewer, is_open, all_voted, votes, bound, items, checklist) -
 
 def _handle(request, review, key, form, act, *, success, to: str):
     """Validate the form, run the service; on success redirect to `to`, else re-render (400)."""
+    status = 400
     if form.is_valid():
         try:
             act(form.cleaned_data)
         except ValidationError as error:
             form.add_service_errors(error)
+        except StaleEdit as error:
+            form.add_stale_edit(error)
+            status = 409
         else:
             messages.success(request, success(form.cleaned_data) if callable(success) else success)
             return redirect(to)
-    return _render_review(request, review, bound={key: form}, status=400)
+    return _render_review(request, review, bound={key: form}, status=status)
 
 
 def _item(review, item_pk):
@@ -405,7 +411,12 @@ def checklist_answer(request, pk, item_pk):
     review = review_get_visible(user=request.user, pk=pk)
     item = _item(review, item_pk)
     refuse(checklist_answer_refusal(Standing(user=request.user, review=review)))
-    form = ChecklistAnswerForm(request.POST, prefix=f"answer-{item.code}")
+    saved = checklist_answer_saved(review, item)
+    form = ChecklistAnswerForm(
+        request.POST,
+        prefix=f"answer-{item.code}",
+        version=saved.version if saved is not None else 0,
+    )
     return _handle(
         request,
         review,
@@ -417,6 +428,7 @@ def checklist_answer(request, pk, item_pk):
             item_id=item.pk,
             answer=data["answer"],
             evidence=data["evidence"],
+            version=form.read_version,
         ),
         success=f"Answer to {item.code} saved.",
         to=_review_url(review, f"item-{item.code}"),
@@ -449,6 +461,7 @@ def checklist_verify(request, pk, item_pk):
 
 @require_POST
 @_refusals_answered
+@once_per_form
 def vote(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
     refuse(vote_refusal(Standing(user=request.user, review=review)))
@@ -532,6 +545,7 @@ def condition_waive(request, pk, condition_pk):
 
 @require_POST
 @_refusals_answered
+@once_per_form
 def comment(request, pk):
     review = review_get_visible(user=request.user, pk=pk)
     refuse(comment_refusal(Standing(user=request.user, review=review)))

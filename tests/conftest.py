@@ -10,6 +10,7 @@ import workflows
 from config.celery import app as celery_app
 from usecases import services
 
+from . import figures
 from .factories import (
     PASSWORD,
     MembershipFactory,
@@ -345,3 +346,36 @@ def celery_tasks_run_in_process(settings):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+# --- Figures (tests/figures.py) ---------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    figures.running(item)
+    try:
+        return (yield)
+    finally:
+        figures.running(None)
+
+
+def pytest_runtest_logreport(report):
+    figures.collect(report)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if lines := figures.summary():
+        terminalreporter.section("figures")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def figure(request):
+    """figure("R1", "votes sqlite: 50 requests, 0 5xx, 1 vote"): printed at the end of the run."""
+
+    def record(name, text):
+        figures.add(request.node, name, text)
+
+    return record

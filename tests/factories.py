@@ -1,9 +1,17 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.test import RequestFactory
 
 from council.models import RoleAssignment, Team, TeamMembership
 
 PASSWORD = "correct-horse-battery"
+
+
+def login_request():
+    """What the test client's login() passes on as the request: the lockout backend
+    (django-axes) needs one to know where a login comes from,
+    e.g. client.login(request=login_request(), username=..., password=...)."""
+    return RequestFactory().post("/accounts/login/")
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -165,8 +165,13 @@ def test_a_new_revision_asks_every_reviewer_to_vote_again(make_use_case, council
     assert Notification.objects.filter(user=legal, kind="assigned").count() == 2
 
 
-def test_the_daily_jobs_are_scheduled_and_registered():
+def test_the_daily_jobs_and_the_email_sweep_are_scheduled_and_registered():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert tasks == {"council.tasks.send_review_reminders", "council.tasks.registry_rereview_sweep"}
+    assert tasks == {
+        "council.tasks.send_review_reminders",
+        "council.tasks.registry_rereview_sweep",
+        "council.tasks.deliver_pending_notifications",
+    }
+    assert settings.CELERY_BEAT_SCHEDULE["notification-emails"]["schedule"] == 60.0
     app.loader.import_default_modules()
     assert tasks <= set(app.tasks)

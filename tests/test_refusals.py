@@ -23,7 +23,7 @@ from reviews import services as review_services
 from reviews.selectors import Standing
 from usecases import selectors as usecase_selectors
 
-from .factories import MembershipFactory
+from .factories import MembershipFactory, RoleFactory
 from .reviews_support import item_of, reviewer_for
 from .shared_world import entry_world
 
@@ -114,6 +114,123 @@ class TestUseCases:
                 f"{API}/use-cases/", {"team": marketing.pk, "title": "Mine"}, format="json"
             ),
         )
+
+
+class TestAnAuditorNamedBusinessOwner:
+    """Auditors change nothing (SPEC section 2), not even on a use case they were named business
+    owner of before they became auditors, nor for a team they sit in: every write the business
+    owner or the team may do is refused, on the page as through the API, in the API's words."""
+
+    @staticmethod
+    def _becomes_auditor(user):
+        """Named business owner first, an auditor since (naming an auditor is refused)."""
+        RoleFactory(user=user, role="auditor")
+        council_selectors.forget_cached_access(user)
+        return user
+
+    @staticmethod
+    def _refusal(user, use_case):
+        refusal = usecase_selectors.usecase_edit_refusal(user=user, use_case=use_case)
+        assert refusal.message == council_selectors.AUDITORS_READ_ONLY
+        return refusal
+
+    def test_edits_or_adds_a_file_to_the_draft(self, login, api, make_use_case, owner):
+        draft = make_use_case()
+        auditor_owner = self._becomes_auditor(owner)
+        url = f"{API}/use-cases/{draft.pk}/"
+        _check(
+            self._refusal(auditor_owner, draft),
+            lambda: login(auditor_owner).post(
+                reverse("usecases:edit", args=[draft.pk]), {"title": "Mine now"}
+            ),
+            lambda: api(auditor_owner).patch(url, {"title": "Mine now"}, format="json"),
+        )
+        _check(
+            self._refusal(auditor_owner, draft),
+            lambda: login(auditor_owner).post(
+                reverse("usecases:attachment_upload", args=[draft.pk]),
+                {"file": SimpleUploadedFile("a.txt", b"hi"), "kind": "dpia"},
+            ),
+            lambda: api(auditor_owner).post(
+                f"{url}attachments/",
+                {"file": SimpleUploadedFile("a.txt", b"hi"), "kind": "dpia"},
+                format="multipart",
+            ),
+        )
+
+    def test_submits_or_withdraws_the_draft(self, login, api, make_use_case, owner):
+        draft = make_use_case()
+        auditor_owner = self._becomes_auditor(owner)
+        for action, refusal in (
+            ("submit", usecase_selectors.usecase_submit_refusal),
+            ("withdraw", usecase_selectors.usecase_withdraw_refusal),
+        ):
+            _check(
+                refusal(user=auditor_owner, use_case=draft),
+                lambda action=action: login(auditor_owner).post(
+                    reverse(f"usecases:{action}", args=[draft.pk]), {"reason": "Mine"}
+                ),
+                lambda action=action: api(auditor_owner).post(
+                    f"{API}/use-cases/{draft.pk}/{action}/", {"reason": "Mine"}, format="json"
+                ),
+            )
+        draft.refresh_from_db()
+        assert (draft.state, draft.reviews.count()) == ("draft", 0)
+
+    def test_answers_the_checklist_comments_or_meets_a_condition(self, login, api, review, owner):
+        auditor_owner = self._becomes_auditor(owner)
+        standing = Standing(user=auditor_owner, review=review)
+        item = item_of(review, "privacy")
+        _check(
+            review_selectors.checklist_answer_refusal(standing),
+            lambda: login(auditor_owner).post(
+                reverse("reviews:answer", args=[review.pk, item.pk]),
+                {f"answer-{item.code}-answer": "yes"},
+            ),
+            lambda: api(auditor_owner).patch(
+                _review_url(review, f"checklist/{item.pk}/"), {"answer": "yes"}, format="json"
+            ),
+        )
+        _check(
+            review_selectors.comment_refusal(standing),
+            lambda: login(auditor_owner).post(
+                reverse("reviews:comment", args=[review.pk]), {"comment-body": "Hello"}
+            ),
+            lambda: api(auditor_owner).post(
+                _review_url(review, "comments/"), {"body": "Hello"}, format="json"
+            ),
+        )
+        condition = _condition(review)
+        _check(
+            review_selectors.condition_meet_refusal(standing),
+            lambda: login(auditor_owner).post(
+                reverse("reviews:meet", args=[review.pk, condition.pk]),
+                {f"meet-{condition.pk}-evidence": "Done"},
+            ),
+            lambda: api(auditor_owner).post(
+                f"{API}/conditions/{condition.pk}/meet/", {"evidence": "Done"}, format="json"
+            ),
+        )
+
+    def test_an_auditor_in_a_team_proposes_a_use_case(self, login, api, auditor, marketing):
+        MembershipFactory(user=auditor, team=marketing)
+        refusal = usecase_selectors.usecase_propose_refusal(user=auditor)
+        assert refusal.message == council_selectors.AUDITORS_READ_ONLY
+        _check(
+            refusal,
+            lambda: login(auditor).post(reverse("usecases:new"), {"team": marketing.pk}),
+            lambda: api(auditor).post(
+                f"{API}/use-cases/", {"team": marketing.pk, "title": "Mine"}, format="json"
+            ),
+        )
+
+    def test_the_pages_offer_an_auditor_no_form(self, login, make_use_case, review, owner):
+        draft = make_use_case()
+        auditor_owner = self._becomes_auditor(owner)
+        page = login(auditor_owner).get(reverse("usecases:detail", args=[draft.pk])).content
+        assert b"Submit for review" not in page and b"Edit answers" not in page
+        page = login(auditor_owner).get(reverse("reviews:detail", args=[review.pk])).content
+        assert b'name="comment-body"' not in page
 
 
 # ---- council review ----------------------------------------------------------------------------

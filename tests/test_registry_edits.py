@@ -31,7 +31,8 @@ class TestEditEntry:
         assert response.json()["monitoring_kpis"] == "Complaints per 1,000 e-mails"
         event = entry_events(entry, "changed").get()
         assert event.changes == {
-            "monitoring_kpis": ["Unsubscribe rate, complaints.", "Complaints per 1,000 e-mails"]
+            "monitoring_kpis": ["Unsubscribe rate, complaints.", "Complaints per 1,000 e-mails"],
+            "version": [1, 2],
         }
         assert not entry.use_case.reviews.filter(state="open").exists()
 

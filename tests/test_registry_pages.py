@@ -4,6 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from common.limits import TEXT_MAX
+from common.pages import ONCE_FIELD
 from registry.models import Deployment
 
 from .shared_world import entry_world
@@ -38,15 +40,35 @@ def test_the_entry_page_reports_an_incident_and_auditors_cannot(client, entry, a
     assert response.status_code == 403
 
 
-def test_bad_incident_input_is_a_message_not_a_500(client, entry, alice):
+def test_bad_incident_input_comes_back_next_to_its_field_with_the_text_typed(client, entry, alice):
+    client.force_login(alice)
+    typed = "The assistant promised a refund we do not offer."
+    response = client.post(
+        f"/registry/{entry.pk}/incidents/",
+        {"kind": "ufo", "severity": "low", "description": typed, ONCE_FIELD: "tok-1"},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    kind = page[page.index('id="field-kind"') :]
+    assert "ufo is not one of the available choices" in kind[: kind.index("</select>")]
+    assert f"{typed}</textarea>" in page
+    # The form shown again carries a new one-time token, and the refused one was not used up.
+    assert page.count(f'name="{ONCE_FIELD}"') == 1
+    retried = {"kind": "other", "severity": "low", "description": typed, ONCE_FIELD: "tok-1"}
+    assert client.post(f"/registry/{entry.pk}/incidents/", retried).status_code == 302
+    assert list(entry.incidents.values_list("description", flat=True)) == [typed]
+
+
+def test_an_incident_description_past_the_limit_is_refused_on_the_page(client, entry, alice):
     client.force_login(alice)
     response = client.post(
         f"/registry/{entry.pk}/incidents/",
-        {"kind": "ufo", "severity": "low", "description": ""},
-        follow=True,
+        {"kind": "other", "severity": "low", "description": "x" * (TEXT_MAX + 1)},
     )
-    assert response.status_code == 200
-    assert "not a valid choice" in response.content.decode()
+    assert response.status_code == 400
+    page = response.content.decode()
+    description = page[page.index('id="field-description"') :]
+    assert f"at most {TEXT_MAX} characters" in description[: description.index("</textarea>")]
     assert entry.incidents.count() == 0
 
 

@@ -146,7 +146,8 @@ class TestEditEntry:
 
     def test_an_edit_is_saved_and_audited(self, client, entry, owner, alice):
         response = _as(client, owner).post(
-            f"/registry/{entry.pk}/edit/", _form(owner, alice, monitoring_kpis="Complaints only")
+            f"/registry/{entry.pk}/edit/",
+            _form(owner, alice, monitoring_kpis="Complaints only", version=entry.version),
         )
         assert response.status_code == 302
         assert Deployment.objects.get(pk=entry.pk).monitoring_kpis == "Complaints only"
@@ -157,7 +158,13 @@ class TestEditEntry:
     ):
         response = _as(client, alice).post(
             f"/registry/{entry.pk}/edit/",
-            _form(owner, alice, markets="GB", data_categories=["contact_details"]),
+            _form(
+                owner,
+                alice,
+                markets="GB",
+                data_categories=["contact_details"],
+                version=entry.version,
+            ),
             follow=True,
         )
         review = entry.use_case.reviews.get(state="open")
@@ -221,6 +228,7 @@ class TestStageButtons:
         assert entry_events(entry, "stage_changed").get().changes == {
             "stage": ["pilot", "suspended"],
             "reason": [None, "Vendor outage"],
+            "version": [1, 2],
         }
         page = client.get(f"/registry/{entry.pk}/").content.decode()
         assert "is now in Suspended" in page and "Move to Pilot" in page

@@ -73,6 +73,7 @@ class TestRequest:
         assert entry_events(entry, "stage_requested").get().changes == {
             "requested_stage": ["", "production"],
             "reason": [None, "Pilot met its targets."],
+            "version": [1, 2],
         }
         assert not entry_events(entry, "stage_changed").exists()
         assert entry.versions.last().data["requested_stage"] == "production"
@@ -139,6 +140,7 @@ class TestCouncilDecision:
             "requested_stage": ["production", ""],
             "go_live_date": [None, today.isoformat()],
             "reason": [None, "the council approved the request on review"],
+            "version": [3, 4],
         }
 
     def test_changes_requested_drop_the_request_and_the_entry_stays_in_pilot(
@@ -153,6 +155,7 @@ class TestCouncilDecision:
         assert entry_events(entry, "stage_request_dropped").get().changes == {
             "requested_stage": ["production", ""],
             "reason": [None, "the council's decision: changes requested"],
+            "version": [2, 3],
         }
 
     def test_rejection_drops_the_request_and_suspends_the_entry(self, high_entry, alice, council):

@@ -194,9 +194,10 @@ class TestChecklist:
         assert "security" not in review.required_roles
         assert {
             "id", "code", "section", "text", "guidance", "role", "required", "references",
-            "answer", "evidence", "verification",
+            "answer", "evidence", "verification", "version",
         } == set(items[0])  # fmt: skip
         assert all(item["answer"] is None and item["verification"] is None for item in items)
+        assert all(item["version"] is None for item in items)
 
         item = item_of(review, "privacy")
         response = client.patch(

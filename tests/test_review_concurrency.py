@@ -1,9 +1,8 @@
-"""Many votes at once: no double vote, no lost decision (PostgreSQL only: SQLite has no row locks)."""
-
-import threading
+"""Many votes at once: no double vote, no lost decision (PostgreSQL locks the rows; SQLite, on a
+file as the embedded default runs it, takes the write lock when each transaction begins)."""
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.utils import timezone
 
 import workflows
@@ -11,48 +10,31 @@ from audit.models import AuditEvent
 from audit.services import verify_chain
 from reviews.models import Review, Vote
 
-from .reviews_support import answer_and_verify_checklist, make_council, reviewer_for
+from .concurrency_support import database_on_file, review_open_for_votes, run_at_once
+from .reviews_support import reviewer_for
 
 pytestmark = [
+    pytest.mark.concurrency,
     # Serialized rollback restores the seeded policies and checklist that the flush removes.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs PostgreSQL row locks"),
 ]
 
 
-def _run_at_once(calls):
-    """Start every call together from its own thread; return the exceptions raised."""
-    barrier = threading.Barrier(len(calls))
-    errors = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-        except Exception as error:  # noqa: BLE001  (collected and asserted by the test)
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+@pytest.fixture(autouse=True)
+def _database_on_file(transactional_db, tmp_path):
+    """Each thread opens its own connection, to a file on SQLite (tests/concurrency_support.py)."""
+    with database_on_file(tmp_path):
+        yield
 
 
 @pytest.fixture
 def open_review(make_use_case, alice):
-    make_council()
-    review = make_use_case("submitted").reviews.get()
-    answer_and_verify_checklist(review, alice)
-    return Review.objects.get(pk=review.pk)
+    return review_open_for_votes(make_use_case, alice)
 
 
 def test_all_reviewers_voting_at_once_gives_exactly_one_decision(open_review):
     reviewers = [reviewer_for(open_review, role) for role in open_review.required_roles]
-    errors = _run_at_once(
+    errors = run_at_once(
         [
             lambda r=r: workflows.vote_cast(actor=r, review=open_review, choice="approve")
             for r in reviewers
@@ -69,16 +51,17 @@ def test_all_reviewers_voting_at_once_gives_exactly_one_decision(open_review):
 def test_one_reviewer_voting_many_times_at_once_keeps_one_current_vote(open_review):
     privacy = reviewer_for(open_review, "privacy")
     choices = ["abstain", "approve"] * 4
-    errors = _run_at_once(
+    errors = run_at_once(
         [
             lambda c=c: workflows.vote_cast(actor=privacy, review=open_review, choice=c)
             for c in choices
         ]
     )
     assert errors == []
-    votes = Vote.objects.filter(review=open_review, reviewer=privacy)
-    assert votes.count() == len(choices)
-    assert votes.filter(current=True).count() == 1
+    votes = Vote.objects.filter(review=open_review, reviewer=privacy).order_by("pk")
+    # A vote that repeats the standing one records nothing, so how many count depends on timing.
+    assert 2 <= votes.count() <= len(choices)
+    assert [v.current for v in votes] == [False] * (votes.count() - 1) + [True]
     assert list(verify_chain()) == []
 
 

@@ -250,7 +250,11 @@ def test_the_team_answers_an_item_and_comes_back_to_it(login, review, alice):
     item = item_of(review, "privacy")
     response = login(alice).post(
         reverse("reviews:answer", args=[review.pk, item.pk]),
-        {f"answer-{item.code}-answer": "partial", f"answer-{item.code}-evidence": "Half done"},
+        {
+            f"answer-{item.code}-answer": "partial",
+            f"answer-{item.code}-evidence": "Half done",
+            f"answer-{item.code}-version": 0,
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == f"{page_of(review)}#item-{item.code}"
@@ -262,7 +266,7 @@ def test_not_applicable_without_justification_is_refused_next_to_the_evidence(lo
     item = item_of(review, "privacy")
     response = login(alice).post(
         reverse("reviews:answer", args=[review.pk, item.pk]),
-        {f"answer-{item.code}-answer": "not_applicable"},
+        {f"answer-{item.code}-answer": "not_applicable", f"answer-{item.code}-version": 0},
     )
     assert response.status_code == 400
     page = html(response)

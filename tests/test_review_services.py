@@ -299,6 +299,20 @@ class TestVotesAndDecisions:
         votes = Vote.objects.filter(review=review, reviewer=privacy)
         assert [(v.choice, v.current) for v in votes] == [("abstain", False), ("approve", True)]
 
+    def test_the_same_vote_again_changes_and_records_nothing(self, review):
+        privacy = reviewer_for(review, "privacy")
+        vote = dict(choice="approve_with_conditions", conditions=[{"text": "Quarterly audit"}])
+        first = workflows.vote_cast(actor=privacy, review=review, **vote)
+        events = AuditEvent.objects.count()
+        again = workflows.vote_cast(actor=privacy, review=review, **vote)
+        assert again.pk == first.pk
+        assert AuditEvent.objects.count() == events
+        assert Condition.objects.filter(review=review, vote=first).count() == 1
+        changed = workflows.vote_cast(
+            actor=privacy, review=review, **{**vote, "conditions": [{"text": "Monthly audit"}]}
+        )
+        assert changed.pk != first.pk
+
     def test_nothing_can_be_recorded_once_decided(self, review):
         send_back_for_changes(review)
         with pytest.raises(TransitionNotAllowed):
@@ -596,6 +610,16 @@ class TestRecusalAndReassignment:
             services.review_reassign(
                 actor=council["chair"], review=review, role="privacy", reviewer=council["security"]
             )
+
+    def test_the_chair_never_seats_an_auditor_even_one_holding_the_role(
+        self, review, council, auditor
+    ):
+        RoleFactory(user=auditor, role="privacy")
+        with pytest.raises(ValidationError, match="Auditors read everything"):
+            services.review_reassign(
+                actor=council["chair"], review=review, role="privacy", reviewer=auditor
+            )
+        assert reviewer_for(review, "privacy") != auditor
 
 
 class TestChecklist:

@@ -8,6 +8,8 @@ from reviews.models import Review
 from reviews.selectors import applicable_items
 from usecases.models import UseCase
 
+from .factories import login_request
+
 PASSWORD = "walkthrough"
 
 
@@ -18,7 +20,7 @@ def demo(db):
 
 def _as(client, username):
     client.logout()
-    assert client.login(username=username, password=PASSWORD)
+    assert client.login(request=login_request(), username=username, password=PASSWORD)
     return client
 
 
@@ -38,6 +40,7 @@ def test_a_demo_draft_goes_from_submission_to_decision_through_the_pages(client,
             {
                 f"answer-{item.code}-answer": "yes",
                 f"answer-{item.code}-evidence": "Brand review log, March",
+                f"answer-{item.code}-version": 0,  # no answer yet when the page was read
             },
         )
         assert response.status_code == 302, item.code

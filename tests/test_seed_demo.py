@@ -18,6 +18,7 @@ from registry.selectors import is_overdue
 from reviews.models import Condition, Review, Vote
 from usecases.models import UseCase
 
+from .factories import login_request
 from .reviews_support import reload_default_review_data
 
 User = get_user_model()
@@ -105,7 +106,7 @@ def test_the_admin_is_staff_and_nobody_else_is(seeded):
 def test_each_demo_user_logs_in_with_password_demo(seeded, client):
     others = ["cx.submitter", "maria.owner", "carl.owner", "nina.owner", "admin"]
     for username in [*SPEC_USERS, *SPEC_ROLES, *others]:
-        assert client.login(username=username, password="demo"), username
+        assert client.login(request=login_request(), username=username, password="demo"), username
 
 
 def test_the_realistic_use_cases_cover_the_spec_list_tiers_and_reachable_states(seeded):
@@ -197,10 +198,10 @@ def test_it_prints_a_summary_and_how_to_log_in(seeded):
 
 def test_the_password_option_sets_every_password_and_a_rerun_updates_them(db, client):
     seed(password="s3cret-demo")
-    assert client.login(username="chair", password="s3cret-demo")
-    assert not client.login(username="chair", password="demo")
+    assert client.login(request=login_request(), username="chair", password="s3cret-demo")
+    assert not client.login(request=login_request(), username="chair", password="demo")
     seed()
-    assert client.login(username="chair", password="demo")
+    assert client.login(request=login_request(), username="chair", password="demo")
 
 
 def test_scale_adds_that_many_synthetic_use_cases_and_numbers_a_second_batch_after_the_first(db):

@@ -169,6 +169,7 @@ def test_editing_a_draft_changes_its_answers(login, make_use_case, alice, market
     data = form_post(
         **complete_answers(team=marketing, business_owner=owner, title="Better offers"),
         action="save",
+        version=use_case.version,
     )
     response = login(alice).post(reverse("usecases:edit", args=[use_case.pk]), data)
     assert response.status_code == 302
@@ -185,7 +186,8 @@ def test_the_business_owner_edits_without_being_in_the_team(login, make_use_case
     )
     answers = complete_answers(team=marketing, business_owner=owner, title="Owner's wording")
     response = client.post(
-        reverse("usecases:edit", args=[use_case.pk]), form_post(**answers, action="submit")
+        reverse("usecases:edit", args=[use_case.pk]),
+        form_post(**answers, action="submit", version=use_case.version),
     )
     assert response.status_code == 302
     use_case.refresh_from_db()

@@ -1,27 +1,45 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 import workflows
+from common.api import (
+    IF_MATCH_PARAMETER,
+    STALE_EDIT_RESPONSES,
+    IdempotentPostMixin,
+    VersionedMixin,
+    version_read,
+)
+from common.errors import refuse
 from council.permissions import AuditorsReadOnly
 
 from . import services
 from .filters import UseCaseFilter
-from .selectors import usecase_get_visible, usecase_list_visible
+from .selectors import usecase_get_visible, usecase_list_visible, usecase_submit_refusal
 from .serializers import (
     AttachmentSerializer,
     RevisionSerializer,
+    SubmitCheckSerializer,
+    SubmittedSerializer,
     UseCaseSerializer,
     WithdrawSerializer,
 )
 from .views_support import attachment_response
 
+# An edit may name the version it read: a save since then refuses it (common.api.version_read).
+_EDIT_SCHEMA = extend_schema(
+    parameters=[IF_MATCH_PARAMETER],
+    responses={200: UseCaseSerializer, **STALE_EDIT_RESPONSES},
+)
 
+
+@extend_schema_view(update=_EDIT_SCHEMA, partial_update=_EDIT_SCHEMA)
 class UseCaseViewSet(
+    IdempotentPostMixin,
+    VersionedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -32,7 +50,6 @@ class UseCaseViewSet(
 
     serializer_class = UseCaseSerializer
     filterset_class = UseCaseFilter
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
     permission_classes = [IsAuthenticated, AuditorsReadOnly]
 
     def get_queryset(self):
@@ -45,21 +62,44 @@ class UseCaseViewSet(
         return use_case
 
     def perform_create(self, serializer):
-        serializer.instance = services.usecase_create(
-            actor=self.request.user, data=serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        data.pop("version", None)  # a new use case starts at 1
+        serializer.instance = services.usecase_create(actor=self.request.user, data=data)
 
     def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
         serializer.instance = services.usecase_update(
-            actor=self.request.user, use_case=serializer.instance, data=serializer.validated_data
+            actor=self.request.user,
+            use_case=serializer.instance,
+            data=data,
+            version=version_read(self.request, data.pop("version", None)),
         )
 
-    @extend_schema(request=None, responses=UseCaseSerializer)
+    @extend_schema(request=None, responses=SubmittedSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        """Validate every answer (400 lists each problem by field) and freeze a new revision."""
+        """Validate every answer (400 lists each problem by field) and freeze a new revision.
+        `warnings` names each seat of the review that nobody free of a conflict could take."""
         use_case = workflows.usecase_submit(actor=request.user, use_case=self.get_object())
-        return Response(UseCaseSerializer(use_case).data)
+        warnings = [gap.once_submitted for gap in workflows.usecase_submit_check(use_case)]
+        return Response(SubmittedSerializer(use_case, context={"warnings": warnings}).data)
+
+    @extend_schema(responses=SubmitCheckSerializer)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="submit-check",
+        pagination_class=None,
+        filterset_class=None,
+    )
+    def submit_check(self, request, pk=None):
+        """Before submitting: each seat of the council's review that nobody free of a conflict
+        could take, say because the business owner is the only privacy member (four eyes).
+        Submitting is not refused: the review then waits for the chair to seat someone."""
+        use_case = self.get_object()
+        refuse(usecase_submit_refusal(user=request.user, use_case=use_case))
+        warnings = [gap.before_submitting for gap in workflows.usecase_submit_check(use_case)]
+        return Response(SubmitCheckSerializer({"warnings": warnings}).data)
 
     @extend_schema(request=WithdrawSerializer, responses=UseCaseSerializer)
     @action(detail=True, methods=["post"])

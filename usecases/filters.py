@@ -4,6 +4,7 @@ import django_filters
 from django.db import connection
 from django.db.models import Q
 
+from common.limits import SEARCH_MAX
 from council.models import Team
 
 from .choices import Channel, Function, RiskTier, State
@@ -23,7 +24,7 @@ def json_list_contains(field: str, value: str) -> Q:
 
 
 class UseCaseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label="Search", max_length=SEARCH_MAX)
     mine = django_filters.BooleanFilter(method="only_mine", label="Only my teams' use cases")
     state = django_filters.ChoiceFilter(choices=State.choices)
     risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices, label="Risk tier")

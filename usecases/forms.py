@@ -9,8 +9,9 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from common.forms import OwnerChoiceField, ServiceForm, person_label
+from common.limits import MARKETS_MAX, NAME_MAX, NOTE_MAX, TEXT_MAX, list_within
 from council.models import Team
-from council.selectors import user_teams
+from council.selectors import business_owner_candidates, user_teams
 
 from .choices import (
     LIST_FIELDS,
@@ -27,6 +28,10 @@ from .services import ANSWER_FIELDS
 from .validation import submission_errors
 
 YES_NO_CHOICES = (("True", "Yes"), ("False", "No"))
+OWNER_NOT_ON_OFFER = (
+    "Choose the business owner from the list: people with an active account, other than "
+    "administrator accounts and auditors."
+)
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ QUESTIONS = {
 }  # fmt: skip
 
 
-def _text(*, long: bool = True, max_length: int | None = None) -> forms.CharField:
+def _text(*, long: bool = True, max_length: int = TEXT_MAX) -> forms.CharField:
     widget = forms.Textarea(attrs={"rows": 4}) if long else forms.TextInput
     return forms.CharField(required=False, max_length=max_length, widget=widget)
 
@@ -130,6 +135,7 @@ class MarketsField(forms.CharField):
 
     def validate(self, value):
         super().validate(value)
+        list_within(value, MARKETS_MAX)
         unknown = unknown_markets(value)
         if unknown:
             raise ValidationError(
@@ -153,7 +159,7 @@ def answer_names(answers: list[dict]) -> dict[str, dict]:
 class UseCaseForm(ServiceForm):
     """Every answer of a use case; its cleaned_data goes as-is to usecase_create/usecase_update."""
 
-    title = _text(long=False, max_length=200)
+    title = _text(long=False, max_length=NAME_MAX)
     summary = _text()
     business_problem = _text()
     team = forms.ModelChoiceField(
@@ -162,11 +168,14 @@ class UseCaseForm(ServiceForm):
         error_messages={"required": "Choose the team that owns this use case."},
     )
     business_owner = OwnerChoiceField(
-        queryset=get_user_model().objects.none(), required=False, empty_label="Choose a person"
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="Choose a person",
+        error_messages={"invalid_choice": OWNER_NOT_ON_OFFER},
     )
     confidential = forms.BooleanField(required=False)
-    vendor = _text(long=False, max_length=200)
-    tool_name = _text(long=False, max_length=200)
+    vendor = _text(long=False, max_length=NAME_MAX)
+    tool_name = _text(long=False, max_length=NAME_MAX)
     model_provenance = _one_of(ModelProvenance)
     automation_level = _one_of(AutomationLevel)
     customer_facing = _yes_no()
@@ -185,6 +194,7 @@ class UseCaseForm(ServiceForm):
     def __init__(self, *args, user, use_case: UseCase | None = None, **kwargs):
         if use_case is not None:
             kwargs.setdefault("initial", {name: getattr(use_case, name) for name in ANSWER_FIELDS})
+            kwargs.setdefault("version", use_case.version)
         super().__init__(*args, **kwargs)
         for name, choices in LIST_FIELDS.items():
             self.fields[name] = forms.MultipleChoiceField(
@@ -196,9 +206,7 @@ class UseCaseForm(ServiceForm):
             self.fields[name].label = label
             self.fields[name].help_text = help_text
         self._limit_teams(user, use_case)
-        cast("forms.ModelChoiceField[User]", self.fields["business_owner"]).queryset = (
-            get_user_model().objects.filter(is_active=True).order_by("username")
-        )
+        self._limit_owners(use_case)
         self.order_fields(ANSWER_FIELDS)
 
     def _limit_teams(self, user, use_case: UseCase | None) -> None:
@@ -212,6 +220,15 @@ class UseCaseForm(ServiceForm):
             only = list(teams[:2])
             if len(only) == 1:
                 self.initial["team"] = only[0]
+
+    def _limit_owners(self, use_case: UseCase | None) -> None:
+        """The people who can be named (council.selectors); the owner named already stays on
+        offer, so saving other answers never drops them (submitting checks them again)."""
+        owners = business_owner_candidates()
+        if use_case is not None and use_case.business_owner_id is not None:
+            owners = owners | get_user_model().objects.filter(pk=use_case.business_owner_id)
+        owner_field = cast("forms.ModelChoiceField[User]", self.fields["business_owner"])
+        owner_field.queryset = owners.order_by("username")
 
     def sections(self):
         """(section, its bound fields, whether any has an error) in form order, for the template."""
@@ -265,7 +282,7 @@ class WithdrawForm(ServiceForm):
     reason = forms.CharField(
         label="Why are you withdrawing it?",
         help_text="The reason is kept in the use case's history.",
-        max_length=2000,
+        max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Give a reason for withdrawing the use case."},
     )

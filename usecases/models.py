@@ -103,6 +103,10 @@ class UseCase(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="created_use_cases"
     )
+    version = models.PositiveIntegerField(
+        default=1,
+        help_text="Counts the saves: an edit based on an older version is refused (its ETag).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

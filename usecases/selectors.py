@@ -7,7 +7,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from common.errors import ActionForbidden
 from council.models import COUNCIL_ROLES, CouncilRole, TeamMembership
-from council.selectors import user_active_roles, user_active_team_ids
+from council.selectors import auditor_write_refusal, user_active_roles, user_active_team_ids
 
 from .choices import State
 from .models import UseCase
@@ -59,15 +59,21 @@ def usecase_is_editor(*, user: User | AnonymousUser, use_case: UseCase) -> bool:
 def _not_editor(
     user: User | AnonymousUser, use_case: UseCase, doing: str
 ) -> ActionForbidden | None:
-    if usecase_is_editor(user=user, use_case=use_case):
-        return None
-    return ActionForbidden(f"Only the owning team or the business owner can {doing} this use case.")
+    """Its team or business owner acts for the use case, never an auditor (even one named on it
+    or sitting in its team): auditors change nothing."""
+    refusal = auditor_write_refusal(user)
+    if refusal is None and not usecase_is_editor(user=user, use_case=use_case):
+        refusal = ActionForbidden(
+            f"Only the owning team or the business owner can {doing} this use case."
+        )
+    return refusal
 
 
 def usecase_propose_refusal(*, user: User | AnonymousUser) -> ActionForbidden | None:
-    """A use case belongs to a team: someone in none cannot propose one."""
-    if user_active_team_ids(user):
-        return None
+    """A use case belongs to a team: someone in none cannot propose one, nor an auditor."""
+    refusal = auditor_write_refusal(user)
+    if refusal is not None or user_active_team_ids(user):
+        return refusal
     return ActionForbidden(
         "You are not a member of any team, so you cannot propose a use case. "
         "Ask an administrator to add you to your team."

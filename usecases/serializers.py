@@ -1,6 +1,8 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from common.limits import LIST_MAX, MARKETS_MAX, NOTE_MAX, TEXT_MAX
 from council.models import Team
 
 from .choices import LIST_FIELDS, AttachmentKind
@@ -13,6 +15,16 @@ YES_NO_FIELDS = (
     "significant_decisions",
     "vulnerable_groups",
     "outbound_contact",
+)
+# The free-text answers (the one-line ones take their length from the model).
+LONG_TEXT_FIELDS = (
+    "summary",
+    "business_problem",
+    "expected_benefits",
+    "kpis",
+    "pilot_plan",
+    "customer_disclosure",
+    "human_escalation",
 )
 
 
@@ -41,32 +53,47 @@ class MarketList(serializers.ListField):
 
 class UseCaseSerializer(serializers.ModelSerializer):
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    # Anyone by id: who may be named is the service's rule (council.selectors), 400 in its words.
     business_owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), allow_null=True, required=False
+        queryset=get_user_model().objects.all(), allow_null=True, required=False
     )
     risk_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
     dpia_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
     ai_act_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
     obligations = serializers.ListField(child=serializers.DictField(), read_only=True)
-    markets = MarketList(required=False)
+    markets = MarketList(required=False, max_length=MARKETS_MAX)
+
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="Counts the saves (also the ETag). On PUT or PATCH, the version you read (or "
+        "send its ETag as If-Match): if the use case was saved since, nothing is saved and the "
+        "answer says who changed what (409, or 412 for If-Match). Without either, the change "
+        "is saved whatever happened since. Ignored on create.",
+    )
 
     class Meta:
         model = UseCase
-        fields = (
+        fields: tuple[str, ...] = (
             "id", "reference", "state", "revision", *ANSWER_FIELDS, *DERIVED_FIELDS,
-            "created_at", "updated_at", "submitted_at",
+            "created_at", "updated_at", "submitted_at", "version",
         )  # fmt: skip
         read_only_fields = (
             "id", "reference", "state", "revision", "risk_tier", "dpia_required", "ai_act_class",
             "created_at", "updated_at", "submitted_at",
         )  # fmt: skip
-        extra_kwargs = {name: {"allow_null": True, "required": False} for name in YES_NO_FIELDS}
+        extra_kwargs = {
+            **{name: {"allow_null": True, "required": False} for name in YES_NO_FIELDS},
+            **{name: {"max_length": TEXT_MAX} for name in LONG_TEXT_FIELDS},
+        }
 
     def get_fields(self):
         fields = super().get_fields()
         for name, choices in LIST_FIELDS.items():
             fields[name] = UniqueChoiceList(
-                child=serializers.ChoiceField(choices=choices.choices), required=False
+                child=serializers.ChoiceField(choices=choices.choices),
+                required=False,
+                max_length=LIST_MAX,
             )
         if self.instance is not None and not isinstance(self.instance, list | tuple):
             # The owning team is chosen at creation and may change while editable, never be emptied.
@@ -103,5 +130,27 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return f"/use-cases/{attachment.use_case_id}/attachments/{attachment.pk}/"
 
 
+class SubmitCheckSerializer(serializers.Serializer):
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Each seat of the council's review that nobody free of a conflict could take "
+        "(four eyes), in words: what it means and what to do. Empty when every seat can be filled.",
+    )
+
+
+class SubmittedSerializer(UseCaseSerializer):
+    """The use case just submitted, with what the team should know about its review."""
+
+    warnings = serializers.SerializerMethodField()
+
+    class Meta(UseCaseSerializer.Meta):
+        fields = (*UseCaseSerializer.Meta.fields, "warnings")
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_warnings(self, use_case) -> list[str]:
+        return self.context.get("warnings", [])
+
+
 class WithdrawSerializer(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)

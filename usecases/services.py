@@ -13,10 +13,12 @@ from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
+from audit.selectors import stale_edit_refusal
 from audit.services import audit_record, field_changes, plain_json
 from common.errors import TransitionNotAllowed, refuse
+from common.files import delete_unless_committed
 from council.models import Team
-from council.selectors import user_active_team_ids
+from council.selectors import business_owner_ineligibility, user_active_team_ids
 from council.services import reference_next
 
 from . import risk
@@ -109,6 +111,20 @@ def _check_team(*, actor: User, team: Team | None) -> None:
         )
 
 
+def _owner_errors(owner: User | None) -> dict[str, list[str]]:
+    """The business owner named must be someone who can be (council.selectors)."""
+    reason = business_owner_ineligibility(owner) if owner is not None else None
+    return {"business_owner": [reason]} if reason else {}
+
+
+def _check_owner(data: Mapping[str, Any], use_case: UseCase | None = None) -> None:
+    """Naming a business owner (a new one: an owner named before stays until changed)."""
+    owner = data.get("business_owner")
+    named = owner is not None and (use_case is None or owner.pk != use_case.business_owner_id)
+    if named and (errors := _owner_errors(owner)):
+        raise ValidationError(errors)
+
+
 def _check_transition(use_case: UseCase, action: str) -> str:
     transition = TRANSITIONS[action]
     if use_case.state not in transition.sources:
@@ -116,6 +132,13 @@ def _check_transition(use_case: UseCase, action: str) -> str:
             f"A use case in state '{use_case.get_state_display()}' cannot be {transition.verb}."
         )
     return transition.target
+
+
+def _next_version(use_case: UseCase) -> dict[str, list[int]]:
+    """Count the save about to happen. Its audit event records the version it made, so that an
+    edit of an older one can say what it missed (audit.selectors.stale_edit_refusal)."""
+    use_case.version += 1
+    return {"version": [use_case.version - 1, use_case.version]}
 
 
 def _lock(use_case: UseCase) -> UseCase:
@@ -128,6 +151,7 @@ def usecase_create(*, actor: User, data: Mapping[str, Any]) -> UseCase:
     """A new draft; any subset of answers, but it must belong to one of the actor's teams."""
     refuse(usecase_propose_refusal(user=actor))
     _check_team(actor=actor, team=data.get("team"))
+    _check_owner(data)
     year = timezone.localdate().year
     number = reference_next(key=f"UC-{year}")
     use_case = UseCase(reference=f"UC-{year}-{number:04d}", created_by=actor, state=State.DRAFT)
@@ -140,15 +164,31 @@ def usecase_create(*, actor: User, data: Mapping[str, Any]) -> UseCase:
 
 
 @transaction.atomic
-def usecase_update(*, actor: User, use_case: UseCase, data: Mapping[str, Any]) -> UseCase:
+def usecase_update(
+    *, actor: User, use_case: UseCase, data: Mapping[str, Any], version: int | None = None
+) -> UseCase:
+    """Change answers. `version`: the one the answers were read at (None: not checked); when
+    someone saved since, StaleEdit says who, when and which answers, and nothing is saved."""
     use_case = _lock(use_case)
     refuse(usecase_edit_refusal(user=actor, use_case=use_case))
+    # Checked under the row lock taken above, so two saves of one version cannot both pass.
+    refuse(
+        stale_edit_refusal(
+            use_case,
+            read_version=version,
+            current_version=use_case.version,
+            noun="use case",
+            fields=ANSWER_FIELDS,
+        )
+    )
     if "team" in data and data["team"] is not None and data["team"].pk != use_case.team_id:
         _check_team(actor=actor, team=data["team"])
+    _check_owner(data, use_case)
     before = _snapshot(use_case)
     _apply(use_case, {k: v for k, v in data.items() if not (k == "team" and v is None)})
     changes = field_changes(before, _snapshot(use_case))
     if changes:
+        changes |= _next_version(use_case)
         use_case.save()
         audit_record(actor=actor, action="changed", obj=use_case, changes=changes)
     return use_case
@@ -163,7 +203,7 @@ def usecase_submit(*, actor: User, use_case: UseCase) -> UseCase:
     use_case = _lock(use_case)
     refuse(usecase_submit_refusal(user=actor, use_case=use_case))
     target = _check_transition(use_case, "submit")
-    errors = submission_errors(answers_of(use_case))
+    errors = {**submission_errors(answers_of(use_case)), **_owner_errors(use_case.business_owner)}
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
@@ -171,6 +211,7 @@ def usecase_submit(*, actor: User, use_case: UseCase) -> UseCase:
     use_case.revision += 1
     use_case.state = target
     use_case.submitted_at = now
+    counted = _next_version(use_case)
     use_case.save()
     UseCaseRevision.objects.create(
         use_case=use_case,
@@ -197,6 +238,7 @@ def usecase_submit(*, actor: User, use_case: UseCase) -> UseCase:
         changes={
             "state": [before_state, target],
             "revision": [use_case.revision - 1, use_case.revision],
+            **counted,
         },
     )
     return use_case
@@ -208,12 +250,13 @@ def _move(
     """Set the state and record the move, with any further `changes` ({field: [before, after]})."""
     before = use_case.state
     use_case.state = target
-    use_case.save(update_fields=["state", "updated_at"])
+    counted = _next_version(use_case)
+    use_case.save(update_fields=["state", "version", "updated_at"])
     audit_record(
         actor=actor,
         action=action,
         obj=use_case,
-        changes={"state": [before, target], **changes},
+        changes={"state": [before, target], **changes, **counted},
     )
     return use_case
 
@@ -354,8 +397,9 @@ def attachment_add(
         uploaded_by=actor,
     )
     attachment.file.save(name, upload, save=False)
+    # A refused or rolled-back upload leaves no file on disk (common/files.py).
+    delete_unless_committed(attachment.file)
     attachment.save()
-    # Deleting the file if the transaction rolls back is not needed: names are random and unused.
     audit_record(
         actor=actor,
         action="attachment_added",

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import workflows
-from common.errors import refuse
-from common.pages import back_to, refusals_answered
+from common.errors import StaleEdit, refuse
+from common.pages import back_to, once_per_form, refusals_answered
 
 from . import services
 from .answers import answers_by_section
@@ -76,6 +76,7 @@ def _label_filters(form) -> None:
 
 @require_http_methods(["GET", "POST"])
 @refusals_answered(lambda request, **_: reverse("usecases:list"))
+@once_per_form
 def usecase_new(request):
     refuse(usecase_propose_refusal(user=request.user))
     form = UseCaseForm(_posted(request), user=request.user)
@@ -97,7 +98,9 @@ def usecase_edit(request, pk):
         request,
         form,
         use_case,
-        lambda data: services.usecase_update(actor=request.user, use_case=use_case, data=data),
+        lambda data: services.usecase_update(
+            actor=request.user, use_case=use_case, data=data, version=form.read_version
+        ),
     )
 
 
@@ -113,6 +116,9 @@ def _save(request, form, use_case, save):
     except ValidationError as error:
         form.add_service_errors(error)
         return _render_form(request, form, use_case, status=400)
+    except StaleEdit as error:
+        form.add_stale_edit(error)
+        return _render_form(request, form, use_case, status=409)
     if submitting:
         return _submit(request, use_case, form)
     messages.success(request, "Draft saved.")
@@ -125,8 +131,12 @@ def _submit(request, use_case, form=None):
     except ValidationError as error:
         form = form or UseCaseForm(user=request.user, use_case=use_case)
         form.add_service_errors(error)
+        # Saved before it was refused: the next save starts from the version just made.
+        form.carry_version(use_case.version)
         return _render_form(request, form, use_case, status=400, draft_saved=True)
     messages.success(request, f"Submitted as revision {use_case.revision}.")
+    for gap in workflows.usecase_submit_check(use_case):
+        messages.warning(request, gap.once_submitted)
     return redirect("usecases:detail", pk=use_case.pk)
 
 
@@ -138,8 +148,15 @@ def _render_form(request, form, use_case, *, status=200, draft_saved=False):
         "use_case": use_case,
         "form_action": action,
         "draft_saved": draft_saved,
+        "submit_warnings": _submit_warnings(use_case) if use_case else [],
     }
     return render(request, "usecases/form.html", context, status=status)
+
+
+def _submit_warnings(use_case) -> list[str]:
+    """What the team should know before submitting the saved answers: the review's seats that
+    nobody free of a conflict could take. (The form is shown only while it can be submitted.)"""
+    return [gap.before_submitting for gap in workflows.usecase_submit_check(use_case)]
 
 
 @require_GET
@@ -162,6 +179,8 @@ def _render_detail(request, use_case, *, attachment_form=None, withdraw_form=Non
         "attachment_form": attachment_form or AttachmentForm(),
         "withdraw_form": withdraw_form or WithdrawForm(),
     }
+    if context["can_submit"]:
+        context["submit_warnings"] = _submit_warnings(use_case)
     return render(request, "usecases/detail.html", context, status=status)
 
 
@@ -189,6 +208,7 @@ def usecase_withdraw(request, pk):
 
 @require_POST
 @_refusals_answered
+@once_per_form
 def attachment_upload(request, pk):
     use_case = _editable(request.user, pk)
     form = AttachmentForm(request.POST, request.FILES)

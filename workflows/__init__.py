@@ -14,7 +14,7 @@ Pages, the API, tasks and commands call these functions instead of the services 
 function keeps the signature and the return value of the service it wraps.
 """
 
-from .intake import usecase_submit, usecase_withdraw
+from .intake import usecase_submit, usecase_submit_check, usecase_withdraw
 from .registry import (
     deployment_change_stage,
     deployment_create,
@@ -34,6 +34,7 @@ __all__ = [
     "rereview_sweep",
     "review_recuse",
     "usecase_submit",
+    "usecase_submit_check",
     "usecase_withdraw",
     "vote_cast",
 ]

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from registry.selectors import deployments_running
 from reviews import services as review_services
+from reviews.selectors import SeatGap, review_seat_gaps
 from usecases import services as usecase_services
 from usecases.models import UseCase
 
@@ -15,6 +16,14 @@ def usecase_submit(*, actor: User, use_case: UseCase) -> UseCase:
     use_case = usecase_services.usecase_submit(actor=actor, use_case=use_case)
     review_services.review_open(actor=actor, use_case=use_case)
     return usecase_services.usecase_start_review(actor=actor, use_case=use_case)
+
+
+def usecase_submit_check(use_case: UseCase) -> list[SeatGap]:
+    """What submitting would open with empty: the review's seats that no council member is free
+    to take, say because the business owner is the only privacy member (four eyes). Submitting
+    is not refused (the chair seats someone); the use case page warns before, and the page and
+    the API after (`SeatGap.before_submitting`, `.once_submitted`)."""
+    return review_seat_gaps(use_case)
 
 
 @transaction.atomic

@@ -32,10 +32,12 @@ def deployment_create(*, actor: User, use_case: UseCase, data: Mapping[str, Any]
 
 @transaction.atomic
 def deployment_update(
-    *, actor: User, deployment: Deployment, data: Mapping[str, Any]
+    *, actor: User, deployment: Deployment, data: Mapping[str, Any], version: int | None = None
 ) -> Deployment:
     """A material change opens a change review."""
-    recorded = registry_services.deployment_update(actor=actor, deployment=deployment, data=data)
+    recorded = registry_services.deployment_update(
+        actor=actor, deployment=deployment, data=data, version=version
+    )
     return _follow_registry(actor=actor, recorded=recorded)
 
 

@@ -29,11 +29,31 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
+# Each violation of the Content-Security-Policy the page meets, reported on the console (as
+# Chromium reports a refused load, and this script reports a `securitypolicyviolation` event).
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => console.error(
+    `Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`));
+"""
+
+
 @pytest.fixture
 def page(page):
+    """Every browser test fails if a page it opened broke the Content-Security-Policy."""
     # A failing expectation should fail fast, not hang a CI run for Playwright's default 30 s.
     page.set_default_timeout(10_000)
-    return page
+    violations = []
+    page.add_init_script(REPORT_CSP_VIOLATIONS)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    yield page
+    assert violations == [], "the Content-Security-Policy was violated"
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,153 @@
+"""The e-mail outbox: every Notification row is an e-mail to send, at least once.
+
+The row is written in the action's transaction (council/notifications.py), so an e-mail exists
+exactly when its action committed. Two ways send it: the task queued after the commit, and the
+sweep (`deliver_due`, every minute on Celery beat) for whatever the first missed: a broker that was
+down, a worker killed while sending, a mail server that failed.
+
+Sending takes a lease (`email_claimed_until`, `email_claimed_by`), not a permanent claim: a worker
+killed while sending leaves the lease to expire and the e-mail to be sent again. `emailed_at` is
+set only after the mail backend accepted the e-mail. A repeat is therefore possible (killed after
+sending, before recording it); it carries the same Message-ID, derived from the notification's
+key, so mail systems drop it. A failure backs off exponentially; after the last attempt the
+e-mail is marked failed and listed in the admin.
+"""
+
+import hashlib
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=1)
+SWEEP_BATCH = 100
+# A sweep stops starting new e-mails after this long: beat runs the next one a minute later.
+SWEEP_BUDGET_SECONDS = 50.0
+
+
+def lease_duration() -> timedelta:
+    """How long a worker may take to send one e-mail before another may send it again."""
+    return timedelta(seconds=settings.NOTIFICATION_EMAIL_LEASE_SECONDS)
+
+
+def due(now: datetime) -> QuerySet[Notification]:
+    """The e-mails to send now: not sent, not given up, and no lease or backoff running."""
+    return Notification.objects.filter(emailed_at=None, email_failed_at=None).filter(
+        Q(email_claimed_until=None) | Q(email_claimed_until__lte=now)
+    )
+
+
+def message_id(notification: Notification) -> str:
+    """The same for every attempt at one notification: receivers drop a repeat."""
+    digest = hashlib.sha256(notification.key.encode()).hexdigest()[:40]
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return f"<notification.{digest}@{domain}>"
+
+
+def email_for(notification: Notification) -> EmailMessage:
+    return EmailMessage(
+        subject=f"[AI Council] {notification.subject}",
+        body=f"{notification.body}\n\n{notification.url}".strip(),
+        to=[notification.user.email],
+        headers={"Message-ID": message_id(notification)},
+    )
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes after the first, second, third … failure, at most an hour."""
+    doublings = min(max(attempts - 1, 0), 6)  # 64 minutes: past the cap, and no overflow
+    return min(BACKOFF_FIRST * (1 << doublings), BACKOFF_MAX)
+
+
+def deliver(notification_id: int) -> str:
+    """Send one notification's e-mail if it is due; say what happened."""
+    now = timezone.now()
+    # Unique per attempt: a worker whose lease ran out cannot record over the next one's.
+    lessee = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    leased = (
+        due(now)
+        .filter(pk=notification_id)
+        .update(
+            email_claimed_until=now + lease_duration(),
+            email_claimed_by=lessee,
+            email_attempts=F("email_attempts") + 1,
+        )
+    )
+    if not leased:
+        state = Notification.objects.filter(pk=notification_id).values("emailed_at").first()
+        if state is None:
+            return "gone"
+        return "already sent" if state["emailed_at"] else "not due"
+    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if notification is None:
+        return "gone"  # deleted with its person since the lease
+    if not notification.user.email:
+        _record_failure(notification, lessee, "no e-mail address", final=True)
+        return "no address"
+    try:
+        email_for(notification).send()
+    except Exception as error:  # whatever the mail backend raised: recorded, tried again later
+        logger.warning("E-mail of notification %s failed: %r", notification_id, error)
+        final = notification.email_attempts >= settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS
+        _record_failure(notification, lessee, repr(error), final=final)
+        return "failed" if final else "will retry"
+    Notification.objects.filter(pk=notification_id, emailed_at=None).update(
+        emailed_at=timezone.now(),
+        email_claimed_until=None,
+        email_claimed_by="",
+        email_last_error="",
+    )
+    return "sent"
+
+
+def _record_failure(notification: Notification, lessee: str, error: str, *, final: bool) -> None:
+    now = timezone.now()
+    Notification.objects.filter(pk=notification.pk, email_claimed_by=lessee).update(
+        email_last_error=error[:2000],
+        email_claimed_by="",
+        email_claimed_until=None if final else now + backoff(notification.email_attempts),
+        email_failed_at=now if final else None,
+    )
+
+
+def deliver_due(
+    *, batch_size: int = SWEEP_BATCH, budget_seconds: float = SWEEP_BUDGET_SECONDS
+) -> dict[str, int]:
+    """The sweep: send every due e-mail, oldest first, in batches, within a time budget."""
+    counts: dict[str, int] = {}
+    deadline = time.monotonic() + budget_seconds
+    while time.monotonic() < deadline:
+        batch = list(
+            due(timezone.now())
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            break
+        for notification_id in batch:
+            if time.monotonic() >= deadline:
+                break
+            result = deliver(notification_id)
+            counts[result] = counts.get(result, 0) + 1
+    if counts:
+        logger.info("Notification e-mail sweep: %s", counts)
+    return counts
+
+
+def give_another_try(queryset: QuerySet[Notification]) -> int:
+    """Failed e-mails become due again, with a fresh count of attempts (the admin's action)."""
+    return queryset.filter(emailed_at=None).update(
+        email_failed_at=None, email_claimed_until=None, email_claimed_by="", email_attempts=0
+    )
