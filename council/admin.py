@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from audit.admin import ReadOnlyMixin
+
 from . import outbox
 from .models import Notification, RoleAssignment, Team, TeamMembership
 from .services import record_admin_change, stored_snapshot
@@ -76,7 +78,7 @@ class EmailStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     """Read-only: what was sent to whom, and the e-mails that failed, to send again."""
 
     list_display = ["subject", "user", "kind", "created_at", "emailed_at", "email_attempts"]
@@ -85,15 +87,6 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["subject", "key", "user__username", "user__email"]
     date_hierarchy = "created_at"
     actions = ["send_again"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_send_permission(self, request):
         # The rows are read-only here; sending again is for who may change notifications.

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from audit.admin import ReadOnlyMixin
+
 from .models import Attachment, UseCase, UseCaseRevision
 
 
@@ -45,7 +47,7 @@ class UseCaseAdmin(GuardedModelAdmin):
 
 
 @admin.register(UseCaseRevision)
-class UseCaseRevisionAdmin(admin.ModelAdmin):
+class UseCaseRevisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "use_case",
         "number",
@@ -70,12 +72,3 @@ class UseCaseRevisionAdmin(admin.ModelAdmin):
         "submitted_by",
         "submitted_at",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
