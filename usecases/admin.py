@@ -1,9 +1,14 @@
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
+from guardian.admin import (
+    AdminGroupObjectPermissionsForm,
+    AdminUserObjectPermissionsForm,
+    GuardedModelAdmin,
+)
 
 from audit.admin import ReadOnlyMixin
 
 from .models import Attachment, UseCase, UseCaseRevision
+from .services import usecase_object_permissions_set
 
 
 class AttachmentInline(admin.TabularInline):
@@ -14,12 +19,34 @@ class AttachmentInline(admin.TabularInline):
     can_delete = False
 
 
+def _audited_form(base, holder_attribute: str, actor):
+    """guardian's object-permissions form, saving through the service, which audits the change."""
+
+    class AuditedObjectPermissionsForm(base):
+        def save_obj_perms(self) -> None:
+            usecase_object_permissions_set(
+                actor=actor,
+                use_case=self.obj,
+                holder=getattr(self, holder_attribute),
+                codenames=self.cleaned_data[self.get_obj_perms_field_name()],
+            )
+
+    return AuditedObjectPermissionsForm
+
+
 @admin.register(UseCase)
 class UseCaseAdmin(GuardedModelAdmin):
     """Read-only record: use cases change only through their services (audited, rule-checked).
 
-    The object-permissions page grants or removes per-object access (e.g. to a confidential case).
+    The object-permissions page grants or removes per-object access (e.g. to a confidential
+    case) through `usecase_object_permissions_set`, so every grant is in the audit trail.
     """
+
+    def get_obj_perms_manage_user_form(self, request):
+        return _audited_form(AdminUserObjectPermissionsForm, "user", request.user)
+
+    def get_obj_perms_manage_group_form(self, request):
+        return _audited_form(AdminGroupObjectPermissionsForm, "group", request.user)
 
     list_display = [
         "reference",

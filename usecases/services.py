@@ -2,16 +2,16 @@
 
 import hashlib
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import assign_perm, get_group_perms, get_user_perms, remove_perm
 
 from audit.selectors import stale_edit_refusal
 from audit.services import audit_record, field_changes, plain_json
@@ -355,6 +355,37 @@ def usecase_grant_access(*, actor: User | None, use_case: UseCase, user: User, w
             obj=use_case,
             changes={"view_access": [None, user.get_username()], "why": [None, why]},
         )
+
+
+@transaction.atomic
+def usecase_object_permissions_set(
+    *, actor: User, use_case: UseCase, holder: User | Group, codenames: Iterable[str]
+) -> None:
+    """Set exactly which object permissions on the use case a person or group holds (the
+    admin's object-permissions page): what changed is one audited event."""
+    before = set(_held_codenames(holder, use_case))
+    after = set(codenames)
+    for codename in before - after:
+        remove_perm(codename, holder, use_case)
+    for codename in after - before:
+        assign_perm(codename, holder, use_case)
+    if before != after:
+        kind = "group" if isinstance(holder, Group) else "user"
+        audit_record(
+            actor=actor,
+            action="object_permissions_changed",
+            obj=use_case,
+            changes={
+                kind: [None, str(holder)],
+                "permissions": [sorted(before), sorted(after)],
+            },
+        )
+
+
+def _held_codenames(holder: User | Group, use_case: UseCase) -> list[str]:
+    if isinstance(holder, Group):
+        return list(get_group_perms(holder, use_case).values_list("codename", flat=True))
+    return list(get_user_perms(holder, use_case).values_list("codename", flat=True))
 
 
 def usecase_revoke_access(*, actor: User | None, use_case: UseCase, user: User, why: str) -> None:
