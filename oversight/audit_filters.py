@@ -17,6 +17,11 @@ class AuditEventFilter(filters.FilterSet):
         max_length=SEARCH_MAX,
     )  # fmt: skip
     action = filters.CharFilter(max_length=SEARCH_MAX)
+    # The reference people see (UC-2026-0010, AI-2026-0003): every event about that record.
+    reference = filters.CharFilter(
+        field_name="object_ref", lookup_expr="iexact", label="Reference (UC-…, AI-…)",
+        max_length=SEARCH_MAX,
+    )  # fmt: skip
     # A date picker on the auditor's page; the API takes the same YYYY-MM-DD.
     date_from = filters.DateFilter(
         field_name="at", lookup_expr="date__gte", label="From (date)", widget=DATE_PICKER,
@@ -29,7 +34,7 @@ class AuditEventFilter(filters.FilterSet):
 
     class Meta:
         model = AuditEvent
-        fields = ["object_type", "object_id", "actor", "actor_username", "action"]
+        fields = ["reference", "object_type", "object_id", "actor", "actor_username", "action"]
 
     @classmethod
     def for_page(cls, data, queryset) -> "AuditEventFilter":

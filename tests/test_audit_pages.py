@@ -87,3 +87,28 @@ def test_the_page_filters_by_username_and_its_export_keeps_that_filter(client, a
     assert 'name="actor"' not in page  # ids are for the API; people know usernames
     assert 'href="/api/v1/audit-events/export/?actor_username=Alice&amp;format=csv"' in page
     assert {row["action"] for row in rows} == {"by_alice"}
+
+
+def test_a_reference_finds_every_event_of_that_record(client, auditor, make_use_case):
+    first = make_use_case("submitted")
+    second = make_use_case("submitted")
+    client.force_login(auditor)
+    page = client.get("/audit/", {"reference": first.reference.lower()}).content.decode()
+    assert first.reference in page and second.reference not in page
+    api = client.get("/api/v1/audit-events/", {"reference": first.reference}).json()
+    assert api["results"] and {e["object_ref"] for e in api["results"]} == {first.reference}
+
+
+def test_changes_read_as_field_before_and_after_with_labels(client, auditor, make_use_case):
+    use_case = make_use_case()
+    audit_record(
+        actor=None,
+        action="changed",
+        obj=use_case,
+        changes={"title": ["Old title", "New title"], "channels": [["email"], []]},
+    )
+    client.force_login(auditor)
+    page = client.get("/audit/", {"reference": use_case.reference}).content.decode()
+    assert "<strong>Title:</strong> Old title → New title" in page
+    assert "<strong>Channels:</strong> email → —" in page
+    assert "{&#x27;title&#x27;" not in page and "[&#x27;" not in page
