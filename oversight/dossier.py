@@ -10,6 +10,7 @@ table is fetched once, in bulk, and prefetched onto its parent (never one query 
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -145,7 +146,7 @@ def usecase_dossier(*, use_case: UseCase) -> Dossier:
         reviews=[_review_record(review) for review in reviews],
         deployments=[_deployment_record(deployment) for deployment in deployments],
         events=[
-            EventRecord(event, _event_changes(event.changes))
+            EventRecord(event, event_changes(event.changes))
             for event in _events_of(use_case, reviews=reviews, deployments=deployments)
         ],
         chain_head=chain_head(),
@@ -254,14 +255,17 @@ def _version_changes(before: dict | None, after: dict) -> list[tuple[str, str, s
     if before is None:
         return []
     return [
-        (name.replace("_", " ").capitalize(), _plain(was), _plain(now))
+        (name.replace("_", " ").capitalize(), plain_text(was), plain_text(now))
         for name, (was, now) in field_changes(before, after).items()
     ]
 
 
-def _plain(value: Any) -> str:
+def plain_text(value: Any) -> str:
+    """A recorded value in words: lists joined, yes/no, a dash for nothing."""
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "—"
+        return ", ".join(plain_text(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {plain_text(v)}" for k, v in value.items()) or "—"
     if isinstance(value, bool):
         return "Yes" if value else "No"
     return "—" if value in (None, "") else str(value)
@@ -288,25 +292,32 @@ def _events_of(
     ).order_by("seq")
 
 
-def _event_changes(changes) -> list[tuple[str, str, str]]:
-    """Each {field: [before, after]} pair in words; anything else is shown as it was stored."""
-    if not isinstance(changes, dict):
-        return [("", "", _as_text(changes))]
-    rows = []
-    for field, change in changes.items():
-        if isinstance(change, list | tuple) and len(change) == 2:
-            rows.append((field, _as_text(change[0]), _as_text(change[1])))
-        else:
-            rows.append((field, "", _as_text(change)))
-    return rows
-
-
 def _as_text(value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def event_changes(
+    changes: Any,
+    *,
+    text: Callable[[Any], str] = _as_text,
+    label: Callable[[str], str] = str,
+    nothing: str = "",
+) -> list[tuple[str, str, str]]:
+    """An event's changes as (field, before, after) rows, each {field: [before, after]} pair
+    in words; anything else is shown as the value it records (before: `nothing`)."""
+    if not isinstance(changes, dict):
+        return [("", nothing, text(changes))]
+    rows = []
+    for field, change in changes.items():
+        if isinstance(change, list | tuple) and len(change) == 2:
+            rows.append((label(field), text(change[0]), text(change[1])))
+        else:
+            rows.append((label(field), nothing, text(change)))
+    return rows
 
 
 # ---- the PDF export ----------------------------------------------------------------------

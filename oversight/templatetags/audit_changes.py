@@ -1,14 +1,14 @@
 """An audit event's changes as people read them: "Field: before → after", with labels."""
 
-from typing import Any
+from functools import partial
 
 from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
-register = template.Library()
+from oversight.dossier import event_changes, plain_text
 
-NOTHING = "—"
+register = template.Library()
 
 
 def field_label(object_type: str, name: str) -> str:
@@ -21,27 +21,12 @@ def field_label(object_type: str, name: str) -> str:
     return str(label).capitalize()
 
 
-def readable(value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return NOTHING
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(readable(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {readable(v)}" for k, v in value.items())
-    return str(value)
-
-
 @register.filter
 def change_lines(event) -> list[tuple[str, str, str]]:
-    """(label, before, after) for each change; a value that is not a [before, after] pair is
-    shown as the value it records."""
-    lines = []
-    for name, change in (event.changes or {}).items():
-        if isinstance(change, list) and len(change) == 2:
-            before, after = readable(change[0]), readable(change[1])
-        else:
-            before, after = NOTHING, readable(change)
-        lines.append((field_label(event.object_type, name), before, after))
-    return lines
+    """(label, before, after) for each change, values in words (the dossier's rows, labelled)."""
+    return event_changes(
+        event.changes or {},
+        text=plain_text,
+        label=partial(field_label, event.object_type),
+        nothing="—",
+    )
