@@ -28,8 +28,11 @@ APT_GET := apt-get -o DPkg::Lock::Timeout=600
 # The settings default to production: the tests, the demo and the scheduler ask for
 # development mode (DJANGO_DEBUG=true), as pyproject's pytest `env` does for a bare pytest too.
 DEV := DJANGO_DEBUG=true
-PYTEST_UNIT := $(DEV) $(PY) -m pytest -m "not browser" -n 2
-PYTEST_BROWSER := $(DEV) DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser -n 2
+# On PostgreSQL with two roles (bin/dev-services env), migrations and the tests (which create
+# their own databases) run as the owner; the app itself connects as DATABASE_URL's role.
+AS_OWNER := $(if $(DATABASE_OWNER_URL),DATABASE_URL=$(DATABASE_OWNER_URL),)
+PYTEST_UNIT := $(DEV) $(AS_OWNER) $(PY) -m pytest -m "not browser" -n 2
+PYTEST_BROWSER := $(DEV) $(AS_OWNER) DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser -n 2
 
 .PHONY: scheduler help install system-deps demo test test-unit test-browser lint services services-stop
 
@@ -77,7 +80,7 @@ system-deps:
 	DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq --no-install-recommends $$missing
 
 demo: install
-	$(DEV) $(PY) manage.py migrate --noinput
+	$(DEV) $(AS_OWNER) $(PY) manage.py migrate --noinput
 	$(DEV) $(PY) manage.py seed_demo
 	@echo
 	@echo "Open http://127.0.0.1:$(PORT)/ and log in as marketing.submitter / demo (other users: chair, council.privacy, auditor …)"

@@ -58,18 +58,3 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit events are append-only and cannot be deleted.")
-
-
-class AuditChainHead(models.Model):
-    """A single row holding the last sequence number and hash.
-
-    Appending locks this row, so concurrent transactions extend the chain one after another
-    instead of forking it (a lock on the last event would not stop two inserts after it).
-    """
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
-    seq = models.PositiveBigIntegerField(default=0)
-    hash = models.CharField(max_length=64, default="0" * 64)
-
-    def __str__(self) -> str:
-        return f"audit chain head #{self.seq}"

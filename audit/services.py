@@ -1,7 +1,5 @@
 """Writing and verifying the audit trail (SPEC section 7)."""
 
-import hashlib
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -9,12 +7,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from .models import AuditChainHead, AuditEvent
+from . import verify
+from .models import AuditEvent
 
-GENESIS_HASH = "0" * 64
+GENESIS_HASH = verify.GENESIS_HASH
+# PostgreSQL advisory lock key ("audit" in ASCII): appends take it, so the chain never forks.
+CHAIN_LOCK = 0x6175646974
 
 
 def plain_json(value: Any) -> Any:
@@ -34,8 +35,9 @@ def plain_json(value: Any) -> Any:
     return str(value)
 
 
-def canonical_json(event: AuditEvent) -> str:
-    body = {
+def hashed_fields(event: AuditEvent) -> dict[str, Any]:
+    """What the event's hash covers (audit/verify.py's HASHED_FIELDS), as JSON stores it."""
+    return {
         "seq": event.seq,
         "at": event.at.isoformat(),
         "actor": event.actor_id,
@@ -46,11 +48,30 @@ def canonical_json(event: AuditEvent) -> str:
         "object_ref": event.object_ref,
         "changes": event.changes,
     }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def compute_hash(prev_hash: str, event: AuditEvent) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(event)).encode()).hexdigest()
+    return verify.event_hash(prev_hash, hashed_fields(event))
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    seq: int
+    hash: str
+
+
+def chain_head() -> ChainHead:
+    """The last event's number and hash (#0 and the genesis hash before the first event)."""
+    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    return ChainHead(*last) if last else ChainHead(0, GENESIS_HASH)
+
+
+def _lock_chain() -> None:
+    """Serialise appends until the transaction ends. SQLite needs nothing: its transactions
+    begin IMMEDIATE (config/settings.py), so one writer runs at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
 
 
 def audit_record(
@@ -69,8 +90,8 @@ def audit_record(
         object_id = object_id or str(obj.pk)
         object_ref = object_ref or str(getattr(obj, "reference", "") or "")
     with transaction.atomic():
-        # Lock the head row: appends are serialised so the chain never forks.
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        _lock_chain()
+        head = chain_head()
         user = actor if actor is not None and actor.is_authenticated else None
         event = AuditEvent(
             seq=head.seq + 1,
@@ -86,8 +107,6 @@ def audit_record(
         )
         event.hash = compute_hash(head.hash, event)
         event.save()
-        head.seq, head.hash = event.seq, event.hash
-        head.save(update_fields=["seq", "hash"])
     return event
 
 
@@ -100,35 +119,17 @@ def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[s
     }
 
 
-@dataclass(frozen=True)
-class ChainBreak:
-    seq: int
-    reason: str
+def event_record(event: AuditEvent) -> dict[str, Any]:
+    """The event as exported and verified: every hashed field, `prev_hash` and `hash`."""
+    return {**hashed_fields(event), "prev_hash": event.prev_hash, "hash": event.hash}
 
 
-def verify_chain(events: Iterable[AuditEvent] | None = None) -> Iterator[ChainBreak]:
-    """Yield the first place the chain does not hold (nothing when it is intact)."""
+def verify_chain(
+    events: Iterable[AuditEvent] | None = None, checkpoints: Iterable[Mapping[str, Any]] = ()
+) -> Iterator[verify.Break]:
+    """Yield the first place the chain (from #1) does not hold against itself and the signed
+    checkpoints given (nothing when it is intact)."""
     if events is None:
         events = AuditEvent.objects.order_by("seq").iterator(chunk_size=2000)
-    prev_hash, expected_seq = GENESIS_HASH, 1
-    for event in events:
-        if event.seq != expected_seq:
-            yield ChainBreak(expected_seq, f"event #{expected_seq} is missing")
-            return
-        if event.prev_hash != prev_hash:
-            yield ChainBreak(event.seq, "prev_hash does not match the previous event's hash")
-            return
-        if compute_hash(prev_hash, event) != event.hash:
-            yield ChainBreak(event.seq, "content does not match its hash (the row was altered)")
-            return
-        prev_hash, expected_seq = event.hash, expected_seq + 1
-    head = AuditChainHead.objects.filter(id=1).first()
-    if head is not None and head.seq != expected_seq - 1:
-        yield ChainBreak(
-            expected_seq,
-            f"the chain head says #{head.seq} but the last event is #{expected_seq - 1}",
-        )
-
-
-def chain_head() -> AuditChainHead:
-    return AuditChainHead.objects.filter(id=1).first() or AuditChainHead()
+    records = (event_record(event) for event in events)
+    return verify.chain_breaks(records, list(checkpoints), complete=True)

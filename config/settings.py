@@ -109,6 +109,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# On PostgreSQL the tables belong to an owner role that runs the migrations; the application
+# connects as another role, named here, which `migrate` grants every privilege it needs and no
+# more: on the audit trail only INSERT and SELECT (audit/roles.py). Empty: no grants are made.
+DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
+
+# The audit trail's signed checkpoints (audit/checkpoints.py): the installation's Ed25519 key
+# (a PEM file, created on first use in development only) and the witness file they are appended
+# to, outside the database. Production must name both, and keep them apart from the database
+# and its backups (the witness, ideally, on write-once storage).
+_VAR = BASE_DIR / "var"
+AUDIT_SIGNING_KEY = (
+    env.str("AUDIT_SIGNING_KEY", default=str(_VAR / "audit-signing-key.pem"))
+    if DEBUG
+    else env.str("AUDIT_SIGNING_KEY")
+)
+AUDIT_SIGNING_KEY_GENERATE = DEBUG
+AUDIT_WITNESS_PATH = (
+    env.str("AUDIT_WITNESS_PATH", default=str(_VAR / "audit-witness.jsonl"))
+    if DEBUG
+    else env.str("AUDIT_WITNESS_PATH")
+)
+
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username and address before any password is checked.
     "axes.backends.AxesStandaloneBackend",
@@ -235,6 +257,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Every minute: the notification e-mails a queued task missed (council/outbox.py). A sweep
     # still waiting when the next is due is dropped.
+    # Every hour: a signed checkpoint of the audit chain head (audit/checkpoints.py).
+    "audit-checkpoint": {
+        "task": "audit.tasks.write_checkpoint",
+        "schedule": crontab(minute=0),
+    },
     "notification-emails": {
         "task": "council.tasks.deliver_pending_notifications",
         "schedule": 60.0,

@@ -1,12 +1,16 @@
 """`GET /api/v1/audit-events/` and its export, for auditors and the chair (SPEC sections 7-8)."""
 
+import json
+
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 
+from audit.bundle import audit_bundle
 from audit.models import AuditEvent
 from council.permissions import AuditorOrChair
 
@@ -16,9 +20,16 @@ from .exports import audit_export
 from .exports_api import EXPORT_RESPONSES, IgnoreFormatNegotiation, export_response
 
 AUDIT_EXPORT_RESPONSES = {
-    key: value
-    for key, value in EXPORT_RESPONSES.items()
-    if not (isinstance(key, tuple) and key[1].endswith("sheet"))
+    **{
+        key: value
+        for key, value in EXPORT_RESPONSES.items()
+        if not (isinstance(key, tuple) and key[1].endswith("sheet"))
+    },
+    (200, "application/zip"): OpenApiResponse(
+        OpenApiTypes.BINARY,
+        description="format=bundle: events.jsonl, checkpoints.jsonl, manifest.json,"
+        " manifest.sig, public_key.pem and verify.py (docs/audit-format.md).",
+    ),
 }
 
 
@@ -53,6 +64,17 @@ class AuditEventViewSet(IgnoreFormatNegotiation, mixins.ListModelMixin, viewsets
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         filters = {k: str(v) for k, v in filterset.form.cleaned_data.items() if v not in (None, "")}
+        if params.validated_data["format"] == "bundle":
+            bundle = audit_bundle(user=request.user, events=filterset.qs, filters=filters)
+            response = FileResponse(
+                bundle.file,
+                content_type="application/zip",
+                as_attachment=True,
+                filename=bundle.filename,
+            )
+            response["X-Export-Manifest"] = json.dumps(bundle.manifest, ensure_ascii=True)
+            response["X-Export-Signature"] = bundle.signature
+            return response
         export = audit_export(
             user=request.user,
             fmt=params.validated_data["format"],

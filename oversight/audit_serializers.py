@@ -14,4 +14,8 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 class AuditExportParams(serializers.Serializer):
-    format = serializers.ChoiceField(choices=["csv", "json"], default="csv")
+    format = serializers.ChoiceField(
+        choices=["csv", "json", "bundle"],
+        default="csv",
+        help_text="bundle: a zip an auditor verifies offline with the verify.py inside it.",
+    )

@@ -18,8 +18,8 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from audit.models import AuditChainHead, AuditEvent
-from audit.services import audit_record, chain_head, field_changes
+from audit.models import AuditEvent
+from audit.services import ChainHead, audit_record, chain_head, field_changes
 from common.errors import refuse
 from council.models import role_labels
 from council.selectors import record_read_refusal
@@ -110,7 +110,7 @@ class Dossier:
     reviews: list[ReviewRecord]
     deployments: list[DeploymentRecord]
     events: list[EventRecord]
-    chain_head: AuditChainHead
+    chain_head: ChainHead
     generated_at: datetime
 
     @property

@@ -47,6 +47,20 @@ def private_media(settings, tmp_path, _shared_world):
     }
 
 
+@pytest.fixture(scope="session")
+def _audit_signing_key(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("audit") / "signing-key.pem")
+
+
+@pytest.fixture(autouse=True)
+def audit_files(settings, tmp_path, _audit_signing_key):
+    """One signing key per test process (created on first use), and a witness file per test:
+    the checkpoints of one test's events never accuse the next test's database."""
+    settings.AUDIT_SIGNING_KEY = _audit_signing_key
+    settings.AUDIT_SIGNING_KEY_GENERATE = True
+    settings.AUDIT_WITNESS_PATH = str(tmp_path / "audit-witness.jsonl")
+
+
 # --- Shared set-ups (tests/shared_world.py) ---------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ import re
 import secrets
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -32,13 +33,21 @@ def manage(*args, **env):
     )
 
 
+_AUDIT_FILES = Path(tempfile.mkdtemp(prefix="audit-production-"))
 PRODUCTION = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "council.example.com",
+    "AUDIT_SIGNING_KEY": str(_AUDIT_FILES / "signing-key.pem"),
+    "AUDIT_WITNESS_PATH": str(_AUDIT_FILES / "witness.jsonl"),
 }
 
 
 def test_R8_the_deploy_checks_are_clean_in_production(figure):
+    # The README's production steps: the signing key is created once, on purpose.
+    created = manage("audit_signing_key", "--create", **PRODUCTION)
+    assert created.returncode == 0, created.stderr
+    assert "Key id:" in created.stdout
+
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
 
     output = result.stdout + result.stderr
@@ -53,6 +62,25 @@ def test_without_debug_asked_for_a_missing_secret_key_stops_the_app():
 
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_without_debug_asked_for_the_audit_files_must_be_named():
+    named = {k: v for k, v in PRODUCTION.items() if not k.startswith("AUDIT_")}
+
+    result = manage("check", **named)
+
+    assert result.returncode != 0
+    assert "AUDIT_SIGNING_KEY" in result.stderr
+
+
+def test_in_production_a_missing_signing_key_is_an_error_not_a_new_key(tmp_path):
+    missing = {**PRODUCTION, "AUDIT_SIGNING_KEY": str(tmp_path / "nowhere.pem")}
+
+    result = manage("check", "--deploy", **missing)
+
+    assert result.returncode != 0
+    assert "audit.E001" in result.stderr
+    assert not (tmp_path / "nowhere.pem").exists()
 
 
 def test_without_debug_asked_for_demo_data_is_refused():
