@@ -2,25 +2,29 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
-from audit import selectors
+from audit import selectors, signing
+from audit.checkpoints import latest_checkpoint, record_verification
 from audit.models import AuditEvent
-from audit.services import audit_record, chain_head, verify_chain
+from audit.services import audit_record, chain_head
 from common.errors import refuse
 from common.pages import refusals_answered
 from council.selectors import record_read_refusal
 
-from .audit_filters import AuditEventFilter
+from .audit_filters import AuditTrailPageFilter
 
 
 @refusals_answered(back=lambda request, **_: reverse("home"))
 def audit_trail(request):
     refuse(record_read_refusal(request.user))
-    filterset = AuditEventFilter.for_page(request.GET, queryset=AuditEvent.objects.order_by("-seq"))
+    # The actor comes with each event: the "Who" column names people without a query per row.
+    newest_first = AuditEvent.objects.select_related("actor").order_by("-seq")
+    filterset = AuditTrailPageFilter(request.GET, queryset=newest_first)
     events = filterset.qs if filterset.is_valid() else AuditEvent.objects.none()
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
@@ -30,10 +34,18 @@ def audit_trail(request):
             "filter": filterset,
             "page": page,
             "head": chain_head(),
+            "key_id": signing.key_id(),
+            "latest_checkpoint": _readable(latest_checkpoint()),
             "recent_exports": selectors.exports_recent(limit=10),
             "export_actions": selectors.EXPORT_ACTIONS,
         },
     )
+
+
+def _readable(checkpoint):
+    if checkpoint is None:
+        return None
+    return {**checkpoint, "at": parse_datetime(str(checkpoint.get("at", "")))}
 
 
 @refusals_answered(back=lambda request, **_: reverse("home"))
@@ -46,22 +58,32 @@ def export_manifest(request, seq):
     return response
 
 
+@refusals_answered(back=lambda request, **_: reverse("home"))
+def public_key(request):
+    """The installation's public key: what an auditor pins to verify bundles and manifests."""
+    refuse(record_read_refusal(request.user))
+    response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'inline; filename="audit-public-key.pem"'
+    response["X-Key-Id"] = signing.key_id()
+    return response
+
+
 @require_POST
 @refusals_answered(back=lambda request, **_: reverse("home"))
 def verify(request):
-    """Recompute the whole chain now; the check itself is recorded."""
+    """Recompute the whole chain now, against the witness's signed checkpoints; the check itself
+    is recorded."""
     refuse(record_read_refusal(request.user))
-    broken = next(iter(verify_chain()), None)
+    verification = record_verification()
+    broken = verification.broken
     audit_record(
         actor=request.user,
         action="chain_verified",
         object_type="audit_trail",
-        changes={"result": [None, "intact" if broken is None else f"broken at #{broken.seq}"]},
+        changes={"result": [None, "intact" if broken is None else f"broken at {broken.where}"]},
     )
     if broken is None:
-        messages.success(
-            request, f"Audit chain intact: every event up to #{chain_head().seq} verified."
-        )
+        messages.success(request, verification.summary())
     else:
-        messages.error(request, f"Audit chain broken at event #{broken.seq}: {broken.reason}.")
+        messages.error(request, verification.summary())
     return redirect("audit:trail")
