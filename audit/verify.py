@@ -181,7 +181,8 @@ class Bundle:
     files: dict[str, bytes]
 
 
-def read_bundle(path: str) -> Bundle:
+def read_bundle(path: Any) -> Bundle:
+    """`path`: a file name, or a binary file open for reading."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())

@@ -2,6 +2,8 @@
 application's own role, signed checkpoints in a witness expose what a rewrite leaves behind, and
 a bundle verifies at home with verify.py alone."""
 
+import base64
+import hashlib
 import io
 import json
 import subprocess
@@ -10,6 +12,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
@@ -18,8 +22,9 @@ from audit import signing, verify
 from audit.checkpoints import checkpoint_write, record_verification, witness_path
 from audit.models import AuditEvent
 from audit.services import audit_record, chain_head
+from audit.tasks import write_checkpoint
 
-from .audit_tampering import append_only_guard_lifted, rewrite_table, stored_rows
+from .audit_tampering import append_only_guard_lifted, rehash_from, rewrite_table, stored_rows
 
 TABLE = AuditEvent._meta.db_table
 POSTGRES_ONLY = pytest.mark.skipif(
@@ -53,19 +58,25 @@ def verification_message():
 
 @pytest.mark.parametrize("statement", [f"UPDATE {TABLE} SET action = 'x'", f"DELETE FROM {TABLE}"])
 def test_the_database_refuses_update_and_delete_on_either_database(events, statement):
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
 
     assert AuditEvent.objects.count() == 10
 
 
 @POSTGRES_ONLY
 def test_postgresql_refuses_truncate_even_to_the_owner(events):
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # this test's own inserts first
-            cursor.execute(f"TRUNCATE {TABLE}")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # this test's own inserts first
+        cursor.execute(f"TRUNCATE {TABLE}")
 
     assert AuditEvent.objects.count() == 10
 
@@ -171,8 +182,6 @@ def test_truncating_the_table_is_reported(events):
 
 
 def test_rehashing_the_whole_chain_is_reported(events):
-    from .audit_tampering import rehash_from
-
     checkpoint_write()
     rows = stored_rows()
     rows[0] = {**rows[0], "action": "never_happened"}
@@ -208,8 +217,6 @@ def test_every_export_writes_a_checkpoint(api, auditor, events, django_capture_o
 
 
 def test_the_scheduler_writes_a_checkpoint_every_hour(events):
-    from audit.tasks import write_checkpoint
-
     entry = settings.CELERY_BEAT_SCHEDULE["audit-checkpoint"]
     assert entry["task"] == "audit.tasks.write_checkpoint"
     assert entry["schedule"].minute == {0} and len(entry["schedule"].hour) == 24
@@ -237,9 +244,7 @@ def test_the_development_key_is_created_on_first_use_and_kept(tmp_path, settings
 # --- 4. The public key and signed manifests -------------------------------------------------------
 
 
-def test_auditors_and_the_chair_get_the_public_key_and_others_do_not(
-    client, auditor, chair, alice
-):
+def test_auditors_and_the_chair_get_the_public_key_and_others_do_not(client, auditor, chair, alice):
     for user in (auditor, chair):
         client.force_login(user)
         response = client.get("/audit/public-key.pem")
@@ -352,12 +357,6 @@ def with_events(files, events):
     return {**files, "events.jsonl": "".join(verify.canonical_json(e) + "\n" for e in events)}
 
 
-def rehashed(events, start):
-    from .audit_tampering import rehash_from
-
-    return rehash_from(events, start)
-
-
 @pytest.mark.parametrize(
     ("change", "reported"),
     [
@@ -387,8 +386,8 @@ def test_verify_py_reports_each_tampering_of_a_bundle(offline, change, reported)
     elif change == "drop checkpoint":
         files["checkpoints.jsonl"] = b""
     elif change == "rehash and fix the manifest":
-        files = with_events(files, rehashed([{**events[0], "action": "x"}, *events[1:]], 0))
-        manifest["files"]["events.jsonl"] = __import__("hashlib").sha256(
+        files = with_events(files, rehash_from([{**events[0], "action": "x"}, *events[1:]], 0))
+        manifest["files"]["events.jsonl"] = hashlib.sha256(
             files["events.jsonl"].encode()
         ).hexdigest()
         files["manifest.json"] = verify.canonical_json(manifest).encode()
@@ -405,18 +404,12 @@ def test_verify_py_reports_each_tampering_of_a_bundle(offline, change, reported)
 
 def resigned_with_another_key(files, manifest):
     """A forger's bundle: altered, then signed again with a key of their own, put inside."""
-    import base64
-    import hashlib
-
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     key = Ed25519PrivateKey.generate()
     pem = key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     events = lines_of(files, "events.jsonl")
-    files = with_events(files, rehashed([{**events[0], "action": "x"}, *events[1:]], 0))
+    files = with_events(files, rehash_from([{**events[0], "action": "x"}, *events[1:]], 0))
     files = {**files, "public_key.pem": pem, "checkpoints.jsonl": b""}
     last = lines_of(files, "events.jsonl")[-1]
     manifest = {
@@ -438,7 +431,9 @@ def resigned_with_another_key(files, manifest):
 
 def test_without_the_pinned_key_a_resigned_bundle_shows_another_key_id(offline, tmp_path):
     manifest = json.loads(offline.files["manifest.json"])
-    (tmp_path / "forged.zip").write_bytes(zipped(resigned_with_another_key(offline.files, manifest)))
+    (tmp_path / "forged.zip").write_bytes(
+        zipped(resigned_with_another_key(offline.files, manifest))
+    )
 
     result = run_offline(tmp_path, "forged.zip")
 
@@ -474,8 +469,6 @@ def test_a_bundle_of_a_tampered_database_is_signed_but_does_not_verify(offline, 
     # and verify.py still reports the rewrite from the checkpoints the bundle carries.
     rows = stored_rows()
     rows[2] = {**rows[2], "action": "nothing_happened"}
-    from .audit_tampering import rehash_from
-
     tamper(rehash_from(rows, 2))
     data, _ = bundle_bytes(api, auditor)
 
