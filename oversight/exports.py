@@ -1,4 +1,4 @@
-"""Exports for auditors (SPEC section 8): the registry and the audit trail, streamed.
+"""Exports for auditors (SPEC section 8): the registry and the audit trail, streamed and signed.
 
 Design, and why:
 - Rows are plain dicts built from `values()` querysets read with `.iterator(chunk_size=2000)`;
@@ -7,7 +7,13 @@ Design, and why:
   never on the number of rows, and memory stays flat (no serializers: ~100x slower per row).
 - The manifest's `sha256` is taken over the rows as canonical JSON lines (sorted keys, compact,
   UTF-8, one row per line), the same whatever the format, so an auditor can check a CSV and a
-  JSON export of the same data against each other.
+  JSON export of the same data against each other. It is not over the file's bytes: the CSV's
+  byte-order mark, the XLSX's cells and sheets do not change it.
+- The manifest is signed with the installation's Ed25519 key (`audit.signing`); the signed dict
+  is exactly the one recorded in the export's audit event and sent in `X-Export-Manifest`, and
+  the signature travels beside it: `X-Export-Signature` for every format, `"signature"` in the
+  JSON body, a `signature` row on the XLSX's Manifest sheet. The public key is published, so
+  anyone can check a manifest without the app.
 - CSV and JSON make two passes over the database: the first counts and hashes the rows, so the
   manifest can be recorded in the audit event and sent in the `X-Export-Manifest` header (and at
   the head of the JSON body) before any row leaves; the second streams them. Holding the rows
@@ -15,10 +21,30 @@ Design, and why:
   between the passes, the delivered rows no longer match the manifest's sha256: the check
   tells the auditor to run the export again, which is the honest outcome. The audit trail export
   cannot drift this way: both passes stop at the chain head read before the first one.
-- JSON is one object, `{"manifest": {...}, "rows": [{...}, ...]}` (not JSON Lines): it opens
-  in any JSON tool, and the manifest, known before the rows, comes first.
+- JSON is one object, `{"manifest": {...}, "signature": "...", "rows": [{...}, ...]}` (not JSON
+  Lines): it opens in any JSON tool, and the manifest, known before the rows, comes first.
 - XLSX is written once to a temporary file (openpyxl's write-only mode keeps memory flat),
-  hashed while it is written, then streamed from that file.
+  hashed while it is written, then streamed from that file. Its Manifest sheet is added after
+  the data sheet, once the row count and the sha256 are known.
+
+Readable in a spreadsheet, one rule for every column:
+- JSON keys are stable machine names, and each row has the same keys in every format (the
+  sha256 covers them). A coded value keeps its key and its stored code (`stage`: `pilot`,
+  `channels`: `["voice_ivr"]`); the words people read sit beside it under `<key>_label`
+  (`stage_label`: `Pilot`, `channels_label`: `["Voice / IVR"]`). A person keeps their
+  username under the key; their full name (the username when they have none) is `<key>_name`.
+  Approvers: `approvers` holds `role: username` pairs, `approvers_label` reads
+  `Customer experience: Carla Diaz (council.cx)`.
+- CSV's header row is the keys (scripts read it; labels are in their own columns); the file
+  starts with a UTF-8 byte-order mark, which Excel needs to read accents as UTF-8.
+- XLSX's header row is titles for people (`Stage`, `Stage (code)`), bold on a tinted fill,
+  frozen, with a filter over the data; dates are date cells, and the audit trail's `at` is a
+  date-and-time cell in UTC (its column says so; the CSV and JSON keep the ISO text the event's
+  hash covers). Every column sits in the same order as in the CSV.
+- The audit trail's rows carry every field its hash covers, named as in the hash and in the
+  offline bundle (`actor` is the numeric id, `actor_username` the username the event recorded),
+  so `audit/verify.py`'s `event_hash(row["prev_hash"], row)` re-checks any row on its own; the
+  actor's name is `actor_name`.
 """
 
 import csv
@@ -28,7 +54,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from typing import IO, Any
 
@@ -36,15 +62,25 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from audit.checkpoints import checkpoint_after_commit
 from audit.services import audit_record, chain_head, plain_json
+from audit.signing import manifest_signature
 from common.spreadsheets import csv_safe, starts_a_formula
-from council.models import Team
-from registry.models import Deployment, DeploymentVersion, Incident, IncidentStatus
+from council.models import CouncilRole, Team
+from registry.models import Deployment, DeploymentVersion, Incident, IncidentStatus, Stage
 from registry.selectors import deployment_list_visible, running_past_due
 from registry.services import SNAPSHOT_ATTNAMES
 from reviews.models import ChecklistWaiver, ConditionStatus, Review, Vote
 from reviews.rules import APPROVING
 from reviews.selectors import standing_conditions
+from usecases.choices import (
+    MARKET_NAMES,
+    AiActClass,
+    Channel,
+    DataCategory,
+    OperatorRole,
+    RiskTier,
+)
 from usecases.models import UseCase, UseCaseRevision
 
 CHUNK_SIZE = 2000
@@ -54,18 +90,91 @@ CONTENT_TYPES = {
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-REGISTRY_COLUMNS = (
-    "reference", "use_case_reference", "title", "team", "name", "vendor", "model_version",
-    "channels", "markets", "stage", "requested_stage", "go_live_date", "business_owner",
-    "technical_owner", "risk_tier", "ai_act_class", "operator_role", "human_oversight",
-    "customer_disclosure", "data_categories", "monitoring_kpis", "last_review_date",
-    "next_review_due", "published", "approval_date", "approvers", "open_conditions",
-    "waived_items", "open_incidents", "overdue",
-)  # fmt: skip
-AUDIT_COLUMNS = (
-    "seq", "at", "actor", "action", "object_type", "object_id", "object_ref", "changes",
-    "prev_hash", "hash",
-)  # fmt: skip
+# Excel reads a CSV without it in the machine's legacy code page: "Müller" would show as "MÃ¼ller".
+UTF8_BOM = "\ufeff"
+DATE, DATETIME = "date", "datetime"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the row's key in JSON, and the CSV header
+    title: str  # the XLSX header
+    width: int = 14  # XLSX column width, in characters
+    kind: str = ""  # DATE or DATETIME: a real date cell in XLSX (ISO text in CSV and JSON)
+
+
+REGISTRY_SHEET = (
+    Column("reference", "Reference", 10),
+    Column("use_case_reference", "Use case", 13),
+    Column("title", "Title", 32),
+    Column("team", "Team", 16),
+    Column("name", "Name", 24),
+    Column("vendor", "Vendor", 16),
+    Column("model_version", "Model version", 16),
+    Column("channels_label", "Channels", 22),
+    Column("channels", "Channels (codes)", 16),
+    Column("markets_label", "Markets", 22),
+    Column("markets", "Markets (codes)", 12),
+    Column("stage_label", "Stage", 11),
+    Column("stage", "Stage (code)", 11),
+    Column("requested_stage_label", "Requested stage", 11),
+    Column("requested_stage", "Requested stage (code)", 11),
+    Column("go_live_date", "Go-live date", 12, DATE),
+    Column("business_owner_name", "Business owner", 20),
+    Column("business_owner", "Business owner (username)", 16),
+    Column("technical_owner_name", "Technical owner", 20),
+    Column("technical_owner", "Technical owner (username)", 16),
+    Column("risk_tier_label", "Risk tier", 10),
+    Column("risk_tier", "Risk tier (code)", 10),
+    Column("ai_act_class_label", "EU AI Act class", 18),
+    Column("ai_act_class", "EU AI Act class (code)", 14),
+    Column("operator_role_label", "Operator role", 30),
+    Column("operator_role", "Operator role (code)", 12),
+    Column("human_oversight", "Human oversight", 32),
+    Column("customer_disclosure", "Customer disclosure", 32),
+    Column("data_categories_label", "Data categories", 32),
+    Column("data_categories", "Data categories (codes)", 22),
+    Column("monitoring_kpis", "Monitoring KPIs", 32),
+    Column("last_review_date", "Last review", 12, DATE),
+    Column("next_review_due", "Next review due", 12, DATE),
+    Column("published", "Published", 10),
+    Column("approval_date", "Approval date", 12, DATE),
+    Column("approvers_label", "Approvers", 44),
+    Column("approvers", "Approvers (roles and usernames)", 30),
+    Column("open_conditions", "Open conditions", 32),
+    Column("waived_items", "Waived checklist items", 32),
+    Column("open_incidents", "Open incidents", 10),
+    Column("overdue", "Overdue", 9),
+)
+AUDIT_SHEET = (
+    Column("seq", "Seq", 8),
+    Column("at", "At (UTC)", 20, DATETIME),
+    Column("actor_name", "Actor", 20),
+    Column("actor_username", "Actor (username)", 16),
+    Column("actor", "Actor (id)", 9),
+    Column("action", "Action", 20),
+    Column("object_type", "Object type", 20),
+    Column("object_id", "Object id", 10),
+    Column("object_ref", "Reference", 14),
+    Column("changes", "Changes (JSON)", 60),
+    Column("prev_hash", "Previous hash", 20),
+    Column("hash", "Hash", 20),
+)
+REGISTRY_COLUMNS = tuple(column.key for column in REGISTRY_SHEET)
+AUDIT_COLUMNS = tuple(column.key for column in AUDIT_SHEET)
+
+# The labels of each coded registry column, by code; a code without one shows as stored.
+LABELS: dict[str, dict[str, str]] = {
+    "channels": dict(Channel.choices),
+    "markets": MARKET_NAMES,
+    "stage": dict(Stage.choices),
+    "requested_stage": dict(Stage.choices),
+    "risk_tier": dict(RiskTier.choices),
+    "ai_act_class": dict(AiActClass.choices),
+    "operator_role": dict(OperatorRole.choices),
+    "data_categories": dict(DataCategory.choices),
+}
+ROLE_LABELS = dict(CouncilRole.choices)
 
 
 @dataclass(frozen=True)
@@ -82,6 +191,7 @@ class RegistryFilters:
 @dataclass
 class Export:
     manifest: dict[str, Any]
+    signature: str  # base64 Ed25519 over the manifest (audit.signing.manifest_signature)
     content_type: str
     filename: str
     chunks: Iterable[bytes] = ()
@@ -131,7 +241,7 @@ class _Echo:
 
 def csv_chunks(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
     writer = csv.writer(_Echo())
-    yield writer.writerow(columns).encode()
+    yield (UTF8_BOM + writer.writerow(columns)).encode()
     # A few hundred rows per chunk: one network write per row would dominate the cost.
     for chunk in _chunked(iter(rows), 500):
         yield "".join(
@@ -139,8 +249,12 @@ def csv_chunks(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> Iter
         ).encode()
 
 
-def json_chunks(manifest: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
-    yield b'{"manifest": ' + json.dumps(manifest).encode() + b', "rows": ['
+def json_chunks(
+    manifest: dict[str, Any], signature: str, rows: Iterable[dict[str, Any]]
+) -> Iterator[bytes]:
+    yield (
+        f'{{"manifest": {json.dumps(manifest)}, "signature": {json.dumps(signature)}, "rows": ['
+    ).encode()
     first = True
     for chunk in _chunked(iter(rows), 500):
         parts = [json.dumps(r, ensure_ascii=False) for r in chunk]
@@ -149,34 +263,94 @@ def json_chunks(manifest: dict[str, Any], rows: Iterable[dict[str, Any]]) -> Ite
     yield b"]}\n"
 
 
-def _xlsx_file(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> tuple[IO, int, str]:
-    # Imported on use: openpyxl is large, and only XLSX exports need it.
-    from openpyxl import Workbook  # noqa: PLC0415
+# --- XLSX ------------------------------------------------------------------------------------
+# openpyxl is imported on use: it is large, and only XLSX exports need it. In write-only mode
+# (memory stays flat) a sheet's column widths and frozen panes come before its first row.
+
+HEADER_FILL = "D9E1F2"
+MANIFEST_SHEET = (Column("field", "Field", 18), Column("value", "Value", 90))
+
+
+def _xlsx_text(sheet, value: Any) -> Any:
+    """openpyxl stores a string starting with `=` as a formula: store it as text instead."""
+    if not starts_a_formula(value):
+        return value
     from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
 
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    return cell
+
+
+def _xlsx_value(column: Column, value: Any) -> Any:
+    """A row value as its XLSX cell: dates as date cells, nothing as an empty cell, the rest as
+    in the CSV."""
+    if value is None:
+        return None
+    if column.kind == DATE and value:
+        return date.fromisoformat(value)
+    if column.kind == DATETIME and value:
+        # Excel has no time zones: the cell holds UTC, as the column's title says.
+        return datetime.fromisoformat(value).astimezone(UTC).replace(tzinfo=None)
+    return _cell(value)
+
+
+def _xlsx_sheet(workbook, title: str, columns: tuple[Column, ...]):
+    """A new sheet with its columns' widths and a bold, tinted header row frozen in place."""
+    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
+    sheet = workbook.create_sheet(title)
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.freeze_panes = "A2"
+    font, fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
+    alignment = Alignment(vertical="top", wrap_text=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, column.title)
+        cell.font, cell.fill, cell.alignment = font, fill, alignment
+        header.append(cell)
+    sheet.append(header)
+    return sheet
+
+
+def _xlsx_rows(title: str, columns: tuple[Column, ...], rows: Iterable[dict[str, Any]]):
+    """A write-only workbook holding the rows in its first sheet, their count and sha256."""
+    from openpyxl import Workbook  # noqa: PLC0415
+    from openpyxl.utils import get_column_letter  # noqa: PLC0415
+
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("export")
-    sheet.append(list(columns))
-
-    def text_if_formula(value: Any) -> Any:
-        """openpyxl stores a string starting with `=` as a formula: store it as text instead."""
-        if not starts_a_formula(value):
-            return value
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        return cell
-
+    sheet = _xlsx_sheet(workbook, title, columns)
     digest, count = hashlib.sha256(), 0
     for row in rows:
         digest.update(_canonical_line(row))
         count += 1
-        sheet.append([text_if_formula(_cell(row[c])) for c in columns])
+        sheet.append([_xlsx_text(sheet, _xlsx_value(c, row[c.key])) for c in columns])
+    # The filter is written after the rows, so it can span exactly the rows written.
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    return workbook, count, digest.hexdigest()
+
+
+def _xlsx_file(workbook, manifest: dict[str, Any], signature: str) -> IO[bytes]:
+    """Add the Manifest sheet (one row per key, nested values as JSON, then the signature) and
+    save the workbook to a temporary file, rewound."""
+    sheet = _xlsx_sheet(workbook, "Manifest", MANIFEST_SHEET)
+    for key, value in manifest.items():
+        if isinstance(value, dict | list):
+            value = json.dumps(value, sort_keys=True, ensure_ascii=False)
+        sheet.append([key, _xlsx_text(sheet, value)])
+    sheet.append(["signature", signature])
     # Not a `with`: the open file is handed to the response (or command), which closes it;
     # a TemporaryFile has no name on disk and vanishes when closed.
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     workbook.save(handle)
     handle.seek(0)
-    return handle, count, digest.hexdigest()
+    return handle
+
+
+# --- Every export ----------------------------------------------------------------------------
 
 
 def _manifest(*, kind, fmt, filters, user, rows, sha256, head) -> dict[str, Any]:
@@ -194,31 +368,43 @@ def _manifest(*, kind, fmt, filters, user, rows, sha256, head) -> dict[str, Any]
     }
 
 
-def _export(*, kind, fmt, columns, rows: Callable[[], Iterator[dict]], filters, user, head):
-    """Hash (first pass or while writing XLSX), audit, then hand back what streams the rows."""
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    filename = f"{kind}-{stamp}.{fmt}"
+def _export(
+    *,
+    kind,
+    fmt,
+    columns: tuple[Column, ...],
+    rows: Callable[[], Iterator[dict]],
+    filters,
+    user,
+    head,
+) -> Export:
+    """Hash (a first pass, or while writing XLSX), sign, audit, then hand back what streams."""
+    filename = f"{kind}-{timezone.localtime():%Y%m%d-%H%M%S}.{fmt}"
+    workbook = None
     if fmt == "xlsx":
-        handle, count, sha = _xlsx_file(columns, rows())
+        workbook, count, sha = _xlsx_rows(kind.replace("_", " ").capitalize(), columns, rows())
     else:
-        handle = None
         count, sha = _count_and_hash(rows())
     manifest = _manifest(
         kind=kind, fmt=fmt, filters=filters, user=user, rows=count, sha256=sha, head=head
     )
+    signature = manifest_signature(manifest)
     audit_record(
         actor=user,
         action="exported",
         object_type=kind,
         changes={"manifest": [None, manifest]},
     )
-    export = Export(manifest=manifest, content_type=CONTENT_TYPES[fmt], filename=filename)
-    if handle is not None:
-        export.file = handle
+    checkpoint_after_commit()
+    export = Export(
+        manifest=manifest, signature=signature, content_type=CONTENT_TYPES[fmt], filename=filename
+    )
+    if workbook is not None:
+        export.file = _xlsx_file(workbook, manifest, signature)
     elif fmt == "csv":
-        export.chunks = csv_chunks(columns, rows())
+        export.chunks = csv_chunks(tuple(column.key for column in columns), rows())
     else:
-        export.chunks = json_chunks(manifest, rows())
+        export.chunks = json_chunks(manifest, signature, rows())
     return export
 
 
@@ -313,24 +499,42 @@ def _use_case_facts(ids: set[int], cutoff: datetime | None) -> dict[int, dict[st
     }
 
 
-def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> Iterator[dict]:
-    """Turn one chunk of records into export rows with a few bulk queries, whatever its size.
+@dataclass(frozen=True)
+class _Related:
+    """What one chunk's rows need from other tables, each fetched in one bulk query."""
 
-    Rows are yielded one by one rather than listed: only the chunk's records are held.
-    """
-    cutoff = _end_of_day(filters.as_of) if filters.as_of else None
-    today = filters.as_of or timezone.localdate()
+    use_cases: dict[int, dict[str, Any]]
+    people: dict[int, tuple[str, str]]  # user id: (username, name)
+    decided: dict[int, datetime | None]  # approval (review) id: decided at
+    approvers: dict[int, list[tuple[str, str, str]]]  # review id: [(role, username, full name)]
+    open_conditions: dict[int, list[str]]  # review id: texts
+    waived_items: dict[int, list[str]]  # review id: "code: reason"
+    open_incidents: dict[int, int]  # entry id: how many
+
+
+def _full_name(first_name: str, last_name: str) -> str:
+    return f"{first_name} {last_name}".strip()
+
+
+def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related:
     pks = [r["pk"] for r in records]
     approval_ids = {r["approval"] for r in records}
-    use_cases = _use_case_facts({r["use_case"] for r in records}, cutoff)
     user_ids = {r["business_owner"] for r in records} | {r["technical_owner"] for r in records}
-    usernames = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
-    decided = dict(Review.objects.filter(pk__in=approval_ids).values_list("pk", "decided_at"))
-    approvers: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for review_id, roles, username in Vote.objects.filter(
+    people = {
+        pk: (username, _full_name(first, last) or username)
+        for pk, username, first, last in get_user_model()
+        .objects.filter(pk__in=user_ids)
+        .values_list("pk", "username", "first_name", "last_name")
+    }
+    approvers: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+    for review_id, roles, username, first, last in Vote.objects.filter(
         review_id__in=approval_ids, current=True, choice__in=APPROVING
-    ).values_list("review_id", "roles", "reviewer__username"):
-        approvers[review_id].extend((role, username) for role in roles or [])
+    ).values_list(
+        "review_id", "roles", "reviewer__username", "reviewer__first_name", "reviewer__last_name"
+    ):
+        approvers[review_id].extend(
+            (role, username, _full_name(first, last)) for role in roles or []
+        )
     conditions = standing_conditions().filter(review_id__in=approval_ids)
     incidents = Incident.objects.filter(deployment_id__in=pks)
     if cutoff is None:
@@ -346,7 +550,6 @@ def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> 
     open_conditions: dict[int, list[str]] = defaultdict(list)
     for review_id, text in conditions.order_by("pk").values_list("review_id", "text"):
         open_conditions[review_id].append(text)
-    open_incidents = dict(incidents.order_by().values_list("deployment_id").annotate(n=Count("pk")))
     # Required checklist items the chair waived when approving the judged revision, with why.
     waived_items: dict[int, list[str]] = defaultdict(list)
     for review_id, code, reason in (
@@ -355,48 +558,96 @@ def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> 
         .values_list("review_id", "item__code", "reason")
     ):
         waived_items[review_id].append(f"{code}: {reason}")
+    return _Related(
+        use_cases=_use_case_facts({r["use_case"] for r in records}, cutoff),
+        people=people,
+        decided=dict(Review.objects.filter(pk__in=approval_ids).values_list("pk", "decided_at")),
+        approvers=approvers,
+        open_conditions=open_conditions,
+        waived_items=waived_items,
+        open_incidents=dict(
+            incidents.order_by().values_list("deployment_id").annotate(n=Count("pk"))
+        ),
+    )
 
-    for r in records:
-        use_case = use_cases[r["use_case"]]
-        decided_at = decided.get(r["approval"])
-        next_due = _as_date(r["next_review_due"])
-        assert next_due is not None  # a required field: every entry and snapshot has one
-        overdue = running_past_due(stage=r["stage"], next_review_due=next_due, today=today)
-        yield {
-            "reference": r["reference"],
-            "use_case_reference": use_case["use_case_reference"],
-            "title": use_case["title"],
-            "team": use_case["team"],
-            "name": r["name"],
-            "vendor": r["vendor"],
-            "model_version": r["model_version"],
-            "channels": list(r["channels"] or []),
-            "markets": list(r["markets"] or []),
-            "stage": r["stage"],
-            # Versions recorded before requests existed have none.
-            "requested_stage": r.get("requested_stage", ""),
-            "go_live_date": plain_json(_as_date(r["go_live_date"])),
-            "business_owner": usernames.get(r["business_owner"], ""),
-            "technical_owner": usernames.get(r["technical_owner"], ""),
-            "risk_tier": r["risk_tier"],
-            "ai_act_class": use_case["ai_act_class"],
-            "operator_role": use_case["operator_role"],
-            "human_oversight": r["human_oversight"],
-            "customer_disclosure": r["customer_disclosure"],
-            "data_categories": list(r["data_categories"] or []),
-            "monitoring_kpis": r["monitoring_kpis"],
-            "last_review_date": plain_json(_as_date(r["last_review_date"])),
-            "next_review_due": plain_json(next_due),
-            "published": bool(r["published"]),
-            "approval_date": (timezone.localdate(decided_at).isoformat() if decided_at else None),
-            "approvers": "; ".join(
-                f"{role}: {name}" for role, name in sorted(approvers.get(r["approval"], []))
-            ),
-            "open_conditions": open_conditions.get(r["approval"], []),
-            "waived_items": waived_items.get(r["approval"], []),
-            "open_incidents": open_incidents.get(r["pk"], 0),
-            "overdue": overdue,
-        }
+
+def _label(key: str, value: Any) -> Any:
+    """The words for a coded value (each one of a list); a code without a label shows as is."""
+    labels = LABELS[key]
+    if isinstance(value, list):
+        return [labels.get(code, code) for code in value]
+    return labels.get(value, value)
+
+
+def _approvers(approvers: list[tuple[str, str, str]]) -> tuple[str, str]:
+    """`role: username; …` and `Role label: Full Name (username); …`, by role."""
+    ordered = sorted(approvers)
+    codes = "; ".join(f"{role}: {username}" for role, username, _ in ordered)
+    words = "; ".join(
+        f"{ROLE_LABELS.get(role, role)}: " + (f"{name} ({username})" if name else username)
+        for role, username, name in ordered
+    )
+    return codes, words
+
+
+def _registry_row(r: dict[str, Any], related: _Related, today: date) -> dict[str, Any]:
+    use_case = related.use_cases[r["use_case"]]
+    decided_at = related.decided.get(r["approval"])
+    next_due = _as_date(r["next_review_due"])
+    assert next_due is not None  # a required field: every entry and snapshot has one
+    owner = related.people.get(r["business_owner"], ("", ""))
+    technical = related.people.get(r["technical_owner"], ("", ""))
+    approvers, approvers_label = _approvers(related.approvers.get(r["approval"], []))
+    values = {
+        "reference": r["reference"],
+        "use_case_reference": use_case["use_case_reference"],
+        "title": use_case["title"],
+        "team": use_case["team"],
+        "name": r["name"],
+        "vendor": r["vendor"],
+        "model_version": r["model_version"],
+        "channels": list(r["channels"] or []),
+        "markets": list(r["markets"] or []),
+        "stage": r["stage"],
+        # Versions recorded before requests existed have none.
+        "requested_stage": r.get("requested_stage", ""),
+        "go_live_date": plain_json(_as_date(r["go_live_date"])),
+        "business_owner": owner[0],
+        "business_owner_name": owner[1],
+        "technical_owner": technical[0],
+        "technical_owner_name": technical[1],
+        "risk_tier": r["risk_tier"],
+        "ai_act_class": use_case["ai_act_class"],
+        "operator_role": use_case["operator_role"],
+        "human_oversight": r["human_oversight"],
+        "customer_disclosure": r["customer_disclosure"],
+        "data_categories": list(r["data_categories"] or []),
+        "monitoring_kpis": r["monitoring_kpis"],
+        "last_review_date": plain_json(_as_date(r["last_review_date"])),
+        "next_review_due": plain_json(next_due),
+        "published": bool(r["published"]),
+        "approval_date": (timezone.localdate(decided_at).isoformat() if decided_at else None),
+        "approvers": approvers,
+        "approvers_label": approvers_label,
+        "open_conditions": related.open_conditions.get(r["approval"], []),
+        "waived_items": related.waived_items.get(r["approval"], []),
+        "open_incidents": related.open_incidents.get(r["pk"], 0),
+        "overdue": running_past_due(stage=r["stage"], next_review_due=next_due, today=today),
+    }
+    for key in LABELS:
+        values[f"{key}_label"] = _label(key, values[key])
+    return {key: values[key] for key in REGISTRY_COLUMNS}
+
+
+def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> Iterator[dict]:
+    """Turn one chunk of records into export rows with a few bulk queries, whatever its size.
+
+    Rows are yielded one by one rather than listed: only the chunk's records are held.
+    """
+    related = _related(records, _end_of_day(filters.as_of) if filters.as_of else None)
+    today = filters.as_of or timezone.localdate()
+    for record in records:
+        yield _registry_row(record, related, today)
 
 
 def registry_rows(*, user, filters: RegistryFilters) -> Iterator[dict[str, Any]]:
@@ -410,7 +661,7 @@ def registry_export(*, user, fmt: str, filters: RegistryFilters) -> Export:
     return _export(
         kind="registry",
         fmt=fmt,
-        columns=REGISTRY_COLUMNS,
+        columns=REGISTRY_SHEET,
         rows=lambda: registry_rows(user=user, filters=filters),
         filters=filters.as_dict(),
         user=user,
@@ -422,11 +673,16 @@ def registry_export(*, user, fmt: str, filters: RegistryFilters) -> Export:
 
 
 def audit_rows(events) -> Iterator[dict[str, Any]]:
-    fields = ("seq", "at", "actor_username", "action", "object_type", "object_id", "object_ref",
-              "changes", "prev_hash", "hash")  # fmt: skip
+    """Each event with every field its hash covers, named and written as the hash has them,
+    then `prev_hash`, `hash`, and the actor's name as their account has it now."""
+    fields = ("seq", "at", "actor_id", "actor_username", "actor__first_name", "actor__last_name",
+              "action", "object_type", "object_id", "object_ref", "changes", "prev_hash",
+              "hash")  # fmt: skip
     for row in events.order_by("seq").values(*fields).iterator(chunk_size=CHUNK_SIZE):
         row["at"] = row["at"].isoformat()
-        row["actor"] = row.pop("actor_username") or None
+        row["actor"] = row["actor_id"]
+        name = _full_name(row["actor__first_name"] or "", row["actor__last_name"] or "")
+        row["actor_name"] = name or row["actor_username"]
         yield {c: row[c] for c in AUDIT_COLUMNS}
 
 
@@ -438,7 +694,7 @@ def audit_export(*, user, fmt: str, events, filters: dict[str, Any]) -> Export:
     return _export(
         kind="audit_trail",
         fmt=fmt,
-        columns=AUDIT_COLUMNS,
+        columns=AUDIT_SHEET,
         rows=lambda: audit_rows(bounded),
         filters=filters,
         user=user,

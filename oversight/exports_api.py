@@ -1,4 +1,8 @@
-"""`GET /api/v1/registry/export/`: the registry for auditors and the chair (SPEC section 8)."""
+"""`GET /api/v1/registry/export/`: the registry for auditors and the chair (SPEC section 8).
+
+Every export's response carries its manifest in `X-Export-Manifest` (ASCII JSON) and the
+manifest's Ed25519 signature in `X-Export-Signature` (base64, over the context line and the
+manifest's canonical JSON: `audit/verify.py`)."""
 
 import json
 
@@ -53,16 +57,21 @@ def export_response(export: Export):
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
     # ASCII JSON so the header stays valid whatever the filters hold.
     response["X-Export-Manifest"] = json.dumps(export.manifest, ensure_ascii=True)
+    # Base64 Ed25519 over that manifest; the public key is at /audit/public-key.pem.
+    response["X-Export-Signature"] = export.signature
     return response
 
 
 EXPORT_RESPONSES = {
-    (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description="CSV, header row first."),
+    (200, "text/csv"): OpenApiResponse(
+        OpenApiTypes.BINARY, description="CSV in UTF-8 with a byte-order mark, header row first."
+    ),
     (200, "application/json"): OpenApiResponse(
-        OpenApiTypes.OBJECT, description='{"manifest": {...}, "rows": [...]}'
+        OpenApiTypes.OBJECT, description='{"manifest": {...}, "signature": "...", "rows": [...]}'
     ),
     (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiResponse(
-        OpenApiTypes.BINARY, description="XLSX workbook, one sheet."
+        OpenApiTypes.BINARY,
+        description="XLSX workbook: the rows, then a Manifest sheet ending with its signature.",
     ),
     400: OpenApiResponse(description="Bad filter values, by field."),
     403: OpenApiResponse(description="Not an auditor or the chair."),
@@ -70,7 +79,8 @@ EXPORT_RESPONSES = {
 
 
 class RegistryExportView(IgnoreFormatNegotiation, APIView):
-    """The registry as CSV, JSON or XLSX, streamed; the manifest is in `X-Export-Manifest`."""
+    """The registry as CSV, JSON or XLSX, streamed; the manifest is in `X-Export-Manifest` and
+    its signature in `X-Export-Signature`."""
 
     permission_classes = [IsAuthenticated, AuditorOrChair]
 

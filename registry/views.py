@@ -4,16 +4,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from usecases.choices import MARKET_NAMES
+
 from .selectors import deployments_published
 
-# Market codes as customers read them; anything else is shown as it was entered.
-MARKET_NAMES = {
-    "GB": "United Kingdom", "UK": "United Kingdom", "IE": "Ireland", "DE": "Germany",
-    "FR": "France", "ES": "Spain", "IT": "Italy", "NL": "the Netherlands", "BE": "Belgium",
-    "AT": "Austria", "CH": "Switzerland", "PT": "Portugal", "PL": "Poland", "SE": "Sweden",
-    "DK": "Denmark", "NO": "Norway", "FI": "Finland", "US": "the United States",
-    "CA": "Canada", "EU": "the European Union",
-}  # fmt: skip
 NO_ESCALATION = "Ask any of our staff: a person will help you."
 NO_DISCLOSURE = "Ask us and we will tell you where this tool is used."
 # Only these columns are read: internal notes, people and teams never reach the page.

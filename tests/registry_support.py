@@ -40,7 +40,8 @@ def body(response) -> bytes:
 def csv_rows(response) -> list[dict]:
     """The rows of a CSV export; an error answer is a failure, never an empty export."""
     assert response.status_code == 200, (response.status_code, response.content[:300])
-    return list(csv.DictReader(io.StringIO(body(response).decode())))
+    # The file opens with a byte-order mark, so that Excel reads it as UTF-8.
+    return list(csv.DictReader(io.StringIO(body(response).decode("utf-8-sig"))))
 
 
 def vote_every_role(

@@ -206,3 +206,13 @@ PROHIBITED_PRACTICE_FIELDS = (
     "workplace_emotion_recognition",
     "biometric_categorisation_sensitive",
 )
+
+
+# Market codes as customers read them; anything else is shown as it was entered.
+MARKET_NAMES = {
+    "GB": "United Kingdom", "UK": "United Kingdom", "IE": "Ireland", "DE": "Germany",
+    "FR": "France", "ES": "Spain", "IT": "Italy", "NL": "the Netherlands", "BE": "Belgium",
+    "AT": "Austria", "CH": "Switzerland", "PT": "Portugal", "PL": "Poland", "SE": "Sweden",
+    "DK": "Denmark", "NO": "Norway", "FI": "Finland", "US": "the United States",
+    "CA": "Canada", "EU": "the European Union",
+}  # fmt: skip

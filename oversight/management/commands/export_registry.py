@@ -1,14 +1,25 @@
-"""`python manage.py export_registry --format csv --output FILE`: the auditors' export offline."""
+"""`python manage.py export_registry --format csv --output FILE`: the auditors' export offline.
+
+Beside FILE it writes FILE.manifest.json, `{"manifest": {...}, "signature": "..."}`: a CSV
+carries no manifest of its own, and the signature lets anyone holding the installation's public
+key check the manifest without the app.
+"""
 
 import json
 import shutil
 from datetime import date
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from oversight.exports import FORMATS, RegistryFilters, registry_export
 from registry.models import Stage
 from usecases.choices import RiskTier
+
+
+def manifest_path(output: Path) -> Path:
+    """FILE.manifest.json, beside FILE."""
+    return output.with_name(output.name + ".manifest.json")
 
 
 def _day(value: str) -> date:
@@ -19,11 +30,17 @@ def _day(value: str) -> date:
 
 
 class Command(BaseCommand):
-    help = "Export the registry (every entry) to a file and print its manifest; audited."
+    help = (
+        "Export the registry (every entry) to a file, write its signed manifest beside it"
+        " (FILE.manifest.json: the manifest and its Ed25519 signature) and print the manifest;"
+        " audited."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=FORMATS, default="csv")
-        parser.add_argument("--output", required=True, help="File to write.")
+        parser.add_argument(
+            "--output", required=True, help="File to write; FILE.manifest.json goes beside it."
+        )
         parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD")
         parser.add_argument("--team", type=int)
         parser.add_argument("--risk-tier", dest="risk_tier", choices=RiskTier.values)
@@ -38,11 +55,16 @@ class Command(BaseCommand):
         )
         # No user: the command runs with the server's authority, recorded with actor None.
         export = registry_export(user=None, fmt=options["format"], filters=filters)
-        with open(options["output"], "wb") as out:
+        output = Path(options["output"])
+        with output.open("wb") as out:
             if export.file is not None:
                 with export.file:
                     shutil.copyfileobj(export.file, out)
             else:
                 for chunk in export.chunks:
                     out.write(chunk)
+        signed = {"manifest": export.manifest, "signature": export.signature}
+        manifest_path(output).write_text(
+            json.dumps(signed, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         self.stdout.write(json.dumps(export.manifest, indent=2))
