@@ -35,9 +35,13 @@ class Bundle:
     filename: str
 
 
-def _events_file(archive: zipfile.ZipFile, events: QuerySet[AuditEvent]) -> tuple[str, list[int]]:
+def _events_file(
+    archive: zipfile.ZipFile, events: QuerySet[AuditEvent]
+) -> tuple[str, list[int | None]]:
     """Write events.jsonl; return its SHA-256 and [count, first seq, last seq]."""
-    digest, count, first, last = hashlib.sha256(), 0, None, None
+    digest, count = hashlib.sha256(), 0
+    first: int | None = None
+    last: int | None = None
     with archive.open("events.jsonl", "w") as handle:
         for event in events.order_by("seq").iterator(chunk_size=CHUNK_SIZE):
             line = (verify.canonical_json(event_record(event)) + "\n").encode()
@@ -52,7 +56,7 @@ def _write(archive: zipfile.ZipFile, name: str, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def audit_bundle(*, user, events: QuerySet[AuditEvent], filters: dict[str, Any]) -> Bundle:
+def audit_bundle(*, user: Any, events: QuerySet[AuditEvent], filters: dict[str, Any]) -> Bundle:
     """A bundle of `events` (a filtered queryset; no filter: the whole chain) up to the head."""
     # The witness first, then the head: every checkpoint read covers events the bundle holds,
     # and a complete bundle shows any checkpoint beyond its last event (a deleted tail).

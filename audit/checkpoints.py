@@ -133,15 +133,14 @@ def record_verification() -> Verification:
     checkpoints: list[dict[str, Any]] = []
     key = signing.public_key()
     for line in witness_lines():
-        problem = (
-            "is not JSON"
-            if line.checkpoint is None
-            else verify.checkpoint_problem(key, line.checkpoint)
-        )
+        if line.checkpoint is None:
+            problem: str | None = "is not JSON"
+        else:
+            problem = verify.checkpoint_problem(key, line.checkpoint)
+            checkpoints.append(line.checkpoint)
         if problem:
-            broken = verify.Break(f"witness line {line.number}", problem)
-            return Verification(broken, 0, len(checkpoints), None)
-        checkpoints.append(line.checkpoint)
+            unsigned = verify.Break(f"witness line {line.number}", problem)
+            return Verification(unsigned, 0, len(checkpoints), None)
     broken = next(iter(verify_chain(checkpoints=checkpoints)), None)
     latest = max(checkpoints, key=_seq, default=None)
     return Verification(broken, chain_head().seq, len(checkpoints), latest)

@@ -21,7 +21,7 @@ import hashlib
 import json
 import sys
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,7 +111,7 @@ def _at_event(seq: int, reason: str) -> Break:
 
 def chain_breaks(
     events: Iterable[Mapping[str, Any]],
-    checkpoints: list[Mapping[str, Any]],
+    checkpoints: Sequence[Mapping[str, Any]],
     *,
     complete: bool,
 ) -> Iterator[Break]:
@@ -121,7 +121,7 @@ def chain_breaks(
     checkpoint beyond the last event is a break too. Otherwise (a filtered slice) each event is
     checked alone, links where the slice is contiguous, and checkpoints at the seqs it holds.
     """
-    signed = {}
+    signed: dict[int, Mapping[str, Any]] = {}
     for checkpoint in checkpoints:
         signed.setdefault(checkpoint["seq"], checkpoint)
     last_seq, last_hash = 0, GENESIS_HASH
@@ -141,11 +141,11 @@ def chain_breaks(
         if event_hash(event["prev_hash"], event) != event["hash"]:
             yield _at_event(seq, "content does not match its hash (altered)")
             return
-        checkpoint = signed.get(seq)
-        if checkpoint is not None and checkpoint["hash"] != event["hash"]:
+        signed_here = signed.get(seq)
+        if signed_here is not None and signed_here["hash"] != event["hash"]:
             yield _at_event(
                 seq,
-                f"differs from the signed checkpoint of {checkpoint['at']}: history up to here"
+                f"differs from the signed checkpoint of {signed_here['at']}: history up to here"
                 " was rewritten",
             )
             return
@@ -261,7 +261,11 @@ def bundle_breaks(bundle: Bundle, pinned_key_pem: bytes | None = None) -> Iterat
         yield Break("events.jsonl", f"an event lacks a field or has the wrong type ({error})")
 
 
-def _events_breaks(events, checkpoints, manifest) -> Iterator[Break]:
+def _events_breaks(
+    events: list[dict[str, Any]],
+    checkpoints: Sequence[Mapping[str, Any]],
+    manifest: dict[str, Any],
+) -> Iterator[Break]:
     complete = bool(manifest.get("complete"))
     broken = next(chain_breaks(events, checkpoints, complete=complete), None)
     if broken is not None:

@@ -54,6 +54,8 @@ def export_manifest(request, seq):
     refuse(record_read_refusal(request.user))
     manifest = selectors.export_manifest(seq=seq)
     response = JsonResponse(manifest, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    # Ed25519 signatures are deterministic: the same one the export carried.
+    response["X-Export-Signature"] = signing.manifest_signature(manifest)
     response["Content-Disposition"] = f'attachment; filename="export-{seq}-manifest.json"'
     return response
 

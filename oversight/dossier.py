@@ -18,8 +18,10 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from audit.checkpoints import checkpoint_after_commit
 from audit.models import AuditEvent
 from audit.services import ChainHead, audit_record, chain_head, field_changes
+from audit.signing import manifest_signature
 from common.errors import refuse
 from council.models import role_labels
 from council.selectors import record_read_refusal
@@ -323,21 +325,31 @@ def event_changes(
 # ---- the PDF export ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DossierPdf:
+    pdf: bytes
+    manifest: dict[str, Any]
+    signature: str  # of the manifest, with the installation's key (docs/audit-format.md)
+
+
 def dossier_pdf_export(
     *, actor, dossier: Dossier, html: str, base_url: str, stylesheet: str | None
-) -> bytes:
-    """The dossier as PDF bytes; the export is recorded with the SHA-256 of those bytes.
+) -> DossierPdf:
+    """The dossier as PDF bytes with its signed manifest (the SHA-256 of those bytes); the
+    export is recorded, and a checkpoint of the chain follows its commit.
 
     Raises DossierPdfUnavailable when the renderer cannot run here (nothing is recorded then).
     """
     pdf = _render_pdf(html=html, base_url=base_url, stylesheet=stylesheet)
+    manifest = _manifest(actor=actor, dossier=dossier, pdf=pdf)
     audit_record(
         actor=actor,
         action="dossier_exported",
         obj=dossier.use_case,
-        changes={"manifest": [None, _manifest(actor=actor, dossier=dossier, pdf=pdf)]},
+        changes={"manifest": [None, manifest]},
     )
-    return pdf
+    checkpoint_after_commit()
+    return DossierPdf(pdf, manifest, manifest_signature(manifest))
 
 
 def _manifest(*, actor, dossier: Dossier, pdf: bytes) -> dict[str, Any]:

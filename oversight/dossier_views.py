@@ -3,6 +3,8 @@
 Viewing the page is reading; downloading the PDF is an export, recorded in the audit trail.
 """
 
+import json
+
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -46,7 +48,7 @@ def usecase_dossier_pdf(request, pk):
     context = _context(request, pk, word_break=PDF_WORD_BREAK)
     dossier = context["dossier"]
     try:
-        pdf = dossier_pdf_export(
+        export = dossier_pdf_export(
             actor=request.user,
             dossier=dossier,
             html=render_to_string("oversight/dossier_pdf.html", context, request=request),
@@ -60,8 +62,10 @@ def usecase_dossier_pdf(request, pk):
             {"use_case": dossier.use_case, "message": str(error)},
             status=503,
         )
-    response = HttpResponse(pdf, content_type="application/pdf")
+    response = HttpResponse(export.pdf, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=dossier.filename
     )
+    response["X-Export-Manifest"] = json.dumps(export.manifest, ensure_ascii=True)
+    response["X-Export-Signature"] = export.signature
     return response

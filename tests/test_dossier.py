@@ -3,6 +3,7 @@ use case, for auditors and the chair; downloading the PDF is an audited export."
 
 import datetime
 import hashlib
+import json
 import io
 import sys
 
@@ -14,6 +15,7 @@ from pypdf import PdfReader
 
 import workflows
 from audit.models import AuditEvent
+from audit.signing import manifest_signature_valid
 from reviews import services as review_services
 from reviews.models import Condition
 from reviews.selectors import applicable_items
@@ -314,6 +316,12 @@ class TestThePdf:
         manifest = event.changes["manifest"][1]
         assert manifest["sha256"] == hashlib.sha256(response.content).hexdigest()
         assert manifest["audit_chain_head"]["seq"] == head_before
+        # The download carries the same manifest, signed with the installation's key.
+        assert json.loads(response["X-Export-Manifest"]) == manifest
+        assert manifest_signature_valid(manifest, response["X-Export-Signature"])
+        assert not manifest_signature_valid(
+            {**manifest, "sha256": "0" * 64}, response["X-Export-Signature"]
+        )
 
     def test_the_audit_page_lists_the_download_with_its_manifest(
         self, client, make_use_case, auditor

@@ -17,7 +17,7 @@ from audit.roles import append_only_guard_lifted
 
 def _is_test_database(connection: BaseDatabaseWrapper) -> bool:
     name = connection.settings_dict["NAME"]
-    return bool(name) and name == connection.creation._get_test_db_name()
+    return bool(name) and name == connection.creation._get_test_db_name()  # type: ignore[attr-defined]
 
 
 class Command(flush.Command):

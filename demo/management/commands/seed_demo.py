@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.checkpoints import checkpoint_write
 from audit.models import AuditEvent
 from audit.services import chain_head
 from demo.data import PEOPLE, USE_CASES, DemoUseCase
@@ -85,6 +86,9 @@ class Command(BaseCommand):
                 f"Synthetic use cases: {len(synthetic)} added in {seconds:.1f} s "
                 f"({seconds / len(synthetic) * 1000:.1f} ms each)."
             )
+        # The history just written, sealed: verify_audit_log checks it against this from now on.
+        sealed = checkpoint_write()
+        self.stdout.write(f"Audit trail sealed by a signed checkpoint at event #{sealed['seq']}.")
         self._summary(password=password)
 
     @contextmanager
