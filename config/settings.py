@@ -117,8 +117,12 @@ DATABASE_APP_ROLE = env.str("DATABASE_APP_ROLE", default="")
 # The audit trail's signed checkpoints (audit/checkpoints.py): the installation's Ed25519 key
 # (a PEM file, created on first use in development only) and the witness file they are appended
 # to, outside the database. Production must name both, and keep them apart from the database
-# and its backups (the witness, ideally, on write-once storage).
+# and its backups (the witness, ideally, on write-once storage). A witness belongs to one
+# database: development keeps one per database it is pointed at.
 _VAR = BASE_DIR / "var"
+_DATABASE_LABEL = "{}-{}".format(
+    DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1], Path(str(DATABASES["default"]["NAME"])).stem
+)
 AUDIT_SIGNING_KEY = (
     env.str("AUDIT_SIGNING_KEY", default=str(_VAR / "audit-signing-key.pem"))
     if DEBUG
@@ -126,7 +130,7 @@ AUDIT_SIGNING_KEY = (
 )
 AUDIT_SIGNING_KEY_GENERATE = DEBUG
 AUDIT_WITNESS_PATH = (
-    env.str("AUDIT_WITNESS_PATH", default=str(_VAR / "audit-witness.jsonl"))
+    env.str("AUDIT_WITNESS_PATH", default=str(_VAR / f"audit-witness-{_DATABASE_LABEL}.jsonl"))
     if DEBUG
     else env.str("AUDIT_WITNESS_PATH")
 )

@@ -1,9 +1,11 @@
 """Personas, as in every test here: alice submits for Marketing, bob is her team-mate,
 charlie is in another team, and the council members, the chair and the auditor hold roles."""
 
+import os
 import shutil
 
 import pytest
+from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
 import workflows
@@ -47,15 +49,26 @@ def private_media(settings, tmp_path, _shared_world):
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def _audit_signing_key(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("audit") / "signing-key.pem")
+    """Nothing a test does signs with, or seals into, the project's own files (var/): a key
+    per test process, created on first use, and a witness for what runs outside a test (shared
+    worlds, subprocesses)."""
+    folder = tmp_path_factory.mktemp("audit")
+    paths = {
+        "AUDIT_SIGNING_KEY": str(folder / "signing-key.pem"),
+        "AUDIT_WITNESS_PATH": str(folder / "witness-outside-tests.jsonl"),
+    }
+    os.environ.update(paths)  # for the subprocesses tests start
+    for name, value in paths.items():
+        setattr(django_settings, name, value)
+    return paths["AUDIT_SIGNING_KEY"]
 
 
 @pytest.fixture(autouse=True)
 def audit_files(settings, tmp_path, _audit_signing_key):
-    """One signing key per test process (created on first use), and a witness file per test:
-    the checkpoints of one test's events never accuse the next test's database."""
+    """A witness file per test: the checkpoints of one test's events never accuse the next
+    test's database."""
     settings.AUDIT_SIGNING_KEY = _audit_signing_key
     settings.AUDIT_SIGNING_KEY_GENERATE = True
     settings.AUDIT_WITNESS_PATH = str(tmp_path / "audit-witness.jsonl")

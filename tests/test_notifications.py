@@ -171,6 +171,7 @@ def test_the_daily_jobs_and_the_email_sweep_are_scheduled_and_registered():
         "council.tasks.send_review_reminders",
         "council.tasks.registry_rereview_sweep",
         "council.tasks.deliver_pending_notifications",
+        "audit.tasks.write_checkpoint",
     }
     assert settings.CELERY_BEAT_SCHEDULE["notification-emails"]["schedule"] == 60.0
     app.loader.import_default_modules()
