@@ -3,8 +3,8 @@ use case, for auditors and the chair; downloading the PDF is an audited export."
 
 import datetime
 import hashlib
-import json
 import io
+import json
 import sys
 
 import pytest

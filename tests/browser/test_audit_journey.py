@@ -5,6 +5,9 @@ organisation (seed_demo) is the data: one of its entries is overdue for re-revie
 import csv
 import json
 import re
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -56,7 +59,7 @@ def test_an_auditor_exports_the_filtered_registry_checks_the_manifest_and_verifi
 
     # The CSV holds exactly the listed entries, the overdue one flagged.
     path = download_to(page, page.get_by_role("link", name="Export CSV"), tmp_path)
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:  # Excel's byte-order mark
         rows = list(csv.DictReader(handle))
     assert [row["reference"] for row in rows] == expected
     assert {row["team"] for row in rows} == {"Customer Experience"}
@@ -93,3 +96,21 @@ def test_an_auditor_exports_the_filtered_registry_checks_the_manifest_and_verifi
     nav.get_by_role("link", name="Audit").click()
     page.get_by_role("button", name="Verify the chain").click()
     expect(page.locator(".message--success")).to_contain_text("Audit chain intact")
+    expect(page.locator(".message--success")).to_contain_text("signed checkpoints")
+
+    # The bundle taken home: verified by the verify.py inside it, against the published key.
+    bundle = download_to(page, page.get_by_role("link", name=re.compile("^Audit bundle")), tmp_path)
+    key = tmp_path / "audit-public-key.pem"
+    key.write_bytes(page.context.request.get(f"{live_server.url}/audit/public-key.pem").body())
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extract("verify.py", tmp_path)
+    checked = subprocess.run(
+        [sys.executable, "-I", "verify.py", bundle.name, "--public-key", key.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "the whole chain" in checked.stdout
