@@ -164,8 +164,14 @@ def notifications_in_app_only() -> Iterator[None]:
     Notification.objects.filter(pk__gt=last, emailed_at=None).update(emailed_at=timezone.now())
 
 
-def seed_organisation(*, password: str, since: date) -> Cast:
-    """Teams, people, memberships and roles (held from `since`) that are not there yet."""
+DEFAULT_PASSWORD = "demo"
+
+
+def seed_organisation(*, password: str | None, since: date) -> Cast:
+    """Teams, people, memberships and roles (held from `since`) that are not there yet.
+
+    A new account gets `password` (`demo` when None); an existing one keeps its own unless a
+    password is given, so a rerun logs nobody out."""
     teams = {}
     for name, slug in TEAMS:
         team, created = Team.objects.get_or_create(slug=slug, defaults={"name": name})
@@ -175,16 +181,17 @@ def seed_organisation(*, password: str, since: date) -> Cast:
 
     # Every demo account has the same published password, so one hash serves them all: hashing
     # it once per user would cost a second or more with the production hasher, for nothing.
-    hashed = make_password(password)
+    hashed = make_password(password or DEFAULT_PASSWORD)
     users = {}
     for person in PEOPLE:
-        user, _ = User.objects.get_or_create(username=person.username)
+        user, created = User.objects.get_or_create(username=person.username)
         user.first_name = person.first_name
         user.last_name = person.last_name
         user.email = person.email
         user.is_staff = user.is_superuser = person.admin
         user.is_active = True
-        user.password = hashed
+        if created or password is not None:
+            user.password = hashed
         user.save()
         for slug in person.teams:
             team = teams[slug]

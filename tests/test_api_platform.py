@@ -91,6 +91,10 @@ def test_the_docs_page_is_served_from_our_own_static_files(client, alice):
 
 def test_schema_and_docs_need_a_login(client, db):
     assert client.get("/api/schema/").status_code in (401, 403)
+    # A person who opens the docs unlogged is sent to log in, and back.
+    response = client.get("/api/docs/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/api/docs/"
 
 
 def test_a_token_from_username_and_password_authenticates_api_calls(alice, password):

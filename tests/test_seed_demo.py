@@ -196,11 +196,14 @@ def test_it_prints_a_summary_and_how_to_log_in(seeded):
     assert "marketing.submitter" in seeded and "auditor" in seeded
 
 
-def test_the_password_option_sets_every_password_and_a_rerun_updates_them(db, client):
+def test_the_password_option_sets_every_password_and_a_rerun_without_it_keeps_them(db, client):
     seed(password="s3cret-demo")
     assert client.login(request=login_request(), username="chair", password="s3cret-demo")
     assert not client.login(request=login_request(), username="chair", password="demo")
     seed()
+    # A rerun logs nobody out and resets nobody's password.
+    assert client.login(request=login_request(), username="chair", password="s3cret-demo")
+    seed(password="demo")
     assert client.login(request=login_request(), username="chair", password="demo")
 
 

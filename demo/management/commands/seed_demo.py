@@ -1,8 +1,9 @@
 """`python manage.py seed_demo [--password P] [--scale N]`: the demo organisation (SPEC section 12).
 
 Every use case is written through the services, as a user would through the form (demo.seeding).
-Running the command again changes nothing but the passwords: people, teams, roles and use cases
-that exist already (a use case by its title within its team) are kept as they are.
+Running the command again changes nothing: people (and their passwords, unless --password is
+given), teams, roles and use cases that exist already (a use case by its title within its team)
+are kept as they are.
 
 The demo has a past. The council was set up HELD_SINCE ago, and a use case with `days_ago` had
 its review and registry entry back then: the command sets the clock back while it seeds them
@@ -27,6 +28,7 @@ from audit.models import AuditEvent
 from audit.services import chain_head
 from demo.data import PEOPLE, USE_CASES, DemoUseCase
 from demo.seeding import (
+    DEFAULT_PASSWORD,
     HELD_SINCE,
     notifications_in_app_only,
     seed_deployments,
@@ -46,7 +48,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--password", default="demo", help="Password of every demo user (default: demo)."
+            "--password",
+            default=None,
+            help="Password of every demo user: new users get `demo` without it, and existing"
+            " ones keep theirs.",
         )
         parser.add_argument(
             "--scale", type=int, default=0, metavar="N", help="Also add N synthetic use cases."
@@ -60,7 +65,7 @@ class Command(BaseCommand):
             )
         if scale < 0:
             raise CommandError("--scale must be zero or more.")
-        if not password:
+        if password is not None and not password:
             raise CommandError("--password must not be empty.")
         # All or nothing: a half-seeded organisation would pass for "already there" next time.
         with transaction.atomic(), notifications_in_app_only():
@@ -119,7 +124,7 @@ class Command(BaseCommand):
                 )
             )
 
-    def _summary(self, *, password: str) -> None:
+    def _summary(self, *, password: str | None) -> None:
         demo = UseCase.objects.filter(title__in=[d.answers["title"] for d in USE_CASES])
         states = Counter(demo.values_list("state", flat=True))
         tiers = Counter(demo.values_list("risk_tier", flat=True))
@@ -138,7 +143,9 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"All use cases: {UseCase.objects.count()}.")
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"Log in with password '{password}' as:"))
+        told = password or DEFAULT_PASSWORD
+        kept = "" if password else " (accounts that existed before keep their own)"
+        self.stdout.write(self.style.SUCCESS(f"Log in with password '{told}'{kept} as:"))
         for person in PEOPLE:
             held = ", ".join(
                 [*person.teams, *person.roles, *(["Django admin"] if person.admin else [])]
