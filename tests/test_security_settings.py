@@ -20,6 +20,7 @@ def manage(*args, **env):
         key: value
         for key, value in os.environ.items()
         if key not in {"DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DEMO_DATA_ALLOWED"}
+        and not key.startswith("AUDIT_")  # the tests' own audit files (tests/conftest.py)
     }
     environment.update(DJANGO_SETTINGS_MODULE="config.settings", **env)
     return subprocess.run(

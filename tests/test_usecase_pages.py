@@ -164,6 +164,19 @@ def test_saving_a_draft_keeps_any_subset_of_answers(login, alice, marketing):
     assert 'value="Churn alerts"' in page
 
 
+def test_a_new_draft_needs_a_title_and_keeps_what_was_typed(login, alice, marketing):
+    client = login(alice)
+    data = form_post(team=marketing, title="", channels=["email"], action="save")
+
+    response = client.post(reverse("usecases:new"), data)
+
+    assert response.status_code == 400
+    assert not UseCase.objects.exists()
+    page = html(response)
+    assert "Give the draft a title to save it." in page
+    assert re.search(r'name="channels" value="email"[^>]*checked', page)  # nothing typed lost
+
+
 def test_editing_a_draft_changes_its_answers(login, make_use_case, alice, marketing, owner):
     use_case = make_use_case()
     data = form_post(
@@ -522,7 +535,9 @@ def test_the_dashboard_shows_what_needs_me_and_counts_by_state(login, make_use_c
 
 
 # The queries of each list page, pinned: a change shows here.
-LIST_PAGE_QUERIES = {"/use-cases/": 8, "/": 8}
+# Home: 8, and one each for what waits for a team member (questions, rejected answers,
+# conditions, overdue re-reviews of their entries).
+LIST_PAGE_QUERIES = {"/use-cases/": 8, "/": 12}
 
 
 @pytest.mark.parametrize("url", ["/use-cases/", "/"])

@@ -208,6 +208,14 @@ class UseCaseForm(ServiceForm):
         self._limit_teams(user, use_case)
         self._limit_owners(use_case)
         self.order_fields(ANSWER_FIELDS)
+        self._new = use_case is None
+
+    def clean(self):
+        cleaned = super().clean()
+        # A new draft is found again by its title: a blank save would leave "(untitled draft)".
+        if self._new and not (cleaned or {}).get("title") and "title" not in self.errors:
+            self.add_error("title", "Give the draft a title to save it.")
+        return cleaned
 
     def _limit_teams(self, user, use_case: UseCase | None) -> None:
         teams = user_teams(user)
