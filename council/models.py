@@ -141,6 +141,13 @@ class NotificationKind(models.TextChoices):
     CONDITION_DUE = "condition_due", "Condition due"
     RE_REVIEW_DUE = "re_review_due", "Re-review due"
     INCIDENT_REPORTED = "incident_reported", "Incident reported"
+    QUESTION_TO_TEAM = "question_to_team", "Question to the team"
+    ANSWER_REJECTED = "answer_rejected", "Checklist answer rejected"
+    CONDITION_OVERDUE = "condition_overdue", "Condition overdue"
+    CONDITION_MARKED_MET = "condition_marked_met", "Condition awaiting confirmation"
+    COMPLAINT_RECEIVED = "complaint_received", "Complaint received"
+    PUBLIC_WORDING_TO_APPROVE = "public_wording_to_approve", "Public wording to approve"
+    EXPORT_READY = "export_ready", "Export ready"
 
 
 class Notification(models.Model):

@@ -8,4 +8,9 @@ app_name = "oversight"
 urlpatterns = [
     path("<int:pk>/dossier/", dossier_views.usecase_dossier_page, name="dossier"),
     path("<int:pk>/dossier.pdf", dossier_views.usecase_dossier_pdf, name="dossier_pdf"),
+    path(
+        "<int:pk>/dossier/pdf/<int:seq>/",
+        dossier_views.usecase_dossier_pdf_built,
+        name="dossier_pdf_built",
+    ),
 ]

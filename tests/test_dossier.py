@@ -16,6 +16,8 @@ from pypdf import PdfReader
 import workflows
 from audit.models import AuditEvent
 from audit.signing import manifest_signature_valid
+from council.models import Notification
+from oversight.dossier import event_in_words, usecase_dossier
 from reviews import services as review_services
 from reviews.models import Condition
 from reviews.selectors import applicable_items
@@ -168,10 +170,45 @@ class TestThePage:
             QUESTION,
             "AI-0001",
             INCIDENT,
-            "review_opened",  # an audit event's action
-            "incident_reported",
+            "opened a council review",  # audit events, in words
+            "reported an incident on registry entry AI-0001",
         ]:
             assert text in page, text
+
+    @shares_the_rich_case
+    def test_the_audit_trail_reads_as_one_line_in_words_per_event(
+        self, client, rich_case, auditor, council
+    ):
+        page = (
+            _client(client, auditor)
+            .get(reverse("oversight:dossier", args=[rich_case.pk]))
+            .content.decode()
+        )
+        trail = page.split('id="dossier-audit"')[1]
+        chair = council["chair"]
+        for words in [
+            f"{chair.get_full_name() or chair.username} decided as chair: Approved with conditions",
+            "voted request changes",
+            f"Reasons: {CHANGES_ASKED}",
+            "marked a condition met",
+            "State: In review → Approved with conditions",  # codes shown by their labels
+        ]:
+            assert words in trail, words
+        # Every event is there, each on its one line, and no raw record is dumped.
+        events = usecase_dossier(use_case=rich_case).events
+        assert trail.count('class="dossier__event"') == len(events) > 20
+        for raw in ["review_opened", "approve_with_conditions", "{&quot;", "<table"]:
+            assert raw not in trail, raw
+
+    @shares_the_rich_case
+    def test_a_revision_whose_answers_changed_since_prints_them(self, client, rich_case, auditor):
+        page = (
+            _client(client, auditor)
+            .get(reverse("oversight:dossier", args=[rich_case.pk]))
+            .content.decode()
+        )
+        assert "Answers submitted" in page
+        assert "The same as the current answers above" not in page
 
     @shares_the_rich_case
     def test_votes_that_no_longer_stand_are_marked_superseded(self, client, rich_case, auditor):
@@ -202,6 +239,8 @@ class TestThePage:
         assert response.status_code == 200
         page = response.content.decode()
         assert "Revision 1" in page and "Not entered in the registry" in page
+        # Unchanged since it was submitted: its answers are printed once, not twice.
+        assert "The same as the current answers above: none has changed since." in page
 
     def test_a_use_case_never_submitted_has_an_empty_record_not_an_error(
         self, client, make_use_case, chair, marketing
@@ -293,6 +332,9 @@ class TestThePdf:
         assert rich_case.reference in text
         assert "AI-0001" in text
         assert "Revision 2" in text
+        words = " ".join(text.replace("\u200b", "").split())
+        assert "marked a condition met" in words
+        assert "opened a council review" in words
 
     # The two tests of the audit of a download render the dossier of a use case just submitted:
     # WeasyPrint lays the rich one out in ~7 s, the short one in ~1 s.
@@ -350,3 +392,151 @@ class TestThePdf:
         assert response.status_code == 503
         assert "cannot be produced" in response.content.decode()
         assert AuditEvent.objects.count() == before
+
+
+class TestAnEventInWords:
+    """oversight.dossier.event_in_words: the appendix's line for one event (no database)."""
+
+    def _event(self, action, changes, object_type="usecases.usecase", object_ref="UC-2026-0001"):
+        return AuditEvent(
+            seq=7, action=action, object_type=object_type, object_ref=object_ref,
+            actor_username="carla", changes=changes,
+        )  # fmt: skip
+
+    def test_it_says_who_did_what_with_labels_not_codes(self):
+        record = event_in_words(
+            self._event(
+                "stage_changed",
+                {"stage": ["pilot", "production"], "reason": [None, "Pilot passed"]},
+                object_type="registry.deployment",
+                object_ref="AI-0007",
+            )
+        )
+        assert record.summary == "carla moved registry entry AI-0007 to production"
+        assert record.changes == [("Stage", "Pilot", "Production"), ("Reason", "", "Pilot passed")]
+
+    def test_a_checklist_event_names_the_item_once_and_lists_its_fields(self):
+        record = event_in_words(
+            self._event(
+                "checklist_verified",
+                {"PRV-01": [None, {"verdict": "rejected", "comment": ""}]},
+                object_type="reviews.review",
+            )
+        )
+        assert record.summary == "carla checked the answer to checklist item PRV-01"
+        assert record.changes == [("Verdict", "", "Rejected")]  # the empty comment is left out
+
+    def test_the_concurrency_counter_is_left_out(self):
+        record = event_in_words(
+            self._event("submitted", {"state": ["draft", "submitted"], "version": [1, 2]})
+        )
+        assert record.summary == "carla submitted the use case"
+        assert record.changes == [("State", "Draft", "Submitted")]
+
+    def test_an_event_of_many_fields_names_them_only(self):
+        changes = {f"field_{n}": [None, "x" * 50] for n in range(10)}
+        (row,) = event_in_words(self._event("created", changes)).changes
+        assert row == ("Fields recorded", "", ", ".join(f"Field {n}" for n in range(10)))
+
+    def test_a_long_value_is_shortened(self):
+        (row,) = event_in_words(self._event("comment_added", {"body": [None, "y" * 5000]})).changes
+        assert row[2].endswith("…") and len(row[2]) < 200
+
+    def test_an_action_it_does_not_know_still_reads_in_words(self):
+        record = event_in_words(self._event("rocket_launched", {}))
+        assert record.summary == "carla rocket launched (the use case)"
+        assert record.changes == []
+
+
+class TestALongDossierIsBuiltInTheBackground:
+    """Above oversight.dossier's thresholds the PDF link queues oversight.tasks.dossier_pdf_build
+    (run in-process here, as on the embedded default) and the requester is notified."""
+
+    @pytest.fixture
+    def long_dossier(self, monkeypatch, make_use_case):
+        # Any dossier with an event counts as long here: the rule, not the size, is under test.
+        monkeypatch.setattr("oversight.dossier.BACKGROUND_EVENTS", 0)
+        return make_use_case("submitted")
+
+    def _ask(self, client, user, use_case, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            return _client(client, user).get(reverse("oversight:dossier_pdf", args=[use_case.pk]))
+
+    def test_the_page_says_it_is_being_prepared_and_the_requester_is_notified_once(
+        self, client, long_dossier, auditor, django_capture_on_commit_callbacks
+    ):
+        response = self._ask(client, auditor, long_dossier, django_capture_on_commit_callbacks)
+        assert response.status_code == 202
+        assert "being prepared" in response.content.decode()
+        assert "You will be notified" in response.content.decode()
+        (notice,) = Notification.objects.filter(user=auditor)
+        assert long_dossier.reference in notice.subject
+        event = AuditEvent.objects.get(action="dossier_exported")
+        assert notice.url == reverse(
+            "oversight:dossier_pdf_built", args=[long_dossier.pk, event.seq]
+        )
+        assert Notification.objects.filter(key__startswith="dossier_pdf:").count() == 1
+
+    def test_the_kept_pdf_is_the_audited_export_with_its_signed_manifest(
+        self, client, long_dossier, auditor, django_capture_on_commit_callbacks
+    ):
+        self._ask(client, auditor, long_dossier, django_capture_on_commit_callbacks)
+        event = AuditEvent.objects.get(action="dossier_exported")
+        assert event.actor == auditor and event.object_id == str(long_dossier.pk)
+        manifest = event.changes["manifest"][1]
+
+        response = client.get(Notification.objects.get(user=auditor).url)
+
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert hashlib.sha256(response.content).hexdigest() == manifest["sha256"]
+        assert json.loads(response["X-Export-Manifest"]) == manifest
+        assert manifest_signature_valid(manifest, response["X-Export-Signature"])
+        assert long_dossier.reference in _pdf_text(response.content)
+        # Fetching the kept file again is not another export.
+        assert AuditEvent.objects.filter(action="dossier_exported").count() == 1
+
+    def test_the_kept_pdf_is_served_only_to_who_may_read_the_dossier(
+        self,
+        client,
+        long_dossier,
+        auditor,
+        chair,
+        council_member,
+        outsider,
+        django_capture_on_commit_callbacks,
+    ):
+        self._ask(client, auditor, long_dossier, django_capture_on_commit_callbacks)
+        url = Notification.objects.get(user=auditor).url
+        assert _client(client, chair).get(url).status_code == 200
+        assert _client(client, council_member).get(url).status_code == 403
+        assert _client(client, outsider).get(url).status_code == 404
+        client.logout()
+        assert client.get(url).status_code == 302
+
+    def test_no_other_number_serves_a_file(
+        self, client, long_dossier, auditor, make_use_case, django_capture_on_commit_callbacks
+    ):
+        self._ask(client, auditor, long_dossier, django_capture_on_commit_callbacks)
+        seq = AuditEvent.objects.get(action="dossier_exported").seq
+        other = make_use_case("submitted")
+        for pk, number in [(long_dossier.pk, seq - 1), (long_dossier.pk, 2**70), (other.pk, seq)]:
+            response = client.get(f"/use-cases/{pk}/dossier/pdf/{number}/")
+            assert response.status_code == 404, (pk, number)
+
+    def test_without_the_pdf_renderer_the_requester_is_told_and_nothing_is_recorded(
+        self, client, long_dossier, auditor, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        monkeypatch.setitem(sys.modules, "weasyprint", None)
+        response = self._ask(client, auditor, long_dossier, django_capture_on_commit_callbacks)
+        assert response.status_code == 202
+        (notice,) = Notification.objects.filter(user=auditor)
+        assert "could not be produced" in notice.subject and "not installed" in notice.body
+        assert not AuditEvent.objects.filter(action="dossier_exported").exists()
+
+    def test_a_short_dossier_still_downloads_at_once(self, client, make_use_case, auditor):
+        use_case = make_use_case("submitted")
+        response = _client(client, auditor).get(
+            reverse("oversight:dossier_pdf", args=[use_case.pk])
+        )
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+        assert not Notification.objects.filter(user=auditor).exists()
