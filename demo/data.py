@@ -728,6 +728,10 @@ DEPLOYMENTS = (
             "data_categories": ["chat_transcripts"],
             "monitoring_kpis": "Agreement with human-coded sample (monthly), complaint themes coverage.",
             "published": True,
+            "public_name": "Understanding feedback in our web chat",
+            "public_description": "After a chat ends, software reads the conversation to spot common"
+            " themes and how customers felt, so that we can improve our service. It does not make"
+            " decisions about you, and an adviser answers every chat.",
         },
         stages=("production",),
         incidents=(
@@ -748,6 +752,10 @@ DEPLOYMENTS = (
             "data_categories": ["contact_details", "behavioural", "transactional"],
             "monitoring_kpis": "Unsubscribe rate, complaint rate, offer acceptance by customer segment.",
             "published": True,
+            "public_name": "Offers chosen for you in our e-mails",
+            "public_description": "Our marketing e-mails may show an offer picked automatically from"
+            " what you have bought from us. You can turn these e-mails off at any time, and the"
+            " offers never change your price or your contract.",
         },
     ),
     DemoDeployment(

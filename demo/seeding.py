@@ -22,6 +22,7 @@ from django.utils import timezone
 import workflows
 from council.models import Notification, RoleAssignment, Team, TeamMembership
 from council.services import record_admin_change
+from registry import services as registry_services
 from registry.models import Deployment
 from reviews import services as review_services
 from reviews.models import Condition, ConditionStatus, Review
@@ -228,6 +229,10 @@ def seed_deployments(*, cast: Cast, use_cases: list[UseCase]) -> list[Deployment
                 "technical_owner": owner,
             },
         )
+        if entry.published:  # the council approves the wording customers will read
+            entry = registry_services.public_wording_approve(
+                actor=cast.users["chair"], deployment=entry
+            )
         for stage in demo.stages:
             entry = workflows.deployment_change_stage(actor=owner, deployment=entry, stage=stage)
         for kind, severity, description in demo.incidents:

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from audit.admin import ReadOnlyMixin
 
-from .models import Deployment, DeploymentVersion, Incident
+from .models import Complaint, Deployment, DeploymentVersion, Incident
 
 
 class VersionInline(ReadOnlyMixin, admin.TabularInline):
@@ -43,3 +43,11 @@ class IncidentAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["severity", "kind", "status"]
     list_select_related = ["deployment", "reported_by"]
     search_fields = ["deployment__reference", "description"]
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["deployment", "kind", "status", "received_at"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["deployment"]
+    search_fields = ["deployment__reference", "message"]

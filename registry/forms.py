@@ -12,7 +12,7 @@ from council.selectors import business_owner_candidates
 from usecases.choices import Channel, DataCategory
 from usecases.models import UseCase
 
-from .models import Deployment, IncidentKind, IncidentStatus, Severity, Stage
+from .models import ComplaintKind, Deployment, IncidentKind, IncidentStatus, Severity, Stage
 from .rules import MATERIAL_FIELDS
 from .services import EDITABLE_FIELDS
 
@@ -32,7 +32,18 @@ QUESTIONS = {
     "monitoring_kpis": ("Monitoring", "The measures watched while it runs, e.g. complaints."),
     "published": (
         "Show on the public transparency page",
-        "Customers then read its name, channels, markets and how they are told.",
+        "Once the council approved its public wording, customers read it there with the "
+        "channels, the markets and how they are told.",
+    ),
+    "public_name": (
+        "Public name",
+        "The name customers will read, in plain words, e.g. “Offers chosen for you”. The "
+        "council approves it before it shows.",
+    ),
+    "public_description": (
+        "Public description",
+        "What the tool does for customers, in two or three plain sentences, without internal "
+        "names or jargon. The council approves it before it shows; a change waits for approval.",
     ),
 }
 _MATERIAL_LABELS = [QUESTIONS[name][0].lower() for name in MATERIAL_FIELDS]
@@ -104,6 +115,10 @@ class DeploymentForm(ServiceForm):
     data_categories = _ticks(DataCategory)
     monitoring_kpis = forms.CharField(max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
     published = forms.BooleanField(required=False)
+    public_name = forms.CharField(max_length=NAME_MAX, required=False)
+    public_description = forms.CharField(
+        required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -177,3 +192,45 @@ class IncidentUpdateForm(ServiceForm):
         help_text="Needed to resolve: what was found and what was done.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class ComplaintForm(forms.Form):
+    """A customer's complaint or contest from a tool's public page; `website` is a trap for
+    robots (hidden from people and from screen readers), never a question."""
+
+    use_required_attribute = False
+
+    kind = forms.ChoiceField(
+        label="What would you like to do?",
+        choices=ComplaintKind.choices,
+        widget=forms.RadioSelect,
+        initial=ComplaintKind.COMPLAINT,
+        error_messages={"required": "Choose whether you contest a decision or complain."},
+    )
+    message = forms.CharField(
+        label="Your message",
+        help_text="Tell us what happened and, if you contest a decision, which one and when.",
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Write your message."},
+    )
+    contact = forms.CharField(
+        label="How can we answer you? (optional)",
+        help_text="An e-mail address or a phone number. Leave it empty to stay anonymous.",
+        required=False,
+        max_length=254,
+    )
+    website = forms.CharField(required=False, max_length=200, label="Leave this empty")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, auto_id="complaint-%s", **kwargs)
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))
+
+    def clean_message(self) -> str:
+        message: str = self.cleaned_data["message"].strip()
+        if not message:
+            raise forms.ValidationError("Write your message.")
+        return message

@@ -46,8 +46,19 @@ class Deployment(models.Model):
     last_review_date = models.DateField()
     next_review_due = models.DateField()
     published = models.BooleanField(
-        default=False, help_text="Shown on the public transparency page."
+        default=False,
+        help_text="Shown on the public transparency page, once the council approved its wording.",
     )
+    # The public wording: the team writes it with the entry; the chair approves it for the
+    # council, which copies it to the *_approved fields. Only those ever reach the public pages.
+    public_name = models.CharField(max_length=200, blank=True)
+    public_description = models.TextField(blank=True)
+    public_name_approved = models.CharField(max_length=200, blank=True, editable=False)
+    public_description_approved = models.TextField(blank=True, editable=False)
+    public_wording_approved_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    public_wording_approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField(
         default=1,
@@ -73,6 +84,12 @@ class Deployment(models.Model):
 
     def __str__(self):
         return f"{self.reference} {self.name}"
+
+    @property
+    def public_wording_pending(self) -> bool:
+        """The team's wording differs from what the council approved: it waits for approval."""
+        draft = (self.public_name, self.public_description)
+        return any(draft) and draft != (self.public_name_approved, self.public_description_approved)
 
     @property
     def channel_labels(self) -> list[str]:
@@ -143,3 +160,38 @@ class Incident(models.Model):
 
     def __str__(self):
         return f"{self.get_severity_display()} {self.get_kind_display()} on {self.deployment_id}"
+
+
+class ComplaintKind(models.TextChoices):
+    CONTEST = "contest", "Contest a decision"
+    COMPLAINT = "complaint", "Complaint"
+
+
+class ComplaintStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class Complaint(models.Model):
+    """A customer's case against a published entry, sent from its public page without an account."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="complaints")
+    kind = models.CharField(max_length=16, choices=ComplaintKind.choices)
+    message = models.TextField()
+    contact = models.CharField(
+        max_length=254, blank=True, help_text="How the customer asked to be answered, if at all."
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=16, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [
+            # The re-review threshold counts an entry's recent complaints.
+            models.Index(fields=["deployment", "received_at"], name="complaint_entry_received_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.deployment_id}"

@@ -12,6 +12,16 @@ urlpatterns = [
     path("<int:pk>/stage/", pages.registry_stage, name="stage"),
     path("<int:pk>/incidents/", pages.incident_report, name="incident_report"),
     path(
+        "<int:pk>/complaints/<int:complaint_pk>/close/",
+        pages.complaint_close,
+        name="complaint_close",
+    ),
+    path(
+        "<int:pk>/public-wording/approve/",
+        pages.public_wording_approve,
+        name="public_wording_approve",
+    ),
+    path(
         "<int:pk>/incidents/<int:incident_pk>/",
         pages.incident_update,
         name="incident_update",

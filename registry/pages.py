@@ -1,12 +1,15 @@
 """The registry's pages for staff: the list, one entry, and the forms that change entries.
 
-Thin views over registry.selectors and registry.services (the public page is in views.py). Who
-may do what is the selectors' `*_refusal`, asked here before a form is shown or read and by the
-service again before it writes: a refused action (`ActionForbidden`) answers 403, an illegal move
+Thin views over registry.selectors and registry.services (the public pages are in views.py;
+their complaint form is taken here, where the workflows are reached). Who may do what is the
+selectors' `*_refusal`, asked here before a form is shown or read and by the service again before
+it writes: a refused action (`ActionForbidden`) answers 403, an illegal move
 comes back as a message, invalid input is shown next to its field.
 """
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,14 +17,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 import workflows
-from common.errors import StaleEdit, refuse
+from common.errors import DomainError, StaleEdit, refuse
 from common.pages import back_to, once_per_form, refusals_answered
 from usecases.selectors import usecase_get_visible
 
-from . import services
+from . import services, views
 from .filters import DeploymentFilter
 from .forms import (
     CHANGE_CONTROL_HINT,
+    ComplaintForm,
     DeploymentForm,
     IncidentReportForm,
     IncidentUpdateForm,
@@ -30,7 +34,12 @@ from .forms import (
 from .models import IncidentStatus, Stage
 from .rules import material_changes
 from .selectors import (
+    complaint_close_refusal,
+    complaint_rate_refusal,
+    complaints_read_refusal,
+    complaints_visible,
     deployment_edit_refusal,
+    deployment_get_published,
     deployment_get_visible,
     deployment_list_visible,
     deployment_record_refusal,
@@ -38,6 +47,7 @@ from .selectors import (
     incident_report_refusal,
     incident_update_refusal,
     is_overdue,
+    public_wording_approve_refusal,
     review_open_of_use_case,
 )
 
@@ -111,8 +121,19 @@ def _render_detail(
         "can_follow_up": can_follow_up,
         "can_report": incident_report_refusal(user=user) is None,
         "report_form": report_form or IncidentReportForm(),
+        **_public_side(user, entry),
     }
     return render(request, "registry/detail.html", context, status=status)
+
+
+def _public_side(user, entry) -> dict:
+    """The entry's public wording and its customers' complaints (for those who may read them)."""
+    return {
+        "can_read_complaints": complaints_read_refusal(user=user, deployment=entry) is None,
+        "can_close_complaints": complaint_close_refusal(user=user, deployment=entry) is None,
+        "complaints": list(complaints_visible(user=user, deployment=entry)),
+        "can_approve_wording": public_wording_approve_refusal(user=user, deployment=entry) is None,
+    }
 
 
 def _stage_action(entry, target: str) -> str:
@@ -252,3 +273,79 @@ def incident_update(request, pk, incident_pk):
         return _render_detail(request, entry, failed_incident=(incident.pk, form), status=400)
     messages.success(request, f"Incident marked {updated.get_status_display().lower()}.")
     return redirect(reverse("registry:detail", args=[entry.pk]) + f"#incident-{incident.pk}")
+
+
+@require_POST
+@refusals_answered(back_to("registry:detail"))
+def public_wording_approve(request, pk):
+    """The chair approves the entry's public wording for the council."""
+    entry = deployment_get_visible(user=request.user, pk=pk)
+    approved = services.public_wording_approve(actor=request.user, deployment=entry)
+    messages.success(
+        request, f"The public wording of {approved.reference} is approved and may now show."
+    )
+    return redirect(reverse("registry:detail", args=[entry.pk]) + "#public-wording")
+
+
+def _client_address(request) -> str:
+    """The customer's address: behind the production proxy, the one it appended last."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded and not settings.DEBUG:
+        return str(forwarded.split(",")[-1].strip())
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+@login_not_required
+@require_POST
+def transparency_complain(request, reference):
+    """A customer contests a decision or complains about a tool, from its public page: no login,
+    a limit per address and hour (429 with the form and the reason), a trap for robots."""
+    deployment = deployment_get_published(reference)
+    address = _client_address(request)
+    form = ComplaintForm(request.POST)
+    refusal = complaint_rate_refusal(address)
+    if refusal is not None:
+        return views.render_tool(
+            request, deployment, form=form, refusal=refusal.message, status=refusal.status_code
+        )
+    if form.is_spam():
+        services.complaint_attempt_count(address)
+        return _complaint_thanks(request, reference)
+    if not form.is_valid():
+        return views.render_tool(request, deployment, form=form, status=400)
+    try:
+        workflows.complaint_receive(deployment=deployment, address=address, **_complaint_data(form))
+    except ValidationError as error:
+        form.add_error(None, error)
+        return views.render_tool(request, deployment, form=form, status=400)
+    except DomainError as error:
+        return views.render_tool(
+            request, deployment, form=form, refusal=error.message, status=error.status_code
+        )
+    return _complaint_thanks(request, reference)
+
+
+def _complaint_data(form: ComplaintForm) -> dict:
+    data = form.cleaned_data
+    return {"kind": data["kind"], "message": data["message"], "contact": data["contact"]}
+
+
+def _complaint_thanks(request, reference):
+    messages.success(
+        request,
+        "Thank you: we have received your message. The people responsible for this tool will "
+        "look at it, and answer you if you told us how.",
+    )
+    return redirect(reverse("transparency-tool", args=[reference]) + "#complaint")
+
+
+@require_POST
+@refusals_answered(back_to("registry:detail"))
+def complaint_close(request, pk, complaint_pk):
+    entry = deployment_get_visible(user=request.user, pk=pk)
+    complaint = get_object_or_404(
+        complaints_visible(user=request.user, deployment=entry), pk=complaint_pk
+    )
+    services.complaint_close(actor=request.user, complaint=complaint)
+    messages.success(request, "Complaint closed.")
+    return redirect(reverse("registry:detail", args=[entry.pk]) + "#complaints")

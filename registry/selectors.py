@@ -1,9 +1,11 @@
 """Reads of the registry, always through what the viewer may see."""
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db.models import QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
@@ -15,7 +17,7 @@ from usecases.choices import State
 from usecases.models import UseCase, UseCaseRevision
 from usecases.selectors import usecase_is_editor, usecase_list_visible
 
-from .models import Deployment, Stage
+from .models import Complaint, Deployment, Stage
 
 # The use-case states from which a deployment may be recorded (services.deployment_create).
 RECORDABLE_STATES = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS, State.DEPLOYED})
@@ -56,12 +58,42 @@ def running_past_due(*, stage: str, next_review_due: date, today: date | None = 
 
 
 def deployments_published() -> QuerySet[Deployment]:
-    """What the public transparency page may show: published, running, not confidential."""
+    """What the public transparency pages may show: published, running, not confidential, and
+    with public wording the council approved (an entry without it waits off the pages)."""
     return Deployment.objects.filter(
         published=True,
         stage__in=[Stage.PILOT, Stage.PRODUCTION],
         use_case__confidential=False,
-    )
+    ).exclude(public_name_approved="")
+
+
+def deployment_get_published(reference: str) -> Deployment:
+    """One tool of the public pages by its reference; 404 for anything not on them."""
+    try:
+        return deployments_published().select_related("use_case").get(reference=reference)
+    except Deployment.DoesNotExist:
+        raise Http404("No such tool on our transparency pages.") from None
+
+
+# How far back the complaints that open a re-review are counted.
+COMPLAINTS_PERIOD_DAYS = 90
+
+
+def complaints_counted(deployment: Deployment, *, today: date | None = None) -> int:
+    """The entry's complaints that count towards a re-review: received within the period and
+    since its last review (a re-review that renewed the entry starts the count again)."""
+    today = today or timezone.localdate()
+    since = max(today - timedelta(days=COMPLAINTS_PERIOD_DAYS), deployment.last_review_date)
+    return deployment.complaints.filter(received_at__date__gte=since).count()
+
+
+def complaints_visible(
+    *, user: User | AnonymousUser, deployment: Deployment
+) -> QuerySet[Complaint]:
+    """The entry's complaints for its owners, its team and the chair; nothing for anyone else."""
+    if complaints_read_refusal(user=user, deployment=deployment) is not None:
+        return Complaint.objects.none()
+    return deployment.complaints.all()
 
 
 # ---- who may do what: the error the action would meet, or None (see common.errors.refuse) ----
@@ -147,4 +179,73 @@ def deployments_rereview_due(*, today: date) -> QuerySet[Deployment]:
         .filter(next_review_due__lte=today)
         .select_related("use_case")
         .order_by("next_review_due", "pk")
+    )
+
+
+def complaints_read_refusal(
+    *, user: User | AnonymousUser, deployment: Deployment
+) -> ActionForbidden | None:
+    """Customers' complaints may carry personal details: the entry's owners, its team and the
+    chair read them, nobody else."""
+    owners = {deployment.business_owner_id, deployment.technical_owner_id}
+    if (
+        user.pk in owners
+        or is_chair(user)
+        or usecase_is_editor(user=user, use_case=deployment.use_case)
+    ):
+        return None
+    return ActionForbidden(
+        "Only the entry's owners, its team and the chair can read its complaints."
+    )
+
+
+def complaint_close_refusal(
+    *, user: User | AnonymousUser, deployment: Deployment
+) -> ActionForbidden | None:
+    """Those who read an entry's complaints close them once handled; auditors never."""
+    return auditor_write_refusal(user) or complaints_read_refusal(user=user, deployment=deployment)
+
+
+def public_wording_approve_refusal(
+    *, user: User | AnonymousUser, deployment: Deployment
+) -> DomainError | None:
+    """The chair approves the public wording for the council, never wording of their own team;
+    there must be wording waiting."""
+    refusal: DomainError | None = auditor_write_refusal(user)
+    if refusal is None and not is_chair(user):
+        refusal = ActionForbidden("Only the chair approves the public wording for the council.")
+    if refusal is None and usecase_is_editor(user=user, use_case=deployment.use_case):
+        refusal = ActionForbidden(
+            "Your own team wrote this wording: a chair does not approve their own team's words."
+        )
+    if refusal is None and not deployment.public_wording_pending:
+        refusal = TransitionNotAllowed("No new public wording is waiting for approval.")
+    if refusal is None and not (deployment.public_name and deployment.public_description):
+        refusal = TransitionNotAllowed(
+            "The public wording needs both a public name and a public description."
+        )
+    return refusal
+
+
+class TooManyComplaints(DomainError):
+    status_code = 429
+
+
+def complaints_rate_key(address: str) -> str:
+    return f"registry:complaints:{address}"
+
+
+def complaints_sent_recently(address: str) -> int:
+    count: int = cache.get(complaints_rate_key(address), 0)
+    return count
+
+
+def complaint_rate_refusal(address: str) -> TooManyComplaints | None:
+    """One address sends at most COMPLAINTS_PER_HOUR complaints an hour (counted in the cache:
+    per process on the embedded default, shared when a shared cache is configured)."""
+    if complaints_sent_recently(address) < settings.COMPLAINTS_PER_HOUR:
+        return None
+    return TooManyComplaints(
+        "We have received several messages from your connection in the last hour. Please try "
+        "again later, or contact us directly."
     )

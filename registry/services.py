@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,27 +18,42 @@ from council.models import CouncilRole, NotificationKind, RoleAssignment
 from council.notifications import notify
 from council.selectors import business_owner_ineligibility
 from council.services import reference_next
-from reviews.models import APPROVALS, ConditionStatus, Outcome, Review, ReviewState
+from reviews.models import APPROVALS, ConditionStatus, Outcome, Review, ReviewPolicy, ReviewState
 from reviews.selectors import standing_conditions, usecase_settled_in_service
 from usecases.choices import RiskTier
 from usecases.models import UseCase
 
-from .models import Deployment, DeploymentVersion, Incident, IncidentStatus, Severity, Stage
+from .models import (
+    Complaint,
+    ComplaintStatus,
+    Deployment,
+    DeploymentVersion,
+    Incident,
+    IncidentStatus,
+    Severity,
+    Stage,
+)
+from .notifications import notify_complaint, notify_public_wording_waits
 from .rules import change_review_reason, material_changes
 from .selectors import (
     answers_judged,
+    complaint_close_refusal,
+    complaint_rate_refusal,
+    complaints_counted,
+    complaints_rate_key,
     deployment_edit_refusal,
     deployment_record_refusal,
     deployment_stage_refusal,
     deployments_running,
     incident_report_refusal,
     incident_update_refusal,
+    public_wording_approve_refusal,
 )
 
 EDITABLE_FIELDS = (
     "name", "vendor", "model_version", "channels", "markets", "go_live_date", "business_owner",
     "technical_owner", "human_oversight", "customer_disclosure", "data_categories",
-    "monitoring_kpis", "published",
+    "monitoring_kpis", "published", "public_name", "public_description",
 )  # fmt: skip
 SNAPSHOT_FIELDS = (*EDITABLE_FIELDS, "reference", "use_case", "stage", "requested_stage",
                    "risk_tier", "last_review_date", "next_review_due", "approval")  # fmt: skip
@@ -247,6 +263,8 @@ def deployment_update(
         return RecordedWithFollowUp(deployment)
     counted = _save(deployment)
     audit_record(actor=actor, action="changed", obj=deployment, changes=changes | counted)
+    if PUBLIC_WORDING_FIELDS & changes.keys() and deployment.public_wording_pending:
+        notify_public_wording_waits(deployment)
     # Only a material change reads the judged answers, to name a class or tier it moves.
     reason = (
         change_review_reason(
@@ -580,3 +598,120 @@ def incident_update(
         changes={"incident": [None, incident.pk], **field_changes(before, after)},
     )
     return incident
+
+
+# ---- the public wording and customers' complaints (SPEC section 9) ----
+
+PUBLIC_WORDING_FIELDS = frozenset({"public_name", "public_description"})
+
+
+@transaction.atomic
+def public_wording_approve(*, actor: User, deployment: Deployment) -> Deployment:
+    """The chair approves the team's public wording for the council: it is copied as approved,
+    with who and when, and from then on shows on the public pages (an edit waits again)."""
+    deployment = (
+        Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
+    )
+    refuse(public_wording_approve_refusal(user=actor, deployment=deployment))
+    before = {
+        "public_name_approved": deployment.public_name_approved,
+        "public_description_approved": deployment.public_description_approved,
+    }
+    deployment.public_name_approved = deployment.public_name
+    deployment.public_description_approved = deployment.public_description
+    deployment.public_wording_approved_by = actor
+    deployment.public_wording_approved_at = timezone.now()
+    counted = _save(deployment)
+    after = {
+        "public_name_approved": deployment.public_name_approved,
+        "public_description_approved": deployment.public_description_approved,
+    }
+    audit_record(
+        actor=actor,
+        action="public_wording_approved",
+        obj=deployment,
+        changes=field_changes(before, after) | counted,
+    )
+    return deployment
+
+
+COMPLAINT_WINDOW_SECONDS = 3600
+
+
+def complaint_attempt_count(address: str) -> None:
+    """One more complaint from the address this hour (the window opens with its first); a
+    message the spam guard caught counts too."""
+    key = complaints_rate_key(address)
+    cache.add(key, 0, timeout=COMPLAINT_WINDOW_SECONDS)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.set(key, 1, timeout=COMPLAINT_WINDOW_SECONDS)
+
+
+@transaction.atomic
+def complaint_receive(
+    *, deployment: Deployment, kind: str, message: str, contact: str = "", address: str
+) -> RecordedWithFollowUp[Complaint]:
+    """A customer contests a decision or complains about a published tool, without an account:
+    the case goes on the entry for its owners and the chair, and the complaint that reaches the
+    policy's threshold asks for a re-review."""
+    refuse(complaint_rate_refusal(address))
+    deployment = (
+        Deployment.objects.select_for_update()
+        .select_related("use_case", "business_owner", "technical_owner")
+        .get(pk=deployment.pk)
+    )
+    complaint = Complaint(
+        deployment=deployment, kind=kind, message=message.strip(), contact=contact.strip()
+    )
+    complaint.full_clean(exclude=["deployment"])
+    complaint.save()
+    complaint_attempt_count(address)
+    audit_record(
+        actor=None,
+        action="complaint_received",
+        obj=deployment,
+        changes={"complaint": [None, {"id": complaint.pk, "kind": kind}]},
+    )
+    notify_complaint(deployment, complaint)
+    return RecordedWithFollowUp(complaint, review_needed=_complaints_rereview(deployment))
+
+
+def _complaints_rereview(deployment: Deployment) -> ReviewNeeded | None:
+    """The complaint that brings the count to the threshold of the tier's active review policy
+    asks for a re-review, once (the count starts again from the next review)."""
+    threshold = (
+        ReviewPolicy.objects.filter(tier=deployment.risk_tier, active=True)
+        .values_list("complaints_rereview_threshold", flat=True)
+        .first()
+    )
+    count = complaints_counted(deployment)
+    if threshold is None or count != threshold:
+        return None
+    return ReviewNeeded(deployment, "re_review", f"{count} public complaints since its last review")
+
+
+@transaction.atomic
+def complaint_close(*, actor: User, complaint: Complaint) -> Complaint:
+    """The entry's owners, its team or the chair close a complaint they have handled."""
+    complaint = (
+        Complaint.objects.select_for_update()
+        .select_related("deployment__use_case")
+        .get(pk=complaint.pk)
+    )
+    refuse(complaint_close_refusal(user=actor, deployment=complaint.deployment))
+    if complaint.status == ComplaintStatus.CLOSED:
+        raise TransitionNotAllowed("This complaint is already closed.")
+    complaint.status = ComplaintStatus.CLOSED
+    complaint.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="complaint_closed",
+        obj=complaint.deployment,
+        changes={
+            "complaint": [None, complaint.pk],
+            "status": [ComplaintStatus.OPEN, ComplaintStatus.CLOSED],
+        },
+    )
+    return complaint

@@ -2,12 +2,14 @@
 meet, and nothing internal ever reaches the page."""
 
 import pytest
+from django.contrib.auth.models import User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 import workflows
+from registry import services as registry_services
 
-from .reviews_support import approve_review
+from .reviews_support import COUNCIL, approve_review
 from .shared_world import people, use_case_of
 
 URL = "/transparency/"
@@ -38,9 +40,14 @@ def _record(use_case, alice, owner, name, **data):
         "data_categories": ["contact_details"],
         "monitoring_kpis": "Zqx monitoring of complaints",
         "published": True,
+        "public_name": "Your weekly offers",
+        "public_description": "Picks the offer you see in our weekly e-mail.",
     }
     entry.update(data)
-    return workflows.deployment_create(actor=alice, use_case=use_case, data=entry)
+    deployment = workflows.deployment_create(actor=alice, use_case=use_case, data=entry)
+    # The council's approval of the public wording (SPEC section 9): only then does it show.
+    chair = User.objects.get(username=COUNCIL["chair"])
+    return registry_services.public_wording_approve(actor=chair, deployment=deployment)
 
 
 def _registry_world():
@@ -106,7 +113,8 @@ def test_anonymous_visitors_read_the_page_without_logging_in(client, db):
 def test_a_published_entry_is_told_in_plain_words(client, registry):
     html = _page(client)
     shown = registry["entries"]["shown"]
-    assert "Offer chooser" in html
+    assert "Your weekly offers" in html
+    assert "Offer chooser" not in html  # the internal name
     assert shown.reference in html
     assert "Picks the offer you see in our weekly e-mail." in html
     assert "E-mail, Chat" in html
@@ -117,11 +125,14 @@ def test_a_published_entry_is_told_in_plain_words(client, registry):
     assert "We are trying this out" in html  # a pilot
 
 
-def test_an_entry_without_escalation_says_ask_any_of_our_staff(
-    client, make_use_case, council, alice, owner
+def test_an_entry_without_escalation_gives_the_organisation_contact(
+    client, make_use_case, council, alice, owner, settings
 ):
+    settings.ORGANISATION_CONTACT = "ai@zephyr.example"
     _record(_approved(make_use_case, alice, human_escalation=""), alice, owner, "Quiet helper")
-    assert "Ask any of our staff" in _page(client)
+    html = _page(client)
+    assert "Ask any of our staff" not in html
+    assert 'Contact us at <a href="mailto:ai@zephyr.example">' in html
 
 
 @shares_the_registry

@@ -16,6 +16,7 @@ function keeps the signature and the return value of the service it wraps.
 
 from .intake import usecase_submit, usecase_submit_check, usecase_withdraw
 from .registry import (
+    complaint_receive,
     deployment_change_stage,
     deployment_create,
     deployment_update,
@@ -26,6 +27,7 @@ from .review import checklist_verify, decision_record_by_chair, review_recuse, v
 
 __all__ = [
     "checklist_verify",
+    "complaint_receive",
     "decision_record_by_chair",
     "deployment_change_stage",
     "deployment_create",

@@ -1,5 +1,6 @@
 """The registry: entries that ask for the council again (a material change, a requested stage, a
-critical incident, a re-review falling due) and entries that move their use case."""
+critical incident, customers' complaints reaching the policy's threshold, a re-review falling
+due) and entries that move their use case."""
 
 from collections.abc import Mapping
 from datetime import date
@@ -10,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registry import services as registry_services
-from registry.models import Deployment, Incident
+from registry.models import Complaint, Deployment, Incident
 from registry.selectors import deployments_rereview_due
 from reviews import services as review_services
 from reviews.models import Review
@@ -63,6 +64,18 @@ def incident_report(
     return _follow_registry(actor=actor, recorded=recorded)
 
 
+@transaction.atomic
+def complaint_receive(
+    *, deployment: Deployment, kind: str, message: str, contact: str = "", address: str
+) -> Complaint:
+    """A customer's complaint that reaches the review policy's threshold opens a re-review, in
+    the complaint's transaction (nobody is logged in: the trail records no actor)."""
+    recorded = registry_services.complaint_receive(
+        deployment=deployment, kind=kind, message=message, contact=contact, address=address
+    )
+    return _follow_registry(actor=None, recorded=recorded)
+
+
 def rereview_sweep(*, today: date | None = None) -> dict[str, int]:
     """Daily: remind owners ahead of a re-review and open each re-review that is due, one
     transaction per entry (overdue entries show red until theirs is open)."""
@@ -77,11 +90,13 @@ def rereview_sweep(*, today: date | None = None) -> dict[str, int]:
     return counts
 
 
-def _follow_registry(*, actor: User, recorded: registry_services.RecordedWithFollowUp[T]) -> T:
+def _follow_registry(
+    *, actor: User | None, recorded: registry_services.RecordedWithFollowUp[T]
+) -> T:
     if recorded.review_needed is not None:
         _request_review(actor=actor, needed=recorded.review_needed)
     use_case = recorded.out_of_service
-    if use_case is not None and use_case.state == UseCaseState.DEPLOYED:
+    if actor is not None and use_case is not None and use_case.state == UseCaseState.DEPLOYED:
         usecase_services.usecase_retire(actor=actor, use_case=use_case)
     return recorded.record
 
