@@ -39,14 +39,45 @@ class ChecklistAnswerForm(ServiceForm):
         "Evidence",
         help_text="What shows it: a document, a link, a test result. Required for “Not applicable”.",
     )
+    file = forms.FileField(
+        label="Evidence file (optional)",
+        required=False,
+        help_text="PDF, Word, Excel, PowerPoint, PNG, JPG, text, Markdown or CSV; at most 20 MB. "
+        "A new file replaces the one saved.",
+    )
+
+
+class SectionAnswerForm(ChecklistAnswerForm):
+    """One item's answer among those of its section: left blank, it is not saved."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].required = False
+
+    def clean(self):
+        data = super().clean()
+        typed = (data.get("evidence") or "").strip() or data.get("file")
+        if typed and not data.get("answer") and "answer" not in self.errors:
+            self.add_error("answer", "Choose an answer to save this evidence.")
+        return data
+
+    def wants_saving(self) -> bool:
+        """Whether the input differs from the saved answer (the form's initial) or adds a file."""
+        data = self.cleaned_data
+        if data.get("file"):
+            return True
+        if not data.get("answer"):
+            return False
+        said = (data.get("answer"), data.get("evidence") or "")
+        return said != (self.initial.get("answer"), self.initial.get("evidence") or "")
 
 
 class ChecklistVerifyForm(ServiceForm):
-    # The verdict comes from the button pressed (Verify / Reject).
     verdict = forms.ChoiceField(
+        label="Your verdict",
         choices=Verdict.choices,
-        widget=forms.HiddenInput,
-        error_messages={"required": "Press Verify or Reject."},
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose Verify or Reject."},
     )
     comment = _text(
         "Comment",
@@ -54,6 +85,33 @@ class ChecklistVerifyForm(ServiceForm):
         help_text="Required when you reject: say what is missing.",
         max_length=NOTE_MAX,
     )
+
+
+class SectionVerifyForm(ChecklistVerifyForm):
+    """One item's verdict among those of its section: "Not yet" leaves it as it is."""
+
+    verdict = forms.ChoiceField(
+        label="Your verdict",
+        choices=[("", "Not yet"), *Verdict.choices],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        comment = (data.get("comment") or "").strip()
+        changed = comment != (self.initial.get("comment") or "").strip()
+        if changed and not data.get("verdict") and "verdict" not in self.errors:
+            self.add_error("verdict", "Choose Verify or Reject to save your comment.")
+        return data
+
+    def wants_saving(self) -> bool:
+        """Whether a verdict is chosen that differs from the saved one (the form's initial)."""
+        data = self.cleaned_data
+        if not data.get("verdict"):
+            return False
+        said = (data.get("verdict"), data.get("comment") or "")
+        return said != (self.initial.get("verdict") or "", self.initial.get("comment") or "")
 
 
 class VoteForm(ServiceForm):

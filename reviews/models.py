@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -21,6 +23,11 @@ class ReviewPolicy(models.Model):
     )
     sla_working_days = models.PositiveSmallIntegerField()
     rereview_months = models.PositiveSmallIntegerField()
+    complaints_rereview_threshold = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="Public complaints on one registry entry, within 90 days and since its last "
+        "review, that open a re-review.",
+    )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -231,6 +238,11 @@ class Verdict(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+def evidence_file_path(instance, filename):
+    # The stored name is random: the original name is kept in the row, never trusted on disk.
+    return f"checklist/{instance.review_id}/{secrets.token_hex(16)}"
+
+
 class ChecklistAnswer(models.Model):
     """The team's answer to one item on one revision, and its verification."""
 
@@ -239,6 +251,13 @@ class ChecklistAnswer(models.Model):
     revision = models.PositiveIntegerField()
     answer = models.CharField(max_length=16, choices=AnswerChoice.choices)
     evidence = models.TextField(blank=True)
+    # A file showing it (optional), private like use-case attachments: served by a view that
+    # checks who may see the review, as a download.
+    evidence_file = models.FileField(upload_to=evidence_file_path, max_length=255, blank=True)
+    evidence_file_name = models.CharField(max_length=255, blank=True)
+    evidence_file_type = models.CharField(max_length=128, blank=True)
+    evidence_file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    evidence_file_sha256 = models.CharField(max_length=64, blank=True)
     answered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField()
     verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)

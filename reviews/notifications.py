@@ -2,12 +2,25 @@
 
 from datetime import timedelta
 
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.text import Truncator
 
-from council.models import CouncilRole, NotificationKind
+from council.models import CouncilRole, NotificationKind, TeamMembership
 from council.notifications import notify
+from usecases.models import UseCase
 
-from .models import Assignment, Condition, ConditionStatus, Review, ReviewState, Vote
+from .models import (
+    Assignment,
+    ChecklistAnswer,
+    Comment,
+    Condition,
+    ConditionStatus,
+    Review,
+    ReviewState,
+    Vote,
+)
 from .rules import DUE_SOON_WORKING_DAYS, add_working_days
 from .selectors import eligible_reviewers
 
@@ -15,6 +28,17 @@ from .selectors import eligible_reviewers
 def _review_url(review: Review) -> str:
     # The page's address is part of the product contract (SPEC section 11b).
     return f"/reviews/{review.pk}/"
+
+
+def _team_and_owner(use_case: UseCase) -> QuerySet[User]:
+    """Who acts for the use case: its team's members today and its business owner."""
+    members = TeamMembership.objects.active().filter(team_id=use_case.team_id).values("user_id")
+    return User.objects.filter(Q(pk__in=members) | Q(pk=use_case.business_owner_id), is_active=True)
+
+
+def _except(users, actor: User | None) -> list[User]:
+    """Nobody is told of what they did themselves."""
+    return [user for user in users if actor is None or user.pk != actor.pk]
 
 
 def notify_assigned(assignment: Assignment) -> None:
@@ -58,6 +82,65 @@ def notify_rejection_proposed(review: Review) -> None:
     )
 
 
+def notify_question_to_team(comment: Comment) -> None:
+    """A reviewer or the chair asks the team: its members and the business owner hear of it.
+    A question asked from within the team is for the council, not the team."""
+    review = comment.review
+    use_case = review.use_case
+    team = list(_team_and_owner(use_case))
+    if not comment.is_question or comment.author_id in {user.pk for user in team}:
+        return
+    asker = comment.author.get_full_name() or comment.author.get_username()
+    notify(
+        users=_except(team, comment.author),
+        kind=NotificationKind.QUESTION_TO_TEAM,
+        key=f"question:comment:{comment.pk}",
+        subject=f"{use_case.reference}: a question from the council",
+        body=f"{asker} asks about “{use_case.title}”:\n\n{Truncator(comment.body).chars(1000)}\n\n"
+        "Reply in the review's comments.",
+        url=f"{_review_url(review)}#comment-{comment.pk}",
+    )
+
+
+def notify_answers_rejected(answers: list[ChecklistAnswer], *, actor: User) -> None:
+    """Checklist answers a reviewer rejected: whoever answered each one and the team hear of
+    it, once per rejected version of an answer (answered again and rejected again: told again)."""
+    for answer in answers:
+        if answer.verdict != "rejected":
+            continue
+        review = answer.review
+        use_case = review.use_case
+        notify(
+            users=_except([answer.answered_by, *_team_and_owner(use_case)], actor),
+            kind=NotificationKind.ANSWER_REJECTED,
+            key=f"answer-rejected:answer:{answer.pk}:v{answer.version}",
+            subject=f"{use_case.reference}: checklist answer {answer.item.code} rejected",
+            body=f"“{answer.item.text}” was not accepted: {answer.verification_comment}\n\n"
+            "Answer it again on the review's checklist.",
+            url=f"{_review_url(review)}#checklist",
+        )
+
+
+def notify_condition_marked_met(condition: Condition, *, actor: User) -> None:
+    """The team marked a condition met: the council members seated for the roles whose vote set
+    it check the evidence (the chair when no vote set it)."""
+    review = condition.review
+    vote = condition.vote
+    roles = vote.roles if vote is not None else [CouncilRole.CHAIR]
+    seated = review.assignments.filter(recused=False, role__in=roles).select_related("reviewer")
+    reviewers = [assignment.reviewer for assignment in seated]
+    if vote is not None and not reviewers:
+        reviewers = [vote.reviewer]
+    notify(
+        users=_except(reviewers, actor),
+        kind=NotificationKind.CONDITION_MARKED_MET,
+        key=f"condition-met:{condition.pk}",
+        subject=f"{review.use_case.reference}: a condition is marked met, check the evidence",
+        body=f"Condition: {condition.text}\n\nEvidence: {condition.evidence}",
+        url=f"{_review_url(review)}#conditions",
+    )
+
+
 def notify_decision(review: Review) -> None:
     use_case = review.use_case
     submitters = [
@@ -75,6 +158,29 @@ def notify_decision(review: Review) -> None:
             else f"The council's decision on “{use_case.title}”: {review.get_outcome_display()}."
         ),
         url=_review_url(review),
+    )
+
+
+# A condition is "due soon" this many days before its due date.
+CONDITION_DUE_SOON_DAYS = 7
+
+
+def remind_condition(condition: Condition, today) -> list:
+    """Once when the condition falls due soon, once more when it is overdue (never daily): to its
+    owner, the team and the business owner."""
+    overdue = condition.due_date < today
+    use_case = condition.review.use_case
+    due = f"{condition.due_date:%d %b %Y}"
+    return notify(
+        users=[condition.owner, *_team_and_owner(use_case)],
+        kind=NotificationKind.CONDITION_OVERDUE if overdue else NotificationKind.CONDITION_DUE,
+        # The due-soon key predates the overdue one: reminders already sent keep their key.
+        key=f"condition-{'overdue' if overdue else 'due'}:{condition.pk}",
+        subject=f"Condition {'overdue since' if overdue else 'due'} {due}: {use_case.reference}",
+        body=f"{condition.text}\n\n"
+        + ("It blocks go-live until it is met. " if condition.blocking else "")
+        + "Mark it met with its evidence on the review.",
+        url=f"{_review_url(condition.review)}#conditions",
     )
 
 
@@ -116,17 +222,8 @@ def remind_due_votes_and_conditions(today=None) -> int:
             )
         )
     conditions = Condition.objects.filter(
-        status=ConditionStatus.OPEN, due_date__lte=today + timedelta(days=7)
+        status=ConditionStatus.OPEN, due_date__lte=today + timedelta(days=CONDITION_DUE_SOON_DAYS)
     ).select_related("review__use_case", "owner")
     for condition in conditions:
-        sent += len(
-            notify(
-                users=[condition.owner],
-                kind=NotificationKind.CONDITION_DUE,
-                key=f"condition-due:{condition.pk}",
-                subject=f"Condition due {condition.due_date:%d %b %Y}: {condition.review.use_case.reference}",
-                body=condition.text,
-                url=_review_url(condition.review),
-            )
-        )
+        sent += len(remind_condition(condition, today))
     return sent

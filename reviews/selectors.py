@@ -10,7 +10,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from common.errors import ActionForbidden, StaleEdit
-from council.models import CouncilRole, RoleAssignment, TeamMembership
+from council.models import CouncilRole, RoleAssignment, TeamMembership, role_labels
 from council.selectors import auditor_write_refusal, is_chair, user_active_roles
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase
@@ -23,11 +23,13 @@ from .models import (
     ChecklistAnswer,
     ChecklistItem,
     Condition,
+    Outcome,
     Review,
     ReviewPolicy,
     ReviewState,
     Verdict,
     Vote,
+    VoteChoice,
 )
 
 
@@ -467,3 +469,166 @@ def decision_refusal(standing: Standing) -> ActionForbidden | None:
 
 def reassign_refusal(standing: Standing) -> ActionForbidden | None:
     return standing.read_only or _chair_only(standing, "reassign reviewers")
+
+
+# ---- the checklist page: who saves a section, what is counted, what a filter shows ------------
+
+
+def checklist_section_refusal(
+    standing: Standing, items: Iterable[ChecklistItem]
+) -> ActionForbidden | None:
+    """A section is saved by whom answers the checklist (the team) or verifies one of its
+    items; anyone else meets the refusal of answering."""
+    answering = checklist_answer_refusal(standing)
+    if answering is None or standing.read_only is not None:
+        return answering
+    if any(checklist_verify_refusal(standing, item) is None for item in items):
+        return None
+    return answering
+
+
+@dataclass(frozen=True)
+class ChecklistCounts:
+    """Progress of a section or of the whole checklist: answered of every item, verified of
+    the required ones (what an approval needs), rejected answers waiting for the team."""
+
+    items: int = 0
+    answered: int = 0
+    required: int = 0
+    verified: int = 0
+    rejected: int = 0
+
+    def __add__(self, other: "ChecklistCounts") -> "ChecklistCounts":
+        return ChecklistCounts(
+            items=self.items + other.items,
+            answered=self.answered + other.answered,
+            required=self.required + other.required,
+            verified=self.verified + other.verified,
+            rejected=self.rejected + other.rejected,
+        )
+
+    @property
+    def all_answered(self) -> bool:
+        return self.answered == self.items
+
+    @property
+    def all_verified(self) -> bool:
+        return self.verified == self.required
+
+
+def checklist_counts(rows: Iterable[tuple[bool, ChecklistAnswer | None]]) -> ChecklistCounts:
+    """Count (required, answer or None) pairs of applicable items."""
+    total = ChecklistCounts()
+    for required, answer in rows:
+        verdict = answer.verdict if answer is not None else ""
+        total += ChecklistCounts(
+            items=1,
+            answered=answer is not None,
+            required=required,
+            verified=required and verdict == Verdict.VERIFIED,
+            rejected=verdict == Verdict.REJECTED,
+        )
+    return total
+
+
+# The checklist page's filters (?show=…), in the order offered.
+CHECKLIST_FILTERS = {
+    "mine": "Mine",
+    "unanswered": "Unanswered",
+    "rejected": "Rejected",
+}
+
+
+def checklist_filter(value: object) -> str:
+    """The filter asked for, or "" (every item) for anything else."""
+    return value if isinstance(value, str) and value in CHECKLIST_FILTERS else ""
+
+
+def checklist_item_shown(
+    show: str, *, item: ChecklistItem, answer: ChecklistAnswer | None, standing: Standing
+) -> bool:
+    """Whether the filter `show` keeps the item. "mine": an item the user verifies, or, for the
+    team, one waiting for its answer (not answered, or rejected)."""
+    rejected = answer is not None and answer.verdict == Verdict.REJECTED
+    if show == "unanswered":
+        return answer is None
+    if show == "rejected":
+        return rejected
+    if show == "mine":
+        if item.role in standing.roles:
+            return True
+        return standing.is_editor and (answer is None or rejected)
+    return True
+
+
+def checklist_verdict_order(
+    entries: Iterable[tuple[ChecklistItem, ChecklistAnswer, str]], *, tier: str
+) -> list[tuple[ChecklistItem, ChecklistAnswer, str]]:
+    """(item, saved answer, new verdict) in the order to record them: a verdict that completes
+    the required items may decide the review, after which nothing more is recorded on it, so
+    the required items newly verified come last."""
+
+    def completes(entry: tuple[ChecklistItem, ChecklistAnswer, str]) -> bool:
+        item, answer, verdict = entry
+        return (
+            item.required_at(tier)
+            and verdict == Verdict.VERIFIED
+            and answer.verdict != Verdict.VERIFIED
+        )
+
+    return sorted(entries, key=completes)
+
+
+# ---- the use case page: what the council asked the team to change ------------------------------
+
+
+@dataclass(frozen=True)
+class ChangesRequested:
+    """The decision that sent a use case back to its team, and what it asks."""
+
+    review: Review
+    # (who, roles, reasons) of each vote that requested changes on the judged revision.
+    votes: list[tuple[str, list[str], str]]
+    # The checklist answers a reviewer rejected, with what they said is missing.
+    rejected: list[ChecklistAnswer]
+
+
+def changes_requested_of(
+    *, use_case: UseCase, user: User | AnonymousUser
+) -> ChangesRequested | None:
+    """When the latest review of the use case (which the user sees) requested changes: its
+    rationale, the votes' reasons and the rejected checklist items; None otherwise."""
+    review = (
+        review_list_visible(user=user)
+        .filter(use_case=use_case)
+        .order_by("-opened_at")
+        .select_related("decided_by")
+        .first()
+    )
+    if review is None or review.outcome != Outcome.CHANGES_REQUESTED:
+        return None
+    votes = Vote.objects.filter(
+        review=review,
+        revision=review.revision,
+        current=True,
+        choice=VoteChoice.REQUEST_CHANGES,
+    ).select_related("reviewer")
+    rejected = (
+        ChecklistAnswer.objects.filter(
+            review=review, revision=review.revision, verdict=Verdict.REJECTED
+        )
+        .select_related("item", "verified_by")
+        .order_by("item__position", "item__code")
+    )
+    return ChangesRequested(
+        review=review,
+        votes=[
+            (
+                vote.reviewer.get_full_name() or vote.reviewer.get_username(),
+                role_labels(vote.roles),
+                vote.reasons,
+            )
+            for vote in votes
+        ],
+        rejected=list(rejected),
+    )

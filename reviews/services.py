@@ -1,18 +1,22 @@
 """Every write of council review: atomic, rule-checked, audited (SPEC section 5)."""
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.services import audit_record
-from common.errors import TransitionNotAllowed, refuse
+from common.errors import StaleEdit, TransitionNotAllowed, refuse
+from common.files import delete_unless_committed
 from council.selectors import AUDITORS_READ_ONLY, is_auditor, user_active_roles
+from usecases.attachments import validate_upload
 from usecases.models import UseCase
 from usecases.services import usecase_grant_access, usecase_revoke_access
 
@@ -37,9 +41,15 @@ from .models import (
     Vote,
     VoteChoice,
 )
-from .notifications import notify_assigned, notify_rejection_proposed
+from .notifications import (
+    notify_assigned,
+    notify_condition_marked_met,
+    notify_question_to_team,
+    notify_rejection_proposed,
+)
 from .selectors import (
     Standing,
+    applicable_items,
     checklist_answer_refusal,
     checklist_answer_saved,
     checklist_answer_stale_refusal,
@@ -362,6 +372,90 @@ def _item_on(review: Review, item_id: int) -> ChecklistItem:
     return item
 
 
+class ChecklistSectionRefused(Exception):
+    """What stopped a section of the checklist from being saved, item by item: nothing was saved.
+
+    `errors`: item id -> {field: [messages]}; `stale`: item id -> the StaleEdit of an answer
+    saved by someone else since the page was read."""
+
+    def __init__(
+        self, *, errors: Mapping[int, dict[str, list[str]]], stale: Mapping[int, StaleEdit]
+    ) -> None:
+        super().__init__("Nothing was saved: some answers of the section need attention.")
+        self.errors = dict(errors)
+        self.stale = dict(stale)
+
+
+def _answer_errors(
+    *, answer: str, evidence: str, upload: "UploadedFile[bytes] | None"
+) -> dict[str, list[str]]:
+    """What is wrong with one answer, by field (empty: nothing)."""
+    errors: dict[str, list[str]] = {}
+    if answer not in AnswerChoice.values:
+        errors["answer"] = [f"Answer one of: {', '.join(AnswerChoice.values)}."]
+    elif answer == AnswerChoice.NOT_APPLICABLE and not evidence.strip():
+        errors["evidence"] = ["Justify why the item does not apply."]
+    if upload is not None:
+        try:
+            validate_upload(upload)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    return errors
+
+
+def _store_evidence_file(row: ChecklistAnswer, upload: "UploadedFile[bytes]") -> dict[str, Any]:
+    """Store the file on the answer (deleted again if the transaction rolls back, and the file
+    it replaces once it commits); what the audit event says of it."""
+    content_type = validate_upload(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    replaced = row.evidence_file.name
+    # validate_upload accepted a named file of a known extension and size.
+    name = (upload.name or "")[:255]
+    row.evidence_file.save(name, upload, save=False)
+    delete_unless_committed(row.evidence_file)
+    if replaced:
+        storage = row.evidence_file.storage
+        transaction.on_commit(lambda: storage.delete(replaced))
+    row.evidence_file_name, row.evidence_file_type = name, content_type
+    row.evidence_file_size, row.evidence_file_sha256 = upload.size, digest.hexdigest()
+    return {"name": name, "sha256": row.evidence_file_sha256, "size": upload.size}
+
+
+def _record_answer(
+    *,
+    actor: User,
+    review: Review,
+    item: ChecklistItem,
+    row: ChecklistAnswer | None,
+    answer: str,
+    evidence: str,
+    upload: "UploadedFile[bytes] | None",
+) -> ChecklistAnswer:
+    if row is None:
+        row = ChecklistAnswer(review=review, item=item, revision=review.revision, version=0)
+    row.answer, row.evidence = answer, evidence
+    row.answered_by, row.answered_at = actor, timezone.now()
+    # A changed answer must be verified again.
+    row.verdict, row.verification_comment, row.verified_by, row.verified_at = "", "", None, None
+    said: dict[str, Any] = {"answer": answer, "evidence": evidence}
+    if upload is not None:
+        said["file"] = _store_evidence_file(row, upload)
+    row.version += 1
+    row.save()
+    audit_record(
+        actor=actor,
+        action="checklist_answered",
+        obj=review,
+        object_ref=review.use_case.reference,
+        changes={item.code: [None, said]},
+    )
+    # No decision to compute: an answer only ever withdraws a verification, never adds one.
+    return row
+
+
 @transaction.atomic
 def checklist_answer(
     *,
@@ -371,8 +465,10 @@ def checklist_answer(
     answer: str,
     evidence: str = "",
     version: int | None = None,
+    upload: "UploadedFile[bytes] | None" = None,
 ) -> ChecklistAnswer:
-    """The team answers an item of the revision under review, with evidence.
+    """The team answers an item of the revision under review, with evidence (text, and a file
+    if `upload`).
 
     `version`: the one of the saved answer the new one was read at (None: not checked); when
     someone answered since, StaleEdit says who and when, and nothing is saved."""
@@ -380,30 +476,72 @@ def checklist_answer(
     _require_open(review)
     refuse(checklist_answer_refusal(Standing(user=actor, review=review)))
     item = _item_on(review, item_id)
-    if answer not in AnswerChoice.values:
-        raise ValidationError({"answer": [f"Answer one of: {', '.join(AnswerChoice.values)}."]})
-    if answer == "not_applicable" and not evidence.strip():
-        raise ValidationError({"evidence": ["Justify why the item does not apply."]})
+    errors = _answer_errors(answer=answer, evidence=evidence, upload=upload)
+    if errors:
+        raise ValidationError(errors)
     # Read under the review's lock taken above, so two saves of one version cannot both pass.
     row = checklist_answer_saved(review, item)
     refuse(checklist_answer_stale_refusal(row, version))
-    if row is None:
-        row = ChecklistAnswer(review=review, item=item, revision=review.revision, version=0)
-    row.answer, row.evidence = answer, evidence
-    row.answered_by, row.answered_at = actor, timezone.now()
-    # A changed answer must be verified again.
-    row.verdict, row.verification_comment, row.verified_by, row.verified_at = "", "", None, None
-    row.version += 1
-    row.save()
-    audit_record(
+    return _record_answer(
         actor=actor,
-        action="checklist_answered",
-        obj=review,
-        object_ref=review.use_case.reference,
-        changes={item.code: [None, {"answer": answer, "evidence": evidence}]},
+        review=review,
+        item=item,
+        row=row,
+        answer=answer,
+        evidence=evidence,
+        upload=upload,
     )
-    # No decision to compute: an answer only ever withdraws a verification, never adds one.
-    return row
+
+
+@transaction.atomic
+def checklist_section_answer(
+    *, actor: User, review: Review, section: str, answers: Iterable[Mapping[str, Any]]
+) -> list[ChecklistAnswer]:
+    """The team saves the answers of one checklist section at once: all of them, or none.
+
+    `answers`: {"item": id, "answer", "evidence", "version" (as checklist_answer), "upload"
+    (a file or None)} for each item whose answer changed. Every problem of every item is found
+    before anything is written, and raised together (ChecklistSectionRefused), each with its
+    item: a page shows each next to its item, the input kept."""
+    review = _lock(review)
+    _require_open(review)
+    refuse(checklist_answer_refusal(Standing(user=actor, review=review)))
+    in_section = {item.pk: item for item in applicable_items(review) if item.section == section}
+    errors: dict[int, dict[str, list[str]]] = {}
+    stale: dict[int, StaleEdit] = {}
+    checked = []
+    for entry in answers:
+        item = in_section.get(int(entry["item"]))
+        if item is None:
+            errors[int(entry["item"])] = {
+                "item": ["This item is not one of the section's items for this use case."]
+            }
+            continue
+        problems = _answer_errors(
+            answer=entry["answer"], evidence=entry.get("evidence", ""), upload=entry.get("upload")
+        )
+        if problems:
+            errors[item.pk] = problems
+        # Read under the review's lock taken above, so two saves of one version cannot both pass.
+        row = checklist_answer_saved(review, item)
+        refusal = checklist_answer_stale_refusal(row, entry.get("version"))
+        if refusal is not None:
+            stale[item.pk] = refusal
+        checked.append((item, row, entry))
+    if errors or stale:
+        raise ChecklistSectionRefused(errors=errors, stale=stale)
+    return [
+        _record_answer(
+            actor=actor,
+            review=review,
+            item=item,
+            row=row,
+            answer=entry["answer"],
+            evidence=entry.get("evidence", ""),
+            upload=entry.get("upload"),
+        )
+        for item, row, entry in checked
+    ]
 
 
 @transaction.atomic
@@ -733,9 +871,11 @@ def condition_meet(*, actor: User, condition: Condition, evidence: str) -> Condi
     refuse(condition_meet_refusal(Standing(user=actor, review=condition.review)))
     if not evidence.strip():
         raise ValidationError({"evidence": ["Show how the condition is met."]})
-    return _close_condition(
+    condition = _close_condition(
         actor=actor, condition=condition, status=ConditionStatus.MET, evidence=evidence
     )
+    notify_condition_marked_met(condition, actor=actor)
+    return condition
 
 
 @transaction.atomic
@@ -791,6 +931,7 @@ def comment_add(*, actor: User, review: Review, body: str, is_question: bool = F
         object_ref=review.use_case.reference,
         changes={"comment": [None, body[:500]], "question": [None, is_question]},
     )
+    notify_question_to_team(comment)
     return comment
 
 

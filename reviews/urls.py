@@ -8,6 +8,16 @@ urlpatterns = [
     path("<int:pk>/", views.review_detail, name="detail"),
     path("<int:pk>/checklist/<int:item_pk>/answer/", views.checklist_answer, name="answer"),
     path("<int:pk>/checklist/<int:item_pk>/verify/", views.checklist_verify, name="verify"),
+    path(
+        "<int:pk>/checklist/sections/<slug:section>/",
+        views.checklist_section,
+        name="checklist_section",
+    ),
+    path(
+        "<int:pk>/checklist/answers/<int:answer_pk>/file/",
+        views.checklist_evidence_file,
+        name="evidence_file",
+    ),
     path("<int:pk>/vote/", views.vote, name="vote"),
     path("<int:pk>/recuse/", views.recuse, name="recuse"),
     path("<int:pk>/conditions/<int:condition_pk>/meet/", views.condition_meet, name="meet"),

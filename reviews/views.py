@@ -7,6 +7,11 @@ to the fields. Who may do what is reviews.selectors' `*_refusal`: the page offer
 whom it does not refuse, each form endpoint refuses before it reads the form (so a read-only
 visitor, an auditor, gets 403 whatever they post), and the service asks the same before it writes.
 
+The checklist is saved a section at a time (`checklist_section`): one form per section carries
+the answers (the team) or verdicts (its verifiers) of its items, and a refused save comes back
+with everything typed, each message next to its item. static/js/checklist-drafts.js keeps what
+was typed in the other sections across the reload.
+
 Every page reads in a constant number of queries: rows are fetched in bulk, never per item.
 """
 
@@ -16,7 +21,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -40,6 +47,8 @@ from .forms import (
     DecisionForm,
     ReassignForm,
     RecuseForm,
+    SectionAnswerForm,
+    SectionVerifyForm,
     VoteForm,
 )
 from .models import (
@@ -52,10 +61,16 @@ from .models import (
     Vote,
 )
 from .selectors import (
+    CHECKLIST_FILTERS,
     Standing,
     applicable_items,
     checklist_answer_refusal,
     checklist_answer_saved,
+    checklist_counts,
+    checklist_filter,
+    checklist_item_shown,
+    checklist_section_refusal,
+    checklist_verdict_order,
     checklist_verify_refusal,
     comment_refusal,
     condition_meet_refusal,
@@ -72,6 +87,7 @@ from .selectors import (
     vote_refusal,
     votes_by_role,
 )
+from .services import ChecklistSectionRefused
 
 ROLE_LABELS = dict(CouncilRole.choices)
 
@@ -140,11 +156,13 @@ def queue(request):
 
 @require_GET
 def review_detail(request, pk):
-    return _render_review(request, review_get_visible(user=request.user, pk=pk))
+    review = review_get_visible(user=request.user, pk=pk)
+    return _render_review(request, review, show=checklist_filter(request.GET.get("show")))
 
 
-def _render_review(request, review, *, bound=None, status=200):
-    """The whole page. `bound` holds the one posted form that failed, keyed like the page's."""
+def _render_review(request, review, *, bound=None, status=200, show=""):
+    """The whole page. `bound` holds the posted forms that failed, keyed like the page's (a
+    section's: one per item posted); `show`: the checklist's filter."""
     bound = bound or {}
     user = request.user
     use_case = review.use_case
@@ -162,7 +180,7 @@ def _render_review(request, review, *, bound=None, status=200):
     }
     judged = revisions.get(review.revision)
     items = applicable_items(review, judged.answers)
-    checklist = _checklist(review, viewer, is_open, bound, items)
+    checklist = _checklist(review, viewer, is_open, bound, items, show)
 
     context = {
         "review": review,
@@ -220,8 +238,9 @@ def _verifier_rows(review, assignments, items) -> list[dict]:
     ]
 
 
-def _checklist(review, viewer, is_open, bound, items) -> dict:
-    """Applicable items by section, with the team's answers, verdicts, progress and forms."""
+def _checklist(review, viewer, is_open, bound, items, show) -> dict:
+    """Applicable items by section, with the team's answers, verdicts, counters and forms; the
+    items the filter `show` keeps are listed (and saved) by section, the others only counted."""
     answers = {
         a.item_id: a
         for a in ChecklistAnswer.objects.filter(
@@ -233,9 +252,6 @@ def _checklist(review, viewer, is_open, bound, items) -> dict:
     by_section = defaultdict(list)
     for item in items:
         answer = answers.get(item.pk)
-        can_verify = (
-            is_open and answer is not None and checklist_verify_refusal(viewer, item) is None
-        )
         row = {
             "item": item,
             "anchor": f"item-{item.code}",
@@ -243,52 +259,71 @@ def _checklist(review, viewer, is_open, bound, items) -> dict:
             "required": item.required_at(tier),
             "answer": answer,
             "verified": answer is not None and answer.verdict == Verdict.VERIFIED,
+            "shown": checklist_item_shown(show, item=item, answer=answer, standing=viewer),
             "answer_form": None,
             "verify_form": None,
         }
         if can_answer:
-            row["answer_form"] = bound.get(("answer", item.pk)) or ChecklistAnswerForm(
-                prefix=f"answer-{item.code}",
-                initial={"answer": answer.answer, "evidence": answer.evidence} if answer else {},
-                version=answer.version if answer else 0,
-            )
-        if can_verify and answer is not None:
-            row["verify_form"] = bound.get(("verify", item.pk)) or ChecklistVerifyForm(
-                prefix=f"verify-{item.code}",
-                initial={"comment": answer.verification_comment},
-            )
+            row["answer_form"] = bound.get(("answer", item.pk)) or _answer_form(item, answer)
+        can_verify = (
+            is_open and answer is not None and checklist_verify_refusal(viewer, item) is None
+        )
+        if can_verify:
+            row["verify_form"] = bound.get(("verify", item.pk)) or _verify_form(item, answer)
         by_section[item.section].append(row)
 
-    sections = []
+    sections: list[dict[str, Any]] = []
     for value, label in ChecklistSection.choices:
         rows = by_section.get(value)
         if not rows:
             continue
-        required = [r for r in rows if r["required"]]
+        shown = [row for row in rows if row["shown"]]
         sections.append(
             {
                 "slug": value,
                 "title": label,
-                "rows": rows,
-                "required": len(required),
-                "verified": sum(r["verified"] for r in required),
+                "rows": shown,
+                "hidden": len(rows) - len(shown),
+                "counts": checklist_counts((row["required"], row["answer"]) for row in rows),
+                "can_save": any(row["answer_form"] or row["verify_form"] for row in shown),
             }
         )
-    required = sum(s["required"] for s in sections)
-    verified = sum(s["verified"] for s in sections)
+    counts = sum((section["counts"] for section in sections), checklist_counts([]))
     return {
         "sections": sections,
-        "required": required,
-        "verified": verified,
-        "items": sum(len(s["rows"]) for s in sections),
-        "percent": round(100 * verified / required) if required else 100,
+        "counts": counts,
+        "required": counts.required,
+        "verified": counts.verified,
+        "items": counts.items,
+        "percent": round(100 * counts.verified / counts.required) if counts.required else 100,
+        "show": show,
+        "filters": [("", "All items"), *CHECKLIST_FILTERS.items()],
+        "shown": sum(len(section["rows"]) for section in sections),
         "unverified": [
             row["item"]
-            for s in sections
-            for row in s["rows"]
+            for section in sections
+            for row in by_section[section["slug"]]
             if row["required"] and not row["verified"]
         ],
     }
+
+
+def _answer_form(item, answer, data=None, files=None, form_class=SectionAnswerForm):
+    return form_class(
+        data,
+        files,
+        prefix=f"answer-{item.code}",
+        initial={"answer": answer.answer, "evidence": answer.evidence} if answer else {},
+        version=answer.version if answer else 0,
+    )
+
+
+def _verify_form(item, answer, data=None, form_class=SectionVerifyForm):
+    return form_class(
+        data,
+        prefix=f"verify-{item.code}",
+        initial={"verdict": answer.verdict, "comment": answer.verification_comment},
+    )
 
 
 def _conditions(review, viewer, bound) -> dict:
@@ -412,11 +447,7 @@ def checklist_answer(request, pk, item_pk):
     item = _item(review, item_pk)
     refuse(checklist_answer_refusal(Standing(user=request.user, review=review)))
     saved = checklist_answer_saved(review, item)
-    form = ChecklistAnswerForm(
-        request.POST,
-        prefix=f"answer-{item.code}",
-        version=saved.version if saved is not None else 0,
-    )
+    form = _answer_form(item, saved, request.POST, request.FILES, form_class=ChecklistAnswerForm)
     return _handle(
         request,
         review,
@@ -429,6 +460,7 @@ def checklist_answer(request, pk, item_pk):
             answer=data["answer"],
             evidence=data["evidence"],
             version=form.read_version,
+            upload=data.get("file"),
         ),
         success=f"Answer to {item.code} saved.",
         to=_review_url(review, f"item-{item.code}"),
@@ -457,6 +489,152 @@ def checklist_verify(request, pk, item_pk):
         success=lambda data: f"{item.code} {Verdict(data['verdict']).label.lower()}.",
         to=_review_url(review, f"item-{item.code}"),
     )
+
+
+class _VerdictsRefused(Exception):
+    def __init__(self, errors: dict[int, ValidationError]):
+        super().__init__("Some verdicts of the section were refused.")
+        self.errors = errors
+
+
+@require_POST
+@_refusals_answered
+def checklist_section(request, pk, section):
+    """Save one section of the checklist: every answer (the team) or verdict (its verifiers)
+    the user changed in it, in one transaction. On a problem nothing is saved and the section
+    comes back with all its input, each message next to its item."""
+    review = review_get_visible(user=request.user, pk=pk)
+    viewer = Standing(user=request.user, review=review)
+    items = [item for item in applicable_items(review) if item.section == section]
+    if not items:
+        raise Http404("No such section of the checklist.")
+    refuse(checklist_section_refusal(viewer, items))
+    saved = {
+        a.item_id: a
+        for a in ChecklistAnswer.objects.filter(
+            review=review, revision=review.revision, item__in=items
+        )
+    }
+    answer_forms, verify_forms = _section_forms(request, viewer, items, saved)
+    show = checklist_filter(request.POST.get("show"))
+    forms = [*answer_forms.values(), *verify_forms.values()]
+    status = 400
+    if all([form.is_valid() for form in forms]):
+        try:
+            done = _save_section(request.user, review, section, answer_forms, verify_forms, saved)
+        except ChecklistSectionRefused as refused:
+            status = _show_refusals(refused, answer_forms)
+        except _VerdictsRefused as refused:
+            for item_pk, error in refused.errors.items():
+                verify_forms[item_pk].add_service_errors(error)
+        else:
+            label = ChecklistSection(section).label
+            messages.success(request, f"{label}: {_saved_words(done)}")
+            query = f"?show={show}" if show else ""
+            return redirect(
+                f"{reverse('reviews:detail', args=[review.pk])}{query}#section-{section}"
+            )
+    bound = {("answer", pk): form for pk, form in answer_forms.items()}
+    bound.update({("verify", pk): form for pk, form in verify_forms.items()})
+    return _render_review(request, review, bound=bound, status=status, show=show)
+
+
+def _section_forms(request, viewer, items, saved):
+    """The posted items' forms, by item id: answers if the user answers, verdicts on the
+    answered items they verify. An item not posted (filtered out of the page) is left alone."""
+    answer_forms, verify_forms = {}, {}
+    answering = checklist_answer_refusal(viewer) is None
+    for item in items:
+        answer = saved.get(item.pk)
+        if answering and f"answer-{item.code}-version" in request.POST:
+            answer_forms[item.pk] = _answer_form(item, answer, request.POST, request.FILES)
+        posted = f"verify-{item.code}-comment" in request.POST
+        if posted and answer is not None and checklist_verify_refusal(viewer, item) is None:
+            verify_forms[item.pk] = _verify_form(item, answer, request.POST)
+    return answer_forms, verify_forms
+
+
+def _save_section(actor, review, section, answer_forms, verify_forms, saved) -> tuple[int, int]:
+    """(answers saved, verdicts recorded): every change of the section, or nothing."""
+    answers = [
+        {
+            "item": item_pk,
+            "answer": form.cleaned_data["answer"],
+            "evidence": form.cleaned_data["evidence"],
+            "version": form.read_version,
+            "upload": form.cleaned_data.get("file"),
+        }
+        for item_pk, form in answer_forms.items()
+        if form.wants_saving()
+    ]
+    verdicts = [
+        (saved[item_pk].item, saved[item_pk], form)
+        for item_pk, form in verify_forms.items()
+        if form.wants_saving()
+    ]
+    with transaction.atomic():
+        if answers:
+            services.checklist_section_answer(
+                actor=actor, review=review, section=section, answers=answers
+            )
+        _record_verdicts(actor, review, verdicts)
+    return len(answers), len(verdicts)
+
+
+def _record_verdicts(actor, review, verdicts) -> None:
+    """Each verdict through the workflow (one may decide the review, which moves the use case),
+    in the order checklist_verdict_order gives; any refusal undoes them all."""
+    forms = {item.pk: form for item, _answer, form in verdicts}
+    entries = [(item, answer, form.cleaned_data["verdict"]) for item, answer, form in verdicts]
+    errors = {}
+    for item, _answer, verdict in checklist_verdict_order(entries, tier=review.policy.tier):
+        try:
+            workflows.checklist_verify(
+                actor=actor,
+                review=review,
+                item_id=item.pk,
+                verdict=verdict,
+                comment=forms[item.pk].cleaned_data["comment"],
+            )
+        except ValidationError as error:
+            errors[item.pk] = error
+    if errors:
+        raise _VerdictsRefused(errors)
+
+
+def _show_refusals(refused: ChecklistSectionRefused, answer_forms) -> int:
+    """Put each item's problem next to it; 409 when the only problem is someone's newer save."""
+    for item_pk, problems in refused.errors.items():
+        answer_forms[item_pk].add_service_errors(ValidationError(problems))
+    for item_pk, stale in refused.stale.items():
+        answer_forms[item_pk].add_stale_edit(stale)
+    return 409 if refused.stale and not refused.errors else 400
+
+
+def _saved_words(done: tuple[int, int]) -> str:
+    answers, verdicts = done
+    said = []
+    if answers:
+        said.append(f"{answers} answer{'s' if answers != 1 else ''} saved")
+    if verdicts:
+        said.append(f"{verdicts} verdict{'s' if verdicts != 1 else ''} recorded")
+    return (", ".join(said) + ".") if said else "nothing changed, nothing to save."
+
+
+@require_GET
+def checklist_evidence_file(request, pk, answer_pk):
+    """An answer's evidence file, to whom may see the review (404 for anyone else), as a
+    download the browser never renders."""
+    review = review_get_visible(user=request.user, pk=pk)
+    answer = get_object_or_404(review.answers.exclude(evidence_file=""), pk=answer_pk)
+    response = FileResponse(
+        answer.evidence_file.open("rb"),
+        as_attachment=True,
+        filename=answer.evidence_file_name,
+        content_type=answer.evidence_file_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @require_POST

@@ -93,6 +93,8 @@ def _record_world():
         "conditions": condition.pk,
         "registry": deployment.pk,
         "item_id": applicable_items(review)[0].pk,
+        "section": applicable_items(review)[0].section,
+        "answer_id": approved.reviews.get().answers.first().pk,
         "attachment_id": attachment.pk,
         "incident_id": incident.pk,
         "condition_review": condition.review_id,
@@ -161,6 +163,8 @@ def _page_routes():
 
 PAGE_KWARGS = {
     "item_pk": "item_id",
+    "section": "section",
+    "answer_pk": "answer_id",
     "attachment_pk": "attachment_id",
     "incident_pk": "incident_id",
     "condition_pk": "conditions",

@@ -120,16 +120,16 @@ def test_the_assigned_reviewer_sees_the_vote_verify_recuse_and_comment_forms(
     assert review.use_case.reference in page and "Next-best-offer e-mails" in page
     assert "You review this use case as <strong>Privacy</strong>" in page
     assert reverse("reviews:vote", args=[review.pk]) in page
-    assert reverse("reviews:verify", args=[review.pk, item.pk]) in page
+    assert f'name="verify-{item.code}-verdict"' in page
     assert reverse("reviews:recuse", args=[review.pk]) in page
     assert reverse("reviews:comment", args=[review.pk]) in page
-    assert reverse("reviews:answer", args=[review.pk, item.pk]) not in page
+    assert f'name="answer-{item.code}-answer"' not in page
     assert 'id="chair"' not in page
-    # Only the privacy reviewer's items carry verify buttons.
+    # Only the privacy reviewer's items carry verdict choices.
     legal_item = item_of(review, "legal")
     answer(review, legal_item, alice)
     page = html(login(council["privacy"]).get(page_of(review)))
-    assert reverse("reviews:verify", args=[review.pk, legal_item.pk]) not in page
+    assert f'name="verify-{legal_item.code}-verdict"' not in page
 
 
 def test_the_page_shows_the_checklist_by_section_with_guidance_references_and_progress(
@@ -153,10 +153,11 @@ def test_the_page_shows_the_checklist_by_section_with_guidance_references_and_pr
     assert "Limited risk" in page and "Limited policy v1" in page
 
 
-def test_the_team_gets_an_answer_form_per_item_and_no_vote(login, review, alice):
+def test_the_team_gets_answer_fields_for_every_item_by_section_and_no_vote(login, review, alice):
     page = html(login(alice).get(page_of(review)))
     for item in applicable_items(review):
-        assert reverse("reviews:answer", args=[review.pk, item.pk]) in page
+        assert f'name="answer-{item.code}-answer"' in page
+        assert reverse("reviews:checklist_section", args=[review.pk, item.section]) in page
     assert reverse("reviews:vote", args=[review.pk]) not in page
     assert reverse("reviews:recuse", args=[review.pk]) not in page
     assert "Question to the team" not in page  # the team does not ask itself
@@ -573,7 +574,7 @@ def test_a_verifier_sees_their_items_to_verify_and_no_vote_form(login, review, c
     page = html(client.get(page_of(review)))
     assert "You verify the checklist items of <strong>Security</strong>" in page
     assert "Checklist verifiers" in page and f'href="#item-{item.code}"' in page
-    assert reverse("reviews:verify", args=[review.pk, item.pk]) in page
+    assert f'name="verify-{item.code}-verdict"' in page
     assert reverse("reviews:vote", args=[review.pk]) not in page
     assert reverse("reviews:comment", args=[review.pk]) in page
     response = client.post(reverse("reviews:vote", args=[review.pk]), vote_data("approve"))
