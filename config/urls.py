@@ -15,6 +15,7 @@ urlpatterns = [
     path("use-cases/", include("oversight.urls")),
     path("reviews/", include("reviews.urls")),
     path("council/pipeline/", oversight.views.pipeline, name="pipeline"),
+    path("dashboard/", oversight.views.dashboard, name="dashboard"),
     path("transparency/", include("registry.urls")),
     path("registry/", include("registry.page_urls")),
     path("audit/", include("oversight.audit_urls")),

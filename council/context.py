@@ -1,7 +1,13 @@
 """Template context for the navigation: council links and the unread notifications count."""
 
 from .notifications import unread_count
-from .selectors import is_chair, is_council_member, is_exporter, user_active_team_ids
+from .selectors import (
+    dashboard_read_refusal,
+    is_chair,
+    is_council_member,
+    is_exporter,
+    user_active_team_ids,
+)
 
 
 def navigation(request) -> dict:
@@ -11,6 +17,7 @@ def navigation(request) -> dict:
             "is_council_member": False,
             "is_chair": False,
             "is_exporter": False,
+            "sees_dashboard": False,
             "has_team": False,
             "unread_notifications": 0,
         }
@@ -20,6 +27,8 @@ def navigation(request) -> dict:
         "is_chair": is_chair(user),
         # Auditors and the chair: the audit trail, exports and dossiers.
         "is_exporter": is_exporter(user),
+        # The chair, council members and auditors: the council's dashboard.
+        "sees_dashboard": dashboard_read_refusal(user) is None,
         # Only members of a team propose use cases (auditors and council members without one don't).
         "has_team": bool(user_active_team_ids(user)),
         "unread_notifications": unread_count(user),

@@ -110,6 +110,17 @@ def record_read_refusal(user: User | AnonymousUser) -> ActionForbidden | None:
     return None if is_exporter(user) else ActionForbidden(RECORD_READERS_ONLY)
 
 
+DASHBOARD_READERS_ONLY = "The dashboard is for the chair, council members and auditors."
+
+
+def dashboard_read_refusal(user: User | AnonymousUser) -> ActionForbidden | None:
+    """Why the user may not see the council's dashboard (SPEC section 11b), or None: it is for
+    the chair, the holders of any council role and auditors."""
+    if is_council_member(user) or is_auditor(user):
+        return None
+    return ActionForbidden(DASHBOARD_READERS_ONLY)
+
+
 def forget_cached_access(user: User | AnonymousUser) -> None:
     """Drop the per-request caches after a role or membership change."""
     for name in (_ROLES_CACHE, _TEAMS_CACHE):

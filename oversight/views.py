@@ -1,4 +1,5 @@
-"""Pages that read across the council for one reader: everyone's home page, the chair's pipeline.
+"""Pages that read across the council for one reader: everyone's home page, the chair's pipeline, the
+council's dashboard.
 
 Each page reads in a constant number of queries: rows are fetched in bulk, never per item.
 """
@@ -8,21 +9,25 @@ from collections import defaultdict
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from common.errors import refuse
+from common.pages import refusals_answered
 from council.models import CouncilRole, role_labels
-from council.selectors import is_chair
+from council.selectors import dashboard_read_refusal, is_chair
 from reviews import rules
 from reviews.models import Assignment, Vote
 
-from .selectors import review_pipeline, usecase_dashboard
+from .dashboard import dashboard_read
+from .selectors import home_page, review_pipeline
 
 ROLE_LABELS = dict(CouncilRole.choices)
 
 
 def home(request):
-    return render(request, "oversight/home.html", usecase_dashboard(user=request.user))
+    return render(request, "oversight/home.html", home_page(user=request.user))
 
 
 # ---- the chair's pipeline ----------------------------------------------------------------------
@@ -96,3 +101,15 @@ def pipeline(request):
         "total": len(reviews),
     }
     return render(request, "oversight/pipeline.html", context)
+
+
+# ---- the council's dashboard -------------------------------------------------------------------
+
+
+@require_GET
+@refusals_answered(back=lambda request, **_: reverse("home"))
+def dashboard(request):
+    refuse(dashboard_read_refusal(request.user))
+    return render(
+        request, "oversight/dashboard.html", {"dashboard": dashboard_read(user=request.user)}
+    )

@@ -1,5 +1,6 @@
 """Council review: a verification, vote, recusal or chair decision may decide the review, and a
-decision moves the use case, its registry entries, and tells the team."""
+decision moves the use case, its registry entries, and tells the team. A rejected checklist
+answer is told to the team here too."""
 
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -10,7 +11,7 @@ from django.db import transaction
 from registry import services as registry_services
 from reviews import services as review_services
 from reviews.models import Assignment, ChecklistAnswer, Review, ReviewKind, Vote
-from reviews.notifications import notify_decision
+from reviews.notifications import notify_answers_rejected, notify_decision
 from usecases import services as usecase_services
 
 
@@ -21,6 +22,7 @@ def checklist_verify(
     recorded = review_services.checklist_verify(
         actor=actor, review=review, item_id=item_id, verdict=verdict, comment=comment
     )
+    notify_answers_rejected([recorded.record], actor=actor)
     _follow_decision(actor=actor, review=recorded.decided)
     return recorded.record
 

@@ -40,6 +40,8 @@ def pages_of(username: str) -> list[str]:
         ],
         "council.privacy": [*common, "/reviews/", f"/reviews/{decided.pk}/"],
         "chair": [
+            "/",
+            "/dashboard/",
             "/council/pipeline/",
             f"/reviews/{decided.pk}/",
             "/registry/",
