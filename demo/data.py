@@ -580,6 +580,8 @@ USE_CASES = (
         submitter="contact.submitter",
         business_owner="carl.owner",
         state=State.IN_REVIEW,
+        # Submitted six weeks ago: its review is past the high tier's 20 working days.
+        days_ago=42,
         answers={
             "title": "Call routing by agent performance",
             "summary": (
@@ -665,6 +667,8 @@ USE_CASES = (
         submitter="marketing.submitter",
         business_owner="maria.owner",
         state=State.IN_REVIEW,
+        # Submitted 12 days ago: its review falls due within days (limited tier: 10 working days).
+        days_ago=12,
         answers={
             "title": "Virtual spokesperson video adverts",
             "summary": (

@@ -14,6 +14,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 import workflows
 from audit.models import AuditEvent
+from registry.models import Complaint
 from reviews.selectors import applicable_items
 from usecases import services as usecase_services
 
@@ -87,6 +88,7 @@ def _record_world():
         actor=alice, deployment=deployment, kind="other", severity="low", description="Typo"
     )
     condition = approved.reviews.get().conditions.get()
+    complaint = Complaint.objects.create(deployment=deployment, kind="complaint", message="Why?")
     ids = {
         "use-cases": in_review.pk,
         "reviews": review.pk,
@@ -98,6 +100,7 @@ def _record_world():
         "attachment_id": attachment.pk,
         "incident_id": incident.pk,
         "condition_review": condition.review_id,
+        "complaint_id": complaint.pk,
     }
     return {**world, "record": ids}
 
@@ -168,6 +171,7 @@ PAGE_KWARGS = {
     "attachment_pk": "attachment_id",
     "incident_pk": "incident_id",
     "condition_pk": "conditions",
+    "complaint_pk": "complaint_id",
 }
 
 

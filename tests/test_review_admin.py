@@ -15,6 +15,7 @@ def test_editing_a_policy_in_the_admin_creates_the_next_version(client, db):
             "required_roles": '["function_lead", "privacy", "legal"]',
             "sla_working_days": 7,
             "rereview_months": 12,
+            "complaints_rereview_threshold": 3,
         },
     )
     assert response.status_code == 302
