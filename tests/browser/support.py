@@ -11,7 +11,12 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, router, transaction
 from django.db.migrations.loader import MigrationLoader
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
+
+import workflows
+from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory, complete_answers
+from tests.reviews_support import make_council
+from usecases import services as usecase_services
 
 DEMO_PASSWORD = "browser-demo"
 SERIOUS = {"serious", "critical"}
@@ -83,3 +88,30 @@ def screenshot(page: Page, name: str) -> None:
     """Full-page screenshots for a visual check, when SCREENSHOT_DIR is set."""
     if folder := os.environ.get("SCREENSHOT_DIR"):
         page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def log_in(page: Page, base_url: str, username: str) -> None:
+    """Log in as a test user (tests.factories.PASSWORD) and land on the home page."""
+    page.context.clear_cookies()
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What needs me")
+
+
+def marketing_use_case_submitted():
+    """A limited-tier use case of a Marketing team with a council, just submitted."""
+    team = TeamFactory(name="Marketing", slug="marketing")
+    submitter = UserFactory(username="marketing.submitter", first_name="Maya", last_name="Marketer")
+    MembershipFactory(user=submitter, team=team)
+    owner = UserFactory(username="olivia.owner", first_name="Olivia", last_name="Owner")
+    make_council()
+    use_case = usecase_services.usecase_create(
+        actor=submitter, data=complete_answers(team=team, business_owner=owner)
+    )
+    return workflows.usecase_submit(actor=submitter, use_case=use_case)

@@ -6,43 +6,26 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-import workflows
 from reviews import services
 from reviews.models import ChecklistAnswer
 from reviews.selectors import applicable_items
-from tests.factories import PASSWORD, MembershipFactory, TeamFactory, UserFactory, complete_answers
-from tests.reviews_support import make_council
-from usecases import services as usecase_services
 
-from .support import screenshot, serious_violations
+from .support import (
+    LAPTOP,
+    PHONE,
+    log_in,
+    marketing_use_case_submitted,
+    screenshot,
+    serious_violations,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-LAPTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
-
-
-def log_in(page: Page, base_url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("What needs me")
 
 
 @pytest.fixture
 def review(transactional_db):
     """A limited-tier marketing use case just submitted: nothing of its checklist answered."""
-    team = TeamFactory(name="Marketing", slug="marketing")
-    submitter = UserFactory(username="marketing.submitter", first_name="Maya", last_name="Marketer")
-    MembershipFactory(user=submitter, team=team)
-    owner = UserFactory(username="olivia.owner", first_name="Olivia", last_name="Owner")
-    make_council()
-    use_case = usecase_services.usecase_create(
-        actor=submitter, data=complete_answers(team=team, business_owner=owner)
-    )
-    return workflows.usecase_submit(actor=submitter, use_case=use_case).reviews.get()
+    return marketing_use_case_submitted().reviews.get()
 
 
 def sections_of(review):
