@@ -69,6 +69,10 @@ class DemoUseCase:
     # When its story took place: its review, decision and registry entry are dated this many
     # days back (0: today). Must be less than demo.seeding.HELD_SINCE, when the council began.
     days_ago: int = 0
+    # In review: a question a council member put to the team, still unanswered.
+    council_asks: str = ""
+    # In review: why a reviewer rejected the team's answer to the first checklist item.
+    answer_rejected: str = ""
 
 
 USE_CASES = (
@@ -535,6 +539,10 @@ USE_CASES = (
         submitter="contact.submitter",
         business_owner="carl.owner",
         state=State.IN_REVIEW,
+        council_asks=(
+            "Which lawful basis covers analysing callers' emotions, and can a caller object"
+            " before the analysis starts?"
+        ),
         answers={
             "title": "Emotion analytics on customer calls",
             "summary": (
@@ -624,6 +632,10 @@ USE_CASES = (
         submitter="contact.submitter",
         business_owner="carl.owner",
         state=State.IN_REVIEW,
+        answer_rejected=(
+            "The evidence names the DPIA but not where each caller's consent is recorded: attach"
+            " the consent log design."
+        ),
         answers={
             "title": "Voice-biometric login in the IVR",
             "summary": (

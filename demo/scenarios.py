@@ -50,6 +50,31 @@ def answer_checklist(review: Review, *, answered_by: User, evidence: str = EVIDE
         )
 
 
+def ask_the_team(review: Review, question: str) -> None:
+    """The reviewer of the last required role (who has not voted yet) asks the team."""
+    asker = reviewer_for(review, review.required_roles[-1])
+    review_services.comment_add(actor=asker, review=review, body=question, is_question=True)
+
+
+def reject_first_answer(review: Review, *, answered_by: User, comment: str) -> None:
+    """The team answers the first applicable item, and its role's reviewer rejects the answer."""
+    item = applicable_items(review)[0]
+    review_services.checklist_answer(
+        actor=answered_by,
+        review=review,
+        item_id=item.pk,
+        answer="yes",
+        evidence=EVIDENCE.format(reference=review.use_case.reference, code=item.code),
+    )
+    workflows.checklist_verify(
+        actor=reviewer_for(review, item.role),
+        review=review,
+        item_id=item.pk,
+        verdict="rejected",
+        comment=comment,
+    )
+
+
 def verify_checklist(review: Review) -> None:
     """The reviewer or verifier of each applicable item's role verifies the team's answer.
 

@@ -76,6 +76,12 @@ def _answer_checklist(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCa
 def _first_votes(use_case: UseCase, demo: DemoUseCase, cast: Cast) -> UseCase:
     review = _review(use_case)
     scenarios.cast_votes(review, roles=review.required_roles[:2])
+    if demo.council_asks:
+        scenarios.ask_the_team(review, demo.council_asks)
+    if demo.answer_rejected:
+        scenarios.reject_first_answer(
+            review, answered_by=cast.users[demo.submitter], comment=demo.answer_rejected
+        )
     return use_case
 
 

@@ -166,21 +166,11 @@ def _decisions(reviews: QuerySet[Review], *, months: list[date]) -> list[_Decisi
             _Decision(
                 tier=tier,
                 month=decided_on.replace(day=1),
-                working_days=working_days_between(timezone.localdate(opened_at), decided_on),
+                working_days=rules.working_days_between(timezone.localdate(opened_at), decided_on),
                 late=decided_on > due_date,
             )
         )
     return decisions
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days (Monday to Friday) after `start` up to and including `end`: the count
-    `reviews.rules.add_working_days` would need to reach `end` from `start`."""
-    if end <= start:
-        return 0
-    weeks, rest = divmod((end - start).days, 7)
-    tail = start + timedelta(days=weeks * 7)
-    return weeks * 5 + sum((tail + timedelta(days=n)).weekday() < 5 for n in range(1, rest + 1))
 
 
 def percentile(values: list[int], share: float) -> int:

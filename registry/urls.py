@@ -2,9 +2,10 @@ from django.urls import path
 
 from . import pages, views
 
-# Included at /transparency/ (config/urls.py): the public pages of the product.
+# Included at /transparency/ (config/urls.py): the public pages of the product. A reference is
+# letters, digits and hyphens (AI-0001): anything else is a 404 before any query.
 urlpatterns = [
     path("", views.transparency, name="transparency"),
-    path("<str:reference>/", views.transparency_tool, name="transparency-tool"),
-    path("<str:reference>/complain/", pages.transparency_complain, name="transparency-complain"),
+    path("<slug:reference>/", views.transparency_tool, name="transparency-tool"),
+    path("<slug:reference>/complain/", pages.transparency_complain, name="transparency-complain"),
 ]

@@ -164,6 +164,16 @@ def add_working_days(start: date, days: int) -> date:
     return current
 
 
+def working_days_between(start: date, end: date) -> int:
+    """Working days (Monday to Friday) after `start` up to and including `end`: the count
+    `add_working_days` would need to reach `end` from `start`."""
+    if end <= start:
+        return 0
+    weeks, rest = divmod((end - start).days, 7)
+    tail = start + timedelta(days=weeks * 7)
+    return weeks * 5 + sum((tail + timedelta(days=n)).weekday() < 5 for n in range(1, rest + 1))
+
+
 # A vote is "due soon" this many working days before the review's due date (pages, reminders).
 DUE_SOON_WORKING_DAYS = 2
 

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from oversight.charts import Figure, Series, bar_chart, number
-from oversight.dashboard import dashboard_read, percentile, working_days_between
+from oversight.dashboard import dashboard_read, percentile
 from registry.models import Deployment, Incident
 from reviews.models import ChecklistTemplate, Review, ReviewPolicy
+from reviews.rules import working_days_between
 from usecases.models import UseCase
 
 TODAY = date(2026, 3, 18)  # a Wednesday
