@@ -1,7 +1,5 @@
 """`GET /api/v1/audit-events/` and its export, for auditors and the chair (SPEC sections 7-8)."""
 
-import json
-
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -17,7 +15,7 @@ from council.permissions import AuditorOrChair
 from .audit_filters import AuditEventFilter
 from .audit_serializers import AuditEventSerializer, AuditExportParams
 from .exports import audit_export
-from .exports_api import EXPORT_RESPONSES, IgnoreFormatNegotiation, export_response
+from .exports_api import EXPORT_RESPONSES, IgnoreFormatNegotiation, export_response, signed
 
 AUDIT_EXPORT_RESPONSES = {
     **{
@@ -72,9 +70,7 @@ class AuditEventViewSet(IgnoreFormatNegotiation, mixins.ListModelMixin, viewsets
                 as_attachment=True,
                 filename=bundle.filename,
             )
-            response["X-Export-Manifest"] = json.dumps(bundle.manifest, ensure_ascii=True)
-            response["X-Export-Signature"] = bundle.signature
-            return response
+            return signed(response, bundle.manifest, bundle.signature)
         export = audit_export(
             user=request.user,
             fmt=params.validated_data["format"],

@@ -5,7 +5,6 @@ long dossier's PDF is built by a Celery task (oversight.tasks), kept as a privat
 by `usecase_dossier_pdf_built` to whoever may read the dossier.
 """
 
-import json
 from functools import partial
 
 from django.core.files.storage import default_storage
@@ -27,6 +26,7 @@ from .dossier import (
     dossier_use_case_get,
     usecase_dossier,
 )
+from .exports_api import signed
 from .tasks import dossier_pdf_build
 from .templatetags.breakable import PDF_WORD_BREAK
 
@@ -91,6 +91,4 @@ def _pdf_response(pdf: bytes, filename: str, manifest: dict, signature: str) -> 
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=filename
     )
-    response["X-Export-Manifest"] = json.dumps(manifest, ensure_ascii=True)
-    response["X-Export-Signature"] = signature
-    return response
+    return signed(response, manifest, signature)

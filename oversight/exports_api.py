@@ -5,8 +5,9 @@ manifest's Ed25519 signature in `X-Export-Signature` (base64, over the context l
 manifest's canonical JSON: `audit/verify.py`)."""
 
 import json
+from typing import TypeVar
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -55,10 +56,18 @@ def export_response(export: Export):
     else:
         response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
         response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return signed(response, export.manifest, export.signature)
+
+
+Response = TypeVar("Response", bound=HttpResponseBase)
+
+
+def signed(response: Response, manifest: dict, signature: str) -> Response:
+    """The headers every export carries (registry, audit trail, bundle, dossier PDF)."""
     # ASCII JSON so the header stays valid whatever the filters hold.
-    response["X-Export-Manifest"] = json.dumps(export.manifest, ensure_ascii=True)
+    response["X-Export-Manifest"] = json.dumps(manifest, ensure_ascii=True)
     # Base64 Ed25519 over that manifest; the public key is at /audit/public-key.pem.
-    response["X-Export-Signature"] = export.signature
+    response["X-Export-Signature"] = signature
     return response
 
 
