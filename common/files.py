@@ -1,4 +1,5 @@
-"""Files written for the rows of a transaction that may still roll back.
+"""Files written for the rows of a transaction that may still roll back, and stored files
+served back as downloads.
 
 A file is written inside the transaction, before its row is committed, so a committed row always
 has its file; `delete_unless_committed` then deletes the file when that transaction (or the
@@ -15,6 +16,7 @@ import weakref
 from django.core.files.storage import Storage
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
 
 
 class _Committed:
@@ -41,3 +43,12 @@ def delete_unless_committed(file: FieldFile, using: str | None = None) -> None:
     callback = _Committed(kept)
     weakref.finalize(callback, _delete_unless_kept, file.storage, file.name, kept)
     transaction.on_commit(callback, using=using)
+
+
+def download_response(file: FieldFile, *, filename: str, content_type: str) -> FileResponse:
+    """A stored file as a download the browser never renders inline (attachments, evidence)."""
+    response = FileResponse(
+        file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

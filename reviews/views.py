@@ -23,7 +23,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 import workflows
 from common.errors import StaleEdit, refuse
+from common.files import download_response
 from common.forms import ServiceForm
 from common.pages import back_to, once_per_form, refusals_answered
 from council.models import CouncilRole, RoleAssignment, role_labels
@@ -627,14 +628,11 @@ def checklist_evidence_file(request, pk, answer_pk):
     download the browser never renders."""
     review = review_get_visible(user=request.user, pk=pk)
     answer = get_object_or_404(review.answers.exclude(evidence_file=""), pk=answer_pk)
-    response = FileResponse(
-        answer.evidence_file.open("rb"),
-        as_attachment=True,
+    return download_response(
+        answer.evidence_file,
         filename=answer.evidence_file_name,
         content_type=answer.evidence_file_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @require_POST

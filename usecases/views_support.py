@@ -1,13 +1,10 @@
 from django.http import FileResponse
 
+from common.files import download_response
+
 
 def attachment_response(attachment) -> FileResponse:
     """Serve a stored attachment as a download, never rendered inline by the browser."""
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+    return download_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
