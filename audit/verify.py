@@ -302,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.public_key:
             with open(args.public_key, "rb") as handle:
                 pinned = handle.read()
-    except (Unreadable, OSError) as error:
+            _load_key(pinned)
+    except (Unreadable, OSError, ValueError) as error:
         print(f"UNREADABLE: {error}", file=sys.stderr)
         return 2
     broken = next(bundle_breaks(bundle, pinned), None)
