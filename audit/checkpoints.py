@@ -87,11 +87,15 @@ def witness_lines() -> Iterator[WitnessLine]:
         return
     with handle:
         for number, text in enumerate(handle, start=1):
-            try:
-                value = json.loads(text)
-            except ValueError:
-                value = None
-            yield WitnessLine(number, value if isinstance(value, dict) else None)
+            yield WitnessLine(number, _parsed(text))
+
+
+def _parsed(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def checkpoints_up_to(seq: int) -> list[dict[str, Any]]:
@@ -147,8 +151,27 @@ def record_verification() -> Verification:
 
 
 def latest_checkpoint() -> dict[str, Any] | None:
-    """The last checkpoint the witness holds, as written (not verified: see record_verification)."""
+    """The last checkpoint the witness holds, as written (not verified: see record_verification).
+
+    Read from the end (the auditor's page asks on every view, and the witness only grows); the
+    whole file only when its last few kilobytes hold no checkpoint."""
+    for text in reversed(_tail_lines()):
+        checkpoint = _parsed(text)
+        if checkpoint is not None:
+            return checkpoint
     latest = None
     for line in witness_lines():
         latest = line.checkpoint or latest
     return latest
+
+
+def _tail_lines(size: int = 8192) -> list[str]:
+    try:
+        handle = witness_path().open("rb")
+    except FileNotFoundError:
+        return []
+    with handle:
+        end = handle.seek(0, os.SEEK_END)
+        handle.seek(max(end - size, 0))
+        lines = handle.read().decode("utf-8", "replace").splitlines()
+    return lines[1:] if end > size else lines  # the first may be cut
