@@ -19,7 +19,12 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from audit import signing, verify
-from audit.checkpoints import checkpoint_write, record_verification, witness_path
+from audit.checkpoints import (
+    checkpoint_write,
+    latest_checkpoint,
+    record_verification,
+    witness_path,
+)
 from audit.models import AuditEvent
 from audit.services import audit_record, chain_head
 from audit.tasks import write_checkpoint
@@ -481,3 +486,26 @@ def verify_bundle(data):
     path = Path(settings.AUDIT_WITNESS_PATH).with_name("read.zip")
     path.write_bytes(data)
     return verify.read_bundle(str(path))
+
+
+def test_a_pinned_key_that_is_not_a_key_is_said_plainly(offline, tmp_path):
+    offline()  # writes bundle.zip beside verify.py
+    (tmp_path / "wrong.pem").write_text("not a key")
+
+    result = run_offline(tmp_path, "bundle.zip", "--public-key", "wrong.pem")
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("UNREADABLE:") and "Traceback" not in result.stderr
+
+
+def test_the_latest_checkpoint_is_read_from_the_end_of_a_long_witness(events):
+    for _ in range(60):  # well over the few kilobytes read from the end
+        checkpoint_write()
+    audit_record(actor=None, action="later", object_type="test")
+    last = checkpoint_write()
+    assert witness_path().stat().st_size > 8192
+
+    assert latest_checkpoint() == last
+    with witness_path().open("a") as witness:
+        witness.write("not json\n")
+    assert latest_checkpoint() == last
