@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from tests.reviews_support import reload_default_review_data
 
-from .support import seed_demo, snapshot_database
+from .support import restore_demo, seed_demo, snapshot_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -72,6 +72,12 @@ def demo_database(django_db_setup, django_db_blocker):
         snapshot = snapshot_database()
         transaction.set_rollback(True)
     return snapshot
+
+
+@pytest.fixture
+def demo(transactional_db, demo_database):
+    """The demo organisation, loaded back for this test."""
+    restore_demo(demo_database)
 
 
 @pytest.fixture(autouse=True)

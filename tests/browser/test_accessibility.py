@@ -8,17 +8,12 @@ from registry.models import Deployment
 from reviews.models import Review
 from usecases.models import UseCase
 
-from .support import log_in_to_demo, restore_demo, serious_violations
+from .support import log_in_to_demo, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def demo(transactional_db, demo_database):
-    restore_demo(demo_database)
 
 
 def pages_of(username: str) -> list[str]:

@@ -17,14 +17,9 @@ from council.models import Team
 from registry.models import Deployment
 from registry.selectors import is_overdue
 
-from .support import log_in_to_demo, restore_demo, screenshot
+from .support import log_in_to_demo, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo(transactional_db, demo_database):
-    restore_demo(demo_database)
 
 
 def download_to(page: Page, link, folder: Path) -> Path:

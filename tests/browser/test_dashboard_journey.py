@@ -9,17 +9,12 @@ from registry.models import Deployment
 from registry.selectors import is_overdue
 from usecases.models import UseCase
 
-from .support import log_in_to_demo, restore_demo, screenshot, serious_violations
+from .support import log_in_to_demo, screenshot, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def demo(transactional_db, demo_database):
-    restore_demo(demo_database)
 
 
 @pytest.mark.parametrize(

@@ -6,17 +6,12 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .support import LAPTOP, PHONE, log_in_to_demo, restore_demo, screenshot, serious_violations
+from .support import LAPTOP, PHONE, log_in_to_demo, screenshot, serious_violations
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def demo(transactional_db, demo_database):
-    restore_demo(demo_database)
 
 
 def waiting(page: Page, title: str):

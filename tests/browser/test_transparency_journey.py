@@ -10,7 +10,7 @@ import workflows
 from registry import services as registry_services
 from registry.models import Complaint, Deployment
 
-from .support import restore_demo, serious_violations
+from .support import serious_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,9 +22,8 @@ PUBLIC_TEXT = "Chooses which of our offers you see first in our e-mails, from wh
 
 
 @pytest.fixture
-def tool(transactional_db, demo_database):
+def tool(demo):
     """The demo's next-best-offer entry, with public wording its team wrote and the chair approved."""
-    restore_demo(demo_database)
     entry = Deployment.objects.get(use_case__title="Next-best-offer e-mails")
     workflows.deployment_update(
         actor=entry.technical_owner,
