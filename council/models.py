@@ -145,6 +145,7 @@ class NotificationKind(models.TextChoices):
     ANSWER_REJECTED = "answer_rejected", "Checklist answer rejected"
     CONDITION_OVERDUE = "condition_overdue", "Condition overdue"
     CONDITION_MARKED_MET = "condition_marked_met", "Condition awaiting confirmation"
+    CONDITION_SENT_BACK = "condition_sent_back", "Condition sent back"
     COMPLAINT_RECEIVED = "complaint_received", "Complaint received"
     PUBLIC_WORDING_TO_APPROVE = "public_wording_to_approve", "Public wording to approve"
     EXPORT_READY = "export_ready", "Export ready"

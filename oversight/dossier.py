@@ -230,7 +230,9 @@ def _reviews_of(use_case: UseCase) -> list[Review]:
             ),
             Prefetch(
                 "conditions",
-                queryset=Condition.objects.select_related("owner", "vote__reviewer").order_by("id"),
+                queryset=Condition.objects.select_related(
+                    "owner", "vote__reviewer", "closed_by", "sent_back_by"
+                ).order_by("id"),
             ),
             Prefetch("comments", queryset=Comment.objects.select_related("author")),
         )
@@ -396,6 +398,9 @@ ACTION_WORDS = {
     "rejection_proposal_withdrawn": "withdrew the proposed rejection",
     "conditions_superseded": "set earlier conditions aside",
     "condition_met": "marked a condition met",
+    "condition_claimed": "marked a condition met, for the council to confirm",
+    "condition_confirmed": "confirmed a condition is met",
+    "condition_sent_back": "sent a condition back to the team",
     "condition_waived": "waived a condition",
     "condition_open": "reopened a condition",
     "review_requested": "asked for a review of {object}",

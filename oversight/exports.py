@@ -70,7 +70,7 @@ from council.models import CouncilRole, Team
 from registry.models import Deployment, DeploymentVersion, Incident, IncidentStatus, Stage
 from registry.selectors import deployment_list_visible, running_past_due
 from registry.services import SNAPSHOT_ATTNAMES
-from reviews.models import ChecklistWaiver, ConditionStatus, Review, Vote
+from reviews.models import CLOSED_CONDITION_STATUSES, ChecklistWaiver, Review, Vote
 from reviews.rules import APPROVING
 from reviews.selectors import standing_conditions
 from usecases.choices import (
@@ -537,12 +537,14 @@ def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related
         )
     conditions = standing_conditions().filter(review_id__in=approval_ids)
     incidents = Incident.objects.filter(deployment_id__in=pks)
+    # Not closed: open, or marked met and waiting for the council to confirm it.
+    not_closed = ~Q(status__in=CLOSED_CONDITION_STATUSES)
     if cutoff is None:
-        conditions = conditions.filter(status=ConditionStatus.OPEN)
+        conditions = conditions.filter(not_closed)
         incidents = incidents.exclude(status=IncidentStatus.RESOLVED)
     else:
         conditions = conditions.filter(created_at__lt=cutoff).filter(
-            Q(status=ConditionStatus.OPEN) | Q(closed_at__gte=cutoff)
+            not_closed | Q(closed_at__gte=cutoff)
         )
         incidents = incidents.filter(reported_at__lt=cutoff).filter(
             Q(resolved_at__isnull=True) | Q(resolved_at__gte=cutoff)

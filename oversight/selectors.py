@@ -1,4 +1,4 @@
-"""Reads for the home page and the chair's pipeline."""
+"""Reads for the home page (the chair's pipeline reads in oversight/pipeline.py)."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -29,7 +29,7 @@ from reviews.models import (
     Verdict,
     Vote,
 )
-from reviews.selectors import standing_conditions
+from reviews.selectors import conditions_to_confirm, standing_conditions
 from usecases.choices import State
 from usecases.models import UseCase, UseCaseRevision
 from usecases.selectors import EDITABLE_STATES, usecase_list_visible, usecase_mine_q
@@ -53,15 +53,6 @@ def usecase_dashboard(*, user: User, limit: int = 10) -> dict[str, Any]:
         "counts_by_state": [(state, counts[state]) for state in State if counts.get(state)],
         "visible_total": sum(counts.values()),
     }
-
-
-def review_pipeline() -> QuerySet[Review]:
-    """Every open review, oldest first (the chair's view)."""
-    return (
-        Review.objects.filter(state=ReviewState.OPEN)
-        .select_related("use_case", "use_case__team")
-        .order_by("opened_at")
-    )
 
 
 # ---- the home page: what waits for each role the user holds -------------------------------------
@@ -349,7 +340,8 @@ def rejected_answers(user: User, today: date) -> list[Waiting]:
 
 
 def conditions_due(user: User, today: date) -> list[Waiting]:
-    """Open conditions of the votes that stand on the user's use cases."""
+    """Open conditions of the votes that stand on the user's use cases (one marked met waits for
+    the council, not the team; one sent back is open again and says why)."""
     conditions = (
         standing_conditions()
         .filter(status=ConditionStatus.OPEN, review__use_case__in=_mine(user))
@@ -358,12 +350,31 @@ def conditions_due(user: User, today: date) -> list[Waiting]:
     return [
         Waiting(
             label=_review_label(c.review.use_case.reference, c.review.use_case.title),
-            url=_review_url(c.review_id, "conditions"),
+            url=_review_url(c.review_id, f"condition-{c.pk}"),
             due=c.due_date,
-            detail=("Blocks go-live: " if c.blocking else "") + Truncator(c.text).chars(120),
+            detail=("Sent back: " if c.sent_back_comment else "")
+            + ("Blocks go-live: " if c.blocking else "")
+            + Truncator(c.text).chars(120),
             overdue=c.due_date is not None and c.due_date < today,
         )
         for c in conditions
+    ]
+
+
+def conditions_awaiting_me(user: User) -> list[Waiting]:
+    """Conditions the team marked met that the user may confirm (reviews.selectors
+    `conditions_to_confirm`), the longest waiting first."""
+    conditions = conditions_to_confirm(user).select_related("review__use_case")
+    return [
+        Waiting(
+            label=_review_label(c.review.use_case.reference, c.review.use_case.title),
+            url=_review_url(c.review_id, f"condition-{c.pk}"),
+            due=c.due_date,
+            detail=("Blocks go-live: " if c.blocking else "")
+            + f"marked met on {c.claimed_at:%d %b %Y}: "
+            + Truncator(c.text).chars(120),
+        )
+        for c in conditions.order_by("claimed_at")
     ]
 
 
@@ -423,6 +434,8 @@ def home_waiting(*, user: User, today: date | None = None) -> list[WaitingKind]:
             ),
             ("stuck", "chair", "Stuck assignments", stuck_assignments(entries, today)),
         ]
+    if roles & COUNCIL_ROLES:
+        kinds.append(("confirm", "reviewer", "Conditions to confirm", conditions_awaiting_me(user)))
     if CouncilRole.AUDITOR not in roles:  # auditors change nothing: nothing to answer or meet
         kinds += [
             ("questions", "team", "Questions to answer", questions_to_answer(user, today)),

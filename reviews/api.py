@@ -26,6 +26,7 @@ from .serializers import (
     ChecklistItemSerializer,
     ChecklistVerifyInputSerializer,
     CommentSerializer,
+    ConditionConfirmInputSerializer,
     ConditionMeetInputSerializer,
     ConditionSerializer,
     ConditionWaiveInputSerializer,
@@ -301,7 +302,7 @@ class ConditionViewSet(
         visible = review_list_visible(user=self.request.user).values("pk")
         return (
             Condition.objects.filter(review__in=visible)
-            .select_related("review__use_case", "owner")
+            .select_related("review__use_case", "owner", "claimed_by", "sent_back_by", "closed_by")
             .order_by(F("due_date").asc(nulls_last=True), "id")
         )
 
@@ -310,8 +311,23 @@ class ConditionViewSet(
         self.check_object_permissions(self.request, condition)
         return condition
 
+    def _shown(self, condition: Condition) -> dict:
+        """The condition after a write, re-read with who did what."""
+        return ConditionSerializer(
+            self.get_queryset().get(pk=condition.pk), context=self.get_serializer_context()
+        ).data
+
     @extend_schema(
-        request=ConditionMeetInputSerializer, responses={200: ConditionSerializer, **WRITE_ERRORS}
+        request={
+            "application/json": ConditionMeetInputSerializer,
+            "multipart/form-data": ConditionMeetInputSerializer,
+        },
+        responses={200: ConditionSerializer, **WRITE_ERRORS},
+        description="The owning team marks the condition met with its evidence: `evidence` "
+        "(text), `file` (multipart/form-data; the types and size of checklist evidence files) or "
+        "both. It becomes `claimed`: the holder of `confirming_role` on the review, or the "
+        "chair, confirms it (`confirm/`); until then a blocking condition still blocks go-live. "
+        "409 unless it is open.",
     )
     @action(detail=True, methods=["post"], pagination_class=None, filterset_class=None)
     def meet(self, request, pk=None):
@@ -320,9 +336,31 @@ class ConditionViewSet(
         payload = ConditionMeetInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         condition = services.condition_meet(
+            actor=request.user,
+            condition=condition,
+            evidence=payload.validated_data["evidence"],
+            upload=payload.validated_data.get("file"),
+        )
+        return Response(self._shown(condition))
+
+    @extend_schema(
+        request=ConditionConfirmInputSerializer,
+        responses={200: ConditionSerializer, **WRITE_ERRORS},
+        description="The council role that set the condition (`confirming_role`, its holder "
+        "assigned to the review today) or the chair: `confirmed` makes it `met`; `sent_back` "
+        "(a `comment` required) opens it again for the team, the comment kept. Never the team, "
+        "nor whoever marked it met (403). 409 unless it is `claimed`.",
+    )
+    @action(detail=True, methods=["post"], pagination_class=None, filterset_class=None)
+    def confirm(self, request, pk=None):
+        """The council confirms a condition the team marked met, or sends it back."""
+        condition = self.get_object()
+        payload = ConditionConfirmInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        condition = services.condition_confirm(
             actor=request.user, condition=condition, **payload.validated_data
         )
-        return Response(ConditionSerializer(condition).data)
+        return Response(self._shown(condition))
 
     @extend_schema(
         request=ConditionWaiveInputSerializer, responses={200: ConditionSerializer, **WRITE_ERRORS}
@@ -336,4 +374,4 @@ class ConditionViewSet(
         condition = services.condition_waive(
             actor=request.user, condition=condition, **payload.validated_data
         )
-        return Response(ConditionSerializer(condition).data)
+        return Response(self._shown(condition))

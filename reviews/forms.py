@@ -4,16 +4,18 @@ Fields a service checks (reasons for a vote, a rationale, evidence …) are opti
 the service's own message is the one shown next to the field.
 """
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from common.forms import ServiceForm, person_label
+from common.forms import ServiceForm
 from common.limits import NOTE_MAX, TEXT_MAX, date_in_range
-from council.models import CouncilRole
+from council.models import role_labels
 
-from .models import AnswerChoice, Outcome, Verdict, VoteChoice
+from .models import AnswerChoice, ConfirmVerdict, Outcome, Verdict, VoteChoice
+from .selectors import SeatCandidate
 
 CONDITION_ROWS = 3
 
@@ -195,8 +197,30 @@ class VoteForm(ServiceForm):
         return rows + [("id_vote-condition_1_text", message) for message in self.conditions_errors]
 
 
-class ConditionMeetForm(ServiceForm):
+class ConditionClaimForm(ServiceForm):
+    """The team marks a condition met: the evidence in words, a file (the checklist's evidence
+    file field), or both."""
+
     evidence = _text("How is it met?", help_text="A link, a document name or a short explanation.")
+    file = ChecklistAnswerForm.base_fields["file"]
+
+
+class ConditionConfirmForm(ServiceForm):
+    """The council role that set the condition confirms it met or sends it back."""
+
+    verdict = forms.ChoiceField(
+        label="Your verdict",
+        choices=ConfirmVerdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to confirm it or send it back."},
+    )
+    comment = forms.CharField(
+        label="Comment",
+        help_text="Required to send it back: say what is missing.",
+        required=False,
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class ConditionWaiveForm(ServiceForm):
@@ -267,24 +291,44 @@ class DecisionForm(ServiceForm):
 
 
 class ReassignForm(ServiceForm):
-    role = forms.ChoiceField(label="Role", error_messages={"required": "Choose the role."})
-    reviewer = forms.TypedChoiceField(
-        label="New reviewer",
-        coerce=int,
-        error_messages={"required": "Choose the member who takes the role."},
-    )
+    """One choice names the seat and the member together, grouped by role: only members free to
+    take a seat are offered for it, so a member of another role cannot be chosen (no script
+    needed). `next`: a local page to return to (the pipeline), checked by the view."""
 
-    def __init__(self, *args, roles, holders, **kwargs):
-        """roles: role values of the review; holders: {role: [users holding it]}."""
+    seat = forms.ChoiceField(
+        label="Seat and member",
+        help_text="Members are listed under the role they hold, least loaded first.",
+        error_messages={
+            "required": "Choose the seat and the member who takes it.",
+            "invalid_choice": (
+                "That member cannot take that seat (any more): choose one from the list."
+            ),
+        },
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, candidates: Mapping[str, list[SeatCandidate]], **kwargs):
+        """candidates: role -> the members free to take its seat (reviews.selectors)."""
         super().__init__(*args, **kwargs)
-        labels = dict(CouncilRole.choices)
-        self.fields["role"].choices = [("", "Choose a role")] + [(r, labels[r]) for r in roles]
-        self.fields["reviewer"].choices = [("", "Choose a member")] + [
-            (labels[role], [(user.pk, person_label(user)) for user in holders.get(role, [])])
-            for role in roles
-            if holders.get(role)
+        self.candidates = {c.value: c for members in candidates.values() for c in members}
+        self.unfilled = role_labels(role for role, members in candidates.items() if not members)
+        seat = cast(forms.ChoiceField, self.fields["seat"])
+        seat.choices = [("", "Choose a seat and a member")] + [
+            (label, [(c.value, c.label) for c in candidates[role]])
+            for role, label in zip(candidates, role_labels(candidates), strict=True)
+            if candidates[role]
         ]
-        self.users = {user.pk: user for users in holders.values() for user in users}
+
+    def clean_seat(self) -> SeatCandidate:
+        return self.candidates[self.cleaned_data["seat"]]
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """The service names the role or the reviewer; both are this one choice."""
+        if hasattr(error, "error_dict"):
+            for messages in error.message_dict.values():
+                self.add_error("seat", messages)
+            return
+        super().add_service_errors(error)
 
 
 class RecuseForm(ServiceForm):

@@ -240,10 +240,28 @@ class Verdict(models.TextChoices):
 
 def evidence_file_path(instance, filename):
     # The stored name is random: the original name is kept in the row, never trusted on disk.
-    return f"checklist/{instance.review_id}/{secrets.token_hex(16)}"
+    return f"{instance.EVIDENCE_FOLDER}/{instance.review_id}/{secrets.token_hex(16)}"
 
 
-class ChecklistAnswer(models.Model):
+class EvidenceFile(models.Model):
+    """A file showing something is done (optional), on a row of a review: private like use-case
+    attachments, served by a view that checks who may see the review, as a download
+    (`reviews.services.store_evidence_file` keeps it)."""
+
+    # The folder of the stored files, one sub-folder per review.
+    EVIDENCE_FOLDER = "checklist"
+
+    evidence_file = models.FileField(upload_to=evidence_file_path, max_length=255, blank=True)
+    evidence_file_name = models.CharField(max_length=255, blank=True)
+    evidence_file_type = models.CharField(max_length=128, blank=True)
+    evidence_file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    evidence_file_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ChecklistAnswer(EvidenceFile):
     """The team's answer to one item on one revision, and its verification."""
 
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="answers")
@@ -251,13 +269,6 @@ class ChecklistAnswer(models.Model):
     revision = models.PositiveIntegerField()
     answer = models.CharField(max_length=16, choices=AnswerChoice.choices)
     evidence = models.TextField(blank=True)
-    # A file showing it (optional), private like use-case attachments: served by a view that
-    # checks who may see the review, as a download.
-    evidence_file = models.FileField(upload_to=evidence_file_path, max_length=255, blank=True)
-    evidence_file_name = models.CharField(max_length=255, blank=True)
-    evidence_file_type = models.CharField(max_length=128, blank=True)
-    evidence_file_size = models.PositiveBigIntegerField(null=True, blank=True)
-    evidence_file_sha256 = models.CharField(max_length=64, blank=True)
     answered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     answered_at = models.DateTimeField()
     verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
@@ -338,11 +349,27 @@ class Vote(models.Model):
 
 class ConditionStatus(models.TextChoices):
     OPEN = "open", "Open"
+    # The team marked it met with its evidence; the council role that set it confirms it.
+    CLAIMED = "claimed", "Met, awaiting confirmation"
     MET = "met", "Met"
     WAIVED = "waived", "Waived"
 
 
-class Condition(models.Model):
+# A condition in any other status still stands between the use case and go-live.
+CLOSED_CONDITION_STATUSES = frozenset({ConditionStatus.MET, ConditionStatus.WAIVED})
+
+
+class ConfirmVerdict(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirm: the condition is met"
+    SENT_BACK = "sent_back", "Send it back to the team"
+
+
+class Condition(EvidenceFile):
+    """What an approval asks of the team. The team marks it met with its evidence (`claimed`);
+    the council role that set it confirms it (`met`) or sends it back (`open` again)."""
+
+    EVIDENCE_FOLDER = "conditions"
+
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="conditions")
     vote = models.ForeignKey(
         Vote, null=True, blank=True, on_delete=models.SET_NULL, related_name="conditions"
@@ -356,8 +383,32 @@ class Condition(models.Model):
     status = models.CharField(
         max_length=16, choices=ConditionStatus.choices, default=ConditionStatus.OPEN
     )
+    confirming_role = models.CharField(
+        max_length=32,
+        choices=CouncilRole.choices,
+        default=CouncilRole.CHAIR,
+        help_text="The council role that set the condition, whose holder on the review confirms "
+        "it is met (the chair may too); kept when the seat changes hands.",
+    )
     evidence = models.TextField(blank=True)
+    claimed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_back_comment = models.TextField(blank=True)
+    sent_back_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_back_at = models.DateTimeField(null=True, blank=True)
     waiver_reason = models.TextField(blank=True)
+    closed_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who confirmed it met or waived it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 

@@ -22,7 +22,7 @@ from .models import (
     Vote,
 )
 from .rules import DUE_SOON_WORKING_DAYS, add_working_days
-from .selectors import eligible_reviewers
+from .selectors import condition_confirmers, eligible_reviewers
 
 
 def _review_url(review: Review) -> str:
@@ -122,22 +122,39 @@ def notify_answers_rejected(answers: list[ChecklistAnswer], *, actor: User) -> N
 
 
 def notify_condition_marked_met(condition: Condition, *, actor: User) -> None:
-    """The team marked a condition met: the council members seated for the roles whose vote set
-    it check the evidence (the chair when no vote set it)."""
+    """The team marked a condition met: whoever may confirm it (the holder of the role that set
+    it seated on the review, the chair for the chair's) checks the evidence. Each time it is
+    marked met again after being sent back, they hear again."""
     review = condition.review
-    vote = condition.vote
-    roles = vote.roles if vote is not None else [CouncilRole.CHAIR]
-    seated = review.assignments.filter(recused=False, role__in=roles).select_related("reviewer")
-    reviewers = [assignment.reviewer for assignment in seated]
-    if vote is not None and not reviewers:
-        reviewers = [vote.reviewer]
+    evidence = condition.evidence or "(none written)"
+    if condition.evidence_file_name:
+        evidence += f"\nFile: {condition.evidence_file_name}"
     notify(
-        users=_except(reviewers, actor),
+        users=_except(condition_confirmers(condition), actor),
         kind=NotificationKind.CONDITION_MARKED_MET,
-        key=f"condition-met:{condition.pk}",
-        subject=f"{review.use_case.reference}: a condition is marked met, check the evidence",
-        body=f"Condition: {condition.text}\n\nEvidence: {condition.evidence}",
-        url=f"{_review_url(review)}#conditions",
+        key=f"condition-met:{condition.pk}:{condition.claimed_at:%Y%m%d%H%M%S%f}",
+        subject=f"{review.use_case.reference}: a condition awaits your confirmation",
+        body=f"Condition: {condition.text}\n\nEvidence: {evidence}\n\n"
+        "Confirm it is met, or send it back to the team with a comment.",
+        url=f"{_review_url(review)}#condition-{condition.pk}",
+    )
+
+
+def notify_condition_sent_back(condition: Condition, *, actor: User) -> None:
+    """The council sent a condition back: the team, the business owner and whoever marked it
+    met hear what is missing."""
+    review = condition.review
+    use_case = review.use_case
+    who = actor.get_full_name() or actor.get_username()
+    notify(
+        users=_except([condition.claimed_by, *_team_and_owner(use_case)], actor),
+        kind=NotificationKind.CONDITION_SENT_BACK,
+        key=f"condition-sent-back:{condition.pk}:{condition.sent_back_at:%Y%m%d%H%M%S%f}",
+        subject=f"{use_case.reference}: a condition was sent back",
+        body=f"Condition: {condition.text}\n\n{who} did not confirm it is met: "
+        f"{Truncator(condition.sent_back_comment).chars(1000)}\n\n"
+        "Mark it met again with the evidence asked for.",
+        url=f"{_review_url(review)}#condition-{condition.pk}",
     )
 
 

@@ -1,20 +1,22 @@
 """Reads for council review: eligibility, four eyes, the state of a review."""
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from common.errors import ActionForbidden, StaleEdit
+from common.forms import person_label
 from council.models import CouncilRole, RoleAssignment, TeamMembership, role_labels
 from council.selectors import auditor_write_refusal, is_chair, user_active_roles
 from usecases.choices import State as UseCaseState
-from usecases.models import UseCase
-from usecases.selectors import usecase_is_editor, usecase_list_visible
+from usecases.models import UseCase, UseCaseRevision
+from usecases.selectors import usecase_is_editor, usecase_list_visible, usecase_mine_q
 from usecases.services import answers_of
 
 from . import rules
@@ -23,6 +25,7 @@ from .models import (
     ChecklistAnswer,
     ChecklistItem,
     Condition,
+    ConditionStatus,
     Outcome,
     Review,
     ReviewPolicy,
@@ -106,6 +109,133 @@ def eligible_reviewers(
         )
         .order_by("open_reviews", "pk")
     )
+
+
+@dataclass(frozen=True)
+class SeatCandidate:
+    """A member free to take a seat of a review, with their load: the open reviews they sit on."""
+
+    role: str
+    user: User
+    open_reviews: int
+
+    @property
+    def value(self) -> str:
+        """The seat and the member in one choice: a member can only be offered for their role."""
+        return f"{self.role}:{self.user.pk}"
+
+    @property
+    def label(self) -> str:
+        """The member and their load, as the pickers list them."""
+        count = self.open_reviews
+        return f"{person_label(self.user)} ({count} open review{'' if count == 1 else 's'})"
+
+
+def seat_candidates(
+    reviews: Iterable[Review], roles: Mapping[int, Iterable[str]]
+) -> dict[int, dict[str, list[SeatCandidate]]]:
+    """Review id -> role -> the members free to take that seat, least loaded first (SPEC 5:
+    balancing), never the member seated now nor one who stepped back from the review. Free as
+    `free_roles` says: an active account holding the role today, not an auditor, not conflicted
+    (four eyes, as `not_conflicted`). The service still refuses a conflicted choice; this only
+    keeps them off the list.
+
+    `roles`: review id -> the roles to offer. Five queries, whatever the number of reviews.
+    """
+    reviews = list(reviews)
+    holders = _free_holders({role for review in reviews for role in roles.get(review.pk, ())})
+    loads = _open_review_loads({user.pk for users in holders.values() for user in users})
+    conflicted_ids = _conflicted_ids([review.use_case for review in reviews])
+    sitting = _sitting([review.pk for review in reviews])
+    return {
+        review.pk: {
+            role: sorted(
+                (
+                    SeatCandidate(role=role, user=user, open_reviews=loads.get(user.pk, 0))
+                    for user in holders.get(role, [])
+                    if user.pk not in conflicted_ids[review.use_case_id]
+                    and sitting.offers(review.pk, role, user.pk)
+                ),
+                key=lambda candidate: candidate.open_reviews,
+            )
+            for role in roles.get(review.pk, ())
+        }
+        for review in reviews
+    }
+
+
+def _free_holders(roles: set[str]) -> dict[str, list[User]]:
+    """Role -> the active accounts holding it today, auditors left out, by username."""
+    auditors = RoleAssignment.objects.active().filter(role=CouncilRole.AUDITOR).values("user_id")
+    holders: dict[str, list[User]] = {}
+    for held in (
+        RoleAssignment.objects.active()
+        .filter(role__in=roles, user__is_active=True)
+        .exclude(user__in=auditors)
+        .select_related("user")
+        .order_by("user__username")
+    ):
+        if held.user not in holders.setdefault(held.role, []):
+            holders[held.role].append(held.user)
+    return holders
+
+
+def _open_review_loads(user_ids: set[int]) -> dict[int, int]:
+    """User id -> the active seats they hold on open reviews (as `eligible_reviewers` counts)."""
+    return dict(
+        Assignment.objects.filter(
+            reviewer_id__in=user_ids, recused=False, review__state=ReviewState.OPEN
+        )
+        .order_by()
+        .values_list("reviewer_id")
+        .annotate(n=Count("id"))
+    )
+
+
+def _conflicted_ids(use_cases: list[UseCase]) -> defaultdict[int, set[int]]:
+    """Use case id -> the users four eyes keeps off it (see `not_conflicted`), in two queries."""
+    conflicted_by: defaultdict[int, set[int]] = defaultdict(set)
+    teams: defaultdict[int, list[int]] = defaultdict(list)
+    for use_case in use_cases:
+        named = (use_case.created_by_id, use_case.business_owner_id)
+        conflicted_by[use_case.pk].update(pk for pk in named if pk)
+        teams[use_case.team_id].append(use_case.pk)
+    for team_id, user_id in (
+        TeamMembership.objects.active().filter(team_id__in=teams).values_list("team_id", "user_id")
+    ):
+        for use_case_id in teams[team_id]:
+            conflicted_by[use_case_id].add(user_id)
+    for use_case_id, user_id in UseCaseRevision.objects.filter(
+        use_case_id__in=[use_case.pk for use_case in use_cases], submitted_by__isnull=False
+    ).values_list("use_case_id", "submitted_by_id"):
+        conflicted_by[use_case_id].add(user_id)
+    return conflicted_by
+
+
+@dataclass
+class _Sitting:
+    """Who sits on the reviews now, and who stepped back from them: neither is offered a seat."""
+
+    seated: dict[tuple[int, str], int] = field(default_factory=dict)  # (review, role) -> user
+    stepped_back: defaultdict[int, set[int]] = field(default_factory=lambda: defaultdict(set))
+
+    def offers(self, review_id: int, role: str, user_id: int) -> bool:
+        return (
+            self.seated.get((review_id, role)) != user_id
+            and user_id not in self.stepped_back[review_id]
+        )
+
+
+def _sitting(review_ids: list[int]) -> _Sitting:
+    sitting = _Sitting()
+    for review_id, role, reviewer_id, recused in Assignment.objects.filter(
+        review_id__in=review_ids
+    ).values_list("review_id", "role", "reviewer_id", "recused"):
+        if recused:
+            sitting.stepped_back[review_id].add(reviewer_id)
+        else:
+            sitting.seated[review_id, role] = reviewer_id
+    return sitting
 
 
 def item_applies(item: ChecklistItem, answers: Mapping[str, Any]) -> bool:
@@ -447,6 +577,81 @@ def condition_meet_refusal(standing: Standing) -> ActionForbidden | None:
 
 def condition_waive_refusal(standing: Standing) -> ActionForbidden | None:
     return standing.read_only or _chair_only(standing, "waive a condition")
+
+
+def condition_confirm_refusal(standing: Standing, condition: Condition) -> ActionForbidden | None:
+    """The council role that set the condition confirms it is met or sends it back: its holder
+    seated on the review today, or the chair. Four eyes: never the team, nor whoever marked it
+    met."""
+    refusal = standing.read_only
+    if refusal is None and (standing.is_editor or standing.conflicted):
+        refusal = ActionForbidden(
+            "Four eyes: the team does not confirm its own conditions; the council role that "
+            "set the condition does."
+        )
+    if refusal is None and condition.claimed_by_id == standing.pk:
+        refusal = ActionForbidden(
+            "Four eyes: you marked this condition met, so someone else confirms it."
+        )
+    if refusal is None and not _confirms_for(standing, condition.confirming_role):
+        role = CouncilRole(condition.confirming_role).label
+        refusal = ActionForbidden(
+            f"Only the {role} reviewer assigned to this review, or the chair, confirms this "
+            "condition."
+        )
+    return refusal
+
+
+def _confirms_for(standing: Standing, role: str) -> bool:
+    """Seated on the review in the role and holding it still, or the chair."""
+    held = user_active_roles(standing.user)
+    return standing.is_chair or (role in standing.roles and role in held)
+
+
+def condition_confirmers(condition: Condition) -> list[User]:
+    """Who may confirm the condition (as `condition_confirm_refusal`): the holders of its role
+    seated on the review, every chair for a condition the chair set, and the chairs again when
+    nobody holds the seat any more."""
+    use_case = condition.review.use_case
+    role = condition.confirming_role
+    others = [condition.claimed_by_id]
+    seated = condition.review.assignments.filter(recused=False, role=role).values("reviewer_id")
+    holders = eligible_reviewers(role=role, use_case=use_case, exclude_ids=others)
+    if role != CouncilRole.CHAIR:
+        holders = holders.filter(pk__in=seated)
+    confirmers = list(holders)
+    if not confirmers and role != CouncilRole.CHAIR:
+        confirmers = list(
+            eligible_reviewers(role=CouncilRole.CHAIR, use_case=use_case, exclude_ids=others)
+        )
+    return confirmers
+
+
+def conditions_to_confirm(user: User) -> QuerySet[Condition]:
+    """Conditions awaiting confirmation that the user may confirm, in one query: those of a role
+    the user holds and is seated for on the review, and, for the chair, those the chair set
+    (the rules of `condition_confirm_refusal`)."""
+    if auditor_write_refusal(user) is not None:
+        return Condition.objects.none()
+    held = user_active_roles(user)
+    seated = Assignment.objects.filter(
+        review_id=OuterRef("review_id"),
+        reviewer_id=user.pk,
+        recused=False,
+        role=OuterRef("confirming_role"),
+    )
+    mine = Q(Exists(seated), confirming_role__in=held)
+    if CouncilRole.CHAIR in held:
+        mine |= Q(confirming_role=CouncilRole.CHAIR)
+    conflicted_use_cases = UseCase.objects.filter(
+        usecase_mine_q(user) | Q(created_by=user) | Q(revisions__submitted_by=user)
+    ).values("pk")
+    return (
+        standing_conditions()
+        .filter(mine, status=ConditionStatus.CLAIMED)
+        .exclude(claimed_by_id=user.pk)
+        .exclude(review__use_case__in=conflicted_use_cases)
+    )
 
 
 def comment_refusal(standing: Standing) -> ActionForbidden | None:

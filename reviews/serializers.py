@@ -2,6 +2,7 @@
 input: every write goes through reviews.services."""
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -24,6 +25,7 @@ from .models import (
     ChecklistWaiver,
     Comment,
     Condition,
+    ConfirmVerdict,
     Outcome,
     Review,
     ReviewPolicy,
@@ -388,25 +390,94 @@ class VoteInputSerializer(serializers.Serializer):
 # ---- conditions and comments -----------------------------------------------------------------
 
 
+class EvidenceFileSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True, help_text="In bytes.")
+    sha256 = serializers.CharField(read_only=True)
+    url = serializers.CharField(read_only=True, help_text="Where to download it (signed in).")
+
+
+def _username(source: str, help_text: str) -> serializers.CharField:
+    return serializers.CharField(
+        source=f"{source}.username",
+        allow_null=True,
+        default=None,
+        read_only=True,
+        help_text=help_text,
+    )
+
+
 class ConditionSerializer(serializers.ModelSerializer):
     use_case = serializers.IntegerField(source="review.use_case_id", read_only=True)
     use_case_reference = serializers.CharField(source="review.use_case.reference", read_only=True)
-    owner_username = serializers.CharField(
-        source="owner.username", allow_null=True, default=None, read_only=True
+    owner_username = _username("owner", "Who is responsible for meeting it.")
+    claimed_by_username = _username("claimed_by", "Who last marked it met.")
+    sent_back_by_username = _username("sent_back_by", "Who last sent it back to the team.")
+    closed_by_username = _username("closed_by", "Who confirmed it met or waived it.")
+    evidence_file = serializers.SerializerMethodField(
+        help_text="The evidence file: its name, size, SHA-256 and download URL; null without one."
     )
 
     class Meta:
         model = Condition
         fields = (
             "id", "review", "use_case", "use_case_reference", "text", "owner", "owner_username",
-            "due_date", "blocking", "status", "evidence", "waiver_reason", "created_at",
-            "closed_at",
+            "due_date", "blocking", "status", "confirming_role", "evidence", "evidence_file",
+            "claimed_by_username", "claimed_at", "sent_back_comment", "sent_back_by_username",
+            "sent_back_at", "waiver_reason", "closed_by_username", "created_at", "closed_at",
         )  # fmt: skip
         read_only_fields = fields
+        extra_kwargs = {
+            "status": {
+                "help_text": "open; claimed: marked met by the team, awaiting the confirmation "
+                "of `confirming_role` (or the chair); met; waived."
+            },
+        }
+
+    @extend_schema_field(EvidenceFileSerializer(allow_null=True))
+    def get_evidence_file(self, condition: Condition) -> dict | None:
+        if not condition.evidence_file:
+            return None
+        url = reverse("reviews:condition_file", args=[condition.review_id, condition.pk])
+        request = self.context.get("request")
+        return {
+            "name": condition.evidence_file_name,
+            "size": condition.evidence_file_size,
+            "sha256": condition.evidence_file_sha256,
+            "url": request.build_absolute_uri(url) if request is not None else url,
+        }
 
 
 class ConditionMeetInputSerializer(serializers.Serializer):
-    evidence = serializers.CharField(allow_blank=True, max_length=TEXT_MAX)
+    evidence = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=TEXT_MAX,
+        help_text="How it is met: a few words or a link. Required unless a file is sent.",
+    )
+    file = serializers.FileField(
+        required=False,
+        help_text="An evidence file (multipart/form-data); the types and size of checklist "
+        "evidence files.",
+    )
+
+
+class ConditionConfirmInputSerializer(serializers.Serializer):
+    # A plain string in the schema: an enum named after `verdict` would clash with the checklist's
+    # (see role_list); the service names a wrong word under `verdict` (400).
+    verdict = serializers.CharField(
+        max_length=16,
+        help_text=f"One of: {', '.join(ConfirmVerdict.values)}. confirmed: it is met; "
+        "sent_back: open again for the team, with the comment.",
+    )
+    comment = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        default="",
+        max_length=NOTE_MAX,
+        help_text="Required for sent_back: what is missing.",
+    )
 
 
 class ConditionWaiveInputSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from common.errors import StaleEdit, TransitionNotAllowed, refuse
 from common.files import delete_unless_committed
+from council.models import CouncilRole, role_labels
 from council.selectors import AUDITORS_READ_ONLY, is_auditor, user_active_roles
 from usecases.attachments import validate_upload
 from usecases.models import UseCase
@@ -32,6 +33,8 @@ from .models import (
     Comment,
     Condition,
     ConditionStatus,
+    ConfirmVerdict,
+    EvidenceFile,
     Outcome,
     Review,
     ReviewKind,
@@ -44,6 +47,7 @@ from .models import (
 from .notifications import (
     notify_assigned,
     notify_condition_marked_met,
+    notify_condition_sent_back,
     notify_question_to_team,
     notify_rejection_proposed,
 )
@@ -56,6 +60,7 @@ from .selectors import (
     checklist_complete,
     checklist_verify_refusal,
     comment_refusal,
+    condition_confirm_refusal,
     condition_meet_refusal,
     condition_waive_refusal,
     conflicted,
@@ -290,24 +295,29 @@ def review_reassign(*, actor: User, review: Review, role: str, reviewer: User) -
     refuse(reassign_refusal(Standing(user=actor, review=review)))
     review = _lock(review)
     _require_open(review)
+    (label,) = role_labels([role])
     if role not in seat_roles(review):
         raise ValidationError(
-            {"role": [f"'{role}' neither votes nor verifies checklist items on this review."]}
+            {"role": [f"{label} neither votes nor verifies checklist items on this review."]}
         )
+    name = reviewer.get_full_name() or reviewer.get_username()
     if role not in user_active_roles(reviewer):
         raise ValidationError(
-            {"reviewer": [f"{reviewer.get_username()} does not hold the role '{role}'."]}
+            {"reviewer": [f"{name} does not hold the {label} role: choose a {label} member."]}
         )
     if conflicted(user=reviewer, use_case=review.use_case):
         raise ValidationError(
             {
                 "reviewer": [
-                    "Four eyes: this person submitted, owns or is in the team of this use case."
+                    f"Four eyes: {name} submitted, owns or is in the team of this use case, "
+                    f"so cannot take the {label} seat."
                 ]
             }
         )
     if is_auditor(reviewer):
-        raise ValidationError({"reviewer": [f"{AUDITORS_READ_ONLY} They cannot take a seat."]})
+        raise ValidationError(
+            {"reviewer": [f"{AUDITORS_READ_ONLY} {name} cannot take the {label} seat."]}
+        )
     for current in review.assignments.filter(role=role, recused=False):
         _step_down(
             review=review,
@@ -403,9 +413,10 @@ def _answer_errors(
     return errors
 
 
-def _store_evidence_file(row: ChecklistAnswer, upload: "UploadedFile[bytes]") -> dict[str, Any]:
-    """Store the file on the answer (deleted again if the transaction rolls back, and the file
-    it replaces once it commits); what the audit event says of it."""
+def store_evidence_file(row: EvidenceFile, upload: "UploadedFile[bytes]") -> dict[str, Any]:
+    """Store the file on the row, a checklist answer or a condition (deleted again if the
+    transaction rolls back, and the file it replaces once it commits); what the audit event
+    says of it."""
     content_type = validate_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -442,7 +453,7 @@ def _record_answer(
     row.verdict, row.verification_comment, row.verified_by, row.verified_at = "", "", None, None
     said: dict[str, Any] = {"answer": answer, "evidence": evidence}
     if upload is not None:
-        said["file"] = _store_evidence_file(row, upload)
+        said["file"] = store_evidence_file(row, upload)
     row.version += 1
     row.save()
     audit_record(
@@ -626,6 +637,7 @@ def vote_cast(
             blocking=condition.get("blocking", True),
             due_date=condition.get("due_date"),
             owner=review.use_case.business_owner,
+            confirming_role=_confirming_role(roles),
         )
     audit_record(
         actor=actor,
@@ -641,6 +653,11 @@ def vote_cast(
         },
     )
     return RecordedWithDecision(vote, decided=_recompute(review=review, actor=actor))
+
+
+def _confirming_role(roles: list[str]) -> str:
+    """The role whose holder confirms a condition of a vote cast for `roles` (the first seat)."""
+    return roles[0] if roles else CouncilRole.CHAIR
 
 
 def _drop_conditions_of(votes: QuerySet[Vote], *, actor: User, review: Review) -> None:
@@ -861,59 +878,128 @@ def _waive(*, review: Review, item: ChecklistItem, reason: str, actor: User) -> 
 # ---- conditions and comments -----------------------------------------------------------------
 
 
-@transaction.atomic
-def condition_meet(*, actor: User, condition: Condition, evidence: str) -> Condition:
-    condition = (
+def _lock_condition(condition: Condition) -> Condition:
+    return (
         Condition.objects.select_for_update()
         .select_related("review__use_case")
         .get(pk=condition.pk)
     )
+
+
+def _require_status(condition: Condition, status: str, doing: str) -> None:
+    if condition.status != status:
+        raise TransitionNotAllowed(
+            f"This condition is {condition.get_status_display().lower()}: it cannot be {doing}."
+        )
+
+
+@transaction.atomic
+def condition_meet(
+    *,
+    actor: User,
+    condition: Condition,
+    evidence: str,
+    upload: "UploadedFile[bytes] | None" = None,
+) -> Condition:
+    """The team marks the condition met with its evidence (text, a file or both): it then waits
+    for the council role that set it to confirm it (`condition_confirm`)."""
+    condition = _lock_condition(condition)
     refuse(condition_meet_refusal(Standing(user=actor, review=condition.review)))
-    if not evidence.strip():
-        raise ValidationError({"evidence": ["Show how the condition is met."]})
-    condition = _close_condition(
-        actor=actor, condition=condition, status=ConditionStatus.MET, evidence=evidence
+    _require_status(condition, ConditionStatus.OPEN, "marked met")
+    if not evidence.strip() and upload is None:
+        raise ValidationError(
+            {"evidence": ["Show how the condition is met: a few words, a link or a file."]}
+        )
+    said: dict[str, Any] = {"evidence": evidence}
+    if upload is not None:
+        said["file"] = store_evidence_file(condition, upload)
+    condition.status, condition.evidence = ConditionStatus.CLAIMED, evidence
+    condition.claimed_by, condition.claimed_at = actor, timezone.now()
+    condition.save()
+    _audit_condition(
+        actor=actor,
+        condition=condition,
+        action="condition_claimed",
+        before=ConditionStatus.OPEN,
+        said=said,
     )
     notify_condition_marked_met(condition, actor=actor)
     return condition
 
 
 @transaction.atomic
+def condition_confirm(
+    *, actor: User, condition: Condition, verdict: str, comment: str = ""
+) -> Condition:
+    """The council role that set the condition confirms it is met, or sends it back to the team
+    with a comment (open again, the comment kept and shown)."""
+    condition = _lock_condition(condition)
+    refuse(condition_confirm_refusal(Standing(user=actor, review=condition.review), condition))
+    _validate_confirmation(verdict=verdict, comment=comment)
+    _require_status(condition, ConditionStatus.CLAIMED, "confirmed or sent back")
+    if verdict == ConfirmVerdict.CONFIRMED:
+        condition.status, condition.closed_at = ConditionStatus.MET, timezone.now()
+        condition.closed_by = actor
+        action = "condition_confirmed"
+    else:
+        condition.status, condition.sent_back_comment = ConditionStatus.OPEN, comment
+        condition.sent_back_by, condition.sent_back_at = actor, timezone.now()
+        action = "condition_sent_back"
+    condition.save()
+    _audit_condition(
+        actor=actor,
+        condition=condition,
+        action=action,
+        before=ConditionStatus.CLAIMED,
+        said={"comment": comment} if comment else {},
+    )
+    if verdict == ConfirmVerdict.SENT_BACK:
+        notify_condition_sent_back(condition, actor=actor)
+    return condition
+
+
+def _validate_confirmation(*, verdict: str, comment: str) -> None:
+    if verdict not in ConfirmVerdict.values:
+        raise ValidationError({"verdict": [f"Choose one of: {', '.join(ConfirmVerdict.values)}."]})
+    if verdict == ConfirmVerdict.SENT_BACK and not comment.strip():
+        raise ValidationError(
+            {"comment": ["Say what is missing: the team reads it before marking it met again."]}
+        )
+
+
+@transaction.atomic
 def condition_waive(*, actor: User, condition: Condition, reason: str) -> Condition:
     refuse(condition_waive_refusal(Standing(user=actor, review=condition.review)))
-    condition = (
-        Condition.objects.select_for_update()
-        .select_related("review__use_case")
-        .get(pk=condition.pk)
-    )
+    condition = _lock_condition(condition)
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the condition is waived."]})
-    return _close_condition(
-        actor=actor, condition=condition, status=ConditionStatus.WAIVED, waiver_reason=reason
-    )
-
-
-def _close_condition(*, actor: User, condition: Condition, status: str, **fields: str) -> Condition:
-    if condition.status != ConditionStatus.OPEN:
-        raise TransitionNotAllowed(
-            f"This condition is already {condition.get_status_display().lower()}."
-        )
-    before = condition.status
-    condition.status, condition.closed_at = status, timezone.now()
-    for name, value in fields.items():
-        setattr(condition, name, value)
+    _require_status(condition, ConditionStatus.OPEN, "waived")
+    condition.status, condition.waiver_reason = ConditionStatus.WAIVED, reason
+    condition.closed_by, condition.closed_at = actor, timezone.now()
     condition.save()
+    _audit_condition(
+        actor=actor,
+        condition=condition,
+        action="condition_waived",
+        before=ConditionStatus.OPEN,
+        said={"waiver_reason": reason},
+    )
+    return condition
+
+
+def _audit_condition(
+    *, actor: User, condition: Condition, action: str, before: str, said: dict[str, Any]
+) -> None:
     audit_record(
         actor=actor,
-        action=f"condition_{status}",
+        action=action,
         obj=condition,
         object_ref=condition.review.use_case.reference,
         changes={
-            "status": [before, status],
-            **{name: [None, value] for name, value in fields.items()},
+            "status": [before, condition.status],
+            **{name: [None, value] for name, value in said.items()},
         },
     )
-    return condition
 
 
 @transaction.atomic

@@ -22,6 +22,16 @@ urlpatterns = [
     path("<int:pk>/recuse/", views.recuse, name="recuse"),
     path("<int:pk>/conditions/<int:condition_pk>/meet/", views.condition_meet, name="meet"),
     path("<int:pk>/conditions/<int:condition_pk>/waive/", views.condition_waive, name="waive"),
+    path(
+        "<int:pk>/conditions/<int:condition_pk>/confirm/",
+        views.condition_confirm,
+        name="confirm",
+    ),
+    path(
+        "<int:pk>/conditions/<int:condition_pk>/file/",
+        views.condition_evidence_file,
+        name="condition_file",
+    ),
     path("<int:pk>/comments/", views.comment, name="comment"),
     path("<int:pk>/decision/", views.decide, name="decide"),
     path("<int:pk>/reassign/", views.reassign, name="reassign"),

@@ -19,7 +19,6 @@ from collections import defaultdict
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef
@@ -27,6 +26,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 import workflows
@@ -34,7 +34,7 @@ from common.errors import StaleEdit, refuse
 from common.files import download_response
 from common.forms import ServiceForm
 from common.pages import back_to, once_per_form, refusals_answered
-from council.models import CouncilRole, RoleAssignment, role_labels
+from council.models import CouncilRole, role_labels
 from usecases.forms import answer_names
 
 from . import rules, services
@@ -43,7 +43,8 @@ from .forms import (
     ChecklistAnswerForm,
     ChecklistVerifyForm,
     CommentForm,
-    ConditionMeetForm,
+    ConditionClaimForm,
+    ConditionConfirmForm,
     ConditionWaiveForm,
     DecisionForm,
     ReassignForm,
@@ -57,6 +58,7 @@ from .models import (
     ChecklistAnswer,
     ChecklistSection,
     ConditionStatus,
+    ConfirmVerdict,
     ReviewState,
     Verdict,
     Vote,
@@ -74,14 +76,15 @@ from .selectors import (
     checklist_verdict_order,
     checklist_verify_refusal,
     comment_refusal,
+    condition_confirm_refusal,
     condition_meet_refusal,
     condition_waive_refusal,
     decision_refusal,
-    not_conflicted,
     reassign_refusal,
     recuse_refusal,
     review_get_visible,
     review_queue,
+    seat_candidates,
     seat_roles,
     unverified_required_items,
     verifier_roles,
@@ -331,26 +334,42 @@ def _conditions(review, viewer, bound) -> dict:
     """Conditions of the current votes on the judged revision, and earlier ones as history."""
     current: list[dict[str, Any]] = []
     earlier: list[dict[str, Any]] = []
-    for condition in review.conditions.select_related("owner", "vote__reviewer"):
+    conditions = review.conditions.select_related(
+        "owner", "vote__reviewer", "claimed_by", "sent_back_by", "closed_by"
+    )
+    for condition in conditions:
         vote = condition.vote
         is_current = vote is None or (vote.current and vote.revision == review.revision)
-        is_open = condition.status == ConditionStatus.OPEN
         row = {
             "condition": condition,
             "by_role": role_labels(vote.roles) if vote else [],
-            "meet_form": None,
-            "waive_form": None,
+            "confirming_role": ROLE_LABELS[condition.confirming_role],
+            "file_url": _condition_file_url(condition),
+            **_condition_forms(condition, viewer, bound),
         }
-        if is_open and condition_meet_refusal(viewer) is None:
-            row["meet_form"] = bound.get(("meet", condition.pk)) or ConditionMeetForm(
-                prefix=f"meet-{condition.pk}"
-            )
-        if is_open and condition_waive_refusal(viewer) is None:
-            row["waive_form"] = bound.get(("waive", condition.pk)) or ConditionWaiveForm(
-                prefix=f"waive-{condition.pk}"
-            )
         (current if is_current else earlier).append(row)
     return {"conditions": current, "earlier_conditions": earlier}
+
+
+def _condition_file_url(condition) -> str:
+    if not condition.evidence_file:
+        return ""
+    return reverse("reviews:condition_file", args=[condition.review_id, condition.pk])
+
+
+def _condition_forms(condition, viewer, bound) -> dict:
+    """The forms the viewer may use on the condition in its status (None for the others)."""
+    key, status = condition.pk, condition.status
+    forms: dict[str, Any] = {"meet_form": None, "waive_form": None, "confirm_form": None}
+    if status == ConditionStatus.OPEN and condition_meet_refusal(viewer) is None:
+        forms["meet_form"] = bound.get(("meet", key)) or ConditionClaimForm(prefix=f"meet-{key}")
+    if status == ConditionStatus.OPEN and condition_waive_refusal(viewer) is None:
+        forms["waive_form"] = bound.get(("waive", key)) or ConditionWaiveForm(prefix=f"waive-{key}")
+    if status == ConditionStatus.CLAIMED and condition_confirm_refusal(viewer, condition) is None:
+        forms["confirm_form"] = bound.get(("confirm", key)) or ConditionConfirmForm(
+            prefix=f"confirm-{key}"
+        )
+    return forms
 
 
 def _diff(revisions, number):
@@ -361,25 +380,9 @@ def _diff(revisions, number):
     return answers_diff(before, after, names=answer_names([before, after]))
 
 
-def _role_holders(review, roles) -> dict[str, list]:
-    """Active holders of each of the roles who are not conflicted, in one query.
-
-    The service still refuses a conflicted choice; this only keeps them out of the list.
-    """
-    holders: defaultdict[str, list[User]] = defaultdict(list)
-    for held in (
-        RoleAssignment.objects.active()
-        .filter(
-            not_conflicted(review.use_case, user_field="user_id"),
-            role__in=roles,
-            user__is_active=True,
-        )
-        .select_related("user")
-        .order_by("user__username")
-    ):
-        if held.user not in holders[held.role]:
-            holders[held.role].append(held.user)
-    return holders
+def _seat_candidates(review, roles) -> dict[str, list]:
+    """Role -> the members free to take its seat on the review (reviews.selectors)."""
+    return seat_candidates([review], {review.pk: roles})[review.pk]
 
 
 def _forms(review, viewer, is_open, all_voted, votes, bound, items, checklist) -> dict:
@@ -410,9 +413,8 @@ def _forms(review, viewer, is_open, all_voted, votes, bound, items, checklist) -
             prefix="decision", waivable=checklist["unverified"]
         )
     if is_open and reassign_refusal(viewer) is None:
-        roles = seat_roles(review, items)
         forms["reassign_form"] = bound.get("reassign") or ReassignForm(
-            prefix="reassign", roles=roles, holders=_role_holders(review, roles)
+            prefix="reassign", candidates=_seat_candidates(review, seat_roles(review, items))
         )
     return forms
 
@@ -627,11 +629,22 @@ def checklist_evidence_file(request, pk, answer_pk):
     """An answer's evidence file, to whom may see the review (404 for anyone else), as a
     download the browser never renders."""
     review = review_get_visible(user=request.user, pk=pk)
-    answer = get_object_or_404(review.answers.exclude(evidence_file=""), pk=answer_pk)
+    return _evidence_download(review.answers, answer_pk)
+
+
+@require_GET
+def condition_evidence_file(request, pk, condition_pk):
+    """A condition's evidence file, to whom may see the review (404 for anyone else), as a
+    download the browser never renders."""
+    review = review_get_visible(user=request.user, pk=pk)
+    return _evidence_download(review.conditions, condition_pk)
+
+
+def _evidence_download(rows, row_pk):
+    """The evidence file of one row (a checklist answer, a condition) of a visible review."""
+    row = get_object_or_404(rows.exclude(evidence_file=""), pk=row_pk)
     return download_response(
-        answer.evidence_file,
-        filename=answer.evidence_file_name,
-        content_type=answer.evidence_file_type,
+        row.evidence_file, filename=row.evidence_file_name, content_type=row.evidence_file_type
     )
 
 
@@ -685,16 +698,47 @@ def condition_meet(request, pk, condition_pk):
     review = review_get_visible(user=request.user, pk=pk)
     condition = get_object_or_404(review.conditions, pk=condition_pk)
     refuse(condition_meet_refusal(Standing(user=request.user, review=review)))
-    form = ConditionMeetForm(request.POST, prefix=f"meet-{condition.pk}")
+    form = ConditionClaimForm(request.POST, request.FILES, prefix=f"meet-{condition.pk}")
+    role = ROLE_LABELS[condition.confirming_role]
     return _handle(
         request,
         review,
         ("meet", condition.pk),
         form,
         lambda data: services.condition_meet(
-            actor=request.user, condition=condition, evidence=data["evidence"]
+            actor=request.user,
+            condition=condition,
+            evidence=data["evidence"],
+            upload=data.get("file"),
         ),
-        success="The condition is marked met.",
+        success=f"The condition is marked met: it now waits for the {role} reviewer to confirm it.",
+        to=_review_url(review, f"condition-{condition.pk}"),
+    )
+
+
+@require_POST
+@_refusals_answered
+def condition_confirm(request, pk, condition_pk):
+    review = review_get_visible(user=request.user, pk=pk)
+    condition = get_object_or_404(review.conditions, pk=condition_pk)
+    refuse(condition_confirm_refusal(Standing(user=request.user, review=review), condition))
+    form = ConditionConfirmForm(request.POST, prefix=f"confirm-{condition.pk}")
+    return _handle(
+        request,
+        review,
+        ("confirm", condition.pk),
+        form,
+        lambda data: services.condition_confirm(
+            actor=request.user,
+            condition=condition,
+            verdict=data["verdict"],
+            comment=data["comment"],
+        ),
+        success=lambda data: (
+            "The condition is confirmed met."
+            if data["verdict"] == ConfirmVerdict.CONFIRMED
+            else "The condition is sent back to the team with your comment."
+        ),
         to=_review_url(review, f"condition-{condition.pk}"),
     )
 
@@ -768,11 +812,11 @@ def decide(request, pk):
 @require_POST
 @_refusals_answered
 def reassign(request, pk):
+    """From the review page or the pipeline: back to the page in `next` when it is local."""
     review = review_get_visible(user=request.user, pk=pk)
     refuse(reassign_refusal(Standing(user=request.user, review=review)))
-    roles = seat_roles(review)
     form = ReassignForm(
-        request.POST, prefix="reassign", roles=roles, holders=_role_holders(review, roles)
+        request.POST, prefix="reassign", candidates=_seat_candidates(review, seat_roles(review))
     )
     return _handle(
         request,
@@ -780,11 +824,23 @@ def reassign(request, pk):
         "reassign",
         form,
         lambda data: services.review_reassign(
-            actor=request.user,
-            review=review,
-            role=data["role"],
-            reviewer=form.users[data["reviewer"]],
+            actor=request.user, review=review, role=data["seat"].role, reviewer=data["seat"].user
         ),
-        success="The role is reassigned.",
-        to=_review_url(review, "votes"),
+        success=lambda data: _reassigned_words(review, data["seat"]),
+        to=_local_next(request, form.data.get(form.add_prefix("next")))
+        or _review_url(review, "votes"),
     )
+
+
+def _reassigned_words(review, seat) -> str:
+    (role,) = role_labels([seat.role])
+    name = seat.user.get_full_name() or seat.user.get_username()
+    return f"{name} now holds the {role} seat on {review.use_case.reference}."
+
+
+def _local_next(request, url: str | None) -> str:
+    """`url` when it leads to a page of this site, else "" (never an open redirect)."""
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if url and allowed else ""

@@ -104,8 +104,11 @@ def _rich_case_world():
     _send_back_and_resubmit(review, alice)
     _verify_with_comment(review)
     _decide_by_chair(review, council["chair"])
-    review_services.condition_meet(
+    condition = review_services.condition_meet(
         actor=alice, condition=Condition.objects.get(text=CONDITION), evidence=MET_EVIDENCE
+    )
+    review_services.condition_confirm(
+        actor=council["chair"], condition=condition, verdict="confirmed"
     )
     use_case = UseCase.objects.get(pk=use_case.pk)
     entry = workflows.deployment_create(

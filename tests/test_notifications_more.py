@@ -221,8 +221,9 @@ def test_a_condition_marked_met_asks_the_role_that_set_it_to_check(
     assert told("condition_marked_met") == {privacy.username: 1}
     notification = Notification.objects.get(kind="condition_marked_met")
     assert "Bias report v1" in notification.body
-    assert emailed(privacy, "marked met") == 1
-    assert emailed(alice, "marked met") == 0 and emailed(owner, "marked met") == 0
+    assert emailed(privacy, "awaits your confirmation") == 1
+    assert emailed(alice, "awaits your confirmation") == 0
+    assert emailed(owner, "awaits your confirmation") == 0
 
 
 def test_a_condition_marked_met_in_a_rolled_back_action_tells_nobody(

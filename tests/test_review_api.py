@@ -538,6 +538,13 @@ class TestConditions:
             format="json",
         )
         assert response.status_code == 200, response.json()
+        claimed = response.json()
+        assert (claimed["status"], claimed["evidence"]) == ("claimed", "https://example.com/notice")
+        assert claimed["closed_at"] is None
+        response = api(reviewer_for(review, "privacy")).post(
+            f"{CONDITIONS}{first.pk}/confirm/", {"verdict": "confirmed"}, format="json"
+        )
+        assert response.status_code == 200, response.json()
         met = response.json()
         assert (met["status"], met["evidence"]) == ("met", "https://example.com/notice")
         assert met["closed_at"]
@@ -578,7 +585,7 @@ class TestConditions:
         assert len(ids()) == 4
         assert ids(review=review.pk) == [first.pk, second.pk]
         assert ids(use_case=other.use_case_id) == sorted(c.pk for c in other.conditions.all())
-        assert ids(status="met") == [first.pk]
+        assert ids(status="claimed") == [first.pk]
         assert ids(blocking="false", review=review.pk) == [second.pk]
         assert third.pk in ids(status="open")
         assert client.get(CONDITIONS, {"status": "lost"}).status_code == 400
@@ -818,6 +825,7 @@ def test_the_schema_lists_the_review_endpoints(client, alice):
         "/api/v1/reviews/{id}/reassign/",
         "/api/v1/conditions/",
         "/api/v1/conditions/{id}/meet/",
+        "/api/v1/conditions/{id}/confirm/",
         "/api/v1/conditions/{id}/waive/",
         "/api/v1/members/",
     ):

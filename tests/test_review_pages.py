@@ -9,6 +9,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -216,8 +217,7 @@ def test_every_form_endpoint_answers_403_to_the_auditor(login, review, auditor, 
             "decision-rationale": "Fine",
         },
         reverse("reviews:reassign", args=[review.pk]): {
-            "reassign-role": "privacy",
-            "reassign-reviewer": council["privacy"].pk,
+            "reassign-seat": f"privacy:{council['privacy'].pk}"
         },
     }
     for url, data in posts.items():
@@ -452,13 +452,15 @@ def test_the_chair_reassigns_a_role_from_the_page(login, review, council):
     RoleFactory(user=spare, role="privacy")
     client = login(council["chair"])
     page = html(client.get(page_of(review)))
-    assert f'<option value="{spare.pk}">pat.privacy</option>' in page
+    assert f'<option value="privacy:{spare.pk}">pat.privacy (0 open reviews)</option>' in page
     response = client.post(
-        reverse("reviews:reassign", args=[review.pk]),
-        {"reassign-role": "privacy", "reassign-reviewer": spare.pk},
+        reverse("reviews:reassign", args=[review.pk]), {"reassign-seat": f"privacy:{spare.pk}"}
     )
     assert response.status_code == 302
+    assert response["Location"] == page_of(review) + "#votes"
     assert reviewer_for(review, "privacy") == spare
+    page = html(client.get(page_of(review)))
+    assert f"pat.privacy now holds the Privacy seat on {review.use_case.reference}." in page
 
 
 def test_the_team_meets_a_condition_and_the_chair_waives_another(login, review, council, alice):
@@ -479,6 +481,11 @@ def test_the_team_meets_a_condition_and_the_chair_waives_another(login, review, 
         {f"meet-{first.pk}-evidence": "DPA signed 3 March"},
     )
     assert response["Location"] == f"{page_of(review)}#condition-{first.pk}"
+    assert Condition.objects.get(pk=first.pk).status == "claimed"  # the council confirms it
+    login(council["legal"]).post(  # legal's vote set it
+        reverse("reviews:confirm", args=[review.pk, first.pk]),
+        {f"confirm-{first.pk}-verdict": "confirmed"},
+    )
     assert (
         login(alice)
         .post(
@@ -593,13 +600,107 @@ def test_the_chair_reassigns_a_verifier_seat_from_the_page(login, review, counci
     RoleFactory(user=spare, role="security")
     client = login(council["chair"])
     page = html(client.get(page_of(review)))
-    assert '<option value="security">Security</option>' in page
+    assert '<optgroup label="Security">' in page
     response = client.post(
-        reverse("reviews:reassign", args=[review.pk]),
-        {"reassign-role": "security", "reassign-reviewer": spare.pk},
+        reverse("reviews:reassign", args=[review.pk]), {"reassign-seat": f"security:{spare.pk}"}
     )
     assert response.status_code == 302
     assert review.assignments.get(role="security", recused=False).reviewer == spare
+
+
+def _privacy_options(page: str) -> str:
+    return page.split('<optgroup label="Privacy">')[1].split("</optgroup>")[0]
+
+
+def test_the_reassign_choice_offers_each_seat_only_its_free_members_with_their_load(
+    login, review, council, bob, auditor, make_use_case
+):
+    spare = UserFactory(username="pat.privacy")
+    RoleFactory(user=spare, role="privacy")
+    busy = make_use_case("submitted").reviews.get()
+    services.review_reassign(actor=council["chair"], review=busy, role="privacy", reviewer=spare)
+    RoleFactory(user=bob, role="privacy")  # in the owning team: four eyes
+    RoleFactory(user=auditor, role="privacy")  # auditors never sit
+    page = html(login(council["chair"]).get(page_of(review)))
+    privacy = _privacy_options(page)
+    assert f'value="privacy:{spare.pk}">pat.privacy (1 open review)<' in privacy
+    assert "bob" not in privacy and "audrey" not in privacy
+    assert "pia.privacy" not in privacy  # already in the seat
+    assert f"privacy:{council['legal'].pk}" not in page  # a legal member is offered for legal only
+    assert '<optgroup label="Legal">' not in page  # nobody else holds legal
+    assert re.search(r"No other member free of a conflict holds [^<]*Legal", page)
+
+
+@pytest.mark.parametrize(
+    "seat",
+    ["", "privacy", "privacy:abc", "nonsense:1", "privacy:99999", "legal:{legal}", "privacy:{bob}"],
+)
+def test_a_seat_nobody_offered_is_a_form_error_not_a_500(login, review, council, bob, seat):
+    RoleFactory(user=bob, role="privacy")
+    seat = seat.format(legal=council["legal"].pk, bob=bob.pk)
+    response = login(council["chair"]).post(
+        reverse("reviews:reassign", args=[review.pk]), {"reassign-seat": seat}
+    )
+    assert response.status_code == 400
+    page = html(response)
+    assert "Choose the seat and the member" in page or "cannot take that seat" in page
+    assert reviewer_for(review, "privacy") == council["privacy"]
+    assert reviewer_for(review, "legal") == council["legal"]
+
+
+def test_a_council_member_who_is_not_the_chair_cannot_reassign(login, review, council):
+    spare = UserFactory(username="pat.privacy")
+    RoleFactory(user=spare, role="privacy")
+    client = login(council["legal"])
+    assert reverse("reviews:reassign", args=[review.pk]) not in html(client.get(page_of(review)))
+    response = client.post(
+        reverse("reviews:reassign", args=[review.pk]), {"reassign-seat": f"privacy:{spare.pk}"}
+    )
+    assert response.status_code == 403
+    assert reviewer_for(review, "privacy") == council["privacy"]
+
+
+def test_reassignment_refusals_name_the_role_in_words(review, council):
+    with pytest.raises(ValidationError) as refused:
+        services.review_reassign(
+            actor=council["chair"], review=review, role="privacy", reviewer=council["security"]
+        )
+    assert refused.value.message_dict["reviewer"] == [
+        "sam.security does not hold the Privacy role: choose a Privacy member."
+    ]
+    with pytest.raises(ValidationError) as refused:
+        services.review_reassign(
+            actor=council["chair"],
+            review=review,
+            role="chair",
+            reviewer=council["chair"],
+        )
+    assert refused.value.message_dict["role"] == [
+        "Chair neither votes nor verifies checklist items on this review."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("/council/pipeline/?tier=limited&sort=age", "/council/pipeline/?tier=limited&sort=age"),
+        ("https://evil.example/council/pipeline/", None),
+        ("//evil.example/", None),
+        ("javascript:alert(1)", None),
+    ],
+)
+def test_after_reassigning_the_chair_returns_to_a_local_page_only(
+    login, review, council, next_url, lands_on
+):
+    spare = UserFactory(username="pat.privacy")
+    RoleFactory(user=spare, role="privacy")
+    response = login(council["chair"]).post(
+        reverse("reviews:reassign", args=[review.pk]),
+        {"reassign-seat": f"privacy:{spare.pk}", "reassign-next": next_url},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == (lands_on or page_of(review) + "#votes")
+    assert reviewer_for(review, "privacy") == spare
 
 
 # --- The use case page and the revision diff --------------------------------------------------
@@ -749,8 +850,11 @@ def _queries(client, url) -> int:
 
 # The queries of each page, pinned: a change shows here, whatever ran before.
 QUEUE_QUERIES = 9
-PIPELINE_QUERIES = 8
-REVIEW_PAGE_QUERIES = {"team": 14, "reviewer": 16, "chair": 17}
+# The pipeline and the chair's review page read who may take each seat: the role holders, their
+# open-review load, the use cases' teams and submitters, and who sits now (reviews.selectors
+# `seat_candidates`), for every review at once.
+PIPELINE_QUERIES = 10
+REVIEW_PAGE_QUERIES = {"team": 14, "reviewer": 16, "chair": 21}
 
 
 def test_the_queue_runs_the_same_queries_for_1_and_8_reviews(login, make_use_case, council, alice):

@@ -692,6 +692,9 @@ class TestConditions:
         with pytest.raises(ActionForbidden):
             services.condition_meet(actor=council["legal"], condition=first, evidence="x")
         services.condition_meet(actor=alice, condition=first, evidence="https://example.com/notice")
+        services.condition_confirm(
+            actor=reviewer_for(review, "privacy"), condition=first, verdict="confirmed"
+        )
         with pytest.raises(ActionForbidden):
             services.condition_waive(actor=alice, condition=second, reason="Not needed")
         services.condition_waive(
