@@ -18,10 +18,17 @@ from council.permissions import AuditorsReadOnly
 
 from . import services
 from .filters import UseCaseFilter
-from .selectors import usecase_get_visible, usecase_list_visible, usecase_submit_refusal
+from .selectors import (
+    similar_use_cases,
+    usecase_get_visible,
+    usecase_list_visible,
+    usecase_similar_refusal,
+    usecase_submit_refusal,
+)
 from .serializers import (
     AttachmentSerializer,
     RevisionSerializer,
+    SimilarUseCasesSerializer,
     SubmitCheckSerializer,
     SubmittedSerializer,
     UseCaseSerializer,
@@ -100,6 +107,16 @@ class UseCaseViewSet(
         refuse(usecase_submit_refusal(user=request.user, use_case=use_case))
         warnings = [gap.before_submitting for gap in workflows.usecase_submit_check(use_case)]
         return Response(SubmitCheckSerializer({"warnings": warnings}).data)
+
+    @extend_schema(responses=SimilarUseCasesSerializer)
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def similar(self, request, pk=None):
+        """Use cases this one may duplicate (same tool and vendor, or a similar title), for its
+        team and business owner; the ones the team already linked or checked are left out."""
+        use_case = self.get_object()
+        refuse(usecase_similar_refusal(user=request.user, use_case=use_case))
+        found = similar_use_cases(use_case, user=request.user)
+        return Response(SimilarUseCasesSerializer(found).data)
 
     @extend_schema(request=WithdrawSerializer, responses=UseCaseSerializer)
     @action(detail=True, methods=["post"])

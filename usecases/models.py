@@ -139,6 +139,43 @@ class UseCaseGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(UseCase, on_delete=models.CASCADE)
 
 
+class LinkKind(models.TextChoices):
+    DUPLICATES = "duplicates", "Duplicates"
+    EXTENDS = "extends", "Extends"
+    DIFFERENT = "different", "Is different from"
+
+
+# The kinds that relate two use cases (shown on both pages); `different` only records a check.
+RELATING_LINK_KINDS = (LinkKind.DUPLICATES, LinkKind.EXTENDS)
+
+
+class UseCaseLink(models.Model):
+    """What the team found when intake showed it a similar use case: this one duplicates or
+    extends the other, or it is a different use case (the notice stops showing the other)."""
+
+    use_case = models.ForeignKey(UseCase, on_delete=models.CASCADE, related_name="links_out")
+    other = models.ForeignKey(UseCase, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=16, choices=LinkKind.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["use_case", "other"], name="one_link_per_use_case_pair"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(use_case=models.F("other")), name="use_case_link_not_to_itself"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.use_case_id} {self.kind} {self.other_id}"
+
+
 class UseCaseRevision(models.Model):
     """The frozen answers of one submission: what reviewers judged."""
 

@@ -1,7 +1,12 @@
 """Reads of use cases, always through what the viewer may see (SPEC section 2)."""
 
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models.functions import Lower, Replace
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
@@ -10,7 +15,7 @@ from council.models import COUNCIL_ROLES, CouncilRole, TeamMembership
 from council.selectors import auditor_write_refusal, user_active_roles, user_active_team_ids
 
 from .choices import State
-from .models import UseCase
+from .models import RELATING_LINK_KINDS, LinkKind, UseCase, UseCaseLink
 
 # Who sees every non-draft use case, confidential ones included.
 SEE_ALL_SUBMITTED = {CouncilRole.CHAIR, CouncilRole.AUDITOR}
@@ -110,3 +115,204 @@ def usecase_mine_q(user: User) -> Q:
     """Use cases of the user's teams or that the user owns as business owner."""
     my_teams = TeamMembership.objects.active().filter(user=user).values("team_id")
     return Q(team_id__in=my_teams) | Q(business_owner=user)
+
+
+def usecase_similar_refusal(
+    *, user: User | AnonymousUser, use_case: UseCase
+) -> ActionForbidden | None:
+    """Its team and business owner look for use cases it may duplicate, in any state."""
+    return _not_editor(user, use_case, "check for duplicates of")
+
+
+# ---- the duplicate check at intake ----
+
+SAME_TOOL = "same tool and vendor"
+SIMILAR_TITLE = "similar title"
+TITLE_SIMILARITY = 0.5  # Jaccard similarity of the titles' word sets
+TITLE_PREFILTER_WORDS = 8  # the longest words asked of the database
+SIMILAR_CANDIDATES_MAX = 200
+# Words that say nothing about what a use case does: left out before titles are compared.
+STOP_WORDS = frozenset({
+    "a", "an", "and", "ai", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or",
+    "our", "the", "to", "with", "using", "use", "via", "tool", "new", "pilot", "project",
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SimilarMatch:
+    """A use case that may be the same as the one at hand, and why it matched. `use_case` is
+    None when the user may not see it: only its team is named, never its title or reference."""
+
+    pk: int
+    team_name: str
+    reasons: tuple[str, ...]
+    use_case: UseCase | None
+
+
+@dataclass(frozen=True)
+class SimilarUseCases:
+    shown: tuple[SimilarMatch, ...]  # the ones the user may open, best first
+    teams_elsewhere: tuple[str, ...]  # teams with a match the user may not see
+    pks: tuple[int, ...]  # every match, what "It is a different use case" records
+
+    def __bool__(self) -> bool:
+        return bool(self.pks)
+
+
+def title_words(title: str) -> frozenset[str]:
+    """The meaningful words of a title: lower case, no punctuation, no stop words."""
+    words = re.findall(r"[^\W_]+", title.lower())
+    return frozenset(word for word in words if word not in STOP_WORDS and len(word) > 1)
+
+
+def title_similarity(first: frozenset[str], second: frozenset[str]) -> float:
+    """Jaccard similarity: shared words over all words of the two titles (0 to 1)."""
+    union = first | second
+    return len(first & second) / len(union) if union else 0.0
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def _squeezed_field(name: str) -> Replace:
+    return Replace(Lower(name), Value(" "), Value(""))
+
+
+def _tool_key(use_case: UseCase) -> tuple[str, str] | None:
+    """The tool and vendor, case and spaces ignored; None unless both are answered."""
+    tool, vendor = _squeezed(use_case.tool_name), _squeezed(use_case.vendor)
+    return (tool, vendor) if tool and vendor else None
+
+
+def _same_tool_q(use_case: UseCase) -> Q | None:
+    key = _tool_key(use_case)
+    return None if key is None else Q(tool_key=key[0], vendor_key=key[1])
+
+
+def _title_q(words: frozenset[str]) -> Q | None:
+    # A title sharing half of the union of words shares one of the longest eight of this one
+    # whenever it has up to fifteen meaningful words: the database drops the rest first.
+    longest = sorted(words, key=lambda word: (-len(word), word))[:TITLE_PREFILTER_WORDS]
+    query = None
+    for word in longest:
+        query = Q(title__icontains=word) if query is None else query | Q(title__icontains=word)
+    return query
+
+
+def _already_answered(use_case: UseCase) -> Q:
+    """Pairs the team has decided on, in either direction: linked, or checked as different."""
+    decided = UseCaseLink.objects.filter(use_case=use_case).values("other")
+    linked_to_it = UseCaseLink.objects.filter(other=use_case, kind__in=RELATING_LINK_KINDS).values(
+        "use_case"
+    )
+    return Q(pk__in=decided) | Q(pk__in=linked_to_it)
+
+
+def _similar_candidates(
+    use_case: UseCase, user: User | AnonymousUser, words: frozenset[str]
+) -> list[UseCase]:
+    """At most SIMILAR_CANDIDATES_MAX use cases sharing the tool and vendor or a title word, in
+    one query, each marked `seen` when the user may see it. Another team's confidential use
+    cases and drafts never come back unless the user may see them."""
+    wanted = [q for q in (_same_tool_q(use_case), _title_q(words)) if q is not None]
+    if not wanted:
+        return []
+    matching = wanted[0] if len(wanted) == 1 else wanted[0] | wanted[1]
+    visible = usecase_list_visible(user=user).values("pk")
+    hinted = Q(confidential=False) & ~Q(state=State.DRAFT)
+    candidates = (
+        UseCase.objects.annotate(
+            tool_key=_squeezed_field("tool_name"),
+            vendor_key=_squeezed_field("vendor"),
+            seen=Case(When(pk__in=visible, then=True), default=False, output_field=BooleanField()),
+        )
+        .filter(matching)
+        .filter(Q(pk__in=visible) | hinted)
+        .exclude(pk=use_case.pk)
+        .exclude(state=State.WITHDRAWN)
+        .exclude(_already_answered(use_case))
+        .select_related("team")
+        .order_by("-updated_at", "-pk")
+    )
+    return list(candidates[:SIMILAR_CANDIDATES_MAX])
+
+
+def _reasons(use_case: UseCase, words: frozenset[str], candidate: UseCase) -> tuple[str, ...]:
+    reasons = []
+    key = _tool_key(use_case)
+    if key is not None and _tool_key(candidate) == key:
+        reasons.append(SAME_TOOL)
+    if title_similarity(words, title_words(candidate.title)) >= TITLE_SIMILARITY:
+        reasons.append(SIMILAR_TITLE)
+    return tuple(reasons)
+
+
+def similar_use_cases(
+    use_case: UseCase, *, user: User | AnonymousUser, limit: int = 5
+) -> SimilarUseCases:
+    """Other use cases this one may duplicate, each with why it matched.
+
+    A match has the same tool and vendor (case and spaces ignored), or a similar title: the
+    Jaccard similarity of the two titles' meaningful words (`title_words`) is at least 0.5, so
+    "Email copy generator" matches "Generator of e-mail copy" but not "Email send-time
+    optimiser". Withdrawn use cases and pairs the team has already linked or checked are left
+    out. What the user may not see is never described: an invisible match of another team
+    counts only if it is neither confidential nor a draft, and then only its team is named.
+    The database filters and caps the candidates; only they are scored here (constant queries).
+    """
+    words = title_words(use_case.title)
+    matches = []
+    for candidate in _similar_candidates(use_case, user, words):
+        reasons = _reasons(use_case, words, candidate)
+        if reasons:
+            shown = candidate if getattr(candidate, "seen", False) else None
+            matches.append(SimilarMatch(candidate.pk, candidate.team.name, reasons, shown))
+    # Both reasons first, then the most recently changed (the candidates' order).
+    matches.sort(key=lambda match: -len(match.reasons))
+    visible = tuple(match for match in matches if match.use_case is not None)
+    elsewhere = sorted({match.team_name for match in matches if match.use_case is None})
+    return SimilarUseCases(
+        shown=visible[:limit],
+        teams_elsewhere=tuple(elsewhere),
+        pks=tuple(match.pk for match in matches),
+    )
+
+
+@dataclass(frozen=True)
+class RelatedUseCase:
+    """A link between two use cases, from the side of the page showing it."""
+
+    kind: str  # "duplicates" or "extends", as said by the use case that recorded it
+    outgoing: bool  # True: this use case duplicates or extends `other`
+    other: UseCase
+    recorded_at: datetime
+
+
+def usecase_links_visible(*, use_case: UseCase, user: User | AnonymousUser) -> list[RelatedUseCase]:
+    """The use cases this one is linked to, either way, that the user may see (one query)."""
+    visible = usecase_list_visible(user=user).values("pk")
+    links = (
+        UseCaseLink.objects.filter(kind__in=RELATING_LINK_KINDS)
+        .filter(Q(use_case=use_case, other__in=visible) | Q(other=use_case, use_case__in=visible))
+        .select_related("use_case__team", "other__team")
+    )
+    return [
+        RelatedUseCase(
+            kind=link.kind,
+            outgoing=link.use_case_id == use_case.pk,
+            other=link.other if link.use_case_id == use_case.pk else link.use_case,
+            recorded_at=link.recorded_at,
+        )
+        for link in links
+    ]
+
+
+def usecase_duplicate_check(*, use_case: UseCase) -> UseCaseLink | None:
+    """The team's last "it is a different use case", if any."""
+    return (
+        UseCaseLink.objects.filter(use_case=use_case, kind=LinkKind.DIFFERENT)
+        .select_related("recorded_by")
+        .order_by("-recorded_at", "-pk")
+        .first()
+    )

@@ -154,3 +154,29 @@ class SubmittedSerializer(UseCaseSerializer):
 
 class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_MAX)
+
+
+class SimilarMatchSerializer(serializers.Serializer):
+    """A use case the caller may see that may be the same as this one, and why."""
+
+    id = serializers.IntegerField(source="use_case.pk", read_only=True)
+    reference = serializers.CharField(source="use_case.reference", read_only=True)
+    title = serializers.CharField(source="use_case.title", read_only=True)
+    team = serializers.IntegerField(source="use_case.team_id", read_only=True)
+    team_name = serializers.CharField(read_only=True)
+    state = serializers.CharField(source="use_case.state", read_only=True)
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text='Why it matched: "same tool and vendor", "similar title" or both.',
+    )
+
+
+class SimilarUseCasesSerializer(serializers.Serializer):
+    matches = SimilarMatchSerializer(many=True, source="shown", read_only=True)
+    teams_elsewhere = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Teams with a use case that may match which the caller may not see (nothing "
+        "more is said of it): ask the council.",
+    )

@@ -24,10 +24,12 @@ from council.services import reference_next
 from . import risk
 from .attachments import validate_upload
 from .choices import AttachmentKind, State
-from .models import Attachment, UseCase, UseCaseRevision
+from .models import RELATING_LINK_KINDS, Attachment, LinkKind, UseCase, UseCaseLink, UseCaseRevision
 from .obligations import active_catalogue
 from .selectors import (
+    similar_use_cases,
     usecase_edit_refusal,
+    usecase_list_visible,
     usecase_propose_refusal,
     usecase_submit_refusal,
     usecase_withdraw_refusal,
@@ -465,3 +467,67 @@ def attachment_remove(*, actor: User, attachment: Attachment) -> None:
     stored_name = attachment.file.name
     if stored_name:
         transaction.on_commit(lambda: attachment.file.storage.delete(stored_name))
+
+
+# ---- the duplicate check at intake (usecases.selectors.similar_use_cases) ----
+
+
+def _record_link(*, actor: User, use_case: UseCase, other: UseCase, kind: str) -> None:
+    UseCaseLink.objects.update_or_create(
+        use_case=use_case, other=other, defaults={"kind": kind, "recorded_by": actor}
+    )
+
+
+MAX_ID_DIGITS = 18  # a longer number is no id (and overflows a database integer)
+
+
+def _linkable(*, actor: User, use_case: UseCase, other_pk: int | str) -> UseCase:
+    """Another use case the actor may see (the id as typed: bad input is a field error)."""
+    text = str(other_pk).strip()
+    visible = usecase_list_visible(user=actor)
+    is_id = text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS
+    other = visible.filter(pk=int(text)).first() if is_id else None
+    if other is None or other.pk == use_case.pk:
+        raise ValidationError({"other": ["Choose one of the use cases shown as similar."]})
+    return other
+
+
+@transaction.atomic
+def usecase_link(*, actor: User, use_case: UseCase, other_pk: int | str, kind: str) -> UseCaseLink:
+    """The team says its draft duplicates or extends another use case it may see, instead of
+    proposing it again. Shown on both use cases' pages."""
+    use_case = _lock(use_case)
+    refuse(usecase_edit_refusal(user=actor, use_case=use_case))
+    if kind not in RELATING_LINK_KINDS:
+        raise ValidationError({"kind": ["Choose whether it duplicates or extends the other."]})
+    other = _linkable(actor=actor, use_case=use_case, other_pk=other_pk)
+    _record_link(actor=actor, use_case=use_case, other=other, kind=kind)
+    audit_record(
+        actor=actor,
+        action="link_recorded",
+        obj=use_case,
+        changes={"link": [None, {"kind": kind, "other": other.reference}]},
+    )
+    return UseCaseLink.objects.get(use_case=use_case, other=other)
+
+
+@transaction.atomic
+def usecase_duplicates_dismiss(*, actor: User, use_case: UseCase) -> int:
+    """The team checked the similar use cases shown and says its own is a different one: each
+    current match (those it may not see included, which it is never told about) stops showing.
+    Returns how many were recorded."""
+    use_case = _lock(use_case)
+    refuse(usecase_edit_refusal(user=actor, use_case=use_case))
+    matches = similar_use_cases(use_case, user=actor).pks
+    if not matches:
+        return 0  # nothing was shown: nothing to record
+    others = UseCase.objects.filter(pk__in=matches).order_by("pk")
+    for other in others:
+        _record_link(actor=actor, use_case=use_case, other=other, kind=LinkKind.DIFFERENT)
+    audit_record(
+        actor=actor,
+        action="duplicates_checked",
+        obj=use_case,
+        changes={"different_from": [None, [other.reference for other in others]]},
+    )
+    return len(matches)

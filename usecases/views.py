@@ -21,9 +21,13 @@ from . import services
 from .answers import answers_by_section
 from .filters import UseCaseFilter
 from .forms import AttachmentForm, UseCaseForm, WithdrawForm
+from .models import LinkKind
 from .selectors import (
+    similar_use_cases,
+    usecase_duplicate_check,
     usecase_edit_refusal,
     usecase_get_visible,
+    usecase_links_visible,
     usecase_list_visible,
     usecase_propose_refusal,
     usecase_submit_refusal,
@@ -149,6 +153,7 @@ def _render_form(request, form, use_case, *, status=200, draft_saved=False):
         "form_action": action,
         "draft_saved": draft_saved,
         "submit_warnings": _submit_warnings(use_case) if use_case else [],
+        "similar": similar_use_cases(use_case, user=request.user) if use_case else None,
     }
     return render(request, "usecases/form.html", context, status=status)
 
@@ -164,7 +169,9 @@ def usecase_detail(request, pk):
     return _render_detail(request, usecase_get_visible(user=request.user, pk=pk))
 
 
-def _render_detail(request, use_case, *, attachment_form=None, withdraw_form=None, status=200):
+def _render_detail(
+    request, use_case, *, attachment_form=None, withdraw_form=None, link_errors=(), status=200
+):
     user = request.user
     context = {
         "use_case": use_case,
@@ -178,9 +185,15 @@ def _render_detail(request, use_case, *, attachment_form=None, withdraw_form=Non
         and usecase_withdraw_refusal(user=user, use_case=use_case) is None,
         "attachment_form": attachment_form or AttachmentForm(),
         "withdraw_form": withdraw_form or WithdrawForm(),
+        "related": usecase_links_visible(use_case=use_case, user=user),
+        "duplicate_check": usecase_duplicate_check(use_case=use_case),
+        "link_errors": link_errors,
     }
     if context["can_submit"]:
         context["submit_warnings"] = _submit_warnings(use_case)
+    if context["can_edit"]:
+        # Before it is submitted the team sees what it may duplicate (and links to it instead).
+        context["similar"] = similar_use_cases(use_case, user=user)
     return render(request, "usecases/detail.html", context, status=status)
 
 
@@ -203,6 +216,36 @@ def usecase_withdraw(request, pk):
         actor=request.user, use_case=use_case, reason=form.cleaned_data["reason"]
     )
     messages.success(request, "The use case was withdrawn.")
+    return redirect("usecases:detail", pk=use_case.pk)
+
+
+@require_POST
+@_refusals_answered
+def usecase_link(request, pk):
+    """ "Link to it instead": the draft duplicates or extends a use case shown as similar."""
+    use_case = _editable(request.user, pk)
+    try:
+        link = services.usecase_link(
+            actor=request.user,
+            use_case=use_case,
+            other_pk=request.POST.get("other", ""),
+            kind=request.POST.get("kind", LinkKind.DUPLICATES),
+        )
+    except ValidationError as error:
+        return _render_detail(request, use_case, link_errors=error.messages, status=400)
+    messages.success(
+        request, f"Linked: this use case {link.kind} {link.other.reference}, shown on both pages."
+    )
+    return redirect(reverse("usecases:detail", args=[pk]) + "#related")
+
+
+@require_POST
+@_refusals_answered
+def usecase_duplicates_dismiss(request, pk):
+    """ "It is a different use case": the similar ones stop showing for this use case."""
+    use_case = _editable(request.user, pk)
+    services.usecase_duplicates_dismiss(actor=request.user, use_case=use_case)
+    messages.success(request, "Noted: this is a different use case. The similar ones are hidden.")
     return redirect("usecases:detail", pk=use_case.pk)
 
 
