@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from common.api_docs import ApiDocsView
 from council import tokens
 from council.api import MemberViewSet, TeamViewSet
+from inventory.api import AiModelViewSet, VendorViewSet
 from oversight.audit_api import AuditEventViewSet
 from oversight.exports_api import RegistryExportView
 from registry.api import DeploymentViewSet
@@ -19,6 +20,8 @@ router.register("conditions", ConditionViewSet, basename="condition")
 router.register("members", MemberViewSet, basename="member")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 router.register("registry", DeploymentViewSet, basename="registry")
+router.register("vendors", VendorViewSet, basename="vendor")
+router.register("models", AiModelViewSet, basename="model")
 
 urlpatterns = [
     path("v1/auth/token/", tokens.ObtainToken.as_view(), name="api-token"),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "common",
     "audit",
     "council",
+    "inventory",
     "usecases",
     "reviews",
     "registry",

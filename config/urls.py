@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+import oversight.inventory_views
 import oversight.views
 from common.health import healthz
 
@@ -18,5 +19,12 @@ urlpatterns = [
     path("dashboard/", oversight.views.dashboard, name="dashboard"),
     path("transparency/", include("registry.urls")),
     path("registry/", include("registry.page_urls")),
+    # /vendors/ and /models/ (SPEC section 11b).
+    path("", include("inventory.urls")),
+    path(
+        "models/<int:model_pk>/versions/<int:pk>/fan-out/",
+        oversight.inventory_views.version_fan_out_page,
+        name="version_fan_out",
+    ),
     path("audit/", include("oversight.audit_urls")),
 ]

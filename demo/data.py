@@ -69,6 +69,10 @@ class DemoUseCase:
     # When its story took place: its review, decision and registry entry are dated this many
     # days back (0: today). Must be less than demo.seeding.HELD_SINCE, when the council began.
     days_ago: int = 0
+    # Decided or withdrawn: submitted this many days before that (how long the council took), so
+    # the dashboard's time to decision has something to measure. Less than the gap to the
+    # previous story's `days_ago`, so that the audit trail stays in order of time.
+    council_days: int = 0
     # In review: a question a council member put to the team, still unanswered.
     council_asks: str = ""
     # In review: why a reviewer rejected the team's answer to the first checklist item.
@@ -82,6 +86,7 @@ USE_CASES = (
         submitter="marketing.submitter",
         business_owner="maria.owner",
         state=State.APPROVED_WITH_CONDITIONS,
+        council_days=9,
         answers={
             "title": "Next-best-offer e-mails",
             "summary": (
@@ -128,6 +133,7 @@ USE_CASES = (
         submitter="cx.submitter",
         business_owner="nina.owner",
         state=State.APPROVED,
+        council_days=6,
         answers={
             "title": "Churn prediction for subscription customers",
             "summary": (
@@ -219,6 +225,7 @@ USE_CASES = (
         submitter="contact.submitter",
         business_owner="carl.owner",
         state=State.CHANGES_REQUESTED,
+        council_days=4,
         answers={
             "title": "Customer service chatbot",
             "summary": (
@@ -322,6 +329,7 @@ USE_CASES = (
         business_owner="nina.owner",
         state=State.APPROVED,
         days_ago=430,
+        council_days=20,
         answers={
             "title": "Sentiment analytics on chat transcripts",
             "summary": (
@@ -365,6 +373,7 @@ USE_CASES = (
         submitter="contact.submitter",
         business_owner="carl.owner",
         state=State.APPROVED,
+        council_days=11,
         answers={
             "title": "Agent assist: knowledge article suggestions",
             "summary": (
@@ -409,6 +418,7 @@ USE_CASES = (
         submitter="marketing.submitter",
         business_owner="maria.owner",
         state=State.WITHDRAWN,
+        council_days=2,
         withdraw_reason=(
             "The new CRM platform includes lead scoring; we will assess that instead of a separate tool."
         ),
@@ -451,6 +461,7 @@ USE_CASES = (
         submitter="contact.submitter",
         business_owner="carl.owner",
         state=State.REJECTED,
+        council_days=8,
         answers={
             "title": "Automated quality scoring of agent calls",
             "summary": (
@@ -719,12 +730,33 @@ USE_CASES = (
 
 
 @dataclass(frozen=True)
+class DemoKpi:
+    """A KPI the team tracks on its entry, and the values it measured (days before the entry's
+    story, value)."""
+
+    name: str
+    unit: str
+    direction: str  # "higher" or "lower" is better
+    baseline: str
+    target: str
+    values: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class DemoDeployment:
     """A registry entry of an approved demo use case, and what happened to it since."""
 
     title: str
     technical_owner: str
     entry: dict
+    kpis: tuple[DemoKpi, ...] = ()
+    # The pilot's results as the team judged them when it moved the entry to production.
+    pilot_results: dict | None = None
+    # Evidence with which the team marks the use case's remaining conditions met, waiting for
+    # the council member of the role that set them to confirm.
+    conditions_marked_met: str = ""
+    # The inventory's models the entry runs on: (model name, version).
+    model_versions: tuple[tuple[str, str], ...] = ()
     stages: tuple[str, ...] = ()
     incidents: tuple[tuple[str, str, str], ...] = ()  # (kind, severity, description)
 
@@ -733,6 +765,7 @@ DEPLOYMENTS = (
     DemoDeployment(
         title="Sentiment analytics on chat transcripts",
         technical_owner="cx.submitter",
+        model_versions=(("Lumen Sentiment", "3.2"),),
         entry={
             "name": "Chat sentiment insights",
             "vendor": "Lumen Text Analytics",
@@ -749,6 +782,21 @@ DEPLOYMENTS = (
             " themes and how customers felt, so that we can improve our service. It does not make"
             " decisions about you, and an adviser answers every chat.",
         },
+        kpis=(
+            DemoKpi(
+                "Agreement with a human-coded sample",
+                "%",
+                "higher",
+                "70",
+                "80",
+                values=((28, "74"), (14, "79"), (1, "82")),
+            ),
+        ),
+        pilot_results={
+            "results": "met",
+            "results_summary": "Agreement with the human-coded sample rose from 70% to 82% over"
+            " the four-week pilot; the complaint themes matched the analysts' manual review.",
+        },
         stages=("production",),
         incidents=(
             ("other", "low", "Sarcasm in two transcripts was scored as positive; sample re-coded."),
@@ -757,6 +805,7 @@ DEPLOYMENTS = (
     DemoDeployment(
         title="Next-best-offer e-mails",
         technical_owner="marketing.submitter",
+        model_versions=(("NBO engine", "2026.3"), ("Atlas", "2026-03")),
         entry={
             "name": "Next-best-offer engine",
             "vendor": "Acme Personalise",
@@ -773,10 +822,26 @@ DEPLOYMENTS = (
             " what you have bought from us. You can turn these e-mails off at any time, and the"
             " offers never change your price or your contract.",
         },
+        kpis=(
+            DemoKpi(
+                "Unsubscribe rate",
+                "%",
+                "lower",
+                "2.4",
+                "2.0",
+                values=((21, "2.3"), (14, "2.2"), (7, "2.1")),
+            ),
+            DemoKpi(
+                "Offer acceptance", "%", "higher", "3.1", "4.0", values=((14, "3.6"), (7, "3.8"))
+            ),
+        ),
+        conditions_marked_met="First monthly report sent to the council: opt-outs 2.1%, complaints"
+        " 0.02% of e-mails sent.",
     ),
     DemoDeployment(
         title="Agent assist: knowledge article suggestions",
         technical_owner="contact.submitter",
+        model_versions=(("Atlas", "2026-03"),),
         entry={
             "name": "Agent knowledge assistant",
             "vendor": "Helpwise",
@@ -788,6 +853,21 @@ DEPLOYMENTS = (
             "data_categories": ["chat_transcripts"],
             "monitoring_kpis": "Suggestion acceptance, handling time, articles flagged as wrong.",
             "published": False,
+        },
+        kpis=(
+            DemoKpi(
+                "Average handling time",
+                "s",
+                "lower",
+                "420",
+                "380",
+                values=((30, "401"), (14, "376")),
+            ),
+        ),
+        pilot_results={
+            "results": "met",
+            "results_summary": "Average handling time fell from 420 s to 376 s in the pilot team;"
+            " agents accepted 61% of suggestions and flagged 4 articles as wrong.",
         },
         stages=("production",),
         incidents=(
@@ -801,6 +881,7 @@ DEPLOYMENTS = (
     DemoDeployment(
         title="Churn prediction for subscription customers",
         technical_owner="cx.submitter",
+        model_versions=(("Churn GBM", "2025.11"),),
         entry={
             "name": "Churn risk score",
             "vendor": "",
@@ -813,6 +894,73 @@ DEPLOYMENTS = (
             "monitoring_kpis": "Precision at top decile, retention uplift, complaints.",
             "published": False,
         },
+        kpis=(
+            DemoKpi(
+                "Retention uplift", " points", "higher", "0", "2", values=((30, "1.4"), (14, "1.7"))
+            ),
+        ),
+        pilot_results={
+            "results": "partly_met",
+            "results_summary": "Retention rose 1.7 points against a target of 2 in the pilot"
+            " region; the council's conditions on the offer catalogue were met.",
+        },
         stages=("production", "retired"),
     ),
 )
+
+
+# ---- the inventory: vendors assessed once, and the models teams share ------------------------
+
+
+@dataclass(frozen=True)
+class DemoVendor:
+    name: str
+    website: str
+    # The assessment; dates in days before today (negative: ahead): `due_in` < 0 has lapsed.
+    assessed_days_ago: int
+    due_in: int
+    dpa_signed: bool
+    data_residency: str
+    trains_on_our_data: str
+    certifications: tuple[str, ...]
+    sub_processors: tuple[str, ...] = ()
+    security_review: str = ""
+
+
+@dataclass(frozen=True)
+class DemoModel:
+    vendor: str  # "" for a model built in house
+    name: str
+    model_type: str
+    versions: tuple[str, ...]  # oldest first
+    general_purpose: bool = False
+    model_card_url: str = ""
+
+
+VENDORS = (
+    DemoVendor(
+        "Northwind AI", "https://northwind-ai.example", 120, 245, True, "eu_eea", "no",
+        ("iso_27001", "soc2_type_ii", "iso_42001"), ("Cloud hosting: EU region of a hyperscaler",),
+        "Penetration test summary and SOC 2 report reviewed; prompt and output logs kept 30 days.",
+    ),
+    DemoVendor(
+        "Helpwise", "https://helpwise.example", 200, 165, True, "uk", "opt_out_available",
+        ("iso_27001",), ("Northwind AI (model provider)",), "Questionnaire and ISO certificate.",
+    ),
+    DemoVendor(
+        "Lumen Text Analytics", "https://lumen.example", 400, -35, True, "eu_eea", "no",
+        ("iso_27001",), (), "Reviewed at onboarding; re-assessment overdue.",
+    ),
+    DemoVendor(
+        "Acme Personalise", "https://acme-personalise.example", 90, 275, True, "uk", "no",
+        ("iso_27001", "soc2_type_ii"), (), "SOC 2 report reviewed.",
+    ),
+)  # fmt: skip
+
+MODELS = (
+    DemoModel("Northwind AI", "Atlas", "llm", ("2025-10", "2026-03"), general_purpose=True,
+              model_card_url="https://northwind-ai.example/atlas/model-card"),
+    DemoModel("Lumen Text Analytics", "Lumen Sentiment", "classifier", ("3.2",)),
+    DemoModel("Acme Personalise", "NBO engine", "recommender", ("2026.3",)),
+    DemoModel("", "Churn GBM", "classifier", ("2025.11",)),
+)  # fmt: skip

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
@@ -22,16 +23,30 @@ from django.utils import timezone
 import workflows
 from council.models import Notification, RoleAssignment, Team, TeamMembership
 from council.services import record_admin_change
+from inventory import services as inventory_services
+from inventory.models import AiModel, ModelVersion, Vendor
 from registry import services as registry_services
-from registry.models import Deployment
+from registry.models import Deployment, Stage
 from reviews import services as review_services
-from reviews.models import Condition, ConditionStatus, Review
+from reviews.models import Condition, ConditionStatus, ConfirmVerdict, Review
+from reviews.selectors import condition_confirmers
 from usecases import services
 from usecases.choices import AutomationLevel, JourneyStage, State
 from usecases.models import UseCase
 
 from . import scenarios
-from .data import DEPLOYMENTS, PEOPLE, TEAMS, USE_CASES, DemoUseCase
+from .data import (
+    DEPLOYMENTS,
+    MODELS,
+    PEOPLE,
+    TEAMS,
+    USE_CASES,
+    VENDORS,
+    DemoDeployment,
+    DemoKpi,
+    DemoUseCase,
+    DemoVendor,
+)
 
 # The council was set up this long ago (memberships and roles began then), before the oldest
 # demo story (DemoUseCase.days_ago), so the demo has some history behind today.
@@ -216,6 +231,56 @@ def _audit_created(obj) -> None:
     record_admin_change(actor=None, obj=obj, before=None)
 
 
+INVENTORY_KEEPER = "council.security"
+
+
+def seed_inventory(*, cast: Cast, today: date) -> list[AiModel]:
+    """The vendors (assessed once, one lapsed) and the models teams share, if not there yet."""
+    keeper = cast.users[INVENTORY_KEEPER]
+    for vendor_demo in VENDORS:
+        if not Vendor.objects.filter(name=vendor_demo.name).exists():
+            data = _vendor_data(vendor_demo, keeper, today)
+            inventory_services.vendor_create(actor=keeper, data=data)
+    created = []
+    for demo in MODELS:
+        vendor = Vendor.objects.filter(name=demo.vendor).first() if demo.vendor else None
+        if AiModel.objects.filter(vendor=vendor, name=demo.name).exists():
+            continue
+        model = inventory_services.model_create(
+            actor=keeper,
+            data={
+                "vendor": vendor,
+                "name": demo.name,
+                "model_type": demo.model_type,
+                "general_purpose": demo.general_purpose,
+                "model_card_url": demo.model_card_url,
+            },
+        )
+        for version in demo.versions:
+            inventory_services.version_record(actor=keeper, model=model, data={"version": version})
+        created.append(model)
+    return created
+
+
+def _vendor_data(demo: DemoVendor, owner: User, today: date) -> dict:
+    assessed = today - timedelta(days=demo.assessed_days_ago)
+    return {
+        "name": demo.name,
+        "website": demo.website,
+        "owner": owner,
+        "dpa_signed": demo.dpa_signed,
+        "dpa_signed_on": assessed if demo.dpa_signed else None,
+        "sub_processors": list(demo.sub_processors),
+        "data_residency": demo.data_residency,
+        "trains_on_our_data": demo.trains_on_our_data,
+        "certifications": list(demo.certifications),
+        "security_review": demo.security_review,
+        "security_reviewed_on": assessed,
+        "assessed_on": assessed,
+        "next_assessment_due": today + timedelta(days=demo.due_in),
+    }
+
+
 def seed_deployments(*, cast: Cast, use_cases: list[UseCase]) -> list[Deployment]:
     """Registry entries of the approved demo use cases created in this run, with their history."""
     by_title = {use_case.title: use_case for use_case in use_cases}
@@ -233,14 +298,23 @@ def seed_deployments(*, cast: Cast, use_cases: list[UseCase]) -> list[Deployment
                 **demo.entry,
                 "business_owner": use_case.business_owner,
                 "technical_owner": owner,
+                "model_versions": [
+                    ModelVersion.objects.get(model__name=model, version=version)
+                    for model, version in demo.model_versions
+                ],
             },
         )
         if entry.published:  # the council approves the wording customers will read
             entry = registry_services.public_wording_approve(
                 actor=cast.users["chair"], deployment=entry
             )
+        _track_kpis(entry, demo.kpis, owner)
+        if demo.conditions_marked_met:
+            _mark_conditions_met(use_case, owner, demo.conditions_marked_met)
         for stage in demo.stages:
-            entry = workflows.deployment_change_stage(actor=owner, deployment=entry, stage=stage)
+            entry = workflows.deployment_change_stage(
+                actor=owner, deployment=entry, stage=stage, **_judged(entry, stage, demo)
+            )
         for kind, severity, description in demo.incidents:
             workflows.incident_report(
                 actor=owner, deployment=entry, kind=kind, severity=severity, description=description
@@ -249,27 +323,79 @@ def seed_deployments(*, cast: Cast, use_cases: list[UseCase]) -> list[Deployment
     return entries
 
 
+def _track_kpis(entry: Deployment, kpis: Sequence[DemoKpi], owner: User) -> None:
+    today = timezone.localdate()
+    for demo_kpi in kpis:
+        kpi = registry_services.kpi_define(
+            actor=owner,
+            deployment=entry,
+            name=demo_kpi.name,
+            unit=demo_kpi.unit,
+            direction=demo_kpi.direction,
+            baseline=Decimal(demo_kpi.baseline),
+            target=Decimal(demo_kpi.target),
+        )
+        for days_ago, value in demo_kpi.values:
+            registry_services.kpi_measure(
+                actor=owner,
+                kpi=kpi,
+                value=Decimal(value),
+                measured_on=today - timedelta(days=days_ago),
+            )
+
+
+def _mark_conditions_met(use_case: UseCase, actor: User, evidence: str) -> None:
+    """The team marks the conditions still open met; the council has yet to confirm them."""
+    for condition in Condition.objects.filter(
+        review__use_case=use_case, status=ConditionStatus.OPEN
+    ):
+        review_services.condition_meet(actor=actor, condition=condition, evidence=evidence)
+
+
+def _judged(entry: Deployment, stage: str, demo: DemoDeployment) -> dict:
+    """The pilot's results, when the move takes the entry out of pilot into production."""
+    leaving_pilot = entry.stage == Stage.PILOT and stage == Stage.PRODUCTION
+    return dict(demo.pilot_results or {}) if leaving_pilot else {}
+
+
 def _meet_blocking_conditions(use_case: UseCase, actor) -> None:
+    """The team marks each blocking condition met; the council role that set it confirms it."""
     for condition in Condition.objects.filter(
         review__use_case=use_case, blocking=True, status=ConditionStatus.OPEN
     ):
-        review_services.condition_meet(
+        condition = review_services.condition_meet(
             actor=actor,
             condition=condition,
             evidence="Updated privacy notice published on the website; link in the launch checklist.",
         )
+        review_services.condition_confirm(
+            actor=condition_confirmers(condition)[0],
+            condition=condition,
+            verdict=ConfirmVerdict.CONFIRMED,
+            comment="Checked the published notice.",
+        )
 
 
-def seed_use_cases(*, cast: Cast, demos: Sequence[DemoUseCase] = USE_CASES) -> list[UseCase]:
+def demos_missing(demos: Sequence[DemoUseCase]) -> list[DemoUseCase]:
     """The realistic use cases that are not there yet (same title in the same team)."""
     existing = set(
         UseCase.objects.filter(title__in=[d.answers["title"] for d in demos]).values_list(
             "team__slug", "title"
         )
     )
-    return [
-        _create(demo, cast) for demo in demos if (demo.team, demo.answers["title"]) not in existing
-    ]
+    return [demo for demo in demos if (demo.team, demo.answers["title"]) not in existing]
+
+
+def seed_submission(*, cast: Cast, demo: DemoUseCase) -> UseCase:
+    """The team's part: the draft, and its submission if the story goes that far."""
+    return _create(demo, cast, steps=STEPS[demo.state][:1])
+
+
+def seed_council_work(*, cast: Cast, demo: DemoUseCase, use_case: UseCase) -> UseCase:
+    """What follows the submission: votes, questions, the decision or the withdrawal."""
+    for step in STEPS[demo.state][1:]:
+        use_case = step(use_case, demo, cast)
+    return use_case
 
 
 def seed_synthetic(*, cast: Cast, count: int) -> list[UseCase]:
@@ -319,7 +445,7 @@ def synthetic_use_case(number: int) -> DemoUseCase:
     )
 
 
-def _create(demo: DemoUseCase, cast: Cast) -> UseCase:
+def _create(demo: DemoUseCase, cast: Cast, steps: Sequence[Step] | None = None) -> UseCase:
     actor = cast.users[demo.submitter]
     data = {
         **demo.answers,
@@ -327,6 +453,6 @@ def _create(demo: DemoUseCase, cast: Cast) -> UseCase:
         "business_owner": cast.users[demo.business_owner],
     }
     use_case = services.usecase_create(actor=actor, data=data)
-    for step in STEPS[demo.state]:
+    for step in STEPS[demo.state] if steps is None else steps:
         use_case = step(use_case, demo, cast)
     return use_case

@@ -1,6 +1,6 @@
 """Reads for the council's dashboard (SPEC sections 5, 6 and 11b): where use cases stand, how long
-the council takes to decide, which reviews are past their SLA, what the registry holds, incidents
-and overdue re-reviews.
+the council takes to decide, which reviews are past their SLA, what the registry holds, incidents,
+customers' complaints and overdue re-reviews.
 
 Everything counted is what the reader may see (`usecases.selectors.usecase_list_visible`): a
 council member's figures leave out the confidential use cases they may not see. Each figure is one
@@ -17,10 +17,30 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, QuerySet, TextChoices
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, TextChoices
 from django.utils import timezone
 
-from registry.models import Deployment, Incident, IncidentStatus, Severity, Stage
+from registry.models import (
+    Complaint,
+    ComplaintKind,
+    ComplaintStatus,
+    Deployment,
+    Incident,
+    IncidentStatus,
+    Kpi,
+    KpiDirection,
+    KpiMeasurement,
+    Severity,
+    Stage,
+)
+from registry.rules import (
+    KPI_IMPROVING,
+    KPI_MET,
+    KPI_NOT_MEASURED,
+    KPI_NOT_MET,
+    KPI_STATUS_LABELS,
+    kpi_status,
+)
 from registry.selectors import deployment_list_visible
 from registry.services import REMINDER_DAYS_AHEAD
 from reviews import rules
@@ -69,7 +89,9 @@ class Dashboard:
     sla: Figure
     late_reviews: tuple[LateReview, ...]
     registry: tuple[Figure, ...]  # by risk tier, stage, channel, journey stage
+    value: tuple[Figure, ...]  # KPIs against their targets, by team and by channel
     incidents: Figure
+    complaints: Figure
     rereviews: Figure
     late_entries: tuple[LateEntry, ...]
 
@@ -79,7 +101,9 @@ class Dashboard:
             *self.decision_times,
             self.sla,
             *self.registry,
+            *self.value,
             self.incidents,
+            self.complaints,
             self.rereviews,
         )
 
@@ -99,7 +123,9 @@ def dashboard_read(*, user: User, today: date | None = None) -> Dashboard:
         sla=_sla(reviews, decisions, today=today),
         late_reviews=_late_reviews(reviews, today=today),
         registry=_registry(entries),
+        value=_value(entries),
         incidents=_incidents(entries),
+        complaints=_complaints(entries),
         rereviews=_rereviews(entries, today=today),
         late_entries=_late_entries(entries, today=today),
     )
@@ -348,6 +374,88 @@ def _registry(entries: QuerySet[Deployment]) -> tuple[Figure, ...]:
     )
 
 
+# ---- value ---------------------------------------------------------------------------------
+
+# Each standing of a KPI, in the order of the bars, with its colour.
+KPI_TONES = (
+    (KPI_MET, "primary"),
+    (KPI_IMPROVING, "warning"),
+    (KPI_NOT_MET, "danger"),
+    (KPI_NOT_MEASURED, "neutral"),
+)
+
+
+def _value(entries: QuerySet[Deployment]) -> tuple[Figure, ...]:
+    """Where the KPIs of the entries in service stand, by the owning team and by channel (a KPI
+    counts once in each channel of its entry): one query, statuses in Python."""
+    latest = KpiMeasurement.objects.filter(kpi=OuterRef("pk")).order_by("-measured_on")
+    rows = (
+        Kpi.objects.filter(deployment__in=entries.filter(stage__in=RUNNING).values("pk"))
+        .annotate(latest=Subquery(latest.values("value")[:1]))
+        .values_list(
+            "direction", "baseline", "target", "latest", "deployment__use_case__team__name",
+            "deployment__channels",
+        )
+    )  # fmt: skip
+    by_team: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    by_channel: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for direction, baseline, target, value, team, channels in rows:
+        standing = kpi_status(
+            higher_is_better=direction == KpiDirection.HIGHER,
+            baseline=baseline,
+            target=target,
+            latest=value,
+        )
+        by_team[team][standing] += 1
+        for channel in set(channels or ()):
+            by_channel[channel][standing] += 1
+    channels = [channel for channel in Channel if channel in by_channel]
+    return (
+        _standings(
+            by_team,
+            sorted(by_team),
+            key="value-team",
+            title="KPIs against their targets, by team",
+            category_name="Team",
+        ),
+        _standings(
+            {Channel(c).label: by_channel[c] for c in channels},
+            [Channel(c).label for c in channels],
+            key="value-channel",
+            title="KPIs against their targets, by channel",
+            category_name="Channel",
+        ),
+    )
+
+
+def _standings(
+    counts: Mapping[str, Counter[str]],
+    categories: list[str],
+    *,
+    key: str,
+    title: str,
+    category_name: str,
+) -> Figure:
+    return Figure(
+        key=key,
+        title=title,
+        description=(
+            "The KPIs tracked on registry entries in pilot, production or suspended, by where "
+            "their latest value stands against the baseline and the target."
+        ),
+        categories=tuple(categories),
+        category_name=category_name,
+        series=tuple(
+            Series(
+                KPI_STATUS_LABELS[standing],
+                tuple(counts[category][standing] for category in categories),
+                tone=tone,
+            )
+            for standing, tone in KPI_TONES
+        ),
+    )
+
+
 def _incidents(entries: QuerySet[Deployment]) -> Figure:
     counts: _Rows = {
         row["severity"]: row
@@ -376,6 +484,33 @@ def _incidents(entries: QuerySet[Deployment]) -> Figure:
                 _column(counts, Severity, "resolved"),
                 tone="neutral",
             ),
+        ),
+    )
+
+
+def _complaints(entries: QuerySet[Deployment]) -> Figure:
+    counts: _Rows = {
+        row["kind"]: row
+        for row in Complaint.objects.filter(deployment__in=entries.values("pk"))
+        .order_by()
+        .values("kind")
+        .annotate(
+            open=Count("id", filter=Q(status=ComplaintStatus.OPEN)),
+            closed=Count("id", filter=Q(status=ComplaintStatus.CLOSED)),
+        )
+    }
+    return Figure(
+        key="complaints",
+        title="Complaints from customers",
+        description=(
+            "Cases customers sent from the public transparency page against a published tool: "
+            "decisions contested and complaints, open and closed."
+        ),
+        categories=tuple(kind.label for kind in ComplaintKind),
+        category_name="Kind",
+        series=(
+            Series("Open", _column(counts, ComplaintKind, "open"), tone="danger"),
+            Series("Closed", _column(counts, ComplaintKind, "closed"), tone="neutral"),
         ),
     )
 

@@ -27,13 +27,15 @@ from usecases.selectors import usecase_list_visible
 from . import services
 from .filters import DeploymentFilter
 from .models import Deployment, IncidentStatus
-from .selectors import deployment_list_visible
+from .selectors import deployment_list_visible, kpi_results
 from .serializers import (
     DeploymentCreateSerializer,
     DeploymentSerializer,
     DeploymentUpdateSerializer,
     IncidentSerializer,
     IncidentUpdateSerializer,
+    KpiMeasurementSerializer,
+    KpiSerializer,
     StageInputSerializer,
 )
 
@@ -49,8 +51,10 @@ WRITE_ERRORS = {
 def with_counts(queryset):
     """Everything DeploymentSerializer reads, in one query whatever the number of rows."""
     unresolved = ~Q(incidents__status=IncidentStatus.RESOLVED)
-    return queryset.select_related("use_case").annotate(
-        open_incidents=Count("incidents", filter=unresolved)
+    return (
+        queryset.select_related("use_case")
+        .prefetch_related("model_versions")
+        .annotate(open_incidents=Count("incidents", filter=unresolved))
     )
 
 
@@ -143,7 +147,10 @@ class DeploymentViewSet(
         description="Move the entry to another stage (409 when the move is not allowed, e.g. "
         "out of `retired`, or already requested). For a high-tier entry, pilot to production is "
         "a request: 202, the entry stays in pilot with `requested_stage` set until the council "
-        "approves. Only the use case's team or business owner.",
+        "approves. Leaving pilot for production needs `results` (the pilot's results judged "
+        "against the success criteria: `met`, `partly_met`, `not_met`) and `results_summary` "
+        "(400 without them); they are kept as `pilot_results` with the KPIs as they stood. Only "
+        "the use case's team or business owner.",
     )
     @action(detail=True, methods=["post"], pagination_class=None, filterset_class=None)
     def stage(self, request, pk=None):
@@ -210,3 +217,65 @@ class DeploymentViewSet(
             actor=request.user, incident=incident, **payload.validated_data
         )
         return Response(IncidentSerializer(incident).data)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: KpiSerializer(many=True)},
+        description="The entry's KPIs, each with its latest value and where it stands.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=KpiSerializer,
+        responses={201: KpiSerializer, **WRITE_ERRORS},
+        description="Track a KPI: `name`, `unit`, `direction` (`higher` or `lower` is better), "
+        "`baseline` and `target` (beyond the baseline in that direction). Only the use case's "
+        "team or business owner; 409 for a retired entry.",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        pagination_class=None,
+        filterset_class=None,
+        serializer_class=KpiSerializer,
+    )
+    def kpis(self, request, pk=None):
+        deployment = self.get_object()
+        if request.method == "GET":
+            return Response(KpiSerializer(kpi_results(deployment), many=True).data)
+        payload = KpiSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        kpi = services.kpi_define(
+            actor=request.user, deployment=deployment, **payload.validated_data["kpi"]
+        )
+        (result,) = [result for result in kpi_results(deployment) if result.kpi.pk == kpi.pk]
+        return Response(KpiSerializer(result).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: KpiMeasurementSerializer(many=True)},
+        description="The values measured for one KPI of the entry, oldest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=KpiMeasurementSerializer,
+        responses={201: KpiMeasurementSerializer, **WRITE_ERRORS},
+        description="Record a measured `value` on `measured_on` (one value a day, not in the "
+        "future), e.g. from a reporting job. Only the use case's team or business owner.",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path=r"kpis/(?P<kpi_id>\d+)/measurements",
+        pagination_class=None,
+        filterset_class=None,
+        serializer_class=KpiMeasurementSerializer,
+    )
+    def kpi_measurements(self, request, pk=None, kpi_id=None):
+        deployment = self.get_object()
+        kpi = get_object_or_404(deployment.kpis, pk=kpi_id)
+        if request.method == "GET":
+            return Response(KpiMeasurementSerializer(kpi.measurements.all(), many=True).data)
+        payload = KpiMeasurementSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        measurement = services.kpi_measure(actor=request.user, kpi=kpi, **payload.validated_data)
+        return Response(KpiMeasurementSerializer(measurement).data, status=status.HTTP_201_CREATED)

@@ -9,18 +9,37 @@ from django.contrib.auth.models import User
 from common.forms import OwnerChoiceField, ServiceForm
 from common.limits import MARKETS_MAX, NAME_MAX, NOTE_MAX, TEXT_MAX, date_in_range, list_within
 from council.selectors import business_owner_candidates
+from inventory.models import ModelVersion
 from usecases.choices import Channel, DataCategory
 from usecases.models import UseCase
 
-from .models import ComplaintKind, Deployment, IncidentKind, IncidentStatus, Severity, Stage
+from .models import (
+    ComplaintKind,
+    Deployment,
+    IncidentKind,
+    IncidentStatus,
+    Kpi,
+    KpiDirection,
+    PilotJudgement,
+    Severity,
+    Stage,
+)
 from .rules import MATERIAL_FIELDS
-from .services import EDITABLE_FIELDS
+from .services import EDITABLE_FIELDS, LINKED_VERSIONS
+
+# The entry form's fields, in order: the linked model versions after the typed one.
+FORM_FIELDS = (*EDITABLE_FIELDS[:3], LINKED_VERSIONS, *EDITABLE_FIELDS[3:])
 
 # Label and plain-language hint of every field the team types (SPEC section 6).
 QUESTIONS = {
     "name": ("Name of the tool", "How people inside the company call it."),
     "vendor": ("Vendor", "The company that supplies it. Leave empty when it is built in house."),
     "model_version": ("Model version", "The exact model or release running, e.g. “nbo-2026.3”."),
+    "model_versions": (
+        "Models from the inventory",
+        "Tick the version of each inventory model the tool runs on: a new version of one of them "
+        "reaches this entry. Missing? Propose it on the Models page.",
+    ),
     "channels": ("Channels", "Where customers or colleagues meet it. Tick all that apply."),
     "markets": ("Markets", "Countries or regions, separated by commas, e.g. GB, IE, DE."),
     "go_live_date": ("Go-live date", "Leave empty while in pilot: moving to production sets it."),
@@ -99,6 +118,13 @@ class DeploymentForm(ServiceForm):
     name = forms.CharField(max_length=NAME_MAX)
     vendor = forms.CharField(max_length=NAME_MAX, required=False)
     model_version = forms.CharField(max_length=NAME_MAX)
+    model_versions = forms.ModelMultipleChoiceField(
+        queryset=ModelVersion.objects.select_related("model__vendor").order_by(
+            "model__name", "-recorded_at"
+        ),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     channels = _ticks(Channel)
     markets = MarketsField(max_length=2000)
     go_live_date = forms.DateField(
@@ -125,7 +151,7 @@ class DeploymentForm(ServiceForm):
         for name, (label, help_text) in QUESTIONS.items():
             self.fields[name].label = label
             self.fields[name].help_text = help_text
-        self.order_fields(EDITABLE_FIELDS)
+        self.order_fields(FORM_FIELDS)
 
     @classmethod
     def for_use_case(cls, data, *, use_case: UseCase, user) -> "DeploymentForm":
@@ -144,6 +170,7 @@ class DeploymentForm(ServiceForm):
     @classmethod
     def for_entry(cls, data, *, deployment: Deployment) -> "DeploymentForm":
         initial = {name: getattr(deployment, name) for name in EDITABLE_FIELDS}
+        initial[LINKED_VERSIONS] = list(deployment.model_versions.all())
         form = cls(data, initial=initial, version=deployment.version)
         for name in ("business_owner", "technical_owner"):
             field = cast("forms.ModelChoiceField[User]", form.fields[name])
@@ -159,6 +186,22 @@ class StageForm(ServiceForm):
         max_length=NOTE_MAX,
         help_text="Kept in the entry's history.",
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    # Asked (and required by the service) only when the entry leaves pilot for production.
+    results = forms.ChoiceField(
+        label="The pilot's results",
+        required=False,
+        choices=PilotJudgement.choices,
+        widget=forms.RadioSelect,
+        help_text="Judged against the success criteria of the pilot plan and the KPIs above.",
+    )
+    results_summary = forms.CharField(
+        label="What the pilot showed",
+        required=False,
+        max_length=TEXT_MAX,
+        help_text="The figures and what they mean, e.g. “Unsubscribes fell from 2.4% to 2.0% "
+        "over 6 weeks on 10% of the list”.",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -178,6 +221,62 @@ class IncidentReportForm(ServiceForm):
     def __init__(self, *args, **kwargs):
         # The ids the page's anchors and labels have always used: incident-kind, ...
         super().__init__(*args, auto_id="incident-%s", **kwargs)
+
+
+def _decimal(label: str, help_text: str = "") -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        help_text=help_text,
+        max_digits=16,
+        decimal_places=4,
+        error_messages={"invalid": "Enter a number, e.g. 12.5.", "required": "Enter a number."},
+    )
+
+
+class KpiForm(ServiceForm):
+    """A KPI the entry is measured by; cleaned_data goes as-is to registry.services.kpi_define."""
+
+    name = forms.CharField(
+        label="KPI",
+        max_length=200,
+        help_text="What is measured, e.g. “Unsubscribe rate” or “First-contact resolution”.",
+        error_messages={"required": "Name the KPI."},
+    )
+    unit = forms.CharField(label="Unit", max_length=32, required=False, help_text="e.g. %, £.")
+    direction = forms.ChoiceField(
+        label="Better is",
+        choices=KpiDirection.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether higher or lower is better."},
+    )
+    baseline = _decimal("Baseline", "Where it stood before the tool.")
+    target = _decimal("Target", "The success criterion of the pilot plan, as a number.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="kpi", **kwargs)
+
+
+class KpiMeasureForm(ServiceForm):
+    """A measured value of one of the entry's KPIs (registry.services.kpi_measure)."""
+
+    kpi = forms.ModelChoiceField(
+        label="KPI",
+        queryset=Kpi.objects.none(),
+        empty_label="Choose the KPI",
+        error_messages={"required": "Choose the KPI.", "invalid_choice": "Choose the KPI."},
+    )
+    value = _decimal("Value")
+    measured_on = forms.DateField(
+        label="Measured on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Give the day it was measured.", "invalid": "Enter a date."},
+    )
+    note = forms.CharField(label="Note (optional)", max_length=500, required=False)
+
+    def __init__(self, *args, deployment: Deployment, **kwargs):
+        super().__init__(*args, prefix="measure", **kwargs)
+        field = cast(forms.ModelChoiceField, self.fields["kpi"])
+        field.queryset = deployment.kpis.all()
 
 
 class IncidentUpdateForm(ServiceForm):

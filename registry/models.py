@@ -16,6 +16,12 @@ class Stage(models.TextChoices):
     RETIRED = "retired", "Retired"
 
 
+class PilotJudgement(models.TextChoices):
+    MET = "met", "Success criteria met"
+    PARTLY_MET = "partly_met", "Partly met"
+    NOT_MET = "not_met", "Not met"
+
+
 class Deployment(models.Model):
     """A registry entry: one AI tool running for customers or staff (SPEC section 6)."""
 
@@ -25,6 +31,13 @@ class Deployment(models.Model):
     name = models.CharField(max_length=200)
     vendor = models.CharField(max_length=200, blank=True)
     model_version = models.CharField(max_length=200)
+    model_versions = models.ManyToManyField(
+        "inventory.ModelVersion",
+        blank=True,
+        related_name="deployments",
+        help_text="The versions of the inventory's models the entry runs on: a new version of "
+        "one of their models opens its change review.",
+    )
     channels = models.JSONField(default=list)
     markets = models.JSONField(default=list, help_text="Countries or regions, e.g. GB, IE, DE.")
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.PILOT)
@@ -36,6 +49,13 @@ class Deployment(models.Model):
         "production); empty when none is.",
     )
     go_live_date = models.DateField(null=True, blank=True)
+    pilot_results = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="The pilot's results as judged when production was requested or made: "
+        "judgement, summary, who and when, and each KPI against its target.",
+    )
     business_owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     technical_owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     risk_tier = models.CharField(max_length=16, choices=RiskTier.choices)
@@ -92,6 +112,11 @@ class Deployment(models.Model):
         return any(draft) and draft != (self.public_name_approved, self.public_description_approved)
 
     @property
+    def pilot_judgement_label(self) -> str:
+        judgement = self.pilot_results.get("judgement", "")
+        return PilotJudgement(judgement).label if judgement in PilotJudgement.values else ""
+
+    @property
     def channel_labels(self) -> list[str]:
         return choice_labels(self.channels, Channel)
 
@@ -116,6 +141,52 @@ class DeploymentVersion(models.Model):
 
     def __str__(self):
         return f"{self.deployment_id} from {self.valid_from:%Y-%m-%d %H:%M}"
+
+
+class KpiDirection(models.TextChoices):
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+
+
+class Kpi(models.Model):
+    """What the entry is meant to achieve, measured against where it started (the use case's
+    success criteria, made numbers)."""
+
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="kpis")
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=32, blank=True, help_text="For example %, £ or points.")
+    direction = models.CharField(max_length=8, choices=KpiDirection.choices)
+    baseline = models.DecimalField(max_digits=16, decimal_places=4)
+    target = models.DecimalField(max_digits=16, decimal_places=4)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["deployment", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["deployment", "name"], name="kpi_unique_name"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} of {self.deployment_id}"
+
+
+class KpiMeasurement(models.Model):
+    kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="measurements")
+    value = models.DecimalField(max_digits=16, decimal_places=4)
+    measured_on = models.DateField()
+    note = models.CharField(max_length=500, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kpi", "measured_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "measured_on"], name="kpi_one_value_a_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.kpi_id} = {self.value} on {self.measured_on}"
 
 
 class IncidentKind(models.TextChoices):

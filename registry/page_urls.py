@@ -10,6 +10,8 @@ urlpatterns = [
     path("<int:pk>/", pages.registry_detail, name="detail"),
     path("<int:pk>/edit/", pages.registry_edit, name="edit"),
     path("<int:pk>/stage/", pages.registry_stage, name="stage"),
+    path("<int:pk>/kpis/", pages.kpi_define, name="kpi_define"),
+    path("<int:pk>/kpis/measurements/", pages.kpi_measure, name="kpi_measure"),
     path("<int:pk>/incidents/", pages.incident_report, name="incident_report"),
     path(
         "<int:pk>/complaints/<int:complaint_pk>/close/",

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 import workflows
@@ -29,6 +30,8 @@ from .forms import (
     DeploymentForm,
     IncidentReportForm,
     IncidentUpdateForm,
+    KpiForm,
+    KpiMeasureForm,
     StageForm,
 )
 from .models import IncidentStatus, Stage
@@ -44,9 +47,14 @@ from .selectors import (
     deployment_list_visible,
     deployment_record_refusal,
     deployment_stage_refusal,
+    go_live_blockers,
     incident_report_refusal,
     incident_update_refusal,
     is_overdue,
+    kpi_record_refusal,
+    kpi_results,
+    lapsed_vendors_of,
+    last_decision,
     public_wording_approve_refusal,
     review_open_of_use_case,
 )
@@ -98,10 +106,9 @@ def registry_detail(request, pk):
     return _render_detail(request, deployment_get_visible(user=request.user, pk=pk))
 
 
-def _render_detail(
-    request, entry, *, stage_form=None, report_form=None, failed_incident=None, status=200
-):
-    """The entry page; a form that failed comes back bound, with its errors next to its fields."""
+def _render_detail(request, entry, *, failed_incident=None, status=200, **bound):
+    """The entry page; a form that failed comes back bound (`bound`: stage_form, report_form,
+    kpi_form, measure_form), with its errors next to its fields."""
     user = request.user
     incidents = list(entry.incidents.select_related("reported_by", "resolved_by"))
     can_follow_up = incident_update_refusal(user=user, use_case=entry.use_case) is None
@@ -114,16 +121,32 @@ def _render_detail(
         "overdue": is_overdue(entry),
         "incidents": incidents,
         "versions": entry.versions.all(),
+        "model_versions": entry.model_versions.select_related("model__vendor"),
+        "lapsed_vendors": list(lapsed_vendors_of(entry)),
         "open_review": review_open_of_use_case(use_case_id=entry.use_case_id),
         "can_edit": deployment_edit_refusal(user=user, deployment=entry) is None,
         "stage_targets": [(target, _stage_action(entry, target)) for target in targets],
-        "stage_form": stage_form or StageForm(),
+        "stage_form": bound.get("stage_form") or StageForm(),
         "can_follow_up": can_follow_up,
         "can_report": incident_report_refusal(user=user) is None,
-        "report_form": report_form or IncidentReportForm(),
+        "report_form": bound.get("report_form") or IncidentReportForm(),
+        **_value_side(user, entry, bound),
         **_public_side(user, entry),
     }
     return render(request, "registry/detail.html", context, status=status)
+
+
+def _value_side(user, entry, bound) -> dict:
+    """The entry's KPIs against their targets, and for its team the forms to add to them."""
+    can_record = kpi_record_refusal(user=user, deployment=entry) is None
+    return {
+        "kpis": kpi_results(entry),
+        "can_record_results": can_record,
+        "kpi_form": (bound.get("kpi_form") or KpiForm()) if can_record else None,
+        "measure_form": (bound.get("measure_form") or KpiMeasureForm(deployment=entry))
+        if can_record
+        else None,
+    }
 
 
 def _public_side(user, entry) -> dict:
@@ -168,6 +191,11 @@ def registry_new(request):
     use_case = usecase_get_visible(user=request.user, pk=request.GET.get("use_case"))
     # Refused before any input is read, so a refused user never learns what was wrong with it.
     refuse(deployment_record_refusal(user=request.user, use_case=use_case))
+    if request.method == "GET" and (blockers := list(go_live_blockers(last_decision(use_case)))):
+        # Shown before the form: nothing typed there could be saved. (A condition reopened while
+        # the form was filled in is refused by the service, with the form kept as typed.)
+        context = {"use_case": use_case, "blockers": blockers, "today": timezone.localdate()}
+        return render(request, "registry/go_live_blocked.html", context)
     form = DeploymentForm.for_use_case(_posted(request), use_case=use_case, user=request.user)
     if request.method == "GET":
         return _render_form(request, form, use_case=use_case)
@@ -215,11 +243,57 @@ def _render_form(request, form, *, use_case, entry=None, status=200):
     return render(request, "registry/form.html", context, status=status)
 
 
-@require_POST
+# What a move does, said on the page that asks to confirm it.
+STAGE_CONSEQUENCES: dict[str, str] = {
+    Stage.PRODUCTION: "Customers meet the tool in production, at full scale.",
+    Stage.PILOT: "The tool serves customers again, in pilot.",
+    Stage.SUSPENDED: (
+        "The tool must stop serving customers now. It can be moved back only while the "
+        "council's last word on the use case is an approval and no review is open."
+    ),
+    Stage.RETIRED: (
+        "Retired for good: the entry can no longer be edited or moved. If it is the use case's "
+        "last entry in service, the use case leaves service too."
+    ),
+}
+REQUEST_CONSEQUENCE = (
+    "This is a request, not a move: a change review of the use case opens, and the entry stays "
+    "in {stage} until the council approves it."
+)
+
+
+def _stage_consequence(entry, target: str) -> str:
+    if services.is_requested_move(entry, target):
+        return REQUEST_CONSEQUENCE.format(stage=entry.get_stage_display())
+    return STAGE_CONSEQUENCES[target]
+
+
+def _render_stage_confirm(request, entry, form, target: str, status=200):
+    context = {
+        "entry": entry,
+        "form": form,
+        "target": target,
+        "target_label": Stage(target).label,
+        "action": _stage_action(entry, target),
+        "consequence": _stage_consequence(entry, target),
+        "leaving_pilot": entry.stage == Stage.PILOT and target == Stage.PRODUCTION,
+        "kpis": kpi_results(entry),
+    }
+    return render(request, "registry/stage_confirm.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
 @refusals_answered(back_to("registry:detail"))
 def registry_stage(request, pk):
+    """GET `?stage=<target>` asks to confirm the move (with a reason); its POST makes it."""
     entry = deployment_get_visible(user=request.user, pk=pk)
     refuse(deployment_stage_refusal(user=request.user, deployment=entry))
+    if request.method == "GET":
+        target = request.GET.get("stage", "")
+        if target not in services.deployment_stage_targets(entry):
+            messages.error(request, f"{entry.reference} cannot move to that stage now.")
+            return redirect("registry:detail", pk=entry.pk)
+        return _render_stage_confirm(request, entry, StageForm(initial={"stage": target}), target)
     form = StageForm(request.POST)
     moved = _save(
         form,
@@ -228,7 +302,10 @@ def registry_stage(request, pk):
         ),
     )
     if moved is None:
-        return _render_detail(request, entry, stage_form=form, status=400)
+        target = request.POST.get("stage", "")
+        if target not in Stage.values:
+            return _render_detail(request, entry, stage_form=form, status=400)
+        return _render_stage_confirm(request, entry, form, target, status=400)
     if moved.requested_stage:
         messages.success(
             request,
@@ -238,6 +315,36 @@ def registry_stage(request, pk):
     else:
         messages.success(request, f"{moved.reference} is now in {moved.get_stage_display()}.")
     return redirect("registry:detail", pk=entry.pk)
+
+
+@require_POST
+@refusals_answered(back_to("registry:detail"))
+def kpi_define(request, pk):
+    entry = deployment_get_visible(user=request.user, pk=pk)
+    refuse(kpi_record_refusal(user=request.user, deployment=entry))
+    form = KpiForm(request.POST)
+    kpi = _save(
+        form, lambda data: services.kpi_define(actor=request.user, deployment=entry, **data)
+    )
+    if kpi is None:
+        return _render_detail(request, entry, kpi_form=form, status=400)
+    messages.success(request, f"{entry.reference} now tracks “{kpi.name}”.")
+    return redirect(reverse("registry:detail", args=[entry.pk]) + "#value")
+
+
+@require_POST
+@refusals_answered(back_to("registry:detail"))
+def kpi_measure(request, pk):
+    entry = deployment_get_visible(user=request.user, pk=pk)
+    refuse(kpi_record_refusal(user=request.user, deployment=entry))
+    form = KpiMeasureForm(request.POST, deployment=entry)
+    measured = _save(form, lambda data: services.kpi_measure(actor=request.user, **data))
+    if measured is None:
+        return _render_detail(request, entry, measure_form=form, status=400)
+    messages.success(
+        request, f"“{measured.kpi.name}” recorded for {measured.measured_on:%-d %b %Y}."
+    )
+    return redirect(reverse("registry:detail", args=[entry.pk]) + "#value")
 
 
 @require_POST

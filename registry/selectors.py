@@ -1,23 +1,29 @@
 """Reads of the registry, always through what the viewer may see."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
-from django.db.models import QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from common.errors import ActionForbidden, DomainError, TransitionNotAllowed
 from council.selectors import auditor_write_refusal, is_chair
-from reviews.models import Review, ReviewState
+from inventory.models import AiModel, Vendor
+from inventory.selectors import vendors_lapsed
+from reviews.models import CLOSED_CONDITION_STATUSES, Condition, Review, ReviewState
+from reviews.selectors import standing_conditions
 from usecases.choices import State
 from usecases.models import UseCase, UseCaseRevision
 from usecases.selectors import usecase_is_editor, usecase_list_visible
 
-from .models import Complaint, Deployment, Stage
+from .models import Complaint, Deployment, Kpi, KpiDirection, KpiMeasurement, Stage
+from .rules import KPI_STATUS_LABELS, kpi_status
 
 # The use-case states from which a deployment may be recorded (services.deployment_create).
 RECORDABLE_STATES = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS, State.DEPLOYED})
@@ -31,6 +37,26 @@ def deployment_list_visible(*, user: User | AnonymousUser) -> QuerySet[Deploymen
 def deployments_running(use_case: UseCase) -> QuerySet[Deployment]:
     """The entries of a use case still in service or suspended (not retired)."""
     return use_case.deployments.exclude(stage=Stage.RETIRED)
+
+
+def deployments_using_model(model: AiModel) -> QuerySet[Deployment]:
+    """The entries not retired that run on a version of the model, whichever team owns them:
+    the ones a new version concerns. Not filtered by what a reader may see (the council's
+    roll-out reaches every team); the pages show them through `deployment_list_visible`."""
+    return (
+        Deployment.objects.exclude(stage=Stage.RETIRED)
+        .filter(model_versions__model=model)
+        .distinct()
+    )
+
+
+def lapsed_vendors_of(deployment: Deployment, today: date | None = None) -> QuerySet[Vendor]:
+    """The vendors of the models the entry runs whose assessment has lapsed (shown on the entry)."""
+    return vendors_lapsed(
+        Vendor.objects.filter(models__versions__deployments=deployment).distinct(),
+        lapsed=True,
+        today=today,
+    )
 
 
 def deployment_get_visible(*, user: User | AnonymousUser, pk: int | str) -> Deployment:
@@ -55,6 +81,40 @@ def running_past_due(*, stage: str, next_review_due: date, today: date | None = 
     """The overdue rule on plain values, for rows read without their model (exports)."""
     today = today or timezone.localdate()
     return stage != Stage.RETIRED and next_review_due < today
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    """A KPI with its latest measured value and where that stands against the target."""
+
+    kpi: Kpi
+    latest: Decimal | None
+    measured_on: date | None
+    measurements: int
+
+    @property
+    def status(self) -> str:
+        return kpi_status(
+            higher_is_better=self.kpi.direction == KpiDirection.HIGHER,
+            baseline=self.kpi.baseline,
+            target=self.kpi.target,
+            latest=self.latest,
+        )
+
+    @property
+    def status_label(self) -> str:
+        return KPI_STATUS_LABELS[self.status]
+
+
+def kpi_results(deployment: Deployment) -> list[KpiResult]:
+    """The entry's KPIs, each with its latest value, in one query."""
+    latest = KpiMeasurement.objects.filter(kpi=OuterRef("pk")).order_by("-measured_on")
+    rows = deployment.kpis.annotate(
+        latest_value=Subquery(latest.values("value")[:1]),
+        latest_on=Subquery(latest.values("measured_on")[:1]),
+        measured=Count("measurements"),
+    )
+    return [KpiResult(row, row.latest_value, row.latest_on, row.measured) for row in rows]
 
 
 def deployments_published() -> QuerySet[Deployment]:
@@ -125,6 +185,24 @@ def deployment_record_refusal(
     return refusal
 
 
+def last_decision(use_case: UseCase) -> Review:
+    """The council's last decided review of the use case (an approved or deployed use case,
+    RECORDABLE_STATES, always has one)."""
+    return use_case.reviews.filter(state=ReviewState.DECIDED).latest("decided_at")
+
+
+def go_live_blockers(review: Review) -> QuerySet[Condition]:
+    """The blocking conditions of the decision that are not met or waived yet, soonest due first:
+    the entry cannot be recorded until each is closed (SPEC section 6)."""
+    return (
+        standing_conditions()
+        .filter(review=review, blocking=True)
+        .exclude(status__in=CLOSED_CONDITION_STATUSES)
+        .select_related("owner")
+        .order_by(F("due_date").asc(nulls_last=True), "pk")
+    )
+
+
 def deployment_edit_refusal(
     *, user: User | AnonymousUser, deployment: Deployment
 ) -> DomainError | None:
@@ -139,6 +217,14 @@ def deployment_stage_refusal(
 ) -> ActionForbidden | None:
     """Which moves the entry allows is the services' (`deployment_stage_targets`)."""
     return _not_editor(user, deployment.use_case, "change the stage of this entry")
+
+
+def kpi_record_refusal(*, user: User | AnonymousUser, deployment: Deployment) -> DomainError | None:
+    """The team or business owner tracks what the entry achieves, while it is not retired."""
+    refusal: DomainError | None = _not_editor(user, deployment.use_case, "record its results")
+    if refusal is None and deployment.stage == Stage.RETIRED:
+        refusal = TransitionNotAllowed("A retired entry records no more results.")
+    return refusal
 
 
 def incident_report_refusal(*, user: User | AnonymousUser) -> ActionForbidden | None:

@@ -2,11 +2,21 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from common.limits import ID_MAX, LIST_MAX, MARKETS_MAX, NOTE_MAX, TEXT_MAX, date_in_range
+from inventory.models import ModelVersion
 from usecases.choices import Channel, DataCategory
 
-from .models import Deployment, Incident, IncidentStatus, Stage
+from .models import (
+    Deployment,
+    Incident,
+    IncidentStatus,
+    KpiDirection,
+    KpiMeasurement,
+    PilotJudgement,
+    Stage,
+)
+from .rules import KPI_STATUS_LABELS
 from .selectors import is_overdue
-from .services import EDITABLE_FIELDS, REQUESTABLE_STAGES
+from .services import EDITABLE_FIELDS, LINKED_VERSIONS, REQUESTABLE_STAGES
 
 # The free-text facts of an entry (the one-line ones take their length from the model).
 LONG_TEXT_FIELDS = ("human_oversight", "customer_disclosure", "monitoring_kpis")
@@ -37,12 +47,13 @@ class DeploymentSerializer(serializers.ModelSerializer):
         model = Deployment
         fields = (
             "id", "reference", "use_case", "use_case_reference", "team", "name", "vendor",
-            "model_version", "channels", "markets", "stage", "requested_stage", "go_live_date",
+            "model_version", "model_versions", "channels", "markets", "stage", "requested_stage",
+            "go_live_date",
             "business_owner",
             "technical_owner", "risk_tier", "human_oversight", "customer_disclosure",
             "data_categories", "monitoring_kpis", "last_review_date", "next_review_due",
-            "published", "approval", "overdue", "open_incidents", "created_at", "updated_at",
-            "version",
+            "published", "approval", "overdue", "open_incidents", "pilot_results", "created_at",
+            "updated_at", "version",
         )  # fmt: skip
         read_only_fields = fields
 
@@ -86,10 +97,16 @@ class DeploymentInputSerializer(serializers.ModelSerializer):
     # Anyone by id: who may be named is the service's rule (council.selectors), 400 in its words.
     business_owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
     technical_owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
+    model_versions = serializers.PrimaryKeyRelatedField(
+        many=True,
+        required=False,
+        queryset=ModelVersion.objects.all(),
+        help_text="Ids of the inventory's model versions the tool runs on (one per model).",
+    )
 
     class Meta:
         model = Deployment
-        fields: tuple[str, ...] = EDITABLE_FIELDS
+        fields: tuple[str, ...] = (*EDITABLE_FIELDS, LINKED_VERSIONS)
         extra_kwargs = {
             **{name: {"max_length": TEXT_MAX} for name in LONG_TEXT_FIELDS},
             "go_live_date": {"validators": [date_in_range]},
@@ -119,7 +136,7 @@ class DeploymentUpdateSerializer(DeploymentInputSerializer):
     )
 
     class Meta(DeploymentInputSerializer.Meta):
-        fields = (*EDITABLE_FIELDS, "version")
+        fields = (*EDITABLE_FIELDS, LINKED_VERSIONS, "version")
 
     def validate(self, attrs):
         unknown = sorted(set(self.initial_data) - set(self.fields))
@@ -150,7 +167,7 @@ class DeploymentCreateSerializer(DeploymentInputSerializer):
     )
 
     class Meta(DeploymentInputSerializer.Meta):
-        fields = ("use_case", "stage", *EDITABLE_FIELDS)
+        fields = ("use_case", "stage", *EDITABLE_FIELDS, LINKED_VERSIONS)
 
     def validate_stage(self, value):
         if value != Stage.PILOT:
@@ -164,6 +181,21 @@ class StageInputSerializer(serializers.Serializer):
     stage = serializers.ChoiceField(choices=Stage.choices)
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=NOTE_MAX, default=""
+    )
+    results = serializers.ChoiceField(
+        choices=PilotJudgement.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required to leave pilot for production: the pilot's results judged against "
+        "the success criteria of the use case.",
+    )
+    results_summary = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=TEXT_MAX,
+        default="",
+        help_text="Required with `results`: what the pilot showed.",
     )
 
 
@@ -200,3 +232,35 @@ class IncidentUpdateSerializer(serializers.Serializer):
         default="",
         help_text="Required to resolve: what was found and what was done.",
     )
+
+
+class KpiSerializer(serializers.Serializer):
+    """A KPI of the entry with its latest value and where it stands (registry.selectors.KpiResult);
+    POST takes `name`, `unit`, `direction`, `baseline` and `target`."""
+
+    id = serializers.IntegerField(source="kpi.pk", read_only=True)
+    name = serializers.CharField(source="kpi.name", max_length=200)
+    unit = serializers.CharField(
+        source="kpi.unit", max_length=32, required=False, allow_blank=True, default=""
+    )
+    direction = serializers.ChoiceField(source="kpi.direction", choices=KpiDirection.choices)
+    baseline = serializers.DecimalField(source="kpi.baseline", max_digits=16, decimal_places=4)
+    target = serializers.DecimalField(source="kpi.target", max_digits=16, decimal_places=4)
+    latest = serializers.DecimalField(
+        max_digits=16, decimal_places=4, read_only=True, allow_null=True
+    )
+    measured_on = serializers.DateField(read_only=True, allow_null=True)
+    measurements = serializers.IntegerField(read_only=True)
+    status = serializers.ChoiceField(
+        choices=list(KPI_STATUS_LABELS.items()),
+        read_only=True,
+        help_text="`met` (target reached), `improving` (better than the baseline), `not_met`, "
+        "`not_measured`.",
+    )
+
+
+class KpiMeasurementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = KpiMeasurement
+        fields = ("id", "value", "measured_on", "note", "recorded_by", "recorded_at")
+        read_only_fields = ("id", "recorded_by", "recorded_at")

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from django.contrib.auth.models import User
@@ -18,8 +19,9 @@ from council.models import CouncilRole, NotificationKind, RoleAssignment
 from council.notifications import notify
 from council.selectors import business_owner_ineligibility
 from council.services import reference_next
-from reviews.models import APPROVALS, ConditionStatus, Outcome, Review, ReviewPolicy, ReviewState
-from reviews.selectors import standing_conditions, usecase_settled_in_service
+from inventory.models import ModelVersion
+from reviews.models import APPROVALS, Outcome, Review, ReviewPolicy
+from reviews.selectors import usecase_settled_in_service
 from usecases.choices import RiskTier
 from usecases.models import UseCase
 
@@ -30,11 +32,15 @@ from .models import (
     DeploymentVersion,
     Incident,
     IncidentStatus,
+    Kpi,
+    KpiDirection,
+    KpiMeasurement,
+    PilotJudgement,
     Severity,
     Stage,
 )
 from .notifications import notify_complaint, notify_public_wording_waits
-from .rules import change_review_reason, material_changes
+from .rules import change_review_reason, kpi_target_problem, material_changes
 from .selectors import (
     answers_judged,
     complaint_close_refusal,
@@ -45,8 +51,12 @@ from .selectors import (
     deployment_record_refusal,
     deployment_stage_refusal,
     deployments_running,
+    go_live_blockers,
     incident_report_refusal,
     incident_update_refusal,
+    kpi_record_refusal,
+    kpi_results,
+    last_decision,
     public_wording_approve_refusal,
 )
 
@@ -164,19 +174,6 @@ def _apply(deployment: Deployment, data: Mapping[str, Any]) -> None:
     deployment.full_clean(exclude=["use_case", "approval", "created_by"])
 
 
-def _last_decision(use_case: UseCase) -> Review:
-    # An approved or deployed use case (RECORDABLE_STATES) always has one.
-    return use_case.reviews.filter(state=ReviewState.DECIDED).latest("decided_at")
-
-
-def _open_blocking_conditions(review: Review) -> list[str]:
-    return list(
-        standing_conditions()
-        .filter(review=review, blocking=True, status=ConditionStatus.OPEN)
-        .values_list("text", flat=True)
-    )
-
-
 @transaction.atomic
 def deployment_create(*, actor: User, use_case: UseCase, data: Mapping[str, Any]) -> Deployment:
     """Enter an approved use case in the registry, once its blocking conditions are met.
@@ -185,11 +182,11 @@ def deployment_create(*, actor: User, use_case: UseCase, data: Mapping[str, Any]
     """
     use_case = UseCase.objects.select_for_update().get(pk=use_case.pk)
     refuse(deployment_record_refusal(user=actor, use_case=use_case))
-    approval = _last_decision(use_case)
-    blocking = _open_blocking_conditions(approval)
+    approval = last_decision(use_case)
+    blocking = go_live_blockers(approval)
     if blocking:
         raise ValidationError(
-            {"use_case": [f"Blocking condition still open: {text}" for text in blocking]}
+            {"use_case": [f"Blocking condition still open: {c.text}" for c in blocking]}
         )
     reviewed = timezone.localdate(approval.decided_at)
     number = reference_next(key="AI")
@@ -203,17 +200,46 @@ def deployment_create(*, actor: User, use_case: UseCase, data: Mapping[str, Any]
         next_review_due=_months_later(reviewed, approval.policy.rereview_months),
         created_by=actor,
     )
+    data, versions = _split_versions(data)
     _check_owners(data)
     _apply(deployment, data)
     deployment.save()
+    linked = _link_versions(deployment, versions or [])
     _record_version(deployment)
     audit_record(
         actor=actor,
         action="created",
         obj=deployment,
-        changes=field_changes({}, _snapshot(deployment)),
+        changes=field_changes({}, _snapshot(deployment)) | linked,
     )
     return deployment
+
+
+# The entry's links to the inventory's model versions (a material fact, like `model_version`).
+LINKED_VERSIONS = "model_versions"
+
+
+def _split_versions(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[ModelVersion] | None]:
+    """The facts without the linked versions, and the versions (None: not given)."""
+    facts = dict(data)
+    versions = facts.pop(LINKED_VERSIONS, None)
+    return facts, None if versions is None else list(versions)
+
+
+def _link_versions(
+    deployment: Deployment, versions: list[ModelVersion]
+) -> dict[str, list[list[str]]]:
+    """Make `versions` the ones the entry runs (one per model); what changed, for its audit
+    event ({} when nothing did)."""
+    models = [version.model_id for version in versions]
+    if len(models) != len(set(models)):
+        raise ValidationError(
+            {LINKED_VERSIONS: ["Choose one version of each model: the one the entry runs."]}
+        )
+    before = _labels(deployment)
+    deployment.model_versions.set(versions)
+    after = _labels(deployment)
+    return {} if before == after else {LINKED_VERSIONS: [before, after]}
 
 
 def review_requested_record(
@@ -255,10 +281,13 @@ def deployment_update(
             fields=(*EDITABLE_FIELDS, "stage"),
         )
     )
+    data, versions = _split_versions(data)
     _check_owners(data, deployment)
     before = _snapshot(deployment)
     _apply(deployment, data)
     changes = field_changes(before, _snapshot(deployment))
+    if versions is not None:
+        changes |= _link_versions(deployment, versions)
     if not changes:
         return RecordedWithFollowUp(deployment)
     counted = _save(deployment)
@@ -280,25 +309,112 @@ def deployment_update(
     )
 
 
+def deployment_roll_out_version(
+    *, actor: User, deployment: Deployment, version: ModelVersion
+) -> RecordedWithFollowUp[Deployment]:
+    """The council puts a new version of a model the entry runs on in place of the one it ran:
+    a material change of `model_version`, so a change review of the use case follows (the
+    entry keeps running). Part of the fan-out (workflows.model_version_roll_out), whose
+    caller checked that the actor may roll a version out; the entry's team need not act."""
+    deployment = (
+        Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
+    )
+    replaced = list(deployment.model_versions.filter(model=version.model_id))
+    if replaced == [version]:
+        return RecordedWithFollowUp(deployment)
+    before = {"model_version": deployment.model_version, "model_versions": _labels(deployment)}
+    deployment.model_versions.remove(*replaced)
+    deployment.model_versions.add(version)
+    deployment.model_version = version.version
+    counted = _save(deployment)
+    after = {"model_version": deployment.model_version, "model_versions": _labels(deployment)}
+    audit_record(
+        actor=actor,
+        action="changed",
+        obj=deployment,
+        changes=field_changes(before, after) | {"roll_out": [None, version.pk]} | counted,
+    )
+    old = ", ".join(v.version for v in replaced) or before["model_version"]
+    reason = f"New version of {version.model.name}: {old} → {version.version}"
+    return RecordedWithFollowUp(
+        deployment, review_needed=ReviewNeeded(deployment, "change", reason)
+    )
+
+
+def _labels(deployment: Deployment) -> list[str]:
+    return sorted(str(version) for version in deployment.model_versions.select_related("model"))
+
+
 @transaction.atomic
 def deployment_change_stage(
-    *, actor: User, deployment: Deployment, stage: str, reason: str = ""
+    *,
+    actor: User,
+    deployment: Deployment,
+    stage: str,
+    reason: str = "",
+    results: str = "",
+    results_summary: str = "",
 ) -> RecordedWithFollowUp[Deployment]:
     """Move the entry, or for a high-tier entry going from pilot to production, request the move:
-    the stage changes once the council approves (`deployments_apply_review`)."""
+    the stage changes once the council approves (`deployments_apply_review`).
+
+    Leaving pilot for production needs the pilot's results judged against the use case's
+    success criteria (`results`, a PilotJudgement, and `results_summary`): the judgement and
+    the KPIs as they stand are kept on the entry and in the move's (or request's) audit event."""
     deployment = (
         Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
     )
     refuse(deployment_stage_refusal(user=actor, deployment=deployment))
     if deployment.stage == Stage.SUSPENDED and stage in RESUMING:
         _require_settled_to_resume(deployment.use_case)
+    judged = None
+    if deployment.stage == Stage.PILOT and stage == Stage.PRODUCTION:
+        deployment.pilot_results = _pilot_results_judged(
+            deployment, actor=actor, judgement=results, summary=results_summary
+        )
+        judged = {"pilot_results": [None, deployment.pilot_results]}
     if is_requested_move(deployment, stage):
         return _request_stage(actor=actor, deployment=deployment, stage=stage, reason=reason)
-    deployment = _move_stage(actor=actor, deployment=deployment, stage=stage, reason=reason)
+    deployment = _move_stage(
+        actor=actor, deployment=deployment, stage=stage, reason=reason, judged=judged
+    )
     use_case = deployment.use_case
     if stage == Stage.RETIRED and not deployments_running(use_case).exists():
         return RecordedWithFollowUp(deployment, out_of_service=use_case)
     return RecordedWithFollowUp(deployment)
+
+
+def _pilot_results_judged(
+    deployment: Deployment, *, actor: User, judgement: str, summary: str
+) -> dict[str, Any]:
+    """The pilot's results as judged now: the judgement, what it rests on, and every KPI."""
+    errors = {}
+    if judgement not in PilotJudgement.values:
+        errors["results"] = [
+            "Judge the pilot's results against the success criteria: met, partly met or not met."
+        ]
+    if not summary.strip():
+        errors["results_summary"] = ["Say what the pilot showed against its success criteria."]
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "judgement": judgement,
+        "summary": summary.strip(),
+        "judged_by": actor.get_username(),
+        "judged_at": timezone.now().isoformat(),
+        "kpis": [
+            {
+                "name": result.kpi.name,
+                "unit": result.kpi.unit,
+                "baseline": _number(result.kpi.baseline),
+                "target": _number(result.kpi.target),
+                "latest": None if result.latest is None else _number(result.latest),
+                "measured_on": result.measured_on.isoformat() if result.measured_on else None,
+                "status": result.status,
+            }
+            for result in kpi_results(deployment)
+        ],
+    }
 
 
 def is_requested_move(deployment: Deployment, stage: str) -> bool:
@@ -351,7 +467,13 @@ def _set_stage_request(
         actor=actor,
         action=action,
         obj=deployment,
-        changes={"requested_stage": [before, stage], "reason": [None, reason], **counted},
+        changes={
+            "requested_stage": [before, stage],
+            # A request to leave pilot carries the pilot's results, for the council to judge.
+            **({"pilot_results": [None, deployment.pilot_results]} if stage else {}),
+            "reason": [None, reason],
+            **counted,
+        },
     )
 
 
@@ -381,6 +503,7 @@ def deployments_apply_review(*, actor: User, review: Review) -> None:
                     deployment=deployment,
                     stage=deployment.requested_stage,
                     reason="the council approved the request on review",
+                    judged={"pilot_results": [None, deployment.pilot_results]},
                 )
         else:
             _drop_stage_request(
@@ -456,7 +579,16 @@ def rereview_due(deployment: Deployment) -> ReviewNeeded:
 STAGE_CHANGE_FIELDS = ("stage", "requested_stage", "go_live_date")
 
 
-def _move_stage(*, actor: User, deployment: Deployment, stage: str, reason: str) -> Deployment:
+def _move_stage(
+    *,
+    actor: User,
+    deployment: Deployment,
+    stage: str,
+    reason: str,
+    judged: Mapping[str, Any] | None = None,
+) -> Deployment:
+    """Make the move and audit it; `judged`: the pilot's results the move rests on (judged by
+    the team, or approved by the council with the request)."""
     move = STAGE_MOVES.get(stage)
     if move is None or deployment.stage not in move.sources:
         raise TransitionNotAllowed(
@@ -474,7 +606,12 @@ def _move_stage(*, actor: User, deployment: Deployment, stage: str, reason: str)
         actor=actor,
         action="stage_changed",
         obj=deployment,
-        changes={**field_changes(before, after), "reason": [None, reason], **counted},
+        changes={
+            **field_changes(before, after),
+            **(judged or {}),
+            "reason": [None, reason],
+            **counted,
+        },
     )
     return deployment
 
@@ -715,3 +852,94 @@ def complaint_close(*, actor: User, complaint: Complaint) -> Complaint:
         },
     )
     return complaint
+
+
+# ---- value: KPIs and their measurements ------------------------------------------------------
+
+
+def _number(value: Decimal) -> str:
+    """A decimal as people write it (12.5, not 12.5000), for the audit trail."""
+    return f"{value.normalize():f}"
+
+
+@transaction.atomic
+def kpi_define(
+    *,
+    actor: User,
+    deployment: Deployment,
+    name: str,
+    direction: str,
+    baseline: Decimal,
+    target: Decimal,
+    unit: str = "",
+) -> Kpi:
+    """Track a KPI of the entry: where it started (baseline) and what success is (target)."""
+    deployment = (
+        Deployment.objects.select_for_update().select_related("use_case").get(pk=deployment.pk)
+    )
+    refuse(kpi_record_refusal(user=actor, deployment=deployment))
+    kpi = Kpi(
+        deployment=deployment,
+        name=name.strip(),
+        unit=unit.strip(),
+        direction=direction,
+        baseline=baseline,
+        target=target,
+        created_by=actor,
+    )
+    kpi.full_clean(exclude=["deployment", "created_by"], validate_constraints=False)
+    if deployment.kpis.filter(name__iexact=kpi.name).exists():
+        raise ValidationError({"name": [f"{deployment.reference} already tracks “{kpi.name}”."]})
+    problem = kpi_target_problem(
+        higher_is_better=direction == KpiDirection.HIGHER, baseline=baseline, target=target
+    )
+    if problem:
+        raise ValidationError({"target": [problem]})
+    kpi.save()
+    audit_record(
+        actor=actor,
+        action="kpi_defined",
+        obj=deployment,
+        changes={
+            "kpi": [None, kpi.name],
+            "unit": [None, kpi.unit],
+            "direction": [None, direction],
+            "baseline": [None, _number(baseline)],
+            "target": [None, _number(target)],
+        },
+    )
+    return kpi
+
+
+@transaction.atomic
+def kpi_measure(
+    *, actor: User, kpi: Kpi, value: Decimal, measured_on: date, note: str = ""
+) -> KpiMeasurement:
+    """Record the KPI's value on a day (one value a day; entered on the page or posted by a
+    reporting job through the API)."""
+    deployment = (
+        Deployment.objects.select_for_update().select_related("use_case").get(pk=kpi.deployment_id)
+    )
+    refuse(kpi_record_refusal(user=actor, deployment=deployment))
+    if measured_on > timezone.localdate():
+        raise ValidationError({"measured_on": ["A value cannot be measured in the future."]})
+    if kpi.measurements.filter(measured_on=measured_on).exists():
+        raise ValidationError(
+            {"measured_on": [f"“{kpi.name}” already has a value for {measured_on:%-d %b %Y}."]}
+        )
+    measurement = KpiMeasurement(
+        kpi=kpi, value=value, measured_on=measured_on, note=note.strip(), recorded_by=actor
+    )
+    measurement.full_clean(exclude=["kpi", "recorded_by"], validate_constraints=False)
+    measurement.save()
+    audit_record(
+        actor=actor,
+        action="kpi_measured",
+        obj=deployment,
+        changes={
+            "kpi": [None, kpi.name],
+            "value": [None, _number(value)],
+            "measured_on": [None, measured_on.isoformat()],
+        },
+    )
+    return measurement

@@ -14,7 +14,7 @@ from audit.services import audit_record
 from oversight import exports
 from oversight.exports import RegistryFilters
 
-from .registry_support import body, csv_rows
+from .registry_support import PILOT_RESULTS, body, csv_rows
 from .shared_world import entry_world, two_entries_world
 
 # The tests of one entry share it, those of two share them (tests/shared_world.py).
@@ -58,7 +58,9 @@ def test_the_csv_button_downloads_exactly_the_entries_the_page_lists(
     client, auditor, alice, entry, second_entry
 ):
     running, piloting = entry, second_entry
-    workflows.deployment_change_stage(actor=alice, deployment=running, stage="production")
+    workflows.deployment_change_stage(
+        actor=alice, deployment=running, stage="production", **PILOT_RESULTS
+    )
     client.force_login(auditor)
     page = client.get("/registry/", {"stage": "production"}).content.decode()
     assert running.reference in page and piloting.reference not in page

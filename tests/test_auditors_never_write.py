@@ -6,6 +6,7 @@ the audit trail (where every write is recorded) untouched.
 """
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,6 +15,8 @@ from drf_spectacular.generators import SchemaGenerator
 
 import workflows
 from audit.models import AuditEvent
+from inventory.models import AiModel, ModelVersion, Vendor
+from registry import services as registry_services
 from registry.models import Complaint
 from reviews.selectors import applicable_items
 from usecases import services as usecase_services
@@ -89,6 +92,21 @@ def _record_world():
     )
     condition = approved.reviews.get().conditions.get()
     complaint = Complaint.objects.create(deployment=deployment, kind="complaint", message="Why?")
+    vendor = Vendor.objects.create(name="Acme AI")
+    model = AiModel.objects.create(
+        vendor=vendor, name="Nova", model_type="llm", proposed=True, recorded_by=alice
+    )
+    version = ModelVersion.objects.create(
+        model=model, version="1", proposed=True, recorded_by=alice
+    )
+    kpi = registry_services.kpi_define(
+        actor=alice,
+        deployment=deployment,
+        name="Precision",
+        direction="higher",
+        baseline=Decimal("0.7"),
+        target=Decimal("0.8"),
+    )
     ids = {
         "use-cases": in_review.pk,
         "reviews": review.pk,
@@ -101,6 +119,10 @@ def _record_world():
         "incident_id": incident.pk,
         "condition_review": condition.review_id,
         "complaint_id": complaint.pk,
+        "kpi_id": kpi.pk,
+        "vendors": vendor.pk,
+        "models": model.pk,
+        "version_id": version.pk,
     }
     return {**world, "record": ids}
 

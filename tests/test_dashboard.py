@@ -4,6 +4,7 @@ queries whatever the volume."""
 
 import re
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from oversight.charts import Figure, Series, bar_chart, number
 from oversight.dashboard import dashboard_read, percentile
-from registry.models import Deployment, Incident
+from registry.models import Complaint, Deployment, Incident, Kpi, KpiMeasurement
 from reviews.models import ChecklistTemplate, Review, ReviewPolicy
 from reviews.rules import working_days_between
 from usecases.models import UseCase
@@ -274,6 +275,56 @@ def test_incidents_by_severity_open_and_resolved(record, chair):
     assert figure_rows(incidents) == {"Low": ["1", "0"], "Critical": ["1", "1"]}
 
 
+def test_complaints_by_kind_open_and_closed_on_entries_the_reader_may_see(record, chair):
+    production, pilot = (Deployment.objects.get(stage=stage) for stage in ("production", "pilot"))
+    for entry, kind, status in (
+        (production, "contest", "open"),
+        (production, "contest", "open"),
+        (pilot, "complaint", "closed"),
+        (pilot, "complaint", "open"),
+    ):
+        Complaint.objects.create(deployment=entry, kind=kind, message="Why?", status=status)
+
+    complaints = dashboard_read(user=chair, today=TODAY).complaints
+
+    assert figure_rows(complaints) == {"Contest a decision": ["2", "0"], "Complaint": ["1", "1"]}
+    assert complaints.total() == 3  # the open ones, shown beside the section's link
+
+
+def kpi(entry, name, direction, baseline, target, latest=None):
+    made = Kpi.objects.create(
+        deployment=entry,
+        name=name,
+        direction=direction,
+        baseline=Decimal(baseline),
+        target=Decimal(target),
+        created_by=entry.created_by,
+    )
+    if latest is not None:
+        KpiMeasurement.objects.create(
+            kpi=made, value=Decimal(latest), measured_on=TODAY, recorded_by=entry.created_by
+        )
+
+
+def test_value_by_team_and_channel_from_each_kpis_latest_value(record, chair):
+    production, pilot = (Deployment.objects.get(stage=stage) for stage in ("production", "pilot"))
+    retired = Deployment.objects.get(stage="retired")
+    kpi(production, "Unsubscribes", "lower", "2.4", "2.0", latest="1.9")  # met
+    kpi(production, "Acceptance", "higher", "3", "4", latest="3.5")  # improving
+    kpi(pilot, "CSAT", "higher", "70", "80", latest="65")  # not better
+    kpi(pilot, "Handling time", "lower", "420", "380")  # not measured
+    kpi(retired, "Old", "higher", "1", "2", latest="3")  # retired: left out
+
+    by_team, by_channel = dashboard_read(user=chair, today=TODAY).value
+
+    assert figure_rows(by_team) == {"Marketing": ["1", "1", "1", "1"]}
+    assert figure_rows(by_channel) == {
+        "E-mail": ["1", "1", "0", "0"],
+        "Web": ["1", "1", "0", "0"],
+        "Chat": ["0", "0", "1", "1"],
+    }
+
+
 def test_overdue_re_reviews_leave_retired_entries_out(record, chair):
     dashboard = dashboard_read(user=chair, today=TODAY)
     assert figure_rows(dashboard.rereviews) == {"High": ["0", "1"], "Limited": ["1", "0"]}
@@ -308,6 +359,7 @@ def test_every_chart_is_an_accessible_image_with_its_table(record, login, chair)
         "registry-channel",
         "registry-journey",
         "incidents",
+        "complaints",
         "rereviews",
     ]
     for figure in page.split('<figure class="chart-figure"')[1:]:
@@ -369,6 +421,8 @@ def add_volume(made: Record, count: int) -> None:
             next_review_due=today - timedelta(days=n),
         )
         made.incident(entry, ["low", "medium", "high", "critical"][n % 4], "open")
+        Complaint.objects.create(deployment=entry, kind="complaint", message="Why?")
+        kpi(entry, f"KPI {n}", "higher", "1", "2", latest=str(n))
 
 
 def dashboard_queries(client) -> int:

@@ -13,7 +13,7 @@ from registry.models import Deployment
 from usecases import services as usecase_services
 from usecases.models import UseCase
 
-from .registry_support import entry_data, reject_review, vote_every_role
+from .registry_support import PILOT_RESULTS, entry_data, reject_review, vote_every_role
 from .reviews_support import approve_review
 from .shared_world import entry_world
 
@@ -93,7 +93,9 @@ def test_rejection_on_a_change_review_rejects_the_use_case_and_keeps_the_entry_s
     assert _state(entry) == "rejected" and _stage(entry) == "suspended"
 
     with pytest.raises(TransitionNotAllowed, match="stays suspended"):
-        workflows.deployment_change_stage(actor=alice, deployment=entry, stage="production")
+        workflows.deployment_change_stage(
+            actor=alice, deployment=entry, stage="production", **PILOT_RESULTS
+        )
 
     workflows.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
     assert _stage(entry) == "retired" and _state(entry) == "rejected"
@@ -119,7 +121,9 @@ def test_a_suspended_entry_resumes_only_once_the_re_review_approves(entry, alice
 
 def test_a_team_suspension_can_be_lifted_by_the_team(entry, alice):
     workflows.deployment_change_stage(actor=alice, deployment=entry, stage="suspended")
-    workflows.deployment_change_stage(actor=alice, deployment=entry, stage="production")
+    workflows.deployment_change_stage(
+        actor=alice, deployment=entry, stage="production", **PILOT_RESULTS
+    )
     assert _stage(entry) == "production"
 
 

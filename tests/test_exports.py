@@ -24,7 +24,7 @@ from reviews.selectors import unverified_required_items
 from usecases import services as usecase_services
 from usecases.models import UseCase, UseCaseRevision
 
-from .registry_support import entry_data, vote_every_role
+from .registry_support import PILOT_RESULTS, entry_data, vote_every_role
 from .reviews_support import approve_review, reviewer_for
 from .shared_world import entry_world, two_entries_world, use_case_of
 
@@ -91,7 +91,9 @@ def test_open_incidents_and_overdue_are_shown(api, auditor, entry, alice):
 @two_entries
 def test_filters_narrow_the_rows(api, chair, entry, second_entry, alice, marketing):
     first, second = entry, second_entry
-    workflows.deployment_change_stage(actor=alice, deployment=second, stage="production")
+    workflows.deployment_change_stage(
+        actor=alice, deployment=second, stage="production", **PILOT_RESULTS
+    )
     rows = _csv_rows(api(chair).get(URL, {"stage": "production"}))
     assert [r["reference"] for r in rows] == [second.reference]
     assert len(_csv_rows(api(chair).get(URL, {"team": marketing.pk}))) == 2
@@ -108,7 +110,9 @@ def test_as_of_shows_the_registry_as_it_stood_that_day(api, auditor, entry, seco
     DeploymentVersion.objects.filter(deployment=entry).update(
         valid_from=timezone.now() - timedelta(days=2)
     )
-    workflows.deployment_change_stage(actor=alice, deployment=entry, stage="production")
+    workflows.deployment_change_stage(
+        actor=alice, deployment=entry, stage="production", **PILOT_RESULTS
+    )
     rows = _csv_rows(api(auditor).get(URL, {"as_of": yesterday.isoformat()}))
     assert [(r["reference"], r["stage"]) for r in rows] == [(entry.reference, "pilot")]
     today = _csv_rows(api(auditor).get(URL, {"as_of": timezone.localdate().isoformat()}))
@@ -379,7 +383,9 @@ def test_the_management_command_writes_the_file_and_audits(entry, tmp_path):
 def test_the_export_as_of_uses_the_server_day_of_a_patched_clock(entry, alice):
     later = timezone.now() + timedelta(days=3)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        workflows.deployment_change_stage(actor=alice, deployment=entry, stage="production")
+        workflows.deployment_change_stage(
+            actor=alice, deployment=entry, stage="production", **PILOT_RESULTS
+        )
     rows = list(
         exports.registry_rows(user=None, filters=RegistryFilters(as_of=timezone.localdate()))
     )

@@ -107,6 +107,31 @@ class TestRecordDeployment:
         response = client.post(self.new_url(use_case), _form(owner, alice))
         assert response.status_code == 302
 
+    def test_open_blocking_conditions_come_before_the_form_with_links(
+        self, client, make_use_case, alice, owner
+    ):
+        use_case = approve_review(
+            make_use_case("submitted").reviews.get(),
+            alice,
+            conditions=[
+                {"text": "Publish the privacy notice"},
+                {"text": "Report the opt-out rate monthly", "blocking": False},
+            ],
+        )
+        blocking = Condition.objects.get(text="Publish the privacy notice")
+
+        response = _as(client, alice).get(self.new_url(use_case))
+
+        page = response.content.decode()
+        assert response.status_code == 200 and "Not ready to go live" in page
+        assert f"/reviews/{blocking.review_id}/#condition-{blocking.pk}" in page
+        assert "Publish the privacy notice" in page
+        assert "Report the opt-out rate monthly" not in page  # does not block go-live
+        assert 'name="model_version"' not in page  # no form to fill in for nothing
+        Condition.objects.filter(pk=blocking.pk).update(status="waived")
+        page = client.get(self.new_url(use_case)).content.decode()
+        assert 'name="model_version"' in page and "Not ready to go live" not in page
+
     def test_missing_answers_are_shown_next_to_their_fields(self, client, approved, alice, owner):
         response = _as(client, alice).post(
             self.new_url(approved), _form(owner, alice, model_version="", channels=[], markets="")
@@ -219,6 +244,34 @@ class TestStageButtons:
             assert label in page
         assert "Move to Pilot" not in page
 
+    def test_a_button_asks_to_confirm_and_moves_nothing(self, client, entry, alice):
+        _as(client, alice)
+        page = client.get(f"/registry/{entry.pk}/").content.decode()
+        assert f'action="/registry/{entry.pk}/stage/"' in page and 'method="get"' in page
+
+        response = client.get(f"/registry/{entry.pk}/stage/", {"stage": "retired"})
+
+        page = response.content.decode()
+        assert response.status_code == 200 and "Move to Retired?" in page
+        assert "can no longer be edited or moved" in page
+        assert 'name="reason"' in page and 'value="retired"' in page
+        assert Deployment.objects.get(pk=entry.pk).stage == "pilot"
+        assert not entry_events(entry, "stage_changed").exists()
+
+    def test_asking_for_a_stage_the_entry_cannot_reach_is_a_message(self, client, entry, alice):
+        for stage in ("pilot", "live", ""):
+            response = _as(client, alice).get(
+                f"/registry/{entry.pk}/stage/", {"stage": stage}, follow=True
+            )
+            assert response.status_code == 200
+            assert "cannot move to that stage now" in response.content.decode()
+        assert Deployment.objects.get(pk=entry.pk).stage == "pilot"
+
+    def test_readers_are_not_asked_to_confirm(self, client, entry, council, auditor):
+        for user in (council["privacy"], auditor):
+            response = _as(client, user).get(f"/registry/{entry.pk}/stage/", {"stage": "retired"})
+            assert response.status_code == 403
+
     def test_a_move_is_made_with_its_reason_and_audited(self, client, entry, alice):
         response = _as(client, alice).post(
             f"/registry/{entry.pk}/stage/", {"stage": "suspended", "reason": "Vendor outage"}
@@ -329,7 +382,7 @@ class TestIncidentFollowUp:
 
 
 # The entry page's queries for each kind of reader, pinned: a change shows here.
-ENTRY_PAGE_QUERIES = {"alice": 10, "audrey.auditor": 9}
+ENTRY_PAGE_QUERIES = {"alice": 13, "audrey.auditor": 12}
 
 
 def test_the_entry_page_runs_constant_queries_as_incidents_and_versions_grow(

@@ -16,7 +16,7 @@ from reviews.models import Condition
 from usecases import services as usecase_services
 from usecases.models import UseCase
 
-from .registry_support import entry_data, reject_review, vote_every_role
+from .registry_support import PILOT_RESULTS, entry_data, reject_review, vote_every_role
 from .reviews_support import approve_review as _approve
 from .shared_world import approved_world
 
@@ -45,8 +45,13 @@ def test_open_blocking_conditions_refuse_the_entry_and_are_listed(
     with pytest.raises(ValidationError) as error:
         workflows.deployment_create(actor=alice, use_case=use_case, data=entry_data(owner, alice))
     assert error.value.message_dict["use_case"] == ["Blocking condition still open: Publish notice"]
-    review_services.condition_meet(
+    condition = review_services.condition_meet(
         actor=alice, condition=Condition.objects.get(), evidence="Live on site"
+    )
+    with pytest.raises(ValidationError):  # marked met, not yet confirmed by the council
+        workflows.deployment_create(actor=alice, use_case=use_case, data=entry_data(owner, alice))
+    review_services.condition_confirm(
+        actor=council["privacy"], condition=condition, verdict="confirmed"
     )
     assert workflows.deployment_create(
         actor=alice, use_case=use_case, data=entry_data(owner, alice)
@@ -91,11 +96,15 @@ def test_stages_move_only_along_allowed_paths_and_keep_history(approved, alice, 
     entry = workflows.deployment_create(
         actor=alice, use_case=approved, data=entry_data(owner, alice)
     )
-    entry = workflows.deployment_change_stage(actor=alice, deployment=entry, stage="production")
+    entry = workflows.deployment_change_stage(
+        actor=alice, deployment=entry, stage="production", **PILOT_RESULTS
+    )
     assert entry.go_live_date == timezone.localdate()
     workflows.deployment_change_stage(actor=alice, deployment=entry, stage="retired")
     with pytest.raises(TransitionNotAllowed):
-        workflows.deployment_change_stage(actor=alice, deployment=entry, stage="production")
+        workflows.deployment_change_stage(
+            actor=alice, deployment=entry, stage="production", **PILOT_RESULTS
+        )
     stages = [v.data["stage"] for v in DeploymentVersion.objects.filter(deployment=entry)]
     assert stages == ["pilot", "production", "retired"]
 

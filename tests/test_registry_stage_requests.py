@@ -11,7 +11,14 @@ from common.errors import ActionForbidden, TransitionNotAllowed
 from registry.models import Deployment
 
 from .factories import MembershipFactory
-from .registry_support import csv_rows, entry_data, entry_events, reject_review, vote_every_role
+from .registry_support import (
+    PILOT_RESULTS,
+    csv_rows,
+    entry_data,
+    entry_events,
+    reject_review,
+    vote_every_role,
+)
 from .reviews_support import approve_review
 from .shared_world import people, use_case_of
 
@@ -43,7 +50,7 @@ def high_entry(shared):
 
 def _request(entry, user, reason="Pilot met its targets."):
     return workflows.deployment_change_stage(
-        actor=user, deployment=entry, stage="production", reason=reason
+        actor=user, deployment=entry, stage="production", reason=reason, **PILOT_RESULTS
     )
 
 
@@ -70,11 +77,15 @@ class TestRequest:
         review = _open_reviews(entry).get()
         assert review.kind == "change"
         assert review.reason == "Production requested for a high-tier entry"
-        assert entry_events(entry, "stage_requested").get().changes == {
+        changes = entry_events(entry, "stage_requested").get().changes
+        judged = changes.pop("pilot_results")[1]
+        assert changes == {
             "requested_stage": ["", "production"],
             "reason": [None, "Pilot met its targets."],
             "version": [1, 2],
         }
+        assert (judged["judgement"], judged["judged_by"], judged["kpis"]) == ("met", "alice", [])
+        assert entry.pilot_results == judged
         assert not entry_events(entry, "stage_changed").exists()
         assert entry.versions.last().data["requested_stage"] == "production"
 
@@ -135,6 +146,9 @@ class TestCouncilDecision:
         today = timezone.localdate()
         assert (entry.stage, entry.requested_stage, entry.go_live_date) == ("production", "", today)
         changes = entry_events(entry, "stage_changed").get().changes
+        # The council's approval records the pilot's results it approved.
+        assert changes.pop("pilot_results") == [None, entry.pilot_results]
+        assert entry.pilot_results["summary"] == PILOT_RESULTS["results_summary"]
         assert changes == {
             "stage": ["pilot", "production"],
             "requested_stage": ["production", ""],
@@ -195,9 +209,9 @@ class TestWhoMayRequest:
     ):
         url = f"{URL}{high_entry.pk}/stage/"
         for user, status in ((council["privacy"], 403), (auditor, 403), (charlie, 404)):
-            response = api(user).post(url, {"stage": "production"}, format="json")
+            response = api(user).post(url, {"stage": "production", **PILOT_RESULTS}, format="json")
             assert response.status_code == status, user.username
-        assert api(outsider).post(url, {"stage": "production"}).status_code == 404
+        assert api(outsider).post(url, {"stage": "production", **PILOT_RESULTS}).status_code == 404
         assert _fresh(high_entry).requested_stage == ""
         assert not AuditEvent.objects.filter(action="stage_requested").exists()
 
@@ -206,19 +220,21 @@ class TestApi:
     def test_a_request_answers_202_with_the_entry_still_in_pilot(self, api, high_entry, owner):
         url = f"{URL}{high_entry.pk}/stage/"
 
-        response = api(owner).post(url, {"stage": "production"}, format="json")
+        response = api(owner).post(url, {"stage": "production", **PILOT_RESULTS}, format="json")
 
         assert response.status_code == 202, response.json()
         assert (response.json()["stage"], response.json()["requested_stage"]) == (
             "pilot",
             "production",
         )
-        again = api(owner).post(url, {"stage": "production"}, format="json")
+        again = api(owner).post(url, {"stage": "production", **PILOT_RESULTS}, format="json")
         assert again.status_code == 409
         assert "already requested" in again.json()["detail"]
 
     def test_a_move_made_at_once_answers_200(self, api, entry, alice):
-        response = api(alice).post(f"{URL}{entry.pk}/stage/", {"stage": "production"})
+        response = api(alice).post(
+            f"{URL}{entry.pk}/stage/", {"stage": "production", **PILOT_RESULTS}
+        )
 
         assert response.status_code == 200, response.json()
         assert (response.json()["stage"], response.json()["requested_stage"]) == (
@@ -228,12 +244,25 @@ class TestApi:
 
 
 class TestPages:
+    def test_the_confirmation_says_it_is_a_request(self, client, high_entry, alice):
+        client.force_login(alice)
+
+        page = client.get(
+            f"/registry/{high_entry.pk}/stage/", {"stage": "production", **PILOT_RESULTS}
+        )
+
+        assert "Request Production?" in page.content.decode()
+        assert "This is a request, not a move" in page.content.decode()
+        assert _fresh(high_entry).requested_stage == ""
+
     def test_the_button_asks_and_the_page_then_says_it_waits(self, client, high_entry, alice):
         client.force_login(alice)
         before = client.get(f"/registry/{high_entry.pk}/").content.decode()
 
         response = client.post(
-            f"/registry/{high_entry.pk}/stage/", {"stage": "production"}, follow=True
+            f"/registry/{high_entry.pk}/stage/",
+            {"stage": "production", **PILOT_RESULTS},
+            follow=True,
         )
 
         page = response.content.decode()

@@ -12,6 +12,10 @@ from audit.models import AuditEvent
 from audit.services import verify_chain
 from council.models import RoleAssignment, TeamMembership
 from council.selectors import user_active_roles
+from demo.data import USE_CASES
+from inventory.models import Vendor
+from inventory.selectors import vendors_lapsed
+from oversight.dashboard import dashboard_read
 from oversight.exports import RegistryFilters, registry_rows
 from registry.models import Deployment, Incident
 from registry.selectors import is_overdue
@@ -333,3 +337,34 @@ def test_the_demo_shows_the_corrected_classification(seeded, title, ai_act_class
 def test_the_summary_counts_the_demo_by_class_and_tier(seeded):
     assert "Demo use cases by EU AI Act class: high risk 3, transparency duties 4" in seeded
     assert "Demo use cases by review tier: high 4" in seeded
+
+
+def test_the_council_took_working_days_to_decide_so_the_dashboard_measures_it(seeded):
+    chair = get_user_model().objects.get(username="chair")
+    times = dashboard_read(user=chair).decision_times
+    measured = [value for figure in times for series in figure.series for value in series.values]
+    assert any(measured)  # a median or 90th percentile above zero days
+    decided = Review.objects.filter(
+        state="decided", use_case__title__in=[d.answers["title"] for d in USE_CASES]
+    )
+    assert all(review.decided_at - review.opened_at >= timedelta(days=2) for review in decided)
+
+
+def test_the_inventory_has_shared_models_and_a_lapsed_vendor(seeded):
+    lapsed = vendors_lapsed(Vendor.objects.all(), lapsed=True)
+    assert [vendor.name for vendor in lapsed] == ["Lumen Text Analytics"]
+    assert Vendor.objects.count() == 4
+    atlas_users = Deployment.objects.filter(model_versions__model__name="Atlas")
+    assert {(entry.name, entry.use_case.team.name) for entry in atlas_users} == {
+        ("Agent knowledge assistant", "Contact Centre"),
+        ("Next-best-offer engine", "Marketing"),
+    }
+
+
+def test_the_demo_shows_value_and_a_condition_waiting_for_the_council(seeded):
+    nbo = Deployment.objects.get(name="Next-best-offer engine")
+    assert nbo.stage == "pilot" and nbo.kpis.count() == 2
+    waiting = Condition.objects.filter(status="claimed")
+    assert [c.review.use_case.title for c in waiting] == ["Next-best-offer e-mails"]
+    judged = Deployment.objects.exclude(pilot_results={})
+    assert {entry.pilot_results["judgement"] for entry in judged} == {"met", "partly_met"}

@@ -20,7 +20,7 @@ from usecases.models import UseCase
 
 from .concurrency_support import results_at_once
 from .factories import complete_answers
-from .registry_support import entry_events
+from .registry_support import PILOT_RESULTS, entry_events
 from .reviews_support import item_of, reviewer_for
 from .shared_world import entry_world, review_world
 from .test_usecase_pages import form_post
@@ -293,7 +293,9 @@ class TestEntryInTwoTabs:
         url = f"/registry/{entry.pk}/edit/"
         tab = _tab(alice)
         version = _version_on(tab.get(url))
-        workflows.deployment_change_stage(actor=alice, deployment=entry, stage="production")
+        workflows.deployment_change_stage(
+            actor=alice, deployment=entry, stage="production", **PILOT_RESULTS
+        )
         response = tab.post(url, _entry_form(entry, name="Renamed", version=version))
         assert response.status_code == 409
         assert "(Go-live date) after you opened it" in response.content.decode()

@@ -15,6 +15,7 @@ function keeps the signature and the return value of the service it wraps.
 """
 
 from .intake import usecase_submit, usecase_submit_check, usecase_withdraw
+from .inventory import FanOut, model_version_record, model_version_roll_out
 from .registry import (
     complaint_receive,
     deployment_change_stage,
@@ -26,6 +27,7 @@ from .registry import (
 from .review import checklist_verify, decision_record_by_chair, review_recuse, vote_cast
 
 __all__ = [
+    "FanOut",
     "checklist_verify",
     "complaint_receive",
     "decision_record_by_chair",
@@ -33,6 +35,8 @@ __all__ = [
     "deployment_create",
     "deployment_update",
     "incident_report",
+    "model_version_record",
+    "model_version_roll_out",
     "rereview_sweep",
     "review_recuse",
     "usecase_submit",

@@ -44,11 +44,22 @@ def deployment_update(
 
 @transaction.atomic
 def deployment_change_stage(
-    *, actor: User, deployment: Deployment, stage: str, reason: str = ""
+    *,
+    actor: User,
+    deployment: Deployment,
+    stage: str,
+    reason: str = "",
+    results: str = "",
+    results_summary: str = "",
 ) -> Deployment:
     """A requested move opens a change review; retiring the last entry retires the use case."""
     recorded = registry_services.deployment_change_stage(
-        actor=actor, deployment=deployment, stage=stage, reason=reason
+        actor=actor,
+        deployment=deployment,
+        stage=stage,
+        reason=reason,
+        results=results,
+        results_summary=results_summary,
     )
     return _follow_registry(actor=actor, recorded=recorded)
 

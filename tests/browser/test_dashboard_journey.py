@@ -43,6 +43,9 @@ def test_the_chair_reads_the_dashboard_from_the_navigation(page: Page, live_serv
         "Registry by channel",
         "Registry by customer journey stage",
         "Incidents by severity",
+        "KPIs against their targets, by team",
+        "KPIs against their targets, by channel",
+        "Complaints from customers",
         "Re-reviews by tier",
     ):
         expect(page.get_by_role("img", name=name)).to_be_attached()

@@ -30,11 +30,15 @@ from demo.data import PEOPLE, USE_CASES, DemoUseCase
 from demo.seeding import (
     DEFAULT_PASSWORD,
     HELD_SINCE,
+    Cast,
+    demos_missing,
     notifications_in_app_only,
+    seed_council_work,
     seed_deployments,
+    seed_inventory,
     seed_organisation,
+    seed_submission,
     seed_synthetic,
-    seed_use_cases,
 )
 from usecases.choices import AiActClass, RiskTier, State
 from usecases.models import UseCase
@@ -69,20 +73,27 @@ class Command(BaseCommand):
             raise CommandError("--password must not be empty.")
         # All or nothing: a half-seeded organisation would pass for "already there" next time.
         with transaction.atomic(), notifications_in_app_only():
-            since = timezone.localdate() - HELD_SINCE
+            today = timezone.localdate()
+            since = today - HELD_SINCE
             with self._back_in_time(HELD_SINCE.days, what="The demo organisation"):
                 cast = seed_organisation(password=password, since=since)
+                models = seed_inventory(cast=cast, today=today)
             created, entries = [], []
             for days_ago in sorted({demo.days_ago for demo in USE_CASES}, reverse=True):
-                stories = [demo for demo in USE_CASES if demo.days_ago == days_ago]
+                stories = demos_missing([d for d in USE_CASES if d.days_ago == days_ago])
+                submitted = self._submissions(cast, stories, days_ago)
                 with self._back_in_time(days_ago, what=_titles(stories)):
-                    batch = seed_use_cases(cast=cast, demos=stories)
+                    batch = [
+                        seed_council_work(cast=cast, demo=demo, use_case=use_case)
+                        for demo, use_case in submitted
+                    ]
                     entries += seed_deployments(cast=cast, use_cases=batch)
                 created += batch
         self.stdout.write(
             f"Use cases: {len(created)} created, {len(USE_CASES) - len(created)} already there."
         )
         self.stdout.write(f"Registry entries created: {len(entries)}.")
+        self.stdout.write(f"Inventory models created: {len(models)}.")
         if scale:
             started = time.monotonic()
             synthetic = seed_synthetic(cast=cast, count=scale)
@@ -95,6 +106,18 @@ class Command(BaseCommand):
         sealed = checkpoint_write()
         self.stdout.write(f"Audit trail sealed by a signed checkpoint at event #{sealed['seq']}.")
         self._summary(password=password)
+
+    def _submissions(
+        self, cast: Cast, stories: list[DemoUseCase], days_ago: int
+    ) -> list[tuple[DemoUseCase, UseCase]]:
+        """Each story drafted and submitted `council_days` before the council's work on it,
+        the longest first (the trail stays in order of time)."""
+        submitted = []
+        for lead in sorted({demo.council_days for demo in stories}, reverse=True):
+            early = [demo for demo in stories if demo.council_days == lead]
+            with self._back_in_time(days_ago + lead, what=f"Submitted: {_titles(early)}"):
+                submitted += [(demo, seed_submission(cast=cast, demo=demo)) for demo in early]
+        return submitted
 
     @contextmanager
     def _back_in_time(self, days: int, *, what: str) -> Iterator[None]:
