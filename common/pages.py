@@ -4,13 +4,13 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from common import idempotency
-from common.errors import ActionForbidden, TransitionNotAllowed
+from common.errors import ActionForbidden, StaleEdit, TransitionNotAllowed
 
 
 def back_to(url_name: str) -> Callable[..., str]:
@@ -78,3 +78,22 @@ def once_per_form(view):
         return response
 
     return wrapper
+
+
+def posted(request):
+    """The form data of a POST, or None for a GET (the form then shows empty or prefilled)."""
+    return request.POST if request.method == "POST" else None
+
+
+def saved_or_none(form, save: Callable):
+    """What `save(form.cleaned_data)` returns, or None with every problem next to the form's
+    fields (the form's own, the service's ValidationError, a save over a newer version)."""
+    if not form.is_valid():
+        return None
+    try:
+        return save(form.cleaned_data)
+    except ValidationError as error:
+        form.add_service_errors(error)
+    except StaleEdit as error:
+        form.add_stale_edit(error)
+    return None

@@ -7,15 +7,14 @@ writes: a refused action answers 403, invalid input comes back next to its field
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 import workflows
-from common.errors import StaleEdit, refuse
-from common.pages import back_to, once_per_form, refusals_answered
+from common.errors import refuse
+from common.pages import back_to, once_per_form, posted, refusals_answered, saved_or_none
 from council.models import choice_labels
 
 from . import services
@@ -35,23 +34,6 @@ from .selectors import (
 )
 
 PAGE_SIZE = 25
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _save(form, save):
-    """What `save` returns, or None with every problem next to the form's fields."""
-    if not form.is_valid():
-        return None
-    try:
-        return save(form.cleaned_data)
-    except ValidationError as error:
-        form.add_service_errors(error)
-    except StaleEdit as error:
-        form.add_stale_edit(error)
-    return None
 
 
 def _form_page(request, form, *, status=200, **context):
@@ -94,9 +76,11 @@ def vendor_detail(request, pk):
 @once_per_form
 def vendor_new(request):
     refuse(vendor_create_refusal(user=request.user))
-    form = VendorForm(_posted(request))
+    form = VendorForm(posted(request))
     if request.method == "POST":
-        vendor = _save(form, lambda data: services.vendor_create(actor=request.user, data=data))
+        vendor = saved_or_none(
+            form, lambda data: services.vendor_create(actor=request.user, data=data)
+        )
         if vendor is not None:
             messages.success(request, f"{vendor.name} is in the inventory.")
             return redirect("inventory:vendor_detail", pk=vendor.pk)
@@ -118,9 +102,9 @@ def vendor_new(request):
 def vendor_edit(request, pk):
     vendor = get_object_or_404(vendors_visible(), pk=pk)
     refuse(vendor_edit_refusal(user=request.user))
-    form = VendorForm.for_vendor(_posted(request), vendor=vendor)
+    form = VendorForm.for_vendor(posted(request), vendor=vendor)
     if request.method == "POST":
-        saved = _save(
+        saved = saved_or_none(
             form,
             lambda data: services.vendor_update(
                 actor=request.user, vendor=vendor, data=data, version=form.read_version
@@ -176,9 +160,11 @@ def model_detail(request, pk):
 def model_new(request):
     refuse(proposal_refusal(user=request.user))
     proposes = records_as_proposal(request.user)
-    form = AiModelForm(_posted(request), initial={"vendor": request.GET.get("vendor")})
+    form = AiModelForm(posted(request), initial={"vendor": request.GET.get("vendor")})
     if request.method == "POST":
-        model = _save(form, lambda data: services.model_create(actor=request.user, data=data))
+        model = saved_or_none(
+            form, lambda data: services.model_create(actor=request.user, data=data)
+        )
         if model is not None:
             messages.success(request, _recorded(model, "model"))
             return redirect("inventory:model_detail", pk=model.pk)
@@ -200,9 +186,9 @@ def model_new(request):
 def model_edit(request, pk):
     model = get_object_or_404(models_visible(), pk=pk)
     refuse(model_edit_refusal(user=request.user))
-    form = AiModelForm.for_model(_posted(request), model=model)
+    form = AiModelForm.for_model(posted(request), model=model)
     if request.method == "POST":
-        saved = _save(
+        saved = saved_or_none(
             form, lambda data: services.model_update(actor=request.user, model=model, data=data)
         )
         if saved is not None:
@@ -235,9 +221,9 @@ def version_new(request, pk):
     model = get_object_or_404(models_visible(), pk=pk)
     refuse(proposal_refusal(user=request.user))
     proposes = records_as_proposal(request.user)
-    form = VersionForm(_posted(request))
+    form = VersionForm(posted(request))
     if request.method == "POST":
-        version = _save(
+        version = saved_or_none(
             form,
             lambda data: services.version_record(actor=request.user, model=model, data=data),
         )
@@ -263,9 +249,9 @@ def version_edit(request, pk, version_pk):
     model = get_object_or_404(models_visible(), pk=pk)
     version = get_object_or_404(model.versions, pk=version_pk)
     refuse(model_edit_refusal(user=request.user))
-    form = VersionForm.for_version(_posted(request), version=version)
+    form = VersionForm.for_version(posted(request), version=version)
     if request.method == "POST":
-        saved = _save(
+        saved = saved_or_none(
             form,
             lambda data: services.version_update(actor=request.user, version=version, data=data),
         )

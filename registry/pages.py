@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 import workflows
-from common.errors import DomainError, StaleEdit, refuse
-from common.pages import back_to, once_per_form, refusals_answered
+from common.errors import DomainError, refuse
+from common.pages import back_to, once_per_form, posted, refusals_answered, saved_or_none
 from usecases.selectors import usecase_get_visible
 
 from . import services, views
@@ -68,23 +68,6 @@ NEXT_INCIDENT_STATUS = {
 
 def _to_use_case(request):
     return reverse("usecases:detail", args=[request.GET["use_case"]])
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _save(form, save):
-    """What `save` returns, or None with every problem next to the form's fields."""
-    if not form.is_valid():
-        return None
-    try:
-        return save(form.cleaned_data)
-    except ValidationError as error:
-        form.add_service_errors(error)
-    except StaleEdit as error:
-        form.add_stale_edit(error)
-    return None
 
 
 def registry_list(request):
@@ -196,10 +179,10 @@ def registry_new(request):
         # the form was filled in is refused by the service, with the form kept as typed.)
         context = {"use_case": use_case, "blockers": blockers, "today": timezone.localdate()}
         return render(request, "registry/go_live_blocked.html", context)
-    form = DeploymentForm.for_use_case(_posted(request), use_case=use_case, user=request.user)
+    form = DeploymentForm.for_use_case(posted(request), use_case=use_case, user=request.user)
     if request.method == "GET":
         return _render_form(request, form, use_case=use_case)
-    entry = _save(
+    entry = saved_or_none(
         form,
         lambda data: workflows.deployment_create(actor=request.user, use_case=use_case, data=data),
     )
@@ -214,10 +197,10 @@ def registry_new(request):
 def registry_edit(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
     refuse(deployment_edit_refusal(user=request.user, deployment=entry))
-    form = DeploymentForm.for_entry(_posted(request), deployment=entry)
+    form = DeploymentForm.for_entry(posted(request), deployment=entry)
     if request.method == "GET":
         return _render_form(request, form, use_case=entry.use_case, entry=entry)
-    saved = _save(
+    saved = saved_or_none(
         form,
         lambda data: workflows.deployment_update(
             actor=request.user, deployment=entry, data=data, version=form.read_version
@@ -295,7 +278,7 @@ def registry_stage(request, pk):
             return redirect("registry:detail", pk=entry.pk)
         return _render_stage_confirm(request, entry, StageForm(initial={"stage": target}), target)
     form = StageForm(request.POST)
-    moved = _save(
+    moved = saved_or_none(
         form,
         lambda data: workflows.deployment_change_stage(
             actor=request.user, deployment=entry, **data
@@ -323,7 +306,7 @@ def kpi_define(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
     refuse(kpi_record_refusal(user=request.user, deployment=entry))
     form = KpiForm(request.POST)
-    kpi = _save(
+    kpi = saved_or_none(
         form, lambda data: services.kpi_define(actor=request.user, deployment=entry, **data)
     )
     if kpi is None:
@@ -338,7 +321,7 @@ def kpi_measure(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
     refuse(kpi_record_refusal(user=request.user, deployment=entry))
     form = KpiMeasureForm(request.POST, deployment=entry)
-    measured = _save(form, lambda data: services.kpi_measure(actor=request.user, **data))
+    measured = saved_or_none(form, lambda data: services.kpi_measure(actor=request.user, **data))
     if measured is None:
         return _render_detail(request, entry, measure_form=form, status=400)
     messages.success(
@@ -355,7 +338,7 @@ def incident_report(request, pk):
     # Refused before any input is read, so a refused user never learns what was wrong with it.
     refuse(incident_report_refusal(user=request.user))
     form = IncidentReportForm(request.POST)
-    reported = _save(
+    reported = saved_or_none(
         form,
         lambda data: workflows.incident_report(actor=request.user, deployment=entry, **data),
     )
@@ -372,7 +355,7 @@ def incident_update(request, pk, incident_pk):
     refuse(incident_update_refusal(user=request.user, use_case=entry.use_case))
     incident = get_object_or_404(entry.incidents, pk=incident_pk)
     form = _incident_form(incident, request.POST)
-    updated = _save(
+    updated = saved_or_none(
         form,
         lambda data: services.incident_update(actor=request.user, incident=incident, **data),
     )
