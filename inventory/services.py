@@ -176,7 +176,9 @@ def model_update(*, actor: User, model: AiModel, data: Mapping[str, Any]) -> AiM
 @transaction.atomic
 def model_confirm(*, actor: User, model: AiModel) -> AiModel:
     """The council takes a model a team proposed into the inventory."""
-    model = AiModel.objects.select_for_update().select_related("vendor").get(pk=model.pk)
+    model = (
+        AiModel.objects.select_for_update(of=("self",)).select_related("vendor").get(pk=model.pk)
+    )
     refuse(confirm_refusal(user=actor, record=model))
     model.proposed = False
     model.save(update_fields=["proposed"])
@@ -217,7 +219,9 @@ def version_record(*, actor: User, model: AiModel, data: Mapping[str, Any]) -> M
     Returns the new version: the step that opens a change review for every deployment using
     the model builds on it (SPEC section 11)."""
     # Locks the model, so that two people recording the same version wait for each other.
-    model = AiModel.objects.select_for_update().select_related("vendor").get(pk=model.pk)
+    model = (
+        AiModel.objects.select_for_update(of=("self",)).select_related("vendor").get(pk=model.pk)
+    )
     refuse(proposal_refusal(user=actor))
     version = ModelVersion(
         model=model,
