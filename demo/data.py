@@ -75,6 +75,8 @@ class DemoUseCase:
     council_days: int = 0
     # In review: a question a council member put to the team, still unanswered.
     council_asks: str = ""
+    # The inventory's models the team names: (model name, version).
+    model_versions: tuple[tuple[str, str], ...] = ()
     # In review: why a reviewer rejected the team's answer to the first checklist item.
     answer_rejected: str = ""
 
@@ -179,6 +181,7 @@ USE_CASES = (
         submitter="marketing.submitter",
         business_owner="maria.owner",
         state=State.DRAFT,
+        model_versions=(("Atlas", "2026-03"),),
         answers={
             "title": "Generated campaign copy",
             "summary": (
@@ -226,6 +229,7 @@ USE_CASES = (
         business_owner="carl.owner",
         state=State.CHANGES_REQUESTED,
         council_days=4,
+        model_versions=(("Atlas", "2026-03"),),
         answers={
             "title": "Customer service chatbot",
             "summary": (

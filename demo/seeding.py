@@ -453,6 +453,12 @@ def _create(demo: DemoUseCase, cast: Cast, steps: Sequence[Step] | None = None) 
         "business_owner": cast.users[demo.business_owner],
     }
     use_case = services.usecase_create(actor=actor, data=data)
+    if demo.model_versions:
+        versions = [
+            ModelVersion.objects.get(model__name=model, version=version)
+            for model, version in demo.model_versions
+        ]
+        services.usecase_models_set(actor=actor, use_case=use_case, versions=versions)
     for step in STEPS[demo.state] if steps is None else steps:
         use_case = step(use_case, demo, cast)
     return use_case

@@ -6,6 +6,7 @@ assessments, models and versions, and confirms what a team proposed. A team memb
 propose a model or a version. Auditors change nothing.
 """
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -149,3 +150,16 @@ def vendor_owner_ineligibility(user: User) -> str | None:
     if _keeper_refusal(user) is not None:
         return "Name a council member: only they may keep a vendor's assessment current."
     return None
+
+
+def versions_problem(versions: list[ModelVersion]) -> str | None:
+    """Why a set of versions cannot be what one tool runs: two versions of one model."""
+    models = [version.model_id for version in versions]
+    if len(models) != len(set(models)):
+        return "Choose one version of each model: the one the tool runs."
+    return None
+
+
+def version_labels(versions: Iterable[ModelVersion]) -> list[str]:
+    """The versions as people name them ("Atlas 2026-03"), sorted: for audit events."""
+    return sorted(str(version) for version in versions)

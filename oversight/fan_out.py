@@ -13,7 +13,10 @@ from django.db.models import Prefetch
 from inventory.models import ModelVersion
 from registry.models import Deployment
 from registry.selectors import deployment_list_visible, deployments_using_model
-from reviews.models import Review, ReviewState
+from reviews.models import Review
+from usecases.choices import State
+from usecases.models import UseCase
+from usecases.selectors import usecase_list_visible
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,10 @@ class VersionFanOut:
     version: ModelVersion
     entries: list[FanOutEntry]
     hidden: int  # entries of the model the reader may not see
-
-    @property
-    def open_reviews(self) -> int:
-        return sum(1 for e in self.entries if e.review and e.review.state == ReviewState.OPEN)
+    # Entries of the model on another version (seen or not): what a roll-out reaches.
+    to_roll_out: int
+    # Use cases the reader may see that name the model and are not in the registry.
+    use_cases: list[UseCase]
 
 
 def version_fan_out(*, version: ModelVersion, user: User) -> VersionFanOut:
@@ -59,4 +62,17 @@ def version_fan_out(*, version: ModelVersion, user: User) -> VersionFanOut:
         )
         for row in rows
     ]
-    return VersionFanOut(version, entries, hidden=using.count() - len(entries))
+    return VersionFanOut(
+        version,
+        entries,
+        hidden=using.count() - len(entries),
+        to_roll_out=using.exclude(model_versions=version).count(),
+        use_cases=list(
+            usecase_list_visible(user=user)
+            .filter(model_versions__model=version.model_id, deployments__isnull=True)
+            .exclude(state__in=(State.WITHDRAWN, State.REJECTED, State.RETIRED))
+            .select_related("team")
+            .distinct()
+            .order_by("team__name", "reference")
+        ),
+    )

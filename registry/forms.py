@@ -189,7 +189,7 @@ class StageForm(ServiceForm):
     )
     # Asked (and required by the service) only when the entry leaves pilot for production.
     results = forms.ChoiceField(
-        label="The pilot's results",
+        label="Your judgement",
         required=False,
         choices=PilotJudgement.choices,
         widget=forms.RadioSelect,

@@ -20,6 +20,7 @@ from council.notifications import notify
 from council.selectors import business_owner_ineligibility
 from council.services import reference_next
 from inventory.models import ModelVersion
+from inventory.selectors import version_labels, versions_problem
 from reviews.models import APPROVALS, Outcome, Review, ReviewPolicy
 from reviews.selectors import usecase_settled_in_service
 from usecases.choices import RiskTier
@@ -231,11 +232,9 @@ def _link_versions(
 ) -> dict[str, list[list[str]]]:
     """Make `versions` the ones the entry runs (one per model); what changed, for its audit
     event ({} when nothing did)."""
-    models = [version.model_id for version in versions]
-    if len(models) != len(set(models)):
-        raise ValidationError(
-            {LINKED_VERSIONS: ["Choose one version of each model: the one the entry runs."]}
-        )
+    problem = versions_problem(versions)
+    if problem:
+        raise ValidationError({LINKED_VERSIONS: [problem]})
     before = _labels(deployment)
     deployment.model_versions.set(versions)
     after = _labels(deployment)
@@ -342,7 +341,7 @@ def deployment_roll_out_version(
 
 
 def _labels(deployment: Deployment) -> list[str]:
-    return sorted(str(version) for version in deployment.model_versions.select_related("model"))
+    return version_labels(deployment.model_versions.select_related("model"))
 
 
 @transaction.atomic

@@ -193,3 +193,54 @@ class TestVendorAssessment:
         Vendor.objects.update(assessed_on=today, next_assessment_due=today + timedelta(days=90))
         page = client.get(f"/registry/{copy.pk}/").content.decode()
         assert "Vendor assessment lapsed" not in page and "Nova 1" in page
+
+
+def test_nothing_is_offered_to_roll_out_when_every_entry_runs_the_version(
+    client, entries, nova, council
+):
+    client.force_login(council["privacy"])
+    page = client.get(f"/models/{nova.model_id}/versions/{nova.pk}/fan-out/").content.decode()
+    assert "there is nothing to roll out" in page
+    assert "Roll out and open the change reviews" not in page
+
+
+class TestUseCasesNameTheirModels:
+    def test_the_team_names_the_versions_of_its_draft_and_it_is_audited(
+        self, make_use_case, nova, alice
+    ):
+        draft = make_use_case()
+        usecase_services.usecase_models_set(actor=alice, use_case=draft, versions=[nova])
+        assert [str(v) for v in draft.model_versions.all()] == ["Nova 1"]
+        event = AuditEvent.objects.get(action="models_linked", object_id=str(draft.pk))
+        assert event.changes == {"model_versions": [[], ["Nova 1"]]}
+        v2 = ModelVersion.objects.create(model=nova.model, version="2", recorded_by=alice)
+        with pytest.raises(ValidationError, match="one version of each model"):
+            usecase_services.usecase_models_set(actor=alice, use_case=draft, versions=[nova, v2])
+
+    def test_others_and_a_submitted_use_case_are_refused(
+        self, make_use_case, nova, charlie, council, alice
+    ):
+        draft = make_use_case()
+        for user in (charlie, council["privacy"]):
+            with pytest.raises(ActionForbidden):
+                usecase_services.usecase_models_set(actor=user, use_case=draft, versions=[nova])
+        submitted = make_use_case("submitted")
+        with pytest.raises((ActionForbidden, TransitionNotAllowed)):
+            usecase_services.usecase_models_set(actor=alice, use_case=submitted, versions=[nova])
+        assert not nova.use_cases.exists()
+
+    def test_the_page_saves_them_and_the_fan_out_lists_the_use_case(
+        self, client, make_use_case, nova, alice, council
+    ):
+        draft = make_use_case(title="Campaign copy")
+        client.force_login(alice)
+        response = client.post(f"/use-cases/{draft.pk}/models/", {"model_versions": [nova.pk]})
+        assert response.status_code == 302 and response.url.endswith("#models")
+        assert "Nova 1" in client.get(f"/use-cases/{draft.pk}/").content.decode()
+        bad = client.post(f"/use-cases/{draft.pk}/models/", {"model_versions": ["x"]})
+        assert bad.status_code == 400
+        page = client.get(f"/models/{nova.model_id}/versions/{nova.pk}/fan-out/").content.decode()
+        assert "Campaign copy" in page
+        client.force_login(council["privacy"])  # a draft is its team's alone
+        page = client.get(f"/models/{nova.model_id}/versions/{nova.pk}/fan-out/").content.decode()
+        assert "Campaign copy" not in page

@@ -338,7 +338,7 @@ class TestThePilotGate:
         client.force_login(alice)
         url = f"/registry/{entry.pk}/stage/"
         page = client.get(url, {"stage": "production"}).content.decode()
-        assert "The pilot&#x27;s results" in page and "Unsubscribe rate" in page
+        assert "<h2>The pilot's results</h2>" in page and "Unsubscribe rate" in page
         assert 'name="results"' in page and 'name="results_summary"' in page
 
         refused = client.post(url, {"stage": "production"})

@@ -151,6 +151,8 @@ def test_every_use_case_went_through_the_services_and_left_audit_events(seeded):
             .exclude(action="access_granted")  # reviewers given access when the review opens
             .values_list("action", flat=True)
         )
+        if use_case.model_versions.exists():  # the team named its models in the draft
+            assert actions.pop(1) == "models_linked", use_case.title
         reviewed = ["created", "submitted", "review_started"]
         expected = {
             "draft": ["created"],
@@ -354,6 +356,8 @@ def test_the_inventory_has_shared_models_and_a_lapsed_vendor(seeded):
     lapsed = vendors_lapsed(Vendor.objects.all(), lapsed=True)
     assert [vendor.name for vendor in lapsed] == ["Lumen Text Analytics"]
     assert Vendor.objects.count() == 4
+    named = UseCase.objects.filter(model_versions__model__name="Atlas", deployments=None)
+    assert {u.title for u in named} == {"Generated campaign copy", "Customer service chatbot"}
     atlas_users = Deployment.objects.filter(model_versions__model__name="Atlas")
     assert {(entry.name, entry.use_case.team.name) for entry in atlas_users} == {
         ("Agent knowledge assistant", "Contact Centre"),

@@ -12,6 +12,7 @@ from common.forms import OwnerChoiceField, ServiceForm, person_label
 from common.limits import MARKETS_MAX, NAME_MAX, NOTE_MAX, TEXT_MAX, list_within
 from council.models import Team
 from council.selectors import business_owner_candidates, user_teams
+from inventory.models import ModelVersion
 
 from .choices import (
     LIST_FIELDS,
@@ -293,4 +294,19 @@ class WithdrawForm(ServiceForm):
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Give a reason for withdrawing the use case."},
+    )
+
+
+class ModelVersionsForm(ServiceForm):
+    """The inventory's model versions a use case means to use (usecases.services.usecase_models_set)."""
+
+    model_versions = forms.ModelMultipleChoiceField(
+        label="Models it uses",
+        help_text="Tick the version of each model in the inventory the tool runs on. Missing? "
+        "Propose it on the Models page.",
+        queryset=ModelVersion.objects.select_related("model__vendor").order_by(
+            "model__name", "-recorded_at"
+        ),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )

@@ -56,6 +56,12 @@ class UseCase(models.Model):
     capabilities = _list_field()
     vendor = models.CharField(max_length=200, blank=True)
     tool_name = models.CharField(max_length=200, blank=True)
+    model_versions = models.ManyToManyField(
+        "inventory.ModelVersion",
+        blank=True,
+        related_name="use_cases",
+        help_text="The inventory's model versions the team means to use (one per model).",
+    )
     model_provenance = models.CharField(max_length=32, choices=ModelProvenance.choices, blank=True)
     automation_level = models.CharField(max_length=32, choices=AutomationLevel.choices, blank=True)
 

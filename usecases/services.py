@@ -20,6 +20,8 @@ from common.files import delete_unless_committed
 from council.models import Team
 from council.selectors import business_owner_ineligibility, user_active_team_ids
 from council.services import reference_next
+from inventory.models import ModelVersion
+from inventory.selectors import version_labels, versions_problem
 
 from . import risk
 from .attachments import validate_upload
@@ -531,3 +533,28 @@ def usecase_duplicates_dismiss(*, actor: User, use_case: UseCase) -> int:
         changes={"different_from": [None, [other.reference for other in others]]},
     )
     return len(matches)
+
+
+@transaction.atomic
+def usecase_models_set(
+    *, actor: User, use_case: UseCase, versions: Sequence[ModelVersion]
+) -> UseCase:
+    """The team names the inventory's model versions the use case means to use (one per
+    model), while it may edit the use case: a new version of one of them shows its use cases."""
+    use_case = _lock(use_case)
+    refuse(usecase_edit_refusal(user=actor, use_case=use_case))
+    versions = list(versions)
+    problem = versions_problem(versions)
+    if problem:
+        raise ValidationError({"model_versions": [problem]})
+    before = version_labels(use_case.model_versions.select_related("model"))
+    use_case.model_versions.set(versions)
+    after = version_labels(versions)
+    if before != after:
+        audit_record(
+            actor=actor,
+            action="models_linked",
+            obj=use_case,
+            changes={"model_versions": [before, after]},
+        )
+    return use_case

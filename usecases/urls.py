@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/submit/", views.usecase_submit, name="submit"),
     path("<int:pk>/withdraw/", views.usecase_withdraw, name="withdraw"),
     path("<int:pk>/link/", views.usecase_link, name="link"),
+    path("<int:pk>/models/", views.usecase_models_set, name="models_set"),
     path("<int:pk>/not-a-duplicate/", views.usecase_duplicates_dismiss, name="duplicates_dismiss"),
     path("<int:pk>/attachments/", views.attachment_upload, name="attachment_upload"),
     # The API links to this download URL (usecases.serializers.AttachmentSerializer).

@@ -20,7 +20,7 @@ from common.pages import back_to, once_per_form, refusals_answered
 from . import services
 from .answers import answers_by_section
 from .filters import UseCaseFilter
-from .forms import AttachmentForm, UseCaseForm, WithdrawForm
+from .forms import AttachmentForm, ModelVersionsForm, UseCaseForm, WithdrawForm
 from .models import LinkKind
 from .selectors import (
     similar_use_cases,
@@ -170,7 +170,14 @@ def usecase_detail(request, pk):
 
 
 def _render_detail(
-    request, use_case, *, attachment_form=None, withdraw_form=None, link_errors=(), status=200
+    request,
+    use_case,
+    *,
+    attachment_form=None,
+    withdraw_form=None,
+    models_form=None,
+    link_errors=(),
+    status=200,
 ):
     user = request.user
     context = {
@@ -188,12 +195,16 @@ def _render_detail(
         "related": usecase_links_visible(use_case=use_case, user=user),
         "duplicate_check": usecase_duplicate_check(use_case=use_case),
         "link_errors": link_errors,
+        "model_versions": use_case.model_versions.select_related("model__vendor"),
     }
     if context["can_submit"]:
         context["submit_warnings"] = _submit_warnings(use_case)
     if context["can_edit"]:
         # Before it is submitted the team sees what it may duplicate (and links to it instead).
         context["similar"] = similar_use_cases(use_case, user=user)
+        context["models_form"] = models_form or ModelVersionsForm(
+            initial={"model_versions": list(context["model_versions"])}
+        )
     return render(request, "usecases/detail.html", context, status=status)
 
 
@@ -237,6 +248,25 @@ def usecase_link(request, pk):
         request, f"Linked: this use case {link.kind} {link.other.reference}, shown on both pages."
     )
     return redirect(reverse("usecases:detail", args=[pk]) + "#related")
+
+
+@require_POST
+@_refusals_answered
+def usecase_models_set(request, pk):
+    """The inventory's model versions the use case means to use."""
+    use_case = _editable(request.user, pk)
+    form = ModelVersionsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.usecase_models_set(
+                actor=request.user, use_case=use_case, versions=form.cleaned_data["model_versions"]
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+    if form.errors:
+        return _render_detail(request, use_case, models_form=form, status=400)
+    messages.success(request, "Saved: the models it uses.")
+    return redirect(reverse("usecases:detail", args=[pk]) + "#models")
 
 
 @require_POST
