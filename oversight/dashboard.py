@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, TextChoices
+from django.db.models import Count, Q, QuerySet, TextChoices
 from django.utils import timezone
 
 from registry.models import (
@@ -28,8 +28,6 @@ from registry.models import (
     Incident,
     IncidentStatus,
     Kpi,
-    KpiDirection,
-    KpiMeasurement,
     Severity,
     Stage,
 )
@@ -39,9 +37,8 @@ from registry.rules import (
     KPI_NOT_MEASURED,
     KPI_NOT_MET,
     KPI_STATUS_LABELS,
-    kpi_status,
 )
-from registry.selectors import deployment_list_visible
+from registry.selectors import deployment_list_visible, kpi_results_of
 from registry.services import REMINDER_DAYS_AHEAD
 from reviews import rules
 from reviews.models import Review, ReviewState
@@ -388,27 +385,18 @@ KPI_TONES = (
 def _value(entries: QuerySet[Deployment]) -> tuple[Figure, ...]:
     """Where the KPIs of the entries in service stand, by the owning team and by channel (a KPI
     counts once in each channel of its entry): one query, statuses in Python."""
-    latest = KpiMeasurement.objects.filter(kpi=OuterRef("pk")).order_by("-measured_on")
-    rows = (
-        Kpi.objects.filter(deployment__in=entries.filter(stage__in=RUNNING).values("pk"))
-        .annotate(latest=Subquery(latest.values("value")[:1]))
-        .values_list(
-            "direction", "baseline", "target", "latest", "deployment__use_case__team__name",
-            "deployment__channels",
-        )
-    )  # fmt: skip
+    results = kpi_results_of(
+        Kpi.objects.filter(
+            deployment__in=entries.filter(stage__in=RUNNING).values("pk")
+        ).select_related("deployment__use_case__team")
+    )
     by_team: defaultdict[str, Counter[str]] = defaultdict(Counter)
     by_channel: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for direction, baseline, target, value, team, channels in rows:
-        standing = kpi_status(
-            higher_is_better=direction == KpiDirection.HIGHER,
-            baseline=baseline,
-            target=target,
-            latest=value,
-        )
-        by_team[team][standing] += 1
-        for channel in set(channels or ()):
-            by_channel[channel][standing] += 1
+    for result in results:
+        entry = result.kpi.deployment
+        by_team[entry.use_case.team.name][result.status] += 1
+        for channel in set(entry.channels or ()):
+            by_channel[channel][result.status] += 1
     channels = [channel for channel in Channel if channel in by_channel]
     return (
         _standings(
@@ -456,62 +444,61 @@ def _standings(
     )
 
 
-def _incidents(entries: QuerySet[Deployment]) -> Figure:
+def _open_and_closed(
+    rows: QuerySet[Any],
+    *,
+    by: str,
+    choices: type[TextChoices],
+    still_open: tuple[str, Q],
+    closed: tuple[str, Q],
+    **figure: str,
+) -> Figure:
+    """Records of the entries counted by `by` (one of `choices`), those still open beside those
+    closed, in one aggregate query (incidents by severity, complaints by kind)."""
     counts: _Rows = {
-        row["severity"]: row
-        for row in Incident.objects.filter(deployment__in=entries.values("pk"))
-        .order_by()
-        .values("severity")
-        .annotate(
-            unresolved=Count("id", filter=Q(status__in=UNRESOLVED)),
-            resolved=Count("id", filter=Q(status=IncidentStatus.RESOLVED)),
-        )
+        row[by]: row
+        for row in rows.order_by()
+        .values(by)
+        .annotate(open=Count("id", filter=still_open[1]), closed=Count("id", filter=closed[1]))
     }
     return Figure(
-        key="incidents",
-        title="Incidents by severity",
-        description="Incidents on the registry entries, open or under investigation, and resolved.",
-        categories=tuple(severity.label for severity in Severity),
-        category_name="Severity",
+        **figure,
+        categories=tuple(choice.label for choice in choices),
         series=(
-            Series(
-                "Open or investigating",
-                _column(counts, Severity, "unresolved"),
-                tone="danger",
-            ),
-            Series(
-                "Resolved",
-                _column(counts, Severity, "resolved"),
-                tone="neutral",
-            ),
+            Series(still_open[0], _column(counts, choices, "open"), tone="danger"),
+            Series(closed[0], _column(counts, choices, "closed"), tone="neutral"),
         ),
     )
 
 
+def _incidents(entries: QuerySet[Deployment]) -> Figure:
+    return _open_and_closed(
+        Incident.objects.filter(deployment__in=entries.values("pk")),
+        by="severity",
+        choices=Severity,
+        still_open=("Open or investigating", Q(status__in=UNRESOLVED)),
+        closed=("Resolved", Q(status=IncidentStatus.RESOLVED)),
+        key="incidents",
+        title="Incidents by severity",
+        description="Incidents on the registry entries, open or under investigation, and resolved.",
+        category_name="Severity",
+    )
+
+
 def _complaints(entries: QuerySet[Deployment]) -> Figure:
-    counts: _Rows = {
-        row["kind"]: row
-        for row in Complaint.objects.filter(deployment__in=entries.values("pk"))
-        .order_by()
-        .values("kind")
-        .annotate(
-            open=Count("id", filter=Q(status=ComplaintStatus.OPEN)),
-            closed=Count("id", filter=Q(status=ComplaintStatus.CLOSED)),
-        )
-    }
-    return Figure(
+    return _open_and_closed(
+        Complaint.objects.filter(deployment__in=entries.values("pk")),
+        by="kind",
+        choices=ComplaintKind,
+        still_open=("Open", Q(status=ComplaintStatus.OPEN)),
+        closed=("Closed", Q(status=ComplaintStatus.CLOSED)),
         key="complaints",
         title="Complaints from customers",
         description=(
             "Cases customers sent from the public transparency page against a published tool: "
             "decisions contested and complaints, open and closed."
         ),
-        categories=tuple(kind.label for kind in ComplaintKind),
         category_name="Kind",
-        series=(
-            Series("Open", _column(counts, ComplaintKind, "open"), tone="danger"),
-            Series("Closed", _column(counts, ComplaintKind, "closed"), tone="neutral"),
-        ),
     )
 
 

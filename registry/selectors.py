@@ -108,8 +108,14 @@ class KpiResult:
 
 def kpi_results(deployment: Deployment) -> list[KpiResult]:
     """The entry's KPIs, each with its latest value, in one query."""
+    return kpi_results_of(deployment.kpis.all())
+
+
+def kpi_results_of(kpis: QuerySet[Kpi]) -> list[KpiResult]:
+    """Each of the KPIs with its latest value and how many were measured, in one query (the
+    entry page, the pilot's results, the dashboard's value by team and channel)."""
     latest = KpiMeasurement.objects.filter(kpi=OuterRef("pk")).order_by("-measured_on")
-    rows = deployment.kpis.annotate(
+    rows = kpis.annotate(
         latest_value=Subquery(latest.values("value")[:1]),
         latest_on=Subquery(latest.values("measured_on")[:1]),
         measured=Count("measurements"),
