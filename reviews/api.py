@@ -20,7 +20,12 @@ from council.permissions import AuditorsReadOnly
 from . import services
 from .filters import ConditionFilter, ReviewFilter
 from .models import Assignment, ChecklistAnswer, ChecklistWaiver, Condition, Review, Vote
-from .selectors import applicable_items, review_get_visible, review_list_visible
+from .selectors import (
+    applicable_items,
+    review_get_visible,
+    review_list_visible,
+    vendor_evidence,
+)
 from .serializers import (
     ChecklistAnswerInputSerializer,
     ChecklistItemSerializer,
@@ -77,7 +82,11 @@ def checklist_data(review: Review, items) -> list[dict]:
             review=review, revision=review.revision
         ).select_related("verified_by")
     }
-    context = {"answers": answers, "tier": review.policy.tier}
+    context = {
+        "answers": answers,
+        "tier": review.policy.tier,
+        "vendor_evidence": vendor_evidence(review, items),
+    }
     # djangorestframework-stubs type `many=True` as the serializer itself (data: a ReturnDict);
     # at run time it is a ListSerializer whose data is a list.
     return ChecklistItemSerializer(items, many=True, context=context).data  # type: ignore[return-value]
@@ -85,7 +94,11 @@ def checklist_data(review: Review, items) -> list[dict]:
 
 def checklist_entry(review: Review, row: ChecklistAnswer) -> dict:
     """One item with the answer a write just saved."""
-    context = {"answers": {row.item_id: row}, "tier": review.policy.tier}
+    context = {
+        "answers": {row.item_id: row},
+        "tier": review.policy.tier,
+        "vendor_evidence": vendor_evidence(review, [row.item]),
+    }
     return ChecklistItemSerializer(row.item, context=context).data
 
 

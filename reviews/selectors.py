@@ -14,6 +14,8 @@ from common.errors import ActionForbidden, StaleEdit
 from common.forms import person_label
 from council.models import CouncilRole, RoleAssignment, TeamMembership, role_labels
 from council.selectors import auditor_write_refusal, is_chair, user_active_roles
+from inventory.models import Vendor
+from inventory.selectors import vendors_visible
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase, UseCaseRevision
 from usecases.selectors import usecase_is_editor, usecase_list_visible, usecase_mine_q
@@ -34,6 +36,7 @@ from .models import (
     Vote,
     VoteChoice,
 )
+from .vendor_evidence import FACT_FIELDS, answers_item, fact_sentences
 
 
 def conflicted(*, user: User, use_case: UseCase) -> bool:
@@ -782,6 +785,52 @@ def checklist_verdict_order(
         )
 
     return sorted(entries, key=completes)
+
+
+# ---- the checklist's evidence from the inventory: the vendors' assessments ---------------------
+
+
+@dataclass(frozen=True)
+class VendorEvidence:
+    """What a vendor's assessment says about one checklist item: evidence beside the team's
+    answer, for the verifier to weigh; it verifies nothing."""
+
+    vendor: Vendor
+    facts: list[str]
+    # Never assessed or past its next due date (inventory.selectors.lapsed_condition).
+    lapsed: bool
+
+
+def vendors_of_use_case(use_case_id: int) -> list[tuple[Vendor, bool]]:
+    """(vendor, lapsed) for the vendors of the models whose versions the use case names, by
+    name: one query, whatever the number of versions, models or vendors."""
+    vendors = vendors_visible().filter(models__versions__use_cases=use_case_id).distinct()
+    # `assessment_lapsed` is the inventory's rule (lapsed_condition), worked out by the database.
+    return [(vendor, vendor.assessment_lapsed) for vendor in vendors]  # type: ignore[attr-defined]
+
+
+def vendor_evidence(
+    review: Review, items: Iterable[ChecklistItem]
+) -> dict[int, list[VendorEvidence]]:
+    """{item id: the evidence of each vendor of the use case} for the `items` a vendor's
+    assessment answers (reviews.vendor_evidence); other items are left out. The vendors are
+    read even when no item needs them, so the page's queries stay the same for every use case."""
+    vendors = vendors_of_use_case(review.use_case_id)
+    if not vendors:
+        return {}
+    facts = {
+        vendor.pk: {name: getattr(vendor, name) for name in FACT_FIELDS} for vendor, _ in vendors
+    }
+    return {
+        item.pk: [
+            VendorEvidence(
+                vendor=vendor, facts=fact_sentences(item.code, facts[vendor.pk]), lapsed=lapsed
+            )
+            for vendor, lapsed in vendors
+        ]
+        for item in items
+        if answers_item(item.code)
+    }
 
 
 # ---- the use case page: what the council asked the team to change ------------------------------

@@ -251,11 +251,31 @@ class ReferenceSerializer(serializers.Serializer):
     note = serializers.CharField(help_text="What the reference covers, when it needs saying.")
 
 
+class VendorEvidenceSerializer(serializers.Serializer):
+    """What a vendor's assessment says about the item (reviews.selectors.VendorEvidence):
+    evidence beside the team's answer, never a verification."""
+
+    vendor = serializers.CharField(source="vendor.name", help_text="The vendor's name.")
+    vendor_id = serializers.IntegerField(source="vendor.pk")
+    facts = serializers.ListField(
+        child=serializers.CharField(), help_text="The assessment's facts, a sentence each."
+    )
+    assessed_on = serializers.DateField(source="vendor.assessed_on", allow_null=True)
+    next_assessment_due = serializers.DateField(
+        source="vendor.next_assessment_due", allow_null=True
+    )
+    lapsed = serializers.BooleanField(
+        help_text="Never assessed, or past its next due date: check the facts before relying "
+        "on them."
+    )
+
+
 class ChecklistItemSerializer(serializers.ModelSerializer):
     """An applicable item with the team's answer on the judged revision.
 
-    The context holds the answers as {item id: ChecklistAnswer}, read in one query, and the
-    review's `tier`, at which `required` is judged. Items are read with their template.
+    The context holds the answers as {item id: ChecklistAnswer}, read in one query, the
+    review's `tier`, at which `required` is judged, and what the vendors' assessments say as
+    {item id: [VendorEvidence]} (`vendor_evidence`). Items are read with their template.
     """
 
     references = ReferenceSerializer(source="reference_rows", many=True, read_only=True)
@@ -270,12 +290,16 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
     version = serializers.SerializerMethodField(
         help_text="The answer's version (null before the first): send it with a new answer."
     )
+    vendor_evidence = serializers.SerializerMethodField(
+        help_text="What the assessments of the use case's vendors say about the item (empty "
+        "for an item they do not answer): evidence for the verifier, never a verification."
+    )
 
     class Meta:
         model = ChecklistItem
         fields = (
             "id", "code", "section", "text", "guidance", "role", "required", "references",
-            "answer", "evidence", "verification", "version",
+            "answer", "evidence", "verification", "version", "vendor_evidence",
         )  # fmt: skip
         read_only_fields = fields
 
@@ -302,6 +326,12 @@ class ChecklistItemSerializer(serializers.ModelSerializer):
     def get_version(self, item) -> int | None:
         row = self._answer(item)
         return row.version if row else None
+
+    @extend_schema_field(VendorEvidenceSerializer(many=True))
+    def get_vendor_evidence(self, item) -> list[dict]:
+        evidence = self.context["vendor_evidence"].get(item.pk, [])
+        # At run time `many=True` gives a ListSerializer, whose data is a list.
+        return VendorEvidenceSerializer(evidence, many=True).data  # type: ignore[return-value]
 
 
 class ChecklistAnswerInputSerializer(serializers.Serializer):

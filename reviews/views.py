@@ -87,6 +87,7 @@ from .selectors import (
     seat_candidates,
     seat_roles,
     unverified_required_items,
+    vendor_evidence,
     verifier_roles,
     vote_refusal,
     votes_by_role,
@@ -243,7 +244,8 @@ def _verifier_rows(review, assignments, items) -> list[dict]:
 
 
 def _checklist(review, viewer, is_open, bound, items, show) -> dict:
-    """Applicable items by section, with the team's answers, verdicts, counters and forms; the
+    """Applicable items by section, with the team's answers, verdicts, counters and forms, and
+    what the vendors' assessments say about an item they answer (evidence, not a verdict); the
     items the filter `show` keeps are listed (and saved) by section, the others only counted."""
     answers = {
         a.item_id: a
@@ -253,12 +255,14 @@ def _checklist(review, viewer, is_open, bound, items, show) -> dict:
     }
     can_answer = is_open and checklist_answer_refusal(viewer) is None
     tier = review.policy.tier
+    from_vendors = vendor_evidence(review, items)
     by_section = defaultdict(list)
     for item in items:
         answer = answers.get(item.pk)
         row = {
             "item": item,
             "anchor": f"item-{item.code}",
+            "vendor_evidence": from_vendors.get(item.pk, []),
             "mine": is_open and item.role in viewer.roles,
             "required": item.required_at(tier),
             "answer": answer,
