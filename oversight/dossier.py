@@ -3,6 +3,9 @@
 SPEC section 8: one printable page (and PDF) with every revision, checklist answer and
 verification, vote, decision, condition, deployment, incident and audit event of a use case.
 
+Each registry entry shows its value: its KPIs now (baseline, target, latest value, where it
+stands) and the pilot's results as judged on leaving pilot (`oversight/value.py`).
+
 `usecase_dossier` reads the whole record in a fixed number of queries whatever its size: each
 table is fetched once, in bulk, and prefetched onto its parent (never one query per row).
 `dossier_pdf_export` renders the PDF and records the export in the audit trail. The audit
@@ -36,6 +39,7 @@ from common.errors import refuse
 from council.models import CouncilRole, role_labels
 from council.selectors import record_read_refusal
 from registry.models import Deployment, DeploymentVersion, Incident, Severity, Stage
+from registry.selectors import KpiResult, kpi_results_by_deployment
 from reviews.diff import Change, answers_diff
 from reviews.models import (
     AnswerChoice,
@@ -57,6 +61,7 @@ from usecases.selectors import usecase_get_visible
 from usecases.services import answers_of
 
 from .templatetags.breakable import PDF_WORD_BREAK
+from .value import PilotJudged, kpi_record, pilot_judged
 
 PDF_UNAVAILABLE = (
     "The PDF of the dossier cannot be produced on this server right now: its PDF renderer "
@@ -121,6 +126,8 @@ class DeploymentRecord:
     deployment: Deployment
     versions: list[VersionRecord]
     incidents: list[Incident]
+    kpis: list[dict[str, Any]]  # now, each as oversight.value.kpi_record has it
+    pilot: PilotJudged | None  # None while nobody judged the pilot's results
 
 
 @dataclass(frozen=True)
@@ -169,12 +176,16 @@ def usecase_dossier(*, use_case: UseCase) -> Dossier:
     """Every record about the use case, oldest first, in a constant number of queries."""
     reviews = _reviews_of(use_case)
     deployments = list(_deployments_of(use_case))
+    kpis = kpi_results_by_deployment(deployment.pk for deployment in deployments)
     return Dossier(
         use_case=use_case,
         revisions=_revisions_of(use_case),
         attachments=list(use_case.attachments.select_related("uploaded_by")),
         reviews=[_review_record(review) for review in reviews],
-        deployments=[_deployment_record(deployment) for deployment in deployments],
+        deployments=[
+            _deployment_record(deployment, kpis.get(deployment.pk, []))
+            for deployment in deployments
+        ],
         events=[
             event_in_words(event)
             for event in _events_of(use_case, reviews=reviews, deployments=deployments)
@@ -278,12 +289,18 @@ def _deployments_of(use_case: UseCase) -> QuerySet[Deployment]:
     )
 
 
-def _deployment_record(deployment: Deployment) -> DeploymentRecord:
+def _deployment_record(deployment: Deployment, kpis: list[KpiResult]) -> DeploymentRecord:
     versions, before = [], None
     for version in deployment.versions.all():
         versions.append(VersionRecord(version, _version_changes(before, version.data)))
         before = version.data
-    return DeploymentRecord(deployment, versions, list(deployment.incidents.all()))
+    return DeploymentRecord(
+        deployment,
+        versions,
+        list(deployment.incidents.all()),
+        kpis=[kpi_record(result) for result in kpis],
+        pilot=pilot_judged(deployment.pilot_results),
+    )
 
 
 def _version_changes(before: dict | None, after: dict) -> list[tuple[str, str, str]]:

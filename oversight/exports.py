@@ -45,6 +45,21 @@ Readable in a spreadsheet, one rule for every column:
   offline bundle (`actor` is the numeric id, `actor_username` the username the event recorded),
   so `audit/verify.py`'s `event_hash(row["prev_hash"], row)` re-checks any row on its own; the
   actor's name is `actor_name`.
+
+The entry's value, beside `monitoring_kpis`:
+- `kpis`: every KPI of the entry as it stands now, by name. JSON holds a list of records (`name`,
+  `unit`, `baseline`, `target`, `latest`, `measured_on`, `status`, `status_label`; numbers as
+  text, as people write them: `2.4`, not `2.4000`); CSV and XLSX read one sentence per KPI,
+  `Unsubscribe rate: baseline 2.4%, target 2%, latest 1.9% on 2026-11-28 (Target met)`, joined
+  by `; ` as every list is. All the KPIs of a chunk come in one query (`registry.selectors.
+  kpi_results_by_deployment`).
+- The pilot's results, judged on leaving pilot: `pilot_judgement` (`met`, `partly_met`,
+  `not_met`) beside `pilot_judgement_label`, `pilot_summary`, who judged them
+  (`pilot_judged_by`, `pilot_judged_by_name`), when (`pilot_judged_at`), and `pilot_kpis`, the
+  KPIs as they stood then, written as `kpis` is. Empty until someone judges them (production
+  made or requested).
+- An `as_of` export leaves these columns empty: the registry's history keeps neither KPIs nor
+  the pilot's results as they stood on a past day, and today's would read as that day's.
 """
 
 import csv
@@ -68,7 +83,11 @@ from audit.signing import manifest_signature
 from common.spreadsheets import csv_safe, starts_a_formula
 from council.models import CouncilRole, Team
 from registry.models import Deployment, DeploymentVersion, Incident, IncidentStatus, Stage
-from registry.selectors import deployment_list_visible, running_past_due
+from registry.selectors import (
+    deployment_list_visible,
+    kpi_results_by_deployment,
+    running_past_due,
+)
 from registry.services import SNAPSHOT_ATTNAMES
 from reviews.models import CLOSED_CONDITION_STATUSES, ChecklistWaiver, Review, Vote
 from reviews.rules import APPROVING
@@ -82,6 +101,8 @@ from usecases.choices import (
     RiskTier,
 )
 from usecases.models import UseCase, UseCaseRevision
+
+from .value import JUDGEMENT_LABELS, kpi_in_words, kpi_record, pilot_judged
 
 CHUNK_SIZE = 2000
 FORMATS = ("csv", "json", "xlsx")
@@ -135,9 +156,18 @@ REGISTRY_SHEET = (
     Column("data_categories_label", "Data categories", 32),
     Column("data_categories", "Data categories (codes)", 22),
     Column("monitoring_kpis", "Monitoring KPIs", 32),
+    Column("kpis", "KPIs now", 48),
+    Column("pilot_judgement_label", "Pilot results", 20),
+    Column("pilot_judgement", "Pilot results (code)", 12),
+    Column("pilot_summary", "Pilot results summary", 40),
+    Column("pilot_judged_by_name", "Pilot judged by", 20),
+    Column("pilot_judged_by", "Pilot judged by (username)", 16),
+    Column("pilot_judged_at", "Pilot judged at (UTC)", 20, DATETIME),
+    Column("pilot_kpis", "KPIs when the pilot was judged", 48),
     Column("last_review_date", "Last review", 12, DATE),
     Column("next_review_due", "Next review due", 12, DATE),
     Column("published", "Published", 10),
+    Column("legacy", "Imported (legacy)", 10),
     Column("approval_date", "Approval date", 12, DATE),
     Column("approvers_label", "Approvers", 44),
     Column("approvers", "Approvers (roles and usernames)", 30),
@@ -173,6 +203,7 @@ LABELS: dict[str, dict[str, str]] = {
     "ai_act_class": dict(AiActClass.choices),
     "operator_role": dict(OperatorRole.choices),
     "data_categories": dict(DataCategory.choices),
+    "pilot_judgement": JUDGEMENT_LABELS,
 }
 ROLE_LABELS = dict(CouncilRole.choices)
 
@@ -222,9 +253,10 @@ def _count_and_hash(rows: Iterable[dict[str, Any]]) -> tuple[int, str]:
 
 
 def _cell(value: Any) -> Any:
-    """A row value as one spreadsheet/CSV cell: lists joined, booleans as yes/no."""
+    """A row value as one spreadsheet/CSV cell: lists joined (a KPI in words), booleans as
+    yes/no."""
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
+        return "; ".join(kpi_in_words(v) if isinstance(v, dict) else str(v) for v in value)
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     if isinstance(value, bool):
@@ -434,12 +466,17 @@ def _registry_records(*, user, filters: RegistryFilters) -> Iterator[dict[str, A
             base = base.filter(risk_tier=filters.risk_tier)
         if filters.stage:
             base = base.filter(stage=filters.stage)
-        rows = base.order_by("reference").values("pk", *SNAPSHOT_ATTNAMES.values())
-        for row in rows.iterator(chunk_size=CHUNK_SIZE):
-            yield {"pk": row["pk"], **{name: row[att] for name, att in SNAPSHOT_ATTNAMES.items()}}
+        fields = ("pk", "pilot_results", *SNAPSHOT_ATTNAMES.values())
+        for row in base.order_by("reference").values(*fields).iterator(chunk_size=CHUNK_SIZE):
+            yield {
+                "pk": row["pk"],
+                "pilot_results": row["pilot_results"],
+                **{name: row[att] for name, att in SNAPSHOT_ATTNAMES.items()},
+            }
         return
     # The last version of each visible entry that began before the end of the day; entries
-    # created later have none and drop out. Filters then apply to that historical data.
+    # created later have none and drop out. Filters then apply to that historical data. The
+    # versions keep no pilot results: their columns stay empty.
     latest = (
         DeploymentVersion.objects.filter(
             deployment=OuterRef("pk"), valid_from__lt=_end_of_day(filters.as_of)
@@ -505,11 +542,13 @@ class _Related:
 
     use_cases: dict[int, dict[str, Any]]
     people: dict[int, tuple[str, str]]  # user id: (username, name)
+    names: dict[str, str]  # username: name (who judged a pilot's results)
     decided: dict[int, datetime | None]  # approval (review) id: decided at
     approvers: dict[int, list[tuple[str, str, str]]]  # review id: [(role, username, full name)]
     open_conditions: dict[int, list[str]]  # review id: texts
     waived_items: dict[int, list[str]]  # review id: "code: reason"
     open_incidents: dict[int, int]  # entry id: how many
+    kpis: dict[int, list[dict[str, Any]]]  # entry id: its KPIs now (none in an as_of export)
 
 
 def _full_name(first_name: str, last_name: str) -> str:
@@ -520,10 +559,11 @@ def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related
     pks = [r["pk"] for r in records]
     approval_ids = {r["approval"] for r in records}
     user_ids = {r["business_owner"] for r in records} | {r["technical_owner"] for r in records}
+    judges = {(r.get("pilot_results") or {}).get("judged_by") for r in records} - {None, ""}
     people = {
         pk: (username, _full_name(first, last) or username)
         for pk, username, first, last in get_user_model()
-        .objects.filter(pk__in=user_ids)
+        .objects.filter(Q(pk__in=user_ids) | Q(username__in=judges))
         .values_list("pk", "username", "first_name", "last_name")
     }
     approvers: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
@@ -563,6 +603,7 @@ def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related
     return _Related(
         use_cases=_use_case_facts({r["use_case"] for r in records}, cutoff),
         people=people,
+        names=dict(people.values()),
         decided=dict(Review.objects.filter(pk__in=approval_ids).values_list("pk", "decided_at")),
         approvers=approvers,
         open_conditions=open_conditions,
@@ -570,7 +611,15 @@ def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related
         open_incidents=dict(
             incidents.order_by().values_list("deployment_id").annotate(n=Count("pk"))
         ),
+        kpis=_kpis_now(pks) if cutoff is None else {},
     )
+
+
+def _kpis_now(pks: list[int]) -> dict[int, list[dict[str, Any]]]:
+    return {
+        pk: [kpi_record(result) for result in results]
+        for pk, results in kpi_results_by_deployment(pks).items()
+    }
 
 
 def _label(key: str, value: Any) -> Any:
@@ -625,9 +674,13 @@ def _registry_row(r: dict[str, Any], related: _Related, today: date) -> dict[str
         "customer_disclosure": r["customer_disclosure"],
         "data_categories": list(r["data_categories"] or []),
         "monitoring_kpis": r["monitoring_kpis"],
+        "kpis": related.kpis.get(r["pk"], []),
+        **_pilot_values(r.get("pilot_results"), related.names),
         "last_review_date": plain_json(_as_date(r["last_review_date"])),
         "next_review_due": plain_json(next_due),
         "published": bool(r["published"]),
+        # Imported as already in service; snapshots older than imports have no such key.
+        "legacy": bool(r.get("legacy", False)),
         "approval_date": (timezone.localdate(decided_at).isoformat() if decided_at else None),
         "approvers": approvers,
         "approvers_label": approvers_label,
@@ -639,6 +692,28 @@ def _registry_row(r: dict[str, Any], related: _Related, today: date) -> dict[str
     for key in LABELS:
         values[f"{key}_label"] = _label(key, values[key])
     return {key: values[key] for key in REGISTRY_COLUMNS}
+
+
+def _pilot_values(pilot_results: dict[str, Any] | None, names: dict[str, str]) -> dict[str, Any]:
+    """The pilot's judged results as the row's `pilot_*` values, empty while none were judged."""
+    judged = pilot_judged(pilot_results)
+    if judged is None:
+        return {
+            "pilot_judgement": "",
+            "pilot_summary": "",
+            "pilot_judged_by": "",
+            "pilot_judged_by_name": "",
+            "pilot_judged_at": None,
+            "pilot_kpis": [],
+        }
+    return {
+        "pilot_judgement": judged.judgement,
+        "pilot_summary": judged.summary,
+        "pilot_judged_by": judged.judged_by,
+        "pilot_judged_by_name": names.get(judged.judged_by, judged.judged_by),
+        "pilot_judged_at": judged.judged_at,
+        "pilot_kpis": judged.kpis,
+    }
 
 
 def _registry_chunk(records: list[dict[str, Any]], filters: RegistryFilters) -> Iterator[dict]:
