@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -60,7 +61,11 @@ class UseCaseViewSet(
     permission_classes = [IsAuthenticated, AuditorsReadOnly]
 
     def get_queryset(self):
-        return usecase_list_visible(user=self.request.user).select_related("team", "business_owner")
+        return (
+            usecase_list_visible(user=self.request.user)
+            .select_related("team", "business_owner")
+            .prefetch_related("model_versions")
+        )
 
     def get_object(self):
         """The use case, 404 when the user may not see it; then the auditor check on writes."""
@@ -68,18 +73,32 @@ class UseCaseViewSet(
         self.check_object_permissions(self.request, use_case)
         return use_case
 
+    @transaction.atomic  # the answers and the model versions named: both or neither
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("version", None)  # a new use case starts at 1
-        serializer.instance = services.usecase_create(actor=self.request.user, data=data)
+        versions = data.pop("model_versions", None)
+        use_case = services.usecase_create(actor=self.request.user, data=data)
+        serializer.instance = self._name_versions(use_case, versions)
 
+    @transaction.atomic  # the answers and the model versions named: both or neither
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        serializer.instance = services.usecase_update(
+        versions = data.pop("model_versions", None)
+        use_case = services.usecase_update(
             actor=self.request.user,
             use_case=serializer.instance,
             data=data,
             version=version_read(self.request, data.pop("version", None)),
+        )
+        serializer.instance = self._name_versions(use_case, versions)
+
+    def _name_versions(self, use_case, versions):
+        """The versions given (None: not given, those named stay) become the ones it names."""
+        if versions is None:
+            return use_case
+        return services.usecase_models_set(
+            actor=self.request.user, use_case=use_case, versions=versions
         )
 
     @extend_schema(request=None, responses=SubmittedSerializer)
@@ -111,8 +130,9 @@ class UseCaseViewSet(
     @extend_schema(responses=SimilarUseCasesSerializer)
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def similar(self, request, pk=None):
-        """Use cases this one may duplicate (same tool and vendor, or a similar title), for its
-        team and business owner; the ones the team already linked or checked are left out."""
+        """Use cases this one may duplicate (same tool and vendor, a similar title, or the same
+        inventory model), for its team and business owner; the ones the team already linked or
+        checked are left out."""
         use_case = self.get_object()
         refuse(usecase_similar_refusal(user=request.user, use_case=use_case))
         found = similar_use_cases(use_case, user=request.user)

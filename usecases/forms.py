@@ -1,6 +1,8 @@
 """Forms of the use-case pages. They only parse input: every rule lives in usecases.services."""
 
 from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
 from typing import cast
 
 from django import forms
@@ -23,8 +25,10 @@ from .choices import (
     OperatorRole,
     PeopleAffected,
 )
+from .ids import beyond_stored_ids
 from .markets import parse_markets, unknown_markets
 from .models import UseCase
+from .selectors import model_versions_offered
 from .services import ANSWER_FIELDS
 from .validation import submission_errors
 
@@ -42,6 +46,12 @@ class Section:
     title: str
     intro: str
     fields: tuple[str, ...]
+    # Asked with the answers but saved by their own service (not answers: never in a revision).
+    linked: tuple[str, ...] = ()
+
+
+# The inventory's model versions the use case names (usecases.services.usecase_models_set).
+LINKED_VERSIONS = "model_versions"
 
 
 # The steps of SPEC section 3, in order; the 7th (attachments) lives on the use case page.
@@ -51,7 +61,8 @@ SECTIONS = (
     Section("journey", 2, "Customer journey", "Where customers or colleagues meet the AI.",
             ("functions", "journey_stages", "channels")),
     Section("ai", 3, "The AI", "What the AI does and who provides it.",
-            ("capabilities", "vendor", "tool_name", "model_provenance", "automation_level")),
+            ("capabilities", "vendor", "tool_name", "model_provenance", "automation_level"),
+            linked=(LINKED_VERSIONS,)),
     Section("data", 4, "Data and people", "Which data it uses and whom it affects.",
             ("data_categories", "biometric_use", "affected_people", "people_affected", "markets",
              "customer_facing", "significant_decisions", "sensitive_purposes", "vulnerable_groups",
@@ -144,6 +155,57 @@ class MarketsField(forms.CharField):
             )
 
 
+IN_HOUSE = "In-house"
+
+
+def version_label(version: ModelVersion) -> str:
+    """ "Vendor · Model · version", and "(proposed)" until the council confirms it."""
+    model = version.model
+    label = f"{model.vendor.name if model.vendor else IN_HOUSE} · {model.name} · {version.version}"
+    return f"{label} (proposed)" if version.proposed or model.proposed else label
+
+
+class _VersionsByModel(forms.models.ModelChoiceIterator):
+    """The versions grouped by model ("Vendor · Model"), in the queryset's order."""
+
+    def __iter__(self):
+        for _, group in groupby(self.queryset, key=attrgetter("model_id")):
+            versions = list(group)
+            model = versions[0].model
+            vendor = model.vendor.name if model.vendor else IN_HOUSE
+            yield f"{vendor} · {model.name}", [self.choice(version) for version in versions]
+
+
+class ModelVersionsField(forms.ModelMultipleChoiceField):
+    """Ticks of the inventory's model versions, grouped by model."""
+
+    iterator = _VersionsByModel
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        super().__init__(queryset=ModelVersion.objects.none(), **kwargs)
+
+    def label_from_instance(self, obj):
+        return version_label(obj)
+
+    def _check_values(self, value):
+        for pk in value:
+            if beyond_stored_ids(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
+def _offer_versions(form: forms.Form, *, user, use_case: UseCase | None) -> None:
+    """What the versions field offers: usecases.selectors.model_versions_offered."""
+    field = cast("ModelVersionsField", form.fields[LINKED_VERSIONS])
+    field.queryset = model_versions_offered(user=user, use_case=use_case)
+
+
 def answer_names(answers: list[dict]) -> dict[str, dict]:
     """Team and business owner names for the ids frozen in answers (two queries at most)."""
     team_ids = {a["team"] for a in answers if a.get("team") is not None}
@@ -194,7 +256,7 @@ class UseCaseForm(ServiceForm):
 
     def __init__(self, *args, user, use_case: UseCase | None = None, **kwargs):
         if use_case is not None:
-            kwargs.setdefault("initial", {name: getattr(use_case, name) for name in ANSWER_FIELDS})
+            kwargs.setdefault("initial", _initial(use_case))
             kwargs.setdefault("version", use_case.version)
         super().__init__(*args, **kwargs)
         for name, choices in LIST_FIELDS.items():
@@ -203,6 +265,12 @@ class UseCaseForm(ServiceForm):
             )
         for name in PROHIBITED_PRACTICE_FIELDS:
             self.fields[name] = forms.BooleanField(required=False)
+        self.fields[LINKED_VERSIONS] = ModelVersionsField(
+            label="Which models from the inventory does it use?",
+            help_text="Tick the version of each model it runs on, one version per model. A "
+            "version marked proposed waits for the council to confirm it.",
+        )
+        _offer_versions(self, user=user, use_case=use_case)
         for name, (label, help_text) in QUESTIONS.items():
             self.fields[name].label = label
             self.fields[name].help_text = help_text
@@ -244,8 +312,8 @@ class UseCaseForm(ServiceForm):
         return [
             (
                 section,
-                [self[name] for name in section.fields],
-                any(self[name].errors for name in section.fields),
+                [self[name] for name in (*section.fields, *section.linked)],
+                any(self[name].errors for name in (*section.fields, *section.linked)),
             )
             for section in SECTIONS
         ]
@@ -267,9 +335,26 @@ class UseCaseForm(ServiceForm):
         """(anchor, label, message) of every error, in form order, for the summary on top."""
         rows = [("", "", str(message)) for message in self.non_field_errors()]
         for field in self:
-            anchor = f"{field.auto_id}_0" if field.use_fieldset else field.auto_id
-            rows += [(anchor, str(field.label), str(message)) for message in field.errors]
+            if field.errors:
+                anchor = _first_input_id(field)
+                rows += [(anchor, str(field.label), str(message)) for message in field.errors]
         return rows
+
+
+def _initial(use_case: UseCase) -> dict:
+    """The saved answers and model versions of the use case, as the form shows them."""
+    initial = {name: getattr(use_case, name) for name in ANSWER_FIELDS}
+    initial[LINKED_VERSIONS] = list(use_case.model_versions.all())
+    return initial
+
+
+def _first_input_id(field: forms.BoundField) -> str:
+    """The id of the field's input, or of its first choice (grouped choices number theirs
+    "<id>_<group>_<choice>")."""
+    if not field.use_fieldset:
+        return field.auto_id
+    choices = field.subwidgets
+    return choices[0].id_for_label if choices else f"{field.auto_id}_0"
 
 
 class AttachmentForm(ServiceForm):
@@ -300,13 +385,12 @@ class WithdrawForm(ServiceForm):
 class ModelVersionsForm(ServiceForm):
     """The inventory's model versions a use case means to use (usecases.services.usecase_models_set)."""
 
-    model_versions = forms.ModelMultipleChoiceField(
+    model_versions = ModelVersionsField(
         label="Models it uses",
         help_text="Tick the version of each model in the inventory the tool runs on. Missing? "
         "Propose it on the Models page.",
-        queryset=ModelVersion.objects.select_related("model__vendor").order_by(
-            "model__name", "-recorded_at"
-        ),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
+
+    def __init__(self, *args, user, use_case: UseCase, **kwargs):
+        super().__init__(*args, **kwargs)
+        _offer_versions(self, user=user, use_case=use_case)

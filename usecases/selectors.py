@@ -3,9 +3,10 @@
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Lower, Replace
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
@@ -13,6 +14,7 @@ from guardian.shortcuts import get_objects_for_user
 from common.errors import ActionForbidden
 from council.models import COUNCIL_ROLES, CouncilRole, TeamMembership
 from council.selectors import auditor_write_refusal, user_active_roles, user_active_team_ids
+from inventory.models import ModelVersion
 
 from .choices import State
 from .models import RELATING_LINK_KINDS, LinkKind, UseCase, UseCaseLink
@@ -124,10 +126,45 @@ def usecase_similar_refusal(
     return _not_editor(user, use_case, "check for duplicates of")
 
 
+# ---- the inventory's model versions a use case names ----
+
+
+def model_versions_offered(
+    *, user: User | AnonymousUser, use_case: UseCase | None = None
+) -> QuerySet[ModelVersion]:
+    """The versions the team picks from, grouped by model (vendor, model, newest version first):
+    those the council confirmed, its own proposals (recorded by a member of the user's teams or
+    of the use case's team), and those the use case names already, so saving never drops them.
+    Naming any existing version is still the service's rule; this is what the forms offer."""
+    teams = Q(team_id__in=TeamMembership.objects.active().filter(user=user.pk).values("team_id"))
+    if use_case is not None:
+        teams |= Q(team_id=use_case.team_id)
+    people = TeamMembership.objects.active().filter(teams).values("user_id")
+    offered = (
+        Q(proposed=False, model__proposed=False)
+        | Q(recorded_by__in=people)
+        | Q(model__recorded_by__in=people)
+    )
+    if use_case is not None and use_case.pk is not None:
+        offered |= Q(pk__in=use_case.model_versions.values("pk"))
+    return (
+        ModelVersion.objects.filter(offered)
+        .select_related("model__vendor")
+        .order_by(
+            F("model__vendor__name").asc(nulls_last=True),
+            "model__name",
+            "model_id",
+            "-recorded_at",
+            "-id",
+        )
+    )
+
+
 # ---- the duplicate check at intake ----
 
 SAME_TOOL = "same tool and vendor"
 SIMILAR_TITLE = "similar title"
+SAME_MODEL = "same model"
 TITLE_SIMILARITY = 0.5  # Jaccard similarity of the titles' word sets
 TITLE_PREFILTER_WORDS = 8  # the longest words asked of the database
 SIMILAR_CANDIDATES_MAX = 200
@@ -200,6 +237,13 @@ def _title_q(words: frozenset[str]) -> Q | None:
     return query
 
 
+def _sharing_a_model(use_case: UseCase) -> QuerySet[Any]:
+    """The links of any use case to a version of a model this one names (any version of it)."""
+    links = UseCase.model_versions.through.objects
+    its_models = links.filter(usecase_id=use_case.pk).values("modelversion__model_id")
+    return links.filter(modelversion__model_id__in=its_models)
+
+
 def _already_answered(use_case: UseCase) -> Q:
     """Pairs the team has decided on, in either direction: linked, or checked as different."""
     decided = UseCaseLink.objects.filter(use_case=use_case).values("other")
@@ -212,13 +256,15 @@ def _already_answered(use_case: UseCase) -> Q:
 def _similar_candidates(
     use_case: UseCase, user: User | AnonymousUser, words: frozenset[str]
 ) -> list[UseCase]:
-    """At most SIMILAR_CANDIDATES_MAX use cases sharing the tool and vendor or a title word, in
-    one query, each marked `seen` when the user may see it. Another team's confidential use
-    cases and drafts never come back unless the user may see them."""
-    wanted = [q for q in (_same_tool_q(use_case), _title_q(words)) if q is not None]
-    if not wanted:
-        return []
-    matching = wanted[0] if len(wanted) == 1 else wanted[0] | wanted[1]
+    """At most SIMILAR_CANDIDATES_MAX use cases sharing the tool and vendor, a title word or an
+    inventory model, in one query, each marked `seen` when the user may see it and `same_model`
+    when it names a model this one names. Another team's confidential use cases and drafts never
+    come back unless the user may see them."""
+    sharing = _sharing_a_model(use_case)
+    matching = Q(pk__in=sharing.values("usecase_id"))
+    for wanted in (_same_tool_q(use_case), _title_q(words)):
+        if wanted is not None:
+            matching |= wanted
     visible = usecase_list_visible(user=user).values("pk")
     hinted = Q(confidential=False) & ~Q(state=State.DRAFT)
     candidates = (
@@ -226,6 +272,7 @@ def _similar_candidates(
             tool_key=_squeezed_field("tool_name"),
             vendor_key=_squeezed_field("vendor"),
             seen=Case(When(pk__in=visible, then=True), default=False, output_field=BooleanField()),
+            same_model=Exists(sharing.filter(usecase_id=OuterRef("pk"))),
         )
         .filter(matching)
         .filter(Q(pk__in=visible) | hinted)
@@ -245,6 +292,8 @@ def _reasons(use_case: UseCase, words: frozenset[str], candidate: UseCase) -> tu
         reasons.append(SAME_TOOL)
     if title_similarity(words, title_words(candidate.title)) >= TITLE_SIMILARITY:
         reasons.append(SIMILAR_TITLE)
+    if getattr(candidate, "same_model", False):
+        reasons.append(SAME_MODEL)
     return tuple(reasons)
 
 
@@ -256,9 +305,10 @@ def similar_use_cases(
     A match has the same tool and vendor (case and spaces ignored), or a similar title: the
     Jaccard similarity of the two titles' meaningful words (`title_words`) is at least 0.5, so
     "Email copy generator" matches "Generator of e-mail copy" but not "Email send-time
-    optimiser". Withdrawn use cases and pairs the team has already linked or checked are left
-    out. What the user may not see is never described: an invisible match of another team
-    counts only if it is neither confidential nor a draft, and then only its team is named.
+    optimiser"; or it names one of the same inventory models (any version of it). Withdrawn
+    use cases and pairs the team has already linked or checked are left out. What the user may
+    not see is never described: an invisible match of another team counts only if it is
+    neither confidential nor a draft, and then only its team is named.
     The database filters and caps the candidates; only they are scored here (constant queries).
     """
     words = title_words(use_case.title)
@@ -268,7 +318,7 @@ def similar_use_cases(
         if reasons:
             shown = candidate if getattr(candidate, "seen", False) else None
             matches.append(SimilarMatch(candidate.pk, candidate.team.name, reasons, shown))
-    # Both reasons first, then the most recently changed (the candidates' order).
+    # The most reasons first, then the most recently changed (the candidates' order).
     matches.sort(key=lambda match: -len(match.reasons))
     visible = tuple(match for match in matches if match.use_case is not None)
     elsewhere = sorted({match.team_name for match in matches if match.use_case is None})

@@ -4,8 +4,10 @@ from rest_framework import serializers
 
 from common.limits import LIST_MAX, MARKETS_MAX, NOTE_MAX, TEXT_MAX
 from council.models import Team
+from inventory.models import ModelVersion
 
 from .choices import LIST_FIELDS, AttachmentKind
+from .ids import beyond_stored_ids
 from .markets import unknown_markets
 from .models import Attachment, UseCase, UseCaseRevision
 from .services import ANSWER_FIELDS, DERIVED_FIELDS
@@ -51,6 +53,15 @@ class MarketList(serializers.ListField):
         return values
 
 
+class ModelVersionIds(serializers.PrimaryKeyRelatedField):
+    """A model version of the inventory by id; one past what a database stores does not exist."""
+
+    def to_internal_value(self, data):
+        if beyond_stored_ids(data):
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
 class UseCaseSerializer(serializers.ModelSerializer):
     team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
     # Anyone by id: who may be named is the service's rule (council.selectors), 400 in its words.
@@ -62,6 +73,15 @@ class UseCaseSerializer(serializers.ModelSerializer):
     ai_act_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
     obligations = serializers.ListField(child=serializers.DictField(), read_only=True)
     markets = MarketList(required=False, max_length=MARKETS_MAX)
+    # Any version of the inventory by id (everyone signed in reads them); one per model is the
+    # service's rule (usecases.services.usecase_models_set), 400 in its words.
+    model_versions = ModelVersionIds(
+        many=True,
+        required=False,
+        queryset=ModelVersion.objects.all(),
+        help_text="Ids of the inventory's model versions the use case means to use (one per "
+        "model). Given, it replaces the ones named; left out, they stay.",
+    )
 
     version = serializers.IntegerField(
         min_value=1,
@@ -75,12 +95,12 @@ class UseCaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = UseCase
         fields: tuple[str, ...] = (
-            "id", "reference", "state", "revision", *ANSWER_FIELDS, *DERIVED_FIELDS,
-            "created_at", "updated_at", "submitted_at", "version",
+            "id", "reference", "state", "revision", *ANSWER_FIELDS, "model_versions",
+            *DERIVED_FIELDS, "legacy", "created_at", "updated_at", "submitted_at", "version",
         )  # fmt: skip
         read_only_fields = (
             "id", "reference", "state", "revision", "risk_tier", "dpia_required", "ai_act_class",
-            "created_at", "updated_at", "submitted_at",
+            "legacy", "created_at", "updated_at", "submitted_at",
         )  # fmt: skip
         extra_kwargs = {
             **{name: {"allow_null": True, "required": False} for name in YES_NO_FIELDS},
@@ -168,7 +188,8 @@ class SimilarMatchSerializer(serializers.Serializer):
     reasons = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
-        help_text='Why it matched: "same tool and vendor", "similar title" or both.',
+        help_text='Why it matched: "same tool and vendor", "similar title", "same model" (it '
+        "names one of the same inventory models, any version), one or more.",
     )
 
 

@@ -9,6 +9,7 @@ shows or reads a form and the service again before it writes. A refused action
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,7 +21,7 @@ from common.pages import back_to, once_per_form, refusals_answered
 from . import services
 from .answers import answers_by_section
 from .filters import UseCaseFilter
-from .forms import AttachmentForm, ModelVersionsForm, UseCaseForm, WithdrawForm
+from .forms import LINKED_VERSIONS, AttachmentForm, ModelVersionsForm, UseCaseForm, WithdrawForm
 from .models import LinkKind
 from .selectors import (
     similar_use_cases,
@@ -116,7 +117,7 @@ def _save(request, form, use_case, save):
             form.add_submission_preview()
         return _render_form(request, form, use_case, status=400)
     try:
-        use_case = save(form.cleaned_data)
+        use_case = _save_with_models(request, save, form.cleaned_data)
     except ValidationError as error:
         form.add_service_errors(error)
         return _render_form(request, form, use_case, status=400)
@@ -127,6 +128,17 @@ def _save(request, form, use_case, save):
         return _submit(request, use_case, form)
     messages.success(request, "Draft saved.")
     return redirect("usecases:edit", pk=use_case.pk)
+
+
+def _save_with_models(request, save, data):
+    """The answers (`save`), then the model versions named, in one transaction: a refusal of
+    either saves neither."""
+    answers = dict(data)
+    versions = answers.pop(LINKED_VERSIONS, [])
+    with transaction.atomic():
+        use_case = save(answers)
+        services.usecase_models_set(actor=request.user, use_case=use_case, versions=versions)
+    return use_case
 
 
 def _submit(request, use_case, form=None):
@@ -203,7 +215,9 @@ def _render_detail(
         # Before it is submitted the team sees what it may duplicate (and links to it instead).
         context["similar"] = similar_use_cases(use_case, user=user)
         context["models_form"] = models_form or ModelVersionsForm(
-            initial={"model_versions": list(context["model_versions"])}
+            initial={LINKED_VERSIONS: list(context["model_versions"])},
+            user=user,
+            use_case=use_case,
         )
     return render(request, "usecases/detail.html", context, status=status)
 
@@ -255,11 +269,11 @@ def usecase_link(request, pk):
 def usecase_models_set(request, pk):
     """The inventory's model versions the use case means to use."""
     use_case = _editable(request.user, pk)
-    form = ModelVersionsForm(request.POST)
+    form = ModelVersionsForm(request.POST, user=request.user, use_case=use_case)
     if form.is_valid():
         try:
             services.usecase_models_set(
-                actor=request.user, use_case=use_case, versions=form.cleaned_data["model_versions"]
+                actor=request.user, use_case=use_case, versions=form.cleaned_data[LINKED_VERSIONS]
             )
         except ValidationError as error:
             form.add_service_errors(error)
