@@ -149,6 +149,7 @@ class NotificationKind(models.TextChoices):
     COMPLAINT_RECEIVED = "complaint_received", "Complaint received"
     PUBLIC_WORDING_TO_APPROVE = "public_wording_to_approve", "Public wording to approve"
     EXPORT_READY = "export_ready", "Export ready"
+    IMPORT_FINISHED = "import_finished", "Import finished"
 
 
 class Notification(models.Model):

@@ -391,3 +391,37 @@ def version_rolled_out_record(
         object_ref=str(version),
         changes={"entries": [None, entries]},
     )
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+def versions_for_import(*, actor: User, names: Mapping[str, str]) -> list[ModelVersion]:
+    """The version an imported row names ({vendor, model, model_type, model_version}), matched
+    in any case or entered when new (the chair imports: entered, not proposed). A vendor entered
+    here has no assessment yet, so it shows as lapsed until the council assesses it."""
+    vendor = _vendor_for_import(actor=actor, name=names.get("vendor", ""))
+    if not names.get("model"):
+        return []
+    model = AiModel.objects.filter(
+        vendor=vendor, name__iexact=names["model"]
+    ).first() or model_create(
+        actor=actor,
+        data={"vendor": vendor, "name": names["model"], "model_type": names["model_type"]},
+    )
+    if not names.get("model_version"):
+        return []
+    version = (
+        ModelVersion.objects.select_related("model")
+        .filter(model=model, version__iexact=names["model_version"])
+        .first()
+    ) or version_record(actor=actor, model=model, data={"version": names["model_version"]})
+    return [version]
+
+
+def _vendor_for_import(*, actor: User, name: str) -> Vendor | None:
+    if not name:
+        return None
+    return Vendor.objects.filter(name__iexact=name).first() or vendor_create(
+        actor=actor, data={"name": name}
+    )

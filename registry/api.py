@@ -21,17 +21,20 @@ from common.api import (
     VersionedMixin,
     version_read,
 )
+from common.errors import refuse
 from council.permissions import AuditorsReadOnly
 from usecases.selectors import usecase_list_visible
 
 from . import services
 from .filters import DeploymentFilter
 from .models import Deployment, IncidentStatus
-from .selectors import deployment_list_visible, kpi_results
+from .selectors import deployment_list_visible, kpi_results, registry_import_refusal
 from .serializers import (
     DeploymentCreateSerializer,
     DeploymentSerializer,
     DeploymentUpdateSerializer,
+    ImportInputSerializer,
+    ImportReportSerializer,
     IncidentSerializer,
     IncidentUpdateSerializer,
     KpiMeasurementSerializer,
@@ -86,6 +89,50 @@ class DeploymentViewSet(
     def entry_data(self, deployment: Deployment) -> dict:
         """The entry as the API shows it, re-read after a write changed it."""
         return DeploymentSerializer(get_object_or_404(self.get_queryset(), pk=deployment.pk)).data
+
+    @extend_schema(
+        request={"multipart/form-data": ImportInputSerializer},
+        responses={
+            200: ImportReportSerializer,
+            201: ImportReportSerializer,
+            400: OpenApiResponse(
+                description="The file cannot be read: `{file: [messages]}`; or, when importing, "
+                "rows have errors: the report (as for 200) lists them, and nothing is imported.",
+            ),
+            403: WRITE_ERRORS[403],
+        },
+        description="Import an existing inventory (CSV or XLSX, the template's columns). Each "
+        "row becomes a use case and a registry entry marked `legacy`, with the council's first "
+        "review open; owners are matched by e-mail or username, vendors and models matched or "
+        "created. `dry_run=true` (the default) reports per row `{row, status, errors: {column: "
+        "[messages]}, reference}` and imports nothing (200); `dry_run=false` imports the whole "
+        "file (201) or nothing when a row has an error (400). Rows imported before are "
+        "`unchanged`: importing the same file twice changes nothing. The chair only.",
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        pagination_class=None,
+        filterset_class=None,
+        serializer_class=ImportInputSerializer,
+    )
+    def import_file(self, request):
+        self.check_permissions(request)
+        refuse(registry_import_refusal(user=request.user))  # before reading the upload
+        payload = ImportInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        checked = workflows.registry_import_check(
+            actor=request.user, upload=payload.validated_data["file"]
+        )
+        if payload.validated_data["dry_run"]:
+            return Response(ImportReportSerializer(checked).data)
+        if checked.rows_with_errors:
+            return Response(
+                ImportReportSerializer(checked).data, status=status.HTTP_400_BAD_REQUEST
+            )
+        done = workflows.registry_import_run(actor=request.user, registry_import=checked)
+        return Response(ImportReportSerializer(done).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         request=DeploymentCreateSerializer,

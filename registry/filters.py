@@ -18,7 +18,11 @@ class DeploymentFilter(django_filters.FilterSet):
         choices=RiskTier.choices, label="Risk tier", empty_label="Any"
     )
     stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any")
+    legacy = django_filters.BooleanFilter(
+        label="Imported (legacy)",
+        help_text="true: the entries brought in by an import; false: the others.",
+    )
 
     class Meta:
         model = Deployment
-        fields = ["team", "risk_tier", "stage"]
+        fields = ["team", "risk_tier", "stage", "legacy"]

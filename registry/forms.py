@@ -333,3 +333,12 @@ class ComplaintForm(forms.Form):
         if not message:
             raise forms.ValidationError("Write your message.")
         return message
+
+
+class ImportForm(ServiceForm):
+    file = forms.FileField(
+        label="Spreadsheet",
+        help_text="CSV (UTF-8) or XLSX with the template's columns; the first sheet is read. "
+        "Checking imports nothing.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )

@@ -27,7 +27,15 @@ class Deployment(models.Model):
 
     reference = models.CharField(max_length=16, unique=True, editable=False)
     use_case = models.ForeignKey(UseCase, on_delete=models.PROTECT, related_name="deployments")
-    approval = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="deployments")
+    approval = models.ForeignKey(
+        Review,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deployments",
+        help_text="The council's decision the entry rests on; empty for an imported (legacy) "
+        "entry until the council decides its first review.",
+    )
     name = models.CharField(max_length=200)
     vendor = models.CharField(max_length=200, blank=True)
     model_version = models.CharField(max_length=200)
@@ -63,7 +71,9 @@ class Deployment(models.Model):
     customer_disclosure = models.TextField(blank=True)
     data_categories = models.JSONField(default=list)
     monitoring_kpis = models.TextField()
-    last_review_date = models.DateField()
+    last_review_date = models.DateField(
+        null=True, blank=True, help_text="Empty: the council has not reviewed it yet (legacy)."
+    )
     next_review_due = models.DateField()
     published = models.BooleanField(
         default=False,
@@ -80,6 +90,20 @@ class Deployment(models.Model):
     )
     public_wording_approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    legacy = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Imported from an existing inventory: in service before the council reviewed it.",
+    )
+    import_key = models.CharField(
+        max_length=300,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="What identifies its row in the imported spreadsheet (its own ID, or its team "
+        "and name): importing the row again finds this entry.",
+    )
     version = models.PositiveIntegerField(
         default=1,
         help_text="Counts the saves: an edit based on an older version is refused (its ETag).",
@@ -266,3 +290,48 @@ class Complaint(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} on {self.deployment_id}"
+
+
+def import_file_path(instance, filename):
+    # Kept private: served only to who may import, never under its original name.
+    return f"imports/{instance.sha256[:16]}-{instance.token}"
+
+
+class ImportStatus(models.TextChoices):
+    CHECKED = "checked", "Checked, not imported"
+    IMPORTING = "importing", "Importing"
+    IMPORTED = "imported", "Imported"
+
+
+class RegistryImport(models.Model):
+    """A spreadsheet of AI already in service, checked row by row and then imported: its rows
+    become legacy use cases and registry entries, each with a first review (SPEC section 11)."""
+
+    file = models.FileField(upload_to=import_file_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    token = models.CharField(max_length=32, editable=False)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.CHECKED
+    )
+    rows = models.PositiveIntegerField(default=0)
+    rows_with_errors = models.PositiveIntegerField(default=0)
+    rows_new = models.PositiveIntegerField(default=0, help_text="Rows not in the registry yet.")
+    report = models.JSONField(
+        default=list, help_text="Per row: {row, status, errors: {column: [messages]}, reference}."
+    )
+    problem = models.TextField(
+        blank=True, help_text="Why the last attempt to import it imported nothing."
+    )
+    checked_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    checked_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self):
+        return f"Import {self.pk} of {self.original_name}"

@@ -1,11 +1,12 @@
 """Who hears about what in the registry: customers' complaints and public wording to approve."""
 
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from council.models import CouncilRole, NotificationKind, RoleAssignment
 from council.notifications import notify
 
-from .models import Complaint, Deployment
+from .models import Complaint, Deployment, ImportStatus, RegistryImport
 
 
 def _chairs() -> list[User]:
@@ -43,4 +44,23 @@ def notify_public_wording_waits(deployment: Deployment) -> None:
         subject=f"Public wording of {deployment.reference} {deployment.name} to approve",
         body=f"{deployment.public_name}: {deployment.public_description[:400]}",
         url=_entry_url(deployment, "public-wording"),
+    )
+
+
+def notify_import_finished(registry_import: RegistryImport) -> None:
+    """Who started an import in the background hears how it ended."""
+    imported = registry_import.status == ImportStatus.IMPORTED
+    notify(
+        users=[registry_import.checked_by],
+        kind=NotificationKind.IMPORT_FINISHED,
+        key=f"import:{registry_import.pk}:{registry_import.status}:{timezone.now().isoformat()}",
+        subject=(
+            f"Imported {registry_import.original_name}: {registry_import.rows_new} new entries"
+            if imported
+            else f"{registry_import.original_name} was not imported"
+        ),
+        body="Its report lists each row and the entry it became."
+        if imported
+        else registry_import.problem,
+        url=f"/registry/import/{registry_import.pk}/",
     )

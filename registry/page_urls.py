@@ -1,12 +1,20 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from . import pages
+from . import import_pages, pages
 
 app_name = "registry"
 urlpatterns = [
     path("", pages.registry_list, name="list"),
     # Record a deployment of an approved use case: /registry/new/?use_case=<id>
     path("new/", pages.registry_new, name="new"),
+    path("import/", import_pages.registry_import, name="import"),
+    re_path(
+        r"^import/template\.(?P<kind>csv|xlsx)$",
+        import_pages.registry_import_template,
+        name="import_template",
+    ),
+    path("import/<int:pk>/", import_pages.registry_import_report, name="import_report"),
+    path("import/<int:pk>/run/", import_pages.registry_import_run, name="import_run"),
     path("<int:pk>/", pages.registry_detail, name="detail"),
     path("<int:pk>/edit/", pages.registry_edit, name="edit"),
     path("<int:pk>/stage/", pages.registry_stage, name="stage"),

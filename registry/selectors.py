@@ -1,5 +1,7 @@
 """Reads of the registry, always through what the viewer may see."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -123,6 +125,19 @@ def kpi_results_of(kpis: QuerySet[Kpi]) -> list[KpiResult]:
     return [KpiResult(row, row.latest_value, row.latest_on, row.measured) for row in rows]
 
 
+def kpi_results_by_deployment(deployment_ids: Iterable[int]) -> dict[int, list[KpiResult]]:
+    """The KPIs of each of these entries, by name, with their latest values: one query whatever
+    the number of entries (the exports, the dossier). An entry without KPIs has no key."""
+    ids = list(deployment_ids)
+    if not ids:
+        return {}
+    kpis = Kpi.objects.filter(deployment_id__in=ids).order_by("deployment_id", "name")
+    results: dict[int, list[KpiResult]] = defaultdict(list)
+    for result in kpi_results_of(kpis):
+        results[result.kpi.deployment_id].append(result)
+    return dict(results)
+
+
 def deployments_published() -> QuerySet[Deployment]:
     """What the public transparency pages may show: published, running, not confidential, and
     with public wording the council approved (an entry without it waits off the pages)."""
@@ -149,7 +164,9 @@ def complaints_counted(deployment: Deployment, *, today: date | None = None) -> 
     """The entry's complaints that count towards a re-review: received within the period and
     since its last review (a re-review that renewed the entry starts the count again)."""
     today = today or timezone.localdate()
-    since = max(today - timedelta(days=COMPLAINTS_PERIOD_DAYS), deployment.last_review_date)
+    since = today - timedelta(days=COMPLAINTS_PERIOD_DAYS)
+    if deployment.last_review_date is not None:
+        since = max(since, deployment.last_review_date)
     return deployment.complaints.filter(received_at__date__gte=since).count()
 
 
@@ -188,6 +205,24 @@ def deployment_record_refusal(
             f"Only an approved use case enters the registry; {use_case.reference} is "
             f"'{use_case.get_state_display()}'."
         )
+    if refusal is None and use_case.legacy and not _decided(use_case):
+        refusal = TransitionNotAllowed(
+            f"{use_case.reference} was imported as already in service: another entry waits "
+            "for the council's decision on its first review."
+        )
+    return refusal
+
+
+def _decided(use_case: UseCase) -> bool:
+    return use_case.reviews.filter(state=ReviewState.DECIDED).exists()
+
+
+def registry_import_refusal(*, user: User | AnonymousUser) -> ActionForbidden | None:
+    """The chair brings an existing inventory into the registry: its rows become use cases of
+    any team, each with a first review the chair then oversees."""
+    refusal = auditor_write_refusal(user)
+    if refusal is None and not is_chair(user):
+        refusal = ActionForbidden("Only the chair imports an inventory into the registry.")
     return refusal
 
 
@@ -256,10 +291,14 @@ def review_open_of_use_case(*, use_case_id: int) -> Review | None:
 
 
 def answers_judged(deployment: Deployment) -> dict[str, Any]:
-    """The answers of the revision that the decision the entry rests on judged, in one query."""
-    judged = Review.objects.filter(pk=deployment.approval_id).values("revision")
+    """The answers of the revision that the decision the entry rests on judged, in one query;
+    an imported entry no decision judged yet: the answers it was imported with (revision 1)."""
+    if deployment.approval_id is None:
+        number: Any = 1
+    else:
+        number = Subquery(Review.objects.filter(pk=deployment.approval_id).values("revision"))
     answers: dict[str, Any] = UseCaseRevision.objects.values_list("answers", flat=True).get(
-        use_case_id=deployment.use_case_id, number=Subquery(judged)
+        use_case_id=deployment.use_case_id, number=number
     )
     return answers
 

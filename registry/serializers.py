@@ -52,8 +52,8 @@ class DeploymentSerializer(serializers.ModelSerializer):
             "business_owner",
             "technical_owner", "risk_tier", "human_oversight", "customer_disclosure",
             "data_categories", "monitoring_kpis", "last_review_date", "next_review_due",
-            "published", "approval", "overdue", "open_incidents", "pilot_results", "created_at",
-            "updated_at", "version",
+            "published", "approval", "legacy", "overdue", "open_incidents", "pilot_results",
+            "created_at", "updated_at", "version",
         )  # fmt: skip
         read_only_fields = fields
 
@@ -264,3 +264,39 @@ class KpiMeasurementSerializer(serializers.ModelSerializer):
         model = KpiMeasurement
         fields = ("id", "value", "measured_on", "note", "recorded_by", "recorded_at")
         read_only_fields = ("id", "recorded_by", "recorded_at")
+
+
+class ImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="A CSV (UTF-8) or XLSX file with the template's columns "
+        "(`/registry/import/template.csv`)."
+    )
+    dry_run = serializers.BooleanField(
+        default=True,
+        help_text="true (the default): check every row and report, importing nothing; false: "
+        "import the file when no row has an error.",
+    )
+
+
+class ImportRowSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The row's number in the spreadsheet (header: 1).")
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=["valid", "created", "unchanged", "error"])
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="{column: [messages]}; empty when the row is right.",
+    )
+    reference = serializers.CharField(
+        allow_blank=True, help_text="The registry entry the row became (or was before)."
+    )
+
+
+class ImportReportSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    file = serializers.CharField(source="original_name")
+    sha256 = serializers.CharField()
+    status = serializers.CharField()
+    rows = serializers.IntegerField()
+    rows_with_errors = serializers.IntegerField()
+    rows_new = serializers.IntegerField(help_text="Rows not in the registry before this import.")
+    results = ImportRowSerializer(source="report", many=True)

@@ -1,5 +1,7 @@
 """Writes to the registry of deployed AI: atomic, rule-checked, audited (SPEC section 6)."""
 
+import hashlib
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -9,12 +11,15 @@ from typing import Any, Generic, TypeVar
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from audit.selectors import stale_edit_refusal
 from audit.services import audit_record, field_changes, plain_json
 from common.errors import TransitionNotAllowed, refuse
+from common.files import delete_unless_committed
+from common.spreadsheets import SHEET_BYTES_MAX
 from council.models import CouncilRole, NotificationKind, RoleAssignment
 from council.notifications import notify
 from council.selectors import business_owner_ineligibility
@@ -26,21 +31,28 @@ from reviews.selectors import usecase_settled_in_service
 from usecases.choices import RiskTier
 from usecases.models import UseCase
 
+from .imports import ImportRow, RowStatus, import_report
 from .models import (
     Complaint,
     ComplaintStatus,
     Deployment,
     DeploymentVersion,
+    ImportStatus,
     Incident,
     IncidentStatus,
     Kpi,
     KpiDirection,
     KpiMeasurement,
     PilotJudgement,
+    RegistryImport,
     Severity,
     Stage,
 )
-from .notifications import notify_complaint, notify_public_wording_waits
+from .notifications import (
+    notify_complaint,
+    notify_import_finished,
+    notify_public_wording_waits,
+)
 from .rules import change_review_reason, kpi_target_problem, material_changes
 from .selectors import (
     answers_judged,
@@ -59,6 +71,7 @@ from .selectors import (
     kpi_results,
     last_decision,
     public_wording_approve_refusal,
+    registry_import_refusal,
 )
 
 EDITABLE_FIELDS = (
@@ -67,7 +80,8 @@ EDITABLE_FIELDS = (
     "monitoring_kpis", "published", "public_name", "public_description",
 )  # fmt: skip
 SNAPSHOT_FIELDS = (*EDITABLE_FIELDS, "reference", "use_case", "stage", "requested_stage",
-                   "risk_tier", "last_review_date", "next_review_due", "approval")  # fmt: skip
+                   "risk_tier", "last_review_date", "next_review_due", "approval",
+                   "legacy")  # fmt: skip
 # Snapshot field -> model attribute (foreign keys as their ids).
 SNAPSHOT_ATTNAMES = {name: f"{name}_id" if Deployment._meta.get_field(name).is_relation else name
                      for name in SNAPSHOT_FIELDS}  # fmt: skip
@@ -205,7 +219,7 @@ def deployment_create(*, actor: User, use_case: UseCase, data: Mapping[str, Any]
     _check_owners(data)
     _apply(deployment, data)
     deployment.save()
-    linked = _link_versions(deployment, versions or [])
+    linked = _link_versions(deployment, versions or [], new=True)
     _record_version(deployment)
     audit_record(
         actor=actor,
@@ -228,16 +242,16 @@ def _split_versions(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[Model
 
 
 def _link_versions(
-    deployment: Deployment, versions: list[ModelVersion]
+    deployment: Deployment, versions: list[ModelVersion], *, new: bool = False
 ) -> dict[str, list[list[str]]]:
     """Make `versions` the ones the entry runs (one per model); what changed, for its audit
-    event ({} when nothing did)."""
+    event ({} when nothing did). `new`: the entry was just created and runs none yet."""
     problem = versions_problem(versions)
     if problem:
         raise ValidationError({LINKED_VERSIONS: [problem]})
-    before = _labels(deployment)
+    before = [] if new else _labels(deployment)
     deployment.model_versions.set(versions)
-    after = _labels(deployment)
+    after = version_labels(versions) if new else _labels(deployment)
     return {} if before == after else {LINKED_VERSIONS: [before, after]}
 
 
@@ -942,3 +956,149 @@ def kpi_measure(
         },
     )
     return measurement
+
+
+# --- import of an existing inventory (SPEC section 11) --------------------------------------------
+
+
+@transaction.atomic
+def registry_import_check(*, actor: User, upload: "UploadedFile[bytes]") -> RegistryImport:
+    """Keep the uploaded spreadsheet and check every row (the dry run): the import's report
+    says per row what it would become, or what is wrong with each cell. Nothing else changes."""
+    refuse(registry_import_refusal(user=actor))
+    name = (upload.name or "")[:255]
+    if upload.size is not None and upload.size > SHEET_BYTES_MAX:
+        raise ValidationError({"file": [f"At most {SHEET_BYTES_MAX // 2**20} MB."]})
+    report = import_report(upload, name=name)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    registry_import = RegistryImport(
+        original_name=name,
+        sha256=digest.hexdigest(),
+        token=secrets.token_hex(8),
+        checked_by=actor,
+        **report.counts(),
+        report=report.rows,
+    )
+    registry_import.file.save(name, upload, save=False)
+    delete_unless_committed(registry_import.file)
+    registry_import.save()
+    audit_record(
+        actor=actor,
+        action="import_checked",
+        obj=registry_import,
+        changes={
+            "file": [None, name],
+            "sha256": [None, registry_import.sha256],
+            **{key: [None, value] for key, value in report.counts().items()},
+        },
+    )
+    return registry_import
+
+
+def deployment_import_legacy(
+    *,
+    actor: User,
+    use_case: UseCase,
+    row: ImportRow,
+    versions: list[ModelVersion],
+    review: Review,
+) -> Deployment:
+    """The registry entry of an imported row: legacy, resting on no decision yet, its next
+    review due when its first review is (workflows.registry_import)."""
+    number = reference_next(key="AI")
+    deployment = Deployment(
+        reference=f"AI-{number:04d}",
+        use_case=use_case,
+        approval=None,
+        risk_tier=use_case.risk_tier,
+        stage=row.facts["stage"],
+        last_review_date=None,
+        next_review_due=review.due_date,
+        created_by=actor,
+        legacy=True,
+        import_key=row.key,
+    )
+    for name, value in row.facts.items():
+        if name != "stage":
+            setattr(deployment, name, value)
+    deployment.save()
+    linked = _link_versions(deployment, versions, new=True)
+    _record_version(deployment)
+    audit_record(
+        actor=actor,
+        action="imported",
+        obj=deployment,
+        changes=field_changes({}, _snapshot(deployment))
+        | linked
+        | {"legacy": [None, True], "import_row": [None, row.number]},
+    )
+    return deployment
+
+
+def registry_import_done(
+    *, actor: User, registry_import: RegistryImport, rows: list[dict[str, Any]]
+) -> RegistryImport:
+    """Record what the import made of each row; one event lists the counts and the entries."""
+    before = registry_import.status
+    registry_import.status, registry_import.problem = ImportStatus.IMPORTED, ""
+    registry_import.imported_by, registry_import.imported_at = actor, timezone.now()
+    registry_import.report = rows
+    created = [row["reference"] for row in rows if row["status"] == RowStatus.CREATED]
+    registry_import.rows_new = len(created)
+    registry_import.save()
+    audit_record(
+        actor=actor,
+        action="imported",
+        obj=registry_import,
+        changes={
+            "status": [before, ImportStatus.IMPORTED],
+            "created": [None, len(created)],
+            "unchanged": [None, len(rows) - len(created)],
+            "entries": [None, created],
+        },
+    )
+    return registry_import
+
+
+@transaction.atomic
+def registry_import_start(*, actor: User, registry_import: RegistryImport) -> RegistryImport:
+    """Hand a checked file to the background import (a large inventory takes minutes): it is
+    `importing` until the task records it imported, or back to checked with the problem."""
+    refuse(registry_import_refusal(user=actor))
+    registry_import = RegistryImport.objects.select_for_update().get(pk=registry_import.pk)
+    if registry_import.status != ImportStatus.CHECKED:
+        raise TransitionNotAllowed(
+            f"{registry_import} is {registry_import.get_status_display().lower()} already."
+        )
+    if registry_import.rows_with_errors:
+        raise TransitionNotAllowed(
+            "Rows of the file have errors: put them right and check it again."
+        )
+    registry_import.status, registry_import.problem = ImportStatus.IMPORTING, ""
+    registry_import.save(update_fields=["status", "problem"])
+    audit_record(
+        actor=actor,
+        action="import_started",
+        obj=registry_import,
+        changes={"status": [ImportStatus.CHECKED, ImportStatus.IMPORTING]},
+    )
+    return registry_import
+
+
+@transaction.atomic
+def registry_import_failed(*, actor: User, registry_import: RegistryImport, problem: str) -> None:
+    """The background import imported nothing: the file is checked again, with why."""
+    registry_import = RegistryImport.objects.select_for_update().get(pk=registry_import.pk)
+    before = registry_import.status
+    registry_import.status, registry_import.problem = ImportStatus.CHECKED, problem
+    registry_import.save(update_fields=["status", "problem"])
+    audit_record(
+        actor=actor,
+        action="import_failed",
+        obj=registry_import,
+        changes={"status": [before, ImportStatus.CHECKED], "problem": [None, problem]},
+    )
+    notify_import_finished(registry_import)

@@ -144,6 +144,7 @@ class ReviewKind(models.TextChoices):
     INITIAL = "initial", "Initial review"
     CHANGE = "change", "Change review"
     RE_REVIEW = "re_review", "Re-review"
+    LEGACY = "legacy", "First review of a tool in service"
 
 
 class Review(models.Model):

@@ -66,6 +66,26 @@ def notify_assigned(assignment: Assignment) -> None:
     )
 
 
+def notify_legacy_reviews(*, import_id: int, seats: dict[int, int], label: str) -> None:
+    """Each reviewer of an import's first reviews hears once, with how many seats they hold:
+    an inventory of ten thousand tools sends one message per person, not one per tool.
+    `seats`: reviewer id -> the number of their seats; `label`: what was imported."""
+    for reviewer in User.objects.filter(pk__in=seats):
+        count = seats[reviewer.pk]
+        notify(
+            users=[reviewer],
+            kind=NotificationKind.ASSIGNED,
+            key=f"assigned:import:{import_id}",
+            subject=f"{count} first review{'s' if count != 1 else ''} of tools already in service",
+            body=(
+                f"{label} brought tools that run without a council review into the registry. "
+                f"You hold {count} seat{'s' if count != 1 else ''} on their first reviews: "
+                "your queue lists them, soonest due first."
+            ),
+            url="/reviews/",
+        )
+
+
 def notify_rejection_proposed(review: Review) -> None:
     """Every chair who may decide it (four eyes) hears that a rejection waits for them."""
     use_case = review.use_case

@@ -1,6 +1,7 @@
 """Every write of council review: atomic, rule-checked, audited (SPEC section 5)."""
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -9,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -19,7 +20,11 @@ from council.models import CouncilRole, role_labels
 from council.selectors import AUDITORS_READ_ONLY, is_auditor, user_active_roles
 from usecases.attachments import validate_upload
 from usecases.models import UseCase
-from usecases.services import usecase_grant_access, usecase_revoke_access
+from usecases.services import (
+    usecase_grant_access,
+    usecase_grant_access_many,
+    usecase_revoke_access,
+)
 
 from . import rules
 from .models import (
@@ -67,6 +72,7 @@ from .selectors import (
     current_votes_by_role,
     decision_refusal,
     eligible_reviewers,
+    free_roles,
     item_applies,
     judged_answers,
     reassign_refusal,
@@ -769,6 +775,115 @@ def review_open_for_deployed(
     if not usecase_settled_in_service(use_case):
         return None
     return _create_review(use_case=use_case, actor=actor, kind=kind, reason=reason)
+
+
+class LegacyReviews:
+    """Opens the first reviews of the tools an import brings in, thousands in one transaction.
+
+    Each review is opened as `_create_review` opens one (the policy of its tier, every voting
+    and verifying seat given to the least loaded member free of a conflict), but what a review
+    reads is read once per import: the policies, the checklist, each role's holders and their
+    load, counted on as seats are given. Its seats and the access they grant are one audit
+    event; its reviewers are told once for the whole import
+    (`reviews.notifications.notify_legacy_reviews`)."""
+
+    def __init__(self, *, actor: User) -> None:
+        self.actor = actor
+        self.template = ChecklistTemplate.objects.get(active=True)
+        self.items = list(self.template.items.all())
+        self.policies = {p.tier: p for p in ReviewPolicy.objects.filter(active=True)}
+        self.load = Counter(
+            dict(
+                Assignment.objects.filter(recused=False, review__state=ReviewState.OPEN)
+                .values("reviewer")
+                .annotate(n=Count("pk"))
+                .values_list("reviewer", "n")
+            )
+        )
+        self._free: dict[tuple[int, int | None], dict[str, list[User]]] = {}
+        self.seats: Counter[int] = Counter()  # reviewer id -> seats given by this import
+
+    def open(self, *, use_case: UseCase, reason: str) -> Review:
+        policy = self.policies[use_case.risk_tier]
+        today = timezone.localdate()
+        review = Review.objects.create(
+            use_case=use_case,
+            revision=use_case.revision,
+            kind=ReviewKind.LEGACY,
+            reason=reason,
+            policy=policy,
+            checklist_template=self.template,
+            required_roles=rules.required_roles(
+                policy_roles=policy.required_roles, functions=use_case.functions
+            ),
+            opened_at=timezone.now(),
+            due_date=rules.add_working_days(today, policy.sla_working_days),
+        )
+        answers = judged_answers(review)
+        verifying = {i.role for i in self.items if item_applies(i, answers)}
+        verifying -= set(review.required_roles)
+        roles = [(role, True) for role in review.required_roles] + [
+            (role, False) for role in sorted(verifying, key=rules.ROLE_ORDER.index)
+        ]
+        seated = [(role, voting, self._least_loaded(use_case, role)) for role, voting in roles]
+        given = [(role, voting, user) for role, voting, user in seated if user is not None]
+        Assignment.objects.bulk_create(
+            Assignment(review=review, role=role, reviewer=user, voting=voting)
+            for role, voting, user in given
+        )
+        usecase_grant_access_many(
+            actor=self.actor,
+            use_case=use_case,
+            grants=[
+                (user, f"{'reviewer' if voting else 'verifier'} ({role})")
+                for role, voting, user in given
+            ],
+        )
+        audit_record(
+            actor=self.actor,
+            action="review_opened",
+            obj=review,
+            object_ref=use_case.reference,
+            changes={
+                "revision": [None, review.revision],
+                "policy": [None, str(policy)],
+                "required_roles": [None, review.required_roles],
+                "due_date": [None, review.due_date],
+                "kind": [None, review.kind],
+                "reason": [None, reason],
+                "seats": [
+                    None,
+                    [
+                        {"role": role, "reviewer": user.get_username(), "voting": voting}
+                        for role, voting, user in given
+                    ],
+                ],
+                "pending": [None, [role for role, _, user in seated if user is None]],
+            },
+        )
+        return review
+
+    def _least_loaded(self, use_case: UseCase, role: str) -> User | None:
+        """As `_assign_next`: the least loaded member free to take the role's seat."""
+        free = self._free_by_role(use_case).get(role, [])
+        if not free:
+            return None
+        user = min(free, key=lambda u: (self.load[u.pk], u.pk))
+        self.load[user.pk] += 1
+        self.seats[user.pk] += 1
+        return user
+
+    def _free_by_role(self, use_case: UseCase) -> dict[str, list[User]]:
+        """Who is free of a conflict with an imported use case depends only on its team and its
+        owner (its author and the submitter of its one revision): read once per pair."""
+        key = (use_case.team_id, use_case.business_owner_id)
+        if key not in self._free:
+            by_role: dict[str, list[User]] = {}
+            for held in free_roles(use_case).select_related("user"):
+                if held.user not in by_role.setdefault(held.role, []):
+                    by_role[held.role].append(held.user)
+            self._free[key] = by_role
+        return self._free[key]
 
 
 @transaction.atomic

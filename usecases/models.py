@@ -46,6 +46,12 @@ class UseCase(models.Model):
         related_name="owned_use_cases",
     )
     confidential = models.BooleanField(default=False)
+    legacy = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Brought in by an import of an existing inventory: in service before the "
+        "council reviewed it.",
+    )
 
     # 2. Customer journey
     functions = _list_field()

@@ -4,9 +4,10 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -26,7 +27,15 @@ from inventory.selectors import version_labels, versions_problem
 from . import risk
 from .attachments import validate_upload
 from .choices import AttachmentKind, State
-from .models import RELATING_LINK_KINDS, Attachment, LinkKind, UseCase, UseCaseLink, UseCaseRevision
+from .models import (
+    RELATING_LINK_KINDS,
+    Attachment,
+    LinkKind,
+    UseCase,
+    UseCaseLink,
+    UseCaseRevision,
+    UseCaseUserObjectPermission,
+)
 from .obligations import active_catalogue
 from .selectors import (
     similar_use_cases,
@@ -87,8 +96,10 @@ def answers_of(use_case: UseCase) -> dict[str, Any]:
     }
 
 
-def _derive(use_case: UseCase) -> None:
-    assessment = risk.assess(answers_of(use_case), catalogue=active_catalogue())
+def _derive(use_case: UseCase, catalogue: list[risk.Obligation] | None = None) -> None:
+    """Classify the answers; `catalogue`: the active obligations, when the caller read them."""
+    catalogue = active_catalogue() if catalogue is None else catalogue
+    assessment = risk.assess(answers_of(use_case), catalogue=catalogue)
     for name in DERIVED_FIELDS:
         setattr(use_case, name, getattr(assessment, name))
 
@@ -97,13 +108,15 @@ def _snapshot(use_case: UseCase) -> dict[str, Any]:
     return {**answers_of(use_case), **{name: getattr(use_case, name) for name in DERIVED_FIELDS}}
 
 
-def _apply(use_case: UseCase, data: Mapping[str, Any]) -> None:
+def _apply(
+    use_case: UseCase, data: Mapping[str, Any], catalogue: list[risk.Obligation] | None = None
+) -> None:
     unknown = set(data) - set(ANSWER_FIELDS)
     if unknown:
         raise ValueError(f"Not answers of a use case: {sorted(unknown)}")
     for name, value in data.items():
         setattr(use_case, name, value)
-    _derive(use_case)
+    _derive(use_case, catalogue)
 
 
 def _check_team(*, actor: User, team: Team | None) -> None:
@@ -217,24 +230,7 @@ def usecase_submit(*, actor: User, use_case: UseCase) -> UseCase:
     use_case.submitted_at = now
     counted = _next_version(use_case)
     use_case.save()
-    UseCaseRevision.objects.create(
-        use_case=use_case,
-        number=use_case.revision,
-        answers=plain_json(answers_of(use_case)),
-        **{name: getattr(use_case, name) for name in DERIVED_FIELDS},
-        attachments=[
-            {
-                "id": a.pk,
-                "name": a.original_name,
-                "kind": a.kind,
-                "size": a.size,
-                "sha256": a.sha256,
-            }
-            for a in use_case.attachments.all()
-        ],
-        submitted_by=actor,
-        submitted_at=now,
-    )
+    _freeze_revision(use_case, submitted_by=actor, at=now)
     audit_record(
         actor=actor,
         action="submitted",
@@ -244,6 +240,69 @@ def usecase_submit(*, actor: User, use_case: UseCase) -> UseCase:
             "revision": [use_case.revision - 1, use_case.revision],
             **counted,
         },
+    )
+    return use_case
+
+
+def _freeze_revision(
+    use_case: UseCase, *, submitted_by: User, at: datetime, attachments: list | None = None
+) -> None:
+    """Keep the answers as they stand as the use case's revision `use_case.revision`
+    (`attachments`: [] for a use case that has none)."""
+    if attachments is None:
+        attachments = [
+            {"id": a.pk, "name": a.original_name, "kind": a.kind, "size": a.size,
+             "sha256": a.sha256}
+            for a in use_case.attachments.all()
+        ]  # fmt: skip
+    UseCaseRevision.objects.create(
+        use_case=use_case,
+        number=use_case.revision,
+        answers=plain_json(answers_of(use_case)),
+        **{name: getattr(use_case, name) for name in DERIVED_FIELDS},
+        attachments=attachments,
+        submitted_by=submitted_by,
+        submitted_at=at,
+    )
+
+
+@transaction.atomic
+def usecase_import_legacy(
+    *,
+    actor: User,
+    answers: Mapping[str, Any],
+    versions: Sequence[ModelVersion],
+    source: str,
+    catalogue: list[risk.Obligation] | None = None,
+) -> UseCase:
+    """A tool already in service, from an imported inventory (the registry's import, which the
+    chair runs): deployed, marked legacy, its answers frozen as revision 1 for the council's
+    first review. The business owner stands as its author, so the chair who imported it may
+    still decide its review (four eyes); the audit trail records who imported it from where.
+    `catalogue`: the active obligations, read once for a whole import."""
+    owner = answers["business_owner"]
+    year = timezone.localdate().year
+    number = reference_next(key=f"UC-{year}")
+    use_case = UseCase(
+        reference=f"UC-{year}-{number:04d}",
+        created_by=owner,
+        state=State.DEPLOYED,
+        legacy=True,
+        revision=1,
+    )
+    _apply(use_case, answers, catalogue)
+    now = timezone.now()
+    use_case.submitted_at = now
+    use_case.save()
+    linked = _link_versions(use_case, list(versions), new=True)
+    _freeze_revision(use_case, submitted_by=owner, at=now, attachments=[])
+    audit_record(
+        actor=actor,
+        action="imported",
+        obj=use_case,
+        changes=field_changes({}, _snapshot(use_case))
+        | linked
+        | {"state": [None, State.DEPLOYED], "legacy": [None, True], "source": [None, source]},
     )
     return use_case
 
@@ -359,6 +418,36 @@ def usecase_grant_access(*, actor: User | None, use_case: UseCase, user: User, w
             obj=use_case,
             changes={"view_access": [None, user.get_username()], "why": [None, why]},
         )
+
+
+def usecase_grant_access_many(
+    *, actor: User | None, use_case: UseCase, grants: Sequence[tuple[User, str]]
+) -> None:
+    """Let several people see the use case at once ({person, why}), in one audited event (the
+    seats of a review opened by an import)."""
+    if not grants:
+        return
+    permission = _view_permission()
+    UseCaseUserObjectPermission.objects.bulk_create(
+        [
+            UseCaseUserObjectPermission(permission=permission, user=user, content_object=use_case)
+            for user, _ in grants
+        ],
+        ignore_conflicts=True,
+    )
+    audit_record(
+        actor=actor,
+        action="access_granted",
+        obj=use_case,
+        changes={
+            "view_access": [None, [user.get_username() for user, _ in grants]],
+            "why": [None, [why for _, why in grants]],
+        },
+    )
+
+
+def _view_permission() -> Permission:
+    return Permission.objects.get(content_type__app_label="usecases", codename="view_usecase")
 
 
 @transaction.atomic
@@ -543,18 +632,21 @@ def usecase_models_set(
     model), while it may edit the use case: a new version of one of them shows its use cases."""
     use_case = _lock(use_case)
     refuse(usecase_edit_refusal(user=actor, use_case=use_case))
-    versions = list(versions)
+    changes = _link_versions(use_case, list(versions))
+    if changes:
+        audit_record(actor=actor, action="models_linked", obj=use_case, changes=changes)
+    return use_case
+
+
+def _link_versions(
+    use_case: UseCase, versions: list[ModelVersion], *, new: bool = False
+) -> dict[str, list[list[str]]]:
+    """Make `versions` the ones the use case names (one per model); what changed, for its
+    audit event ({} when nothing did). `new`: the use case was just created and names none."""
     problem = versions_problem(versions)
     if problem:
         raise ValidationError({"model_versions": [problem]})
-    before = version_labels(use_case.model_versions.select_related("model"))
+    before = [] if new else version_labels(use_case.model_versions.select_related("model"))
     use_case.model_versions.set(versions)
     after = version_labels(versions)
-    if before != after:
-        audit_record(
-            actor=actor,
-            action="models_linked",
-            obj=use_case,
-            changes={"model_versions": [before, after]},
-        )
-    return use_case
+    return {} if before == after else {"model_versions": [before, after]}

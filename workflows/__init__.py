@@ -14,6 +14,7 @@ Pages, the API, tasks and commands call these functions instead of the services 
 function keeps the signature and the return value of the service it wraps.
 """
 
+from .imports import registry_import_check, registry_import_run
 from .intake import usecase_submit, usecase_submit_check, usecase_withdraw
 from .inventory import FanOut, model_version_record, model_version_roll_out
 from .registry import (
@@ -37,6 +38,8 @@ __all__ = [
     "incident_report",
     "model_version_record",
     "model_version_roll_out",
+    "registry_import_check",
+    "registry_import_run",
     "rereview_sweep",
     "review_recuse",
     "usecase_submit",
