@@ -282,13 +282,18 @@ class ImportRowSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text="The row's number in the spreadsheet (header: 1).")
     name = serializers.CharField()
     status = serializers.ChoiceField(choices=["valid", "created", "unchanged", "error"])
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="{column: [messages]}; empty when the row is right.",
-    )
     reference = serializers.CharField(
         allow_blank=True, help_text="The registry entry the row became (or was before)."
     )
+
+    def get_fields(self):
+        # `errors` names a Serializer property: the field is added here, not as an attribute.
+        fields = super().get_fields()
+        fields["errors"] = serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text="{column: [messages]}; empty when the row is right.",
+        )
+        return fields
 
 
 class ImportReportSerializer(serializers.Serializer):

@@ -2,8 +2,12 @@
 they meet, in the words the council approved, and may contest or complain (registry.pages takes
 the complaint). They use their own layout: nothing of the staff application shows."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.validators import slug_re
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -12,6 +16,8 @@ from usecases.choices import MARKET_NAMES
 from .forms import ComplaintForm
 from .selectors import deployment_get_published, deployments_published, is_overdue
 
+PUBLIC_PAGE_SIZE = 50
+REFERENCE_LENGTH = 16  # Deployment.reference's max_length
 NO_DISCLOSURE = "Ask us and we will tell you where this tool is used."
 # Only these columns are read: internal names and notes, people and teams never reach the pages.
 PUBLIC_FIELDS = (
@@ -59,16 +65,65 @@ def _published():
     return deployments_published().select_related("use_case").only(*PUBLIC_FIELDS)
 
 
+@dataclass(frozen=True)
+class _KeysetPage:
+    """One page of the list by reference, with the references its links start from ('' when
+    there is no such page)."""
+
+    deployments: list
+    previous_before: str = ""
+    next_after: str = ""
+    first: bool = True
+
+
+def _page_by_reference(published, *, after: str, before: str) -> _KeysetPage:
+    """Keyset pages (no count, no offset): one query reads a page and one more entry, which
+    says whether a further page exists; the cost stays that of one page however many entries
+    are published, and no page number makes the server scan."""
+    if before and not after:
+        found = list(published.filter(reference__lt=before).order_by("-reference")[: PUBLIC_PAGE_SIZE + 1])
+        shown = found[:PUBLIC_PAGE_SIZE][::-1]
+        more_before = len(found) > PUBLIC_PAGE_SIZE
+        return _KeysetPage(
+            shown,
+            previous_before=shown[0].reference if more_before else "",
+            next_after=shown[-1].reference if shown else "",
+            first=not more_before,
+        )
+    if after:
+        published = published.filter(reference__gt=after)
+    found = list(published.order_by("reference")[: PUBLIC_PAGE_SIZE + 1])
+    shown = found[:PUBLIC_PAGE_SIZE]
+    return _KeysetPage(
+        shown,
+        previous_before=shown[0].reference if after and shown else "",
+        next_after=shown[-1].reference if len(found) > PUBLIC_PAGE_SIZE else "",
+        first=not after,
+    )
+
+
+def _is_reference(text: str) -> bool:
+    return len(text) <= REFERENCE_LENGTH and slug_re.fullmatch(text) is not None
+
+
 @login_not_required
 @require_GET
 def transparency(request):
-    """Every published, running, non-confidential entry whose wording the council approved."""
-    entries = [_public_entry(deployment) for deployment in _published().order_by("reference")]
-    return render(
-        request,
-        "registry/transparency.html",
-        {"entries": entries, "organisation": organisation()},
-    )
+    """Every published, running, non-confidential entry whose wording the council approved, a
+    page at a time in the order of their references."""
+    after, before = request.GET.get("after", ""), request.GET.get("before", "")
+    if not all(_is_reference(cursor) for cursor in (after, before) if cursor):
+        return HttpResponseBadRequest(
+            "This page address is not one of ours: start again from the first page.",
+            content_type="text/plain; charset=utf-8",
+        )
+    page = _page_by_reference(_published(), after=after, before=before)
+    context = {
+        "entries": [_public_entry(deployment) for deployment in page.deployments],
+        "page": page,
+        "organisation": organisation(),
+    }
+    return render(request, "registry/transparency.html", context)
 
 
 def render_tool(request, deployment, *, form=None, refusal: str = "", status: int = 200):

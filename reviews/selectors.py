@@ -429,7 +429,7 @@ def review_queue(*, user: User) -> QuerySet[Review]:
     return (
         Review.objects.filter(pk__in=mine, state=ReviewState.OPEN)
         .select_related("use_case", "use_case__team")
-        .order_by("due_date", "opened_at")
+        .order_by("due_date", "opened_at", "pk")  # pk: pages never share or skip a review
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef
 from django.http import Http404
@@ -95,6 +96,7 @@ from .selectors import (
 from .services import ChecklistSectionRefused
 
 ROLE_LABELS = dict(CouncilRole.choices)
+QUEUE_PAGE_SIZE = 50
 
 
 def _review_url(review, anchor: str = "") -> str:
@@ -112,9 +114,11 @@ _refusals_answered = refusals_answered(back_to("reviews:detail"))
 def queue(request):
     user = request.user
     today = timezone.localdate()
-    mine = review_queue(user=user)
-    # Everything below reads for all the queue's reviews at once (subqueries, not id lists).
-    in_queue = mine.values("pk")
+    # Paginator's own count: it reads only the member's assignments (their reviewer index), so
+    # it grows with their queue, not with the council's reviews.
+    page = Paginator(review_queue(user=user), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Everything below reads for the page's reviews only, each fact in one query.
+    in_queue = [review.pk for review in page]
     my_roles = defaultdict(list)
     for review_id, role in (
         Assignment.objects.filter(review__in=in_queue, reviewer=user, recused=False)
@@ -141,7 +145,7 @@ def queue(request):
         .values_list("review_id", "n")
     )
     rows = []
-    for review in mine:
+    for review in page:
         roles = my_roles.get(review.pk, [])
         rows.append(
             {
@@ -153,7 +157,7 @@ def queue(request):
                 "to_verify": to_verify.get(review.pk, 0),
             }
         )
-    return render(request, "reviews/queue.html", {"rows": rows})
+    return render(request, "reviews/queue.html", {"rows": rows, "page": page})
 
 
 # ---- the review page ---------------------------------------------------------------------------

@@ -245,7 +245,11 @@ def usecase_submit(*, actor: User, use_case: UseCase) -> UseCase:
 
 
 def _freeze_revision(
-    use_case: UseCase, *, submitted_by: User, at: datetime, attachments: list | None = None
+    use_case: UseCase,
+    *,
+    submitted_by: User,
+    at: datetime,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> None:
     """Keep the answers as they stand as the use case's revision `use_case.revision`
     (`attachments`: [] for a use case that has none)."""
