@@ -4,7 +4,6 @@ and as one line of words, and the pilot's judged results read from the entry."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from registry.models import PilotJudgement
@@ -14,24 +13,9 @@ from registry.selectors import KpiResult
 JUDGEMENT_LABELS = dict(PilotJudgement.choices)
 
 
-def _number(value: Decimal) -> str:
-    """A decimal as people write it (12.5, not 12.5000), as the pilot's results keep it."""
-    return f"{value.normalize():f}"
-
-
 def kpi_record(result: KpiResult) -> dict[str, Any]:
-    """A KPI and its latest value as plain JSON."""
-    return kpi_labelled(
-        {
-            "name": result.kpi.name,
-            "unit": result.kpi.unit,
-            "baseline": _number(result.kpi.baseline),
-            "target": _number(result.kpi.target),
-            "latest": None if result.latest is None else _number(result.latest),
-            "measured_on": result.measured_on.isoformat() if result.measured_on else None,
-            "status": result.status,
-        }
-    )
+    """A KPI and its latest value as plain JSON, with the words of its status."""
+    return kpi_labelled(result.as_record())
 
 
 def kpi_labelled(record: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -85,6 +85,11 @@ def running_past_due(*, stage: str, next_review_due: date, today: date | None = 
     return stage != Stage.RETIRED and next_review_due < today
 
 
+def plain_number(value: Decimal) -> str:
+    """A decimal as people write it (12.5, not 12.5000)."""
+    return f"{value.normalize():f}"
+
+
 @dataclass(frozen=True)
 class KpiResult:
     """A KPI with its latest measured value and where that stands against the target."""
@@ -93,6 +98,19 @@ class KpiResult:
     latest: Decimal | None
     measured_on: date | None
     measurements: int
+
+    def as_record(self) -> dict[str, Any]:
+        """The KPI and its latest value as plain JSON (the pilot's results keep it so)."""
+        latest = None if self.latest is None else plain_number(self.latest)
+        return {
+            "name": self.kpi.name,
+            "unit": self.kpi.unit,
+            "baseline": plain_number(self.kpi.baseline),
+            "target": plain_number(self.kpi.target),
+            "latest": latest,
+            "measured_on": self.measured_on.isoformat() if self.measured_on else None,
+            "status": self.status,
+        }
 
     @property
     def status(self) -> str:
@@ -304,10 +322,14 @@ def answers_judged(deployment: Deployment) -> dict[str, Any]:
 
 
 def deployments_rereview_due(*, today: date) -> QuerySet[Deployment]:
-    """The entries in service whose periodic re-review is due today or overdue."""
+    """The entries in service whose periodic re-review is due today or overdue and not under
+    way: their use case is deployed with no review open (as `usecase_settled_in_service` of
+    `reviews.selectors` asks, in one query for every entry)."""
+    review_open = Review.objects.filter(use_case_id=OuterRef("use_case_id"), state=ReviewState.OPEN)
     return (
         Deployment.objects.exclude(stage=Stage.RETIRED)
-        .filter(next_review_due__lte=today)
+        .filter(next_review_due__lte=today, use_case__state=State.DEPLOYED)
+        .exclude(Exists(review_open))
         .select_related("use_case")
         .order_by("next_review_due", "pk")
     )

@@ -21,7 +21,7 @@ from common.errors import TransitionNotAllowed, refuse
 from common.files import delete_unless_committed
 from common.spreadsheets import SHEET_BYTES_MAX
 from council.models import CouncilRole, NotificationKind, RoleAssignment
-from council.notifications import notify
+from council.notifications import Notice, notify, notify_many
 from council.selectors import business_owner_ineligibility
 from council.services import reference_next
 from inventory.models import ModelVersion
@@ -70,6 +70,7 @@ from .selectors import (
     kpi_record_refusal,
     kpi_results,
     last_decision,
+    plain_number,
     public_wording_approve_refusal,
     registry_import_refusal,
 )
@@ -415,18 +416,7 @@ def _pilot_results_judged(
         "summary": summary.strip(),
         "judged_by": actor.get_username(),
         "judged_at": timezone.now().isoformat(),
-        "kpis": [
-            {
-                "name": result.kpi.name,
-                "unit": result.kpi.unit,
-                "baseline": _number(result.kpi.baseline),
-                "target": _number(result.kpi.target),
-                "latest": None if result.latest is None else _number(result.latest),
-                "measured_on": result.measured_on.isoformat() if result.measured_on else None,
-                "status": result.status,
-            }
-            for result in kpi_results(deployment)
-        ],
+        "kpis": [result.as_record() for result in kpi_results(deployment)],
     }
 
 
@@ -558,28 +548,24 @@ REMINDER_DAYS_AHEAD = 30
 
 def rereview_remind(*, today: date) -> int:
     """Remind the owners of every entry whose re-review falls due within REMINDER_DAYS_AHEAD
-    days, once per due date; the number of notifications sent."""
-    due_soon = (
-        Deployment.objects.exclude(stage=Stage.RETIRED)
-        .filter(
-            next_review_due__gt=today,
-            next_review_due__lte=today + timedelta(days=REMINDER_DAYS_AHEAD),
-        )
-        .select_related("business_owner", "technical_owner")
+    days, once per due date, in a few queries whatever their number; the number of
+    notifications sent."""
+    due_soon = Deployment.objects.exclude(stage=Stage.RETIRED).filter(
+        next_review_due__gt=today,
+        next_review_due__lte=today + timedelta(days=REMINDER_DAYS_AHEAD),
     )
-    sent = 0
-    for deployment in due_soon:
-        sent += len(
-            notify(
-                users=[deployment.business_owner, deployment.technical_owner],
-                kind=NotificationKind.RE_REVIEW_DUE,
-                key=f"re-review-due:{deployment.pk}:{deployment.next_review_due.isoformat()}",
-                subject=f"Re-review of {deployment.reference} due {deployment.next_review_due:%d %b %Y}",
-                body=f"{deployment.name} is due for its periodic council re-review.",
-                url=f"/registry/{deployment.pk}/",
-            )
+    reminders = (
+        Notice(
+            user_ids=[deployment.business_owner_id, deployment.technical_owner_id],
+            kind=NotificationKind.RE_REVIEW_DUE,
+            key=f"re-review-due:{deployment.pk}:{deployment.next_review_due.isoformat()}",
+            subject=f"Re-review of {deployment.reference} due {deployment.next_review_due:%d %b %Y}",
+            body=f"{deployment.name} is due for its periodic council re-review.",
+            url=f"/registry/{deployment.pk}/",
         )
-    return sent
+        for deployment in due_soon
+    )
+    return len(notify_many(reminders))
 
 
 def rereview_due(deployment: Deployment) -> ReviewNeeded:
@@ -870,11 +856,6 @@ def complaint_close(*, actor: User, complaint: Complaint) -> Complaint:
 # ---- value: KPIs and their measurements ------------------------------------------------------
 
 
-def _number(value: Decimal) -> str:
-    """A decimal as people write it (12.5, not 12.5000), for the audit trail."""
-    return f"{value.normalize():f}"
-
-
 @transaction.atomic
 def kpi_define(
     *,
@@ -917,8 +898,8 @@ def kpi_define(
             "kpi": [None, kpi.name],
             "unit": [None, kpi.unit],
             "direction": [None, direction],
-            "baseline": [None, _number(baseline)],
-            "target": [None, _number(target)],
+            "baseline": [None, plain_number(baseline)],
+            "target": [None, plain_number(target)],
         },
     )
     return kpi
@@ -951,7 +932,7 @@ def kpi_measure(
         obj=deployment,
         changes={
             "kpi": [None, kpi.name],
-            "value": [None, _number(value)],
+            "value": [None, plain_number(value)],
             "measured_on": [None, measured_on.isoformat()],
         },
     )

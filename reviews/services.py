@@ -135,39 +135,57 @@ def review_open(*, actor: User, use_case: UseCase) -> Review:
 def _create_review(
     *, use_case: UseCase, actor: User | None, kind: str = ReviewKind.INITIAL, reason: str = ""
 ) -> Review:
-    policy = ReviewPolicy.objects.get(tier=use_case.risk_tier, active=True)
-    now = timezone.now()
-    review = Review.objects.create(
+    review = _new_review(
         use_case=use_case,
-        revision=use_case.revision,
         kind=kind,
         reason=reason,
-        policy=policy,
-        checklist_template=ChecklistTemplate.objects.get(active=True),
-        required_roles=rules.required_roles(
-            policy_roles=policy.required_roles, functions=use_case.functions
-        ),
-        opened_at=now,
-        due_date=rules.add_working_days(timezone.localdate(now), policy.sla_working_days),
+        policy=ReviewPolicy.objects.get(tier=use_case.risk_tier, active=True),
+        template=ChecklistTemplate.objects.get(active=True),
     )
     audit_record(
         actor=actor,
         action="review_opened",
         obj=review,
         object_ref=use_case.reference,
-        changes={
-            "revision": [None, review.revision],
-            "policy": [None, str(policy)],
-            "required_roles": [None, review.required_roles],
-            "due_date": [None, review.due_date],
-            "kind": [None, kind],
-            "reason": [None, reason],
-        },
+        changes=_opened_changes(review),
     )
     for role in review.required_roles:
         _assign_next(review=review, role=role, actor=actor)
     _assign_verifiers(review=review, actor=actor)
     return review
+
+
+def _new_review(
+    *, use_case: UseCase, kind: str, reason: str, policy: ReviewPolicy, template: ChecklistTemplate
+) -> Review:
+    """The review of the use case's current revision under the policy of its tier, due after
+    the policy's working days."""
+    now = timezone.now()
+    return Review.objects.create(
+        use_case=use_case,
+        revision=use_case.revision,
+        kind=kind,
+        reason=reason,
+        policy=policy,
+        checklist_template=template,
+        required_roles=rules.required_roles(
+            policy_roles=policy.required_roles, functions=use_case.functions
+        ),
+        opened_at=now,
+        due_date=rules.add_working_days(timezone.localdate(now), policy.sla_working_days),
+    )
+
+
+def _opened_changes(review: Review) -> dict[str, list[Any]]:
+    """What the review_opened event records of a new review."""
+    return {
+        "revision": [None, review.revision],
+        "policy": [None, str(review.policy)],
+        "required_roles": [None, review.required_roles],
+        "due_date": [None, review.due_date],
+        "kind": [None, review.kind],
+        "reason": [None, review.reason],
+    }
 
 
 def _reopen(*, review: Review, use_case: UseCase, actor: User) -> Review:
@@ -804,20 +822,12 @@ class LegacyReviews:
         self.seats: Counter[int] = Counter()  # reviewer id -> seats given by this import
 
     def open(self, *, use_case: UseCase, reason: str) -> Review:
-        policy = self.policies[use_case.risk_tier]
-        today = timezone.localdate()
-        review = Review.objects.create(
+        review = _new_review(
             use_case=use_case,
-            revision=use_case.revision,
             kind=ReviewKind.LEGACY,
             reason=reason,
-            policy=policy,
-            checklist_template=self.template,
-            required_roles=rules.required_roles(
-                policy_roles=policy.required_roles, functions=use_case.functions
-            ),
-            opened_at=timezone.now(),
-            due_date=rules.add_working_days(today, policy.sla_working_days),
+            policy=self.policies[use_case.risk_tier],
+            template=self.template,
         )
         answers = judged_answers(review)
         verifying = {i.role for i in self.items if item_applies(i, answers)}
@@ -845,12 +855,7 @@ class LegacyReviews:
             obj=review,
             object_ref=use_case.reference,
             changes={
-                "revision": [None, review.revision],
-                "policy": [None, str(policy)],
-                "required_roles": [None, review.required_roles],
-                "due_date": [None, review.due_date],
-                "kind": [None, review.kind],
-                "reason": [None, reason],
+                **_opened_changes(review),
                 "seats": [
                     None,
                     [

@@ -33,7 +33,10 @@ def registry_import_run(*, actor: User, registry_import: RegistryImport) -> Regi
     rows, or nothing when a row is wrong (the file is read again: people, teams or entries may
     have changed since the check)."""
     refuse(registry_import_refusal(user=actor))
-    registry_import = RegistryImport.objects.select_for_update().get(pk=registry_import.pk)
+    # Without the check's report: this run writes its own, row by row.
+    registry_import = (
+        RegistryImport.objects.select_for_update().defer("report").get(pk=registry_import.pk)
+    )
     if registry_import.status == ImportStatus.IMPORTED:
         raise TransitionNotAllowed(f"{registry_import} is imported already.")
     source = f"import {registry_import.pk} of {registry_import.original_name}"
