@@ -1,14 +1,15 @@
 """Who hears about what in council review (SPEC section 10)."""
 
+from collections import defaultdict
 from datetime import timedelta
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.text import Truncator
 
 from council.models import CouncilRole, NotificationKind, TeamMembership
-from council.notifications import notify
+from council.notifications import Notice, notify, notify_many
 from usecases.models import UseCase
 
 from .models import (
@@ -198,18 +199,107 @@ def notify_decision(review: Review) -> None:
     )
 
 
+def remind_due_votes_and_conditions(today=None) -> int:
+    """Reminders for votes due within two working days or overdue, and conditions due within a
+    week: everything due read in a few queries and told in bulk, whatever its number."""
+    today = today or timezone.localdate()
+    return len(notify_many([*_vote_reminders(today), *_condition_reminders(today)]))
+
+
+def _vote_reminders(today) -> list[Notice]:
+    """Each open review due soon or overdue: its voting seats that have not voted yet."""
+    due = Review.objects.filter(
+        state=ReviewState.OPEN, due_date__lte=add_working_days(today, DUE_SOON_WORKING_DAYS)
+    )
+    reviews = list(due.select_related("use_case"))
+    waiting = _voters_waiting(due) if reviews else {}
+    return [
+        _vote_reminder(review, waiting[review.pk], today)
+        for review in reviews
+        if waiting.get(review.pk)
+    ]
+
+
+def _voters_waiting(reviews: QuerySet[Review]) -> defaultdict[int, list[int]]:
+    """Review id -> its voting reviewers, not recused, without a current vote on its revision
+    (verifiers have no vote to be reminded of)."""
+    voted = Vote.objects.filter(
+        review_id=OuterRef("review_id"),
+        reviewer_id=OuterRef("reviewer_id"),
+        revision=OuterRef("review__revision"),
+        current=True,
+    )
+    seats = (
+        Assignment.objects.filter(review__in=reviews, recused=False, voting=True)
+        .exclude(Exists(voted))
+        .values_list("review_id", "reviewer_id")
+    )
+    waiting: defaultdict[int, list[int]] = defaultdict(list)
+    for review_id, reviewer_id in seats:
+        waiting[review_id].append(reviewer_id)
+    return waiting
+
+
+def _vote_reminder(review: Review, reviewer_ids: list[int], today) -> Notice:
+    overdue = review.due_date < today
+    return Notice(
+        user_ids=reviewer_ids,
+        kind=NotificationKind.VOTE_OVERDUE if overdue else NotificationKind.VOTE_DUE_SOON,
+        # Overdue reminders repeat daily; "due soon" is said once per revision.
+        key=f"vote-{'overdue' if overdue else 'due'}:review:{review.pk}:rev:{review.revision}"
+        + (f":{today.isoformat()}" if overdue else ""),
+        subject=f"Vote {'overdue' if overdue else 'due soon'}: {review.use_case.reference}",
+        body=f"Your vote on “{review.use_case.title}” was due {review.due_date:%d %b %Y}."
+        if overdue
+        else f"Your vote on “{review.use_case.title}” is due {review.due_date:%d %b %Y}.",
+        url=_review_url(review),
+    )
+
+
 # A condition is "due soon" this many days before its due date.
 CONDITION_DUE_SOON_DAYS = 7
 
 
-def remind_condition(condition: Condition, today) -> list:
+def _condition_reminders(today) -> list[Notice]:
+    """Each open condition due within a week or overdue (one awaiting confirmation waits for the
+    council, not the team)."""
+    due = Condition.objects.filter(
+        status=ConditionStatus.OPEN, due_date__lte=today + timedelta(days=CONDITION_DUE_SOON_DAYS)
+    )
+    conditions = list(due.select_related("review__use_case"))
+    if not conditions:
+        return []
+    acting = _teams_and_owners(UseCase.objects.filter(pk__in=due.values("review__use_case_id")))
+    return [
+        # (A condition closed between the two reads is still told to its owner.)
+        _condition_reminder(condition, acting.get(condition.review.use_case_id, set()), today)
+        for condition in conditions
+    ]
+
+
+def _teams_and_owners(use_cases: QuerySet[UseCase]) -> dict[int, set[int]]:
+    """As `_team_and_owner` for many use cases at once: use case id -> the ids of who acts for it."""
+    members: defaultdict[int, set[int]] = defaultdict(set)
+    active_members = TeamMembership.objects.active().filter(
+        team_id__in=use_cases.values("team_id"), user__is_active=True
+    )
+    for team_id, user_id in active_members.values_list("team_id", "user_id"):
+        members[team_id].add(user_id)
+    rows = use_cases.values_list("pk", "team_id", "business_owner_id", "business_owner__is_active")
+    return {
+        pk: members[team_id] | ({owner_id} if owner_active else set())
+        for pk, team_id, owner_id, owner_active in rows
+    }
+
+
+def _condition_reminder(condition: Condition, acting: set[int], today) -> Notice:
     """Once when the condition falls due soon, once more when it is overdue (never daily): to its
     owner, the team and the business owner."""
     overdue = condition.due_date < today
     use_case = condition.review.use_case
     due = f"{condition.due_date:%d %b %Y}"
-    return notify(
-        users=[condition.owner, *_team_and_owner(use_case)],
+    return Notice(
+        user_ids=[condition.owner_id, *acting],
         kind=NotificationKind.CONDITION_OVERDUE if overdue else NotificationKind.CONDITION_DUE,
         # The due-soon key predates the overdue one: reminders already sent keep their key.
         key=f"condition-{'overdue' if overdue else 'due'}:{condition.pk}",
@@ -219,48 +309,3 @@ def remind_condition(condition: Condition, today) -> list:
         + "Mark it met with its evidence on the review.",
         url=f"{_review_url(condition.review)}#conditions",
     )
-
-
-def remind_due_votes_and_conditions(today=None) -> int:
-    """Reminders for votes due within two working days or overdue, and conditions due within a week."""
-    today = today or timezone.localdate()
-    soon = add_working_days(today, DUE_SOON_WORKING_DAYS)
-    sent = 0
-    open_reviews = Review.objects.filter(state=ReviewState.OPEN, due_date__lte=soon).select_related(
-        "use_case"
-    )
-    for review in open_reviews:
-        voted = set(
-            Vote.objects.filter(review=review, revision=review.revision, current=True).values_list(
-                "reviewer_id", flat=True
-            )
-        )
-        waiting = [
-            a.reviewer
-            # Verifiers have no vote to be reminded of.
-            for a in review.assignments.filter(recused=False, voting=True).select_related(
-                "reviewer"
-            )
-            if a.reviewer_id not in voted
-        ]
-        overdue = review.due_date < today
-        sent += len(
-            notify(
-                users=waiting,
-                kind=NotificationKind.VOTE_OVERDUE if overdue else NotificationKind.VOTE_DUE_SOON,
-                # Overdue reminders repeat daily; "due soon" is said once per revision.
-                key=f"vote-{'overdue' if overdue else 'due'}:review:{review.pk}:rev:{review.revision}"
-                + (f":{today.isoformat()}" if overdue else ""),
-                subject=f"Vote {'overdue' if overdue else 'due soon'}: {review.use_case.reference}",
-                body=f"Your vote on “{review.use_case.title}” was due {review.due_date:%d %b %Y}."
-                if overdue
-                else f"Your vote on “{review.use_case.title}” is due {review.due_date:%d %b %Y}.",
-                url=_review_url(review),
-            )
-        )
-    conditions = Condition.objects.filter(
-        status=ConditionStatus.OPEN, due_date__lte=today + timedelta(days=CONDITION_DUE_SOON_DAYS)
-    ).select_related("review__use_case", "owner")
-    for condition in conditions:
-        sent += len(remind_condition(condition, today))
-    return sent

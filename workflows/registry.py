@@ -89,10 +89,16 @@ def complaint_receive(
 
 def rereview_sweep(*, today: date | None = None) -> dict[str, int]:
     """Daily: remind owners ahead of a re-review and open each re-review that is due, one
-    transaction per entry (overdue entries show red until theirs is open)."""
+    transaction per review opened (overdue entries show red until theirs is open); the entries
+    whose review is under way are left out by the selection, not visited one by one."""
     today = today or timezone.localdate()
     counts = {"reminded": registry_services.rereview_remind(today=today), "opened": 0}
+    use_cases_seen = set()
     for deployment in deployments_rereview_due(today=today):
+        # One review covers every entry of a use case: the first due opens it.
+        if deployment.use_case_id in use_cases_seen:
+            continue
+        use_cases_seen.add(deployment.use_case_id)
         with transaction.atomic():
             needed = registry_services.rereview_due(deployment)
             # A review under way covers the re-review: the daily run records nothing then.
