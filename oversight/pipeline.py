@@ -4,19 +4,39 @@ the chair's own work first, each row saying in words why it needs the chair.
 Groups: ready for a chair decision (every required role voted and nothing settled it), awaiting
 assignment (a required seat is empty), voting. A row with an empty seat, or a seat whose reviewer
 has not voted by the due date, offers the members free to take it (reviews.selectors
-`seat_candidates`). The page reads in a constant number of queries whatever the number of reviews:
-each fact is one query over every open review, never one per row.
+`seat_candidates`).
+
+Pages of 50 rows. The database places every review in its group (`_placed`) and orders the rows,
+group first; one query counts each group (it goes through every open review matching the
+filters); everything else is read for the page's rows only, each fact in one query, never one per
+row, so a page reads the same queries whatever the number of reviews.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth.models import User
-from django.db.models import F, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from council.models import role_labels
+from council.models import CouncilRole, role_labels
 from reviews import rules
 from reviews.models import (
     Assignment,
@@ -43,6 +63,17 @@ GROUPS = (
     ("voting", "Voting", "Every role has a reviewer; not every required role has voted yet."),
 )
 GROUP_TITLES = {key: title for key, title, _ in GROUPS}
+_GROUP_RANK = {key: rank for rank, (key, _, _) in enumerate(GROUPS)}
+PAGE_SIZE = 50
+
+
+if TYPE_CHECKING:  # django-stubs is a development tool only
+    from django_stubs_ext import WithAnnotations
+
+    class _Placement(TypedDict):
+        group_rank: int  # the group's place in GROUPS (`_placed`)
+
+    PlacedReview = WithAnnotations[Review, _Placement]
 
 SORTS = {
     "due": "Due date, soonest first",
@@ -105,7 +136,9 @@ class PipelineGroup:
     key: str
     title: str
     hint: str
-    rows: list[PipelineRow]
+    rows: list[PipelineRow]  # the group's rows on this page
+    count: int  # the group's rows on every page
+    first_page: int  # the page its rows start on
 
 
 @dataclass(frozen=True)
@@ -113,29 +146,50 @@ class Pipeline:
     groups: list[PipelineGroup]
     total: int  # open reviews, whatever the filters
     sort_label: str
+    page: Page
 
     @property
     def shown(self) -> int:
-        return sum(len(group.rows) for group in self.groups)
+        """The rows matching the filters, on every page."""
+        return sum(group.count for group in self.groups)
 
 
-def review_pipeline(*, choice: PipelineChoice, today: date, viewer: User) -> Pipeline:
-    """Every open review matching the choice, grouped (chair's work first) and sorted; `viewer`
-    (the chair) is told where their own vote is awaited."""
+def review_pipeline(
+    *, choice: PipelineChoice, today: date, viewer: User, page_number: str | None = None
+) -> Pipeline:
+    """One page of the open reviews matching the choice, grouped (chair's work first) and
+    sorted; `viewer` (the chair) is told where their own vote is awaited."""
     open_reviews = Review.objects.filter(state=ReviewState.OPEN)
-    reviews = list(_filtered(open_reviews, choice, today))
+    placed = _placed(_filtered(open_reviews, choice, today))
+    counts = _group_counts(placed)
+    shown_keys = [key for key, _, _ in GROUPS if not choice.group or choice.group == key]
+    if choice.group:
+        placed = placed.filter(group_rank=_GROUP_RANK[choice.group])
+    sort = choice.sort if choice.sort in SORTS else "due"
+    paginator = Paginator(placed.order_by("group_rank", *_SORT_ORDER[sort], "pk"), PAGE_SIZE)
+    paginator.count = sum(counts[key] for key in shown_keys)  # known: no second count
+    page = paginator.get_page(page_number)
+    rows = _rows(list(page.object_list), today, viewer)
+    starts = _first_pages(shown_keys, counts)
+    groups = [
+        PipelineGroup(
+            key, title, hint, [row for row in rows if row.group == key], counts[key], starts[key]
+        )
+        for key, title, hint in GROUPS
+        if key in shown_keys
+    ]
+    unfiltered = not (choice.tier or choice.team_id or choice.overdue_only)
+    total = sum(counts.values()) if unfiltered else open_reviews.count()
+    return Pipeline(groups=groups, total=total, sort_label=SORTS[sort], page=page)
+
+
+def _rows(reviews: list["PlacedReview"], today: date, viewer: User) -> list[PipelineRow]:
+    """The page's rows, each saying why it waits and which seats the chair may fill."""
     seats = _seats_of([review.pk for review in reviews])
     rows = [_row(review, seats[review.pk], today, viewer.pk) for review in reviews]
     _explain_ready([row for row in rows if row.group == "ready"], seats)
     _offer_seats([row for row in rows if row.offer])
-    sort = choice.sort if choice.sort in SORTS else "due"
-    rows.sort(key=_SORT_KEYS[sort])
-    groups = [
-        PipelineGroup(key, title, hint, [row for row in rows if row.group == key])
-        for key, title, hint in GROUPS
-        if not choice.group or choice.group == key
-    ]
-    return Pipeline(groups=groups, total=open_reviews.count(), sort_label=SORTS[sort])
+    return rows
 
 
 def _filtered(reviews: QuerySet[Review], choice: PipelineChoice, today: date) -> QuerySet[Review]:
@@ -145,7 +199,91 @@ def _filtered(reviews: QuerySet[Review], choice: PipelineChoice, today: date) ->
         reviews = reviews.filter(use_case__team_id=choice.team_id)
     if choice.overdue_only:
         reviews = reviews.filter(due_date__lt=today)
-    return reviews.select_related("use_case", "use_case__team", "policy").order_by("opened_at")
+    return reviews.select_related("use_case", "use_case__team", "policy")
+
+
+# ---- the groups, placed by the database ----------------------------------------------------------
+# The rule of `rules.all_required_voted`, for every review at once: a required role without an
+# active seat leaves the review awaiting assignment; once the seated reviewer of every required
+# role cast a current vote on the judged revision, it is ready; otherwise it is voting. A role
+# holder's one vote counts for each seat they hold, as in `_seats_of`.
+
+
+def _required_seats(*, voted: bool) -> Coalesce:
+    """How many of the review's required roles have an active seat (voted: whose reviewer cast
+    a current vote on the judged revision). `required_roles` is a JSON list of role codes: a
+    role is required when its quoted code is in the list's text."""
+    seats = Assignment.objects.filter(review=OuterRef("pk"), recused=False).alias(
+        required=Cast(OuterRef("required_roles"), output_field=TextField()),
+        quoted=Concat(Value('"'), "role", Value('"'), output_field=TextField()),
+    )
+    seats = seats.filter(required__contains=F("quoted"))
+    if voted:
+        seats = seats.filter(
+            Exists(
+                Vote.objects.filter(
+                    review=OuterRef("review"),
+                    reviewer=OuterRef("reviewer"),
+                    current=True,
+                    revision=OuterRef(OuterRef("revision")),
+                )
+            )
+        )
+    counted = seats.order_by().values("review").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _roles_required() -> Combinable:
+    """How many roles the review requires: the council roles whose quoted code is in the list."""
+    return sum(
+        (
+            Case(
+                When(required_text__contains=f'"{role}"', then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            for role in CouncilRole.values
+        ),
+        start=Value(0),
+    )
+
+
+def _group_counts(placed: QuerySet["PlacedReview"]) -> dict[str, int]:
+    """Group key -> its reviews: one query, through every review matching the filters."""
+    ranked = dict(
+        placed.order_by()
+        .values("group_rank")
+        .annotate(n=Count("pk"))
+        .values_list("group_rank", "n")
+    )
+    return {key: ranked.get(rank, 0) for key, rank in _GROUP_RANK.items()}
+
+
+def _first_pages(keys: list[str], counts: dict[str, int]) -> dict[str, int]:
+    """The page each group's rows start on (groups in order, PAGE_SIZE rows a page)."""
+    starts, before = {}, 0
+    for key in keys:
+        starts[key] = before // PAGE_SIZE + 1
+        before += counts[key]
+    return starts
+
+
+def _placed(reviews: QuerySet[Review]) -> QuerySet["PlacedReview"]:
+    """The reviews annotated with `group_rank`: their group's place in GROUPS (the counts are
+    aliases, not selected: each subquery runs once a review)."""
+    return reviews.alias(
+        required_text=Cast("required_roles", output_field=TextField()),
+        required_n=_roles_required(),
+        seated_n=_required_seats(voted=False),
+        voted_n=_required_seats(voted=True),
+    ).annotate(
+        group_rank=Case(
+            When(seated_n__lt=F("required_n"), then=Value(_GROUP_RANK["awaiting_assignment"])),
+            When(voted_n__gte=F("required_n"), then=Value(_GROUP_RANK["ready"])),
+            default=Value(_GROUP_RANK["voting"]),
+            output_field=IntegerField(),
+        ),
+    )
 
 
 def _voter(role: str, username: str) -> str:
@@ -175,21 +313,15 @@ def _seats_of(review_ids: list[int]) -> defaultdict[int, _Seats]:
     return seats
 
 
-def _row(review: Review, seats: _Seats, today: date, viewer_id: int) -> PipelineRow:
+def _row(review: "PlacedReview", seats: _Seats, today: date, viewer_id: int) -> PipelineRow:
     required = review.required_roles
     votes = {role: seats.voted[role] for role in required if role in seats.voted}
     empty = [role for role in required if role not in seats.seated]
     late = [role for role in required if role in seats.seated and role not in votes]
-    if empty:
-        group = "awaiting_assignment"
-    elif rules.all_required_voted(required=required, votes=votes):
-        group = "ready"
-    else:
-        group = "voting"
     overdue = review.due_date < today
     return PipelineRow(
         review=review,
-        group=group,
+        group=GROUPS[review.group_rank][0],  # placed by `_placed`
         age=(today - timezone.localdate(review.opened_at)).days,
         deadline=rules.deadline(review.due_date, today),
         voted=len(votes),
@@ -303,11 +435,17 @@ def _offer_seats(rows: list[PipelineRow]) -> None:
         row.offer = candidates[row.review.pk]
 
 
-_SORT_KEYS = {
-    "due": lambda row: (row.review.due_date, row.review.opened_at),
-    "age": lambda row: row.review.opened_at,
-    "tier": lambda row: (
-        _TIER_RANK.get(row.review.use_case.risk_tier, len(_TIER_RANK)),
-        row.review.due_date,
-    ),
+def _tier_rank() -> Case:
+    return Case(
+        *(When(use_case__risk_tier=tier, then=Value(rank)) for tier, rank in _TIER_RANK.items()),
+        default=Value(len(_TIER_RANK)),
+        output_field=IntegerField(),
+    )
+
+
+# Within a group; the opening time, then the id, settle ties so that pages never overlap.
+_SORT_ORDER = {
+    "due": ("due_date", "opened_at"),
+    "age": ("opened_at",),
+    "tier": (_tier_rank(), "due_date", "opened_at"),
 }

@@ -33,8 +33,14 @@ def pipeline(request):
         raise PermissionDenied("Only the chair sees the council's pipeline.")
     form = PipelineFilterForm(request.GET)
     choice = form.choice()
+    pipeline = review_pipeline(
+        choice=choice,
+        today=timezone.localdate(),
+        viewer=request.user,
+        page_number=request.GET.get("page"),
+    )
     context = {
-        "pipeline": review_pipeline(choice=choice, today=timezone.localdate(), viewer=request.user),
+        "pipeline": pipeline,
         "form": form,
         "filtered": choice.filtered,
         "here": request.get_full_path(),

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_GET
 from usecases.choices import MARKET_NAMES
 
 from .forms import ComplaintForm
+from .models import Deployment
 from .selectors import deployment_get_published, deployments_published, is_overdue
 
 PUBLIC_PAGE_SIZE = 50
-REFERENCE_LENGTH = 16  # Deployment.reference's max_length
+REFERENCE_LENGTH: int = Deployment._meta.get_field("reference").max_length or 0
 NO_DISCLOSURE = "Ask us and we will tell you where this tool is used."
 # Only these columns are read: internal names and notes, people and teams never reach the pages.
 PUBLIC_FIELDS = (
@@ -81,7 +82,9 @@ def _page_by_reference(published, *, after: str, before: str) -> _KeysetPage:
     says whether a further page exists; the cost stays that of one page however many entries
     are published, and no page number makes the server scan."""
     if before and not after:
-        found = list(published.filter(reference__lt=before).order_by("-reference")[: PUBLIC_PAGE_SIZE + 1])
+        found = list(
+            published.filter(reference__lt=before).order_by("-reference")[: PUBLIC_PAGE_SIZE + 1]
+        )
         shown = found[:PUBLIC_PAGE_SIZE][::-1]
         more_before = len(found) > PUBLIC_PAGE_SIZE
         return _KeysetPage(

@@ -849,7 +849,8 @@ def _queries(client, url) -> int:
 
 
 # The queries of each page, pinned: a change shows here, whatever ran before.
-QUEUE_QUERIES = 9
+# One of them counts the member's queue for its pages (reviews.views `queue`: 9 before pages).
+QUEUE_QUERIES = 10
 # The pipeline and the chair's review page read who may take each seat: the role holders, their
 # open-review load, the use cases' teams and submitters, and who sits now (reviews.selectors
 # `seat_candidates`), for every review at once.
