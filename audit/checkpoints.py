@@ -13,15 +13,18 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from . import signing, verify
-from .services import chain_head, verify_chain
+from .models import ChainVerification
+from .services import audit_record, chain_head, verify_chain
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,52 @@ def record_verification() -> Verification:
     broken = next(iter(verify_chain(checkpoints=checkpoints)), None)
     latest = max(checkpoints, key=_seq, default=None)
     return Verification(broken, chain_head().seq, len(checkpoints), latest)
+
+
+# A verification asked for this long ago and still not finished is taken as lost (its worker
+# stopped): asking again starts a new one.
+VERIFICATION_LOST_AFTER = timedelta(hours=1)
+
+
+def chain_verification_request(actor: User) -> tuple[ChainVerification, bool]:
+    """The verification `actor` asks for from the auditor's page, and whether it is new (to be
+    queued): one still running is shared, not started twice. Who may ask is checked by the
+    page (council.selectors.record_read_refusal)."""
+    with transaction.atomic():
+        running = ChainVerification.objects.filter(
+            finished_at=None, requested_at__gte=timezone.now() - VERIFICATION_LOST_AFTER
+        ).first()
+        if running is not None:
+            return running, False
+        return ChainVerification.objects.create(
+            requested_by=actor, requested_at=timezone.now()
+        ), True
+
+
+def chain_verification_run(verification_id: int) -> ChainVerification:
+    """Recompute the chain for a requested verification and record its result, and the check
+    itself in the trail; done already, it is left as it is (a task may run twice)."""
+    verification = ChainVerification.objects.get(pk=verification_id)
+    if not verification.running:
+        return verification
+    result = record_verification()
+    with transaction.atomic():
+        verification.finished_at = timezone.now()
+        verification.intact = result.broken is None
+        verification.events = result.events
+        verification.summary = result.summary()
+        verification.save(update_fields=["finished_at", "intact", "events", "summary"])
+        audit_record(
+            actor=verification.requested_by,
+            action="chain_verified",
+            object_type="audit_trail",
+            changes={"result": [None, _result_words(result)]},
+        )
+    return verification
+
+
+def _result_words(result: Verification) -> str:
+    return "intact" if result.broken is None else f"broken at {result.broken.where}"
 
 
 def latest_checkpoint() -> dict[str, Any] | None:

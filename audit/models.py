@@ -58,3 +58,31 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("Audit events are append-only and cannot be deleted.")
+
+
+class ChainVerification(models.Model):
+    """One check of the whole chain someone asked for from the auditor's page, run as a task:
+    when it was asked, by whom, and once done whether the chain held (SPEC 7)."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="chain_verifications",
+    )
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    intact = models.BooleanField(null=True)  # None while it runs
+    events = models.PositiveBigIntegerField(null=True, blank=True)  # the chain head it reached
+    summary = models.TextField(blank=True)  # what the command prints: the result or first break
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["-requested_at"], name="audit_verif_requested_idx")]
+
+    def __str__(self) -> str:
+        return f"Chain verification of {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def running(self) -> bool:
+        return self.finished_at is None

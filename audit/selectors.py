@@ -10,7 +10,7 @@ from django.http import Http404
 
 from common.errors import StaleEdit
 
-from .models import AuditEvent
+from .models import AuditEvent, ChainVerification
 
 # The actions exports record, with the manifest in `changes.manifest` ([None, manifest]):
 # registry and audit-trail exports, and use-case dossiers downloaded as PDF.
@@ -128,3 +128,8 @@ def _full_name(event: AuditEvent) -> str:
     if event.actor is None:
         return event.actor_username or "the system"
     return event.actor.get_full_name() or event.actor.get_username()
+
+
+def chain_verification_latest() -> ChainVerification | None:
+    """The last verification of the chain asked for from the auditor's page (running or done)."""
+    return ChainVerification.objects.select_related("requested_by").first()

@@ -21,8 +21,10 @@ import hashlib
 import json
 import sys
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from json import encoder
+from operator import itemgetter
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -48,15 +50,64 @@ BUNDLE_FILES = ("events.jsonl", "checkpoints.jsonl", "public_key.pem", "verify.p
 # --- The rules shared with the app -------------------------------------------------------------
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# JSON text of one string as _CANONICAL writes it (UTF-8 kept, only quotes, backslashes and
+# control characters escaped); refuses anything but a str.
+_json_string = encoder.encode_basestring
+
+
+def _tree_writer() -> Callable[[Any], str]:
+    """canonical_json made once, without the check for values that contain themselves: for
+    what a database or a JSON parser returned, which cannot."""
+    make_encoder = getattr(encoder, "c_make_encoder", None)
+    if make_encoder is None:  # Python built without its C accelerator
+        return canonical_json
+    write = make_encoder(None, _CANONICAL.default, _json_string, None, ":", ",", True, False, True)
+    return lambda value: "".join(write(value, 0))
+
+
 def canonical_json(value: Any) -> str:
     """Keys sorted, no spaces, UTF-8 text kept as is (not \\u escapes)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
+
+
+_canonical_tree = _tree_writer()
 
 
 def event_hash(prev_hash: str, event: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of the previous event's hash followed by the event's canonical JSON."""
     body = {name: event[name] for name in HASHED_FIELDS}
     return hashlib.sha256((prev_hash + canonical_json(body)).encode()).hexdigest()
+
+
+# An event as a database row: the hashed fields, then prev_hash and hash (row_chain_breaks).
+ROW_FIELDS = (*HASHED_FIELDS, "prev_hash", "hash")
+
+
+def row_hash(row: Sequence[Any]) -> str:
+    """event_hash of an event given as a row in ROW_FIELDS order, the same digest.
+
+    The canonical JSON is written field by field, in the sorted order of its keys, when the
+    fields have the types the app stores (text, whole numbers, `actor` possibly null); any
+    other row is hashed through event_hash itself."""
+    seq, at, actor, username, action, object_type, object_id, object_ref, changes, prev = row[:10]
+    if type(seq) is not int or not (actor is None or type(actor) is int):
+        return event_hash(prev, dict(zip(ROW_FIELDS, row, strict=False)))
+    try:
+        body = (
+            f'{{"action":{_json_string(action)},'
+            f'"actor":{"null" if actor is None else actor},'
+            f'"actor_username":{_json_string(username)},'
+            f'"at":{_json_string(at)},'
+            f'"changes":{_canonical_tree(changes)},'
+            f'"object_id":{_json_string(object_id)},'
+            f'"object_ref":{_json_string(object_ref)},'
+            f'"object_type":{_json_string(object_type)},'
+            f'"seq":{seq}}}'
+        )
+    except TypeError:  # a field that is not text
+        return event_hash(prev, dict(zip(ROW_FIELDS, row, strict=False)))
+    return hashlib.sha256((prev + body).encode()).hexdigest()
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:
@@ -121,12 +172,59 @@ def chain_breaks(
     checkpoint beyond the last event is a break too. Otherwise (a filtered slice) each event is
     checked alone, links where the slice is contiguous, and checkpoints at the seqs it holds.
     """
+    return _breaks(events, checkpoints, complete, _EVENT_FIELDS)
+
+
+def row_chain_breaks(
+    rows: Iterable[Sequence[Any]],
+    checkpoints: Sequence[Mapping[str, Any]],
+    *,
+    complete: bool,
+) -> Iterator[Break]:
+    """chain_breaks of events given as rows in ROW_FIELDS order (as a database cursor returns
+    them): the same breaks, without a mapping per event."""
+    return _breaks(rows, checkpoints, complete, _ROW_FIELDS)
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """How the chain check reads an event's number, its links and its own hash."""
+
+    seq: Callable[[Any], Any]
+    prev_hash: Callable[[Any], Any]
+    hash: Callable[[Any], Any]
+    computed_hash: Callable[[Any], str]
+
+
+_EVENT_FIELDS = _Fields(
+    itemgetter("seq"),
+    itemgetter("prev_hash"),
+    itemgetter("hash"),
+    lambda event: event_hash(event["prev_hash"], event),
+)
+_ROW_FIELDS = _Fields(
+    itemgetter(ROW_FIELDS.index("seq")),
+    itemgetter(ROW_FIELDS.index("prev_hash")),
+    itemgetter(ROW_FIELDS.index("hash")),
+    row_hash,
+)
+
+
+def _breaks(
+    events: Iterable[Any],
+    checkpoints: Sequence[Mapping[str, Any]],
+    complete: bool,
+    fields: _Fields,
+) -> Iterator[Break]:
     signed: dict[int, Mapping[str, Any]] = {}
     for checkpoint in checkpoints:
         signed.setdefault(checkpoint["seq"], checkpoint)
+    seq_of, prev_hash_of, hash_of, computed_hash = (
+        fields.seq, fields.prev_hash, fields.hash, fields.computed_hash
+    )  # fmt: skip
     last_seq, last_hash = 0, GENESIS_HASH
     for event in events:
-        seq = event["seq"]
+        seq = seq_of(event)
         if not isinstance(seq, int) or seq <= last_seq:
             yield _at_event(
                 seq, f"comes after event #{last_seq}: events are out of order or repeated"
@@ -135,21 +233,21 @@ def chain_breaks(
         if complete and seq != last_seq + 1:
             yield _at_event(last_seq + 1, "is missing (deleted)")
             return
-        if (complete or seq == last_seq + 1) and event["prev_hash"] != last_hash:
+        if (complete or seq == last_seq + 1) and prev_hash_of(event) != last_hash:
             yield _at_event(seq, f"prev_hash does not match the hash of event #{seq - 1}")
             return
-        if event_hash(event["prev_hash"], event) != event["hash"]:
+        if computed_hash(event) != hash_of(event):
             yield _at_event(seq, "content does not match its hash (altered)")
             return
         signed_here = signed.get(seq)
-        if signed_here is not None and signed_here["hash"] != event["hash"]:
+        if signed_here is not None and signed_here["hash"] != hash_of(event):
             yield _at_event(
                 seq,
                 f"differs from the signed checkpoint of {signed_here['at']}: history up to here"
                 " was rewritten",
             )
             return
-        last_seq, last_hash = seq, event["hash"]
+        last_seq, last_hash = seq, hash_of(event)
     if not complete:
         return
     beyond = [c for c in checkpoints if c["seq"] > last_seq]

@@ -1,5 +1,7 @@
 """The auditor's workspace: the audit trail with filters, chain verification and export links."""
 
+import logging
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
@@ -9,14 +11,17 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_POST
 
 from audit import selectors, signing
-from audit.checkpoints import latest_checkpoint, record_verification
+from audit.checkpoints import chain_verification_request, latest_checkpoint
 from audit.models import AuditEvent
-from audit.services import audit_record, chain_head
+from audit.services import chain_head
+from audit.tasks import verify_chain_requested
 from common.errors import refuse
 from common.pages import refusals_answered
 from council.selectors import record_read_refusal
 
 from .audit_filters import AuditTrailPageFilter
+
+logger = logging.getLogger(__name__)
 
 
 @refusals_answered(back=lambda request, **_: reverse("home"))
@@ -36,6 +41,7 @@ def audit_trail(request):
             "head": chain_head(),
             "key_id": signing.key_id(),
             "latest_checkpoint": _readable(latest_checkpoint()),
+            "verification": selectors.chain_verification_latest(),
             "recent_exports": selectors.exports_recent(limit=10),
             "export_actions": selectors.EXPORT_ACTIONS,
         },
@@ -73,19 +79,30 @@ def public_key(request):
 @require_POST
 @refusals_answered(back=lambda request, **_: reverse("home"))
 def verify(request):
-    """Recompute the whole chain now, against the witness's signed checkpoints; the check itself
-    is recorded."""
+    """Ask for the whole chain to be checked against the witness's signed checkpoints: a task
+    does it (audit.tasks), the page shows it running, then its result; one running is shared."""
     refuse(record_read_refusal(request.user))
-    verification = record_verification()
-    broken = verification.broken
-    audit_record(
-        actor=request.user,
-        action="chain_verified",
-        object_type="audit_trail",
-        changes={"result": [None, "intact" if broken is None else f"broken at {broken.where}"]},
-    )
-    if broken is None:
-        messages.success(request, verification.summary())
+    verification, new = chain_verification_request(request.user)
+    if new:
+        _queue_verification(request, verification)
     else:
-        messages.error(request, verification.summary())
+        messages.info(request, "A verification of the chain is already running.")
     return redirect("audit:trail")
+
+
+def _queue_verification(request, verification) -> None:
+    """Queue the task (its row is committed: the request runs outside a transaction); where
+    tasks run in-process (the embedded default) it is done already and its result is said."""
+    try:
+        verify_chain_requested.delay(verification.pk)
+    except Exception:  # the broker is unreachable: say so rather than fail the page
+        logger.exception("Chain verification %s not queued", verification.pk)
+        messages.error(request, "The verification could not be started; try again later.")
+        return
+    verification.refresh_from_db()
+    if verification.running:
+        messages.info(request, "Verification of the chain started: its result shows on this page.")
+    elif verification.intact:
+        messages.success(request, verification.summary)
+    else:
+        messages.error(request, verification.summary)
