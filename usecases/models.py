@@ -131,6 +131,8 @@ class UseCase(models.Model):
             models.Index(fields=["state", "-updated_at"], name="usecase_state_updated_idx"),
             models.Index(fields=["team", "state"], name="usecase_team_state_idx"),
             models.Index(fields=["risk_tier"], name="usecase_tier_idx"),
+            # The lists' default order (Meta.ordering): a page of 50 reads 50 rows of it.
+            models.Index(fields=["-updated_at", "-id"], name="usecase_recent_idx"),
         ]
 
     def __str__(self):
