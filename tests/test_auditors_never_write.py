@@ -123,6 +123,7 @@ def _record_world():
         "vendors": vendor.pk,
         "models": model.pk,
         "version_id": version.pk,
+        "kind": "csv",
     }
     return {**world, "record": ids}
 
@@ -194,6 +195,7 @@ PAGE_KWARGS = {
     "incident_pk": "incident_id",
     "condition_pk": "conditions",
     "complaint_pk": "complaint_id",
+    "kind": "kind",
 }
 
 
