@@ -20,14 +20,34 @@ from common import idempotency
 from common.errors import DomainError, StaleEdit
 from common.limits import ID_MAX
 from common.models import IdempotencyKey
+from common.paging import COUNT_CAP, CappedPaginator
 
 #: The header of a request the client asks to be done once (common.api.IdempotentPostMixin).
 KEY_HEADER = "Idempotency-Key"
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
+    """Pages whose count stops at `common.paging.COUNT_CAP`: `count` is exact while
+    `count_is_exact` is true, else the cap; `next` always says whether another page follows."""
+
+    django_paginator_class = CappedPaginator
     page_size_query_param = "page_size"
     max_page_size = 500
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_is_exact"] = self.page.paginator.count_is_exact
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_is_exact"] = {
+            "type": "boolean",
+            "description": f"False when the list holds more than {COUNT_CAP:,} rows: `count` "
+            "is then that cap, and `next` still leads to every following page.",
+        }
+        schema["required"] = [*schema.get("required", []), "count_is_exact"]
+        return schema
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -7,7 +7,6 @@ writes: a refused action answers 403, invalid input comes back next to its field
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 import workflows
 from common.errors import refuse
 from common.pages import back_to, once_per_form, posted, refusals_answered, saved_or_none
+from common.paging import CappedPaginator
 from council.models import choice_labels
 
 from . import services
@@ -50,7 +50,7 @@ def _failed(form) -> int:
 
 def vendor_list(request):
     filterset = VendorFilter(request.GET, queryset=vendors_visible().order_by("name", "id"))
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
         "page": page,
@@ -130,7 +130,7 @@ def vendor_edit(request, pk):
 
 def model_list(request):
     filterset = AiModelFilter(request.GET, queryset=models_visible().order_by("name", "id"))
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
         "page": page,

@@ -3,7 +3,6 @@
 import logging
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from audit.services import chain_head
 from audit.tasks import verify_chain_requested
 from common.errors import refuse
 from common.pages import refusals_answered
+from common.paging import CappedPaginator
 from council.selectors import record_read_refusal
 
 from .audit_filters import AuditTrailPageFilter
@@ -31,7 +31,7 @@ def audit_trail(request):
     newest_first = AuditEvent.objects.select_related("actor").order_by("-seq")
     filterset = AuditTrailPageFilter(request.GET, queryset=newest_first)
     events = filterset.qs if filterset.is_valid() else AuditEvent.objects.none()
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "oversight/audit_trail.html",

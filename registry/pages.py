@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 import workflows
 from common.errors import DomainError, refuse
 from common.pages import back_to, once_per_form, posted, refusals_answered, saved_or_none
+from common.paging import CappedPaginator
 from usecases.selectors import usecase_get_visible
 
 from . import services, views
@@ -75,7 +75,7 @@ def registry_list(request):
         "use_case", "use_case__team"
     )
     filterset = DeploymentFilter(request.GET, queryset=entries.order_by("reference"))
-    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, 25).get_page(request.GET.get("page"))
     for entry in page.object_list:
         entry.overdue = is_overdue(entry)
     return render(

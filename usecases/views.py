@@ -8,7 +8,6 @@ shows or reads a form and the service again before it writes. A refused action
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 import workflows
 from common.errors import StaleEdit, refuse
 from common.pages import back_to, once_per_form, refusals_answered
+from common.paging import CappedPaginator
 
 from . import services
 from .answers import answers_by_section
@@ -58,7 +58,7 @@ def usecase_list(request):
     visible = usecase_list_visible(user=request.user).select_related("team")
     filterset = UseCaseFilter(request.GET, queryset=visible, request=request)
     _label_filters(filterset.form)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
         "page": page,

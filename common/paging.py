@@ -1,0 +1,66 @@
+"""Pages of a list whose count does not read the whole table.
+
+`CappedPaginator` counts at most `COUNT_CAP` rows (a `LIMIT` inside the count), so a page of a
+list of a million rows costs what a page of ten thousand does. Up to the cap the count is exact;
+past it the list says "10,000+" (`count_is_exact` is false) and every page stays reachable: whether
+another page follows is read from one row more than the page shows, not from the count.
+"""
+
+from functools import cached_property
+
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import QuerySet
+
+#: Rows counted at most; a longer list shows this many and a "+".
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    @cached_property
+    def _rows_counted(self) -> int:
+        """The rows up to one past the cap: enough to know whether the cap was reached."""
+        object_list = self.object_list
+        if isinstance(object_list, QuerySet):  # the database stops counting at the cap
+            return object_list[: COUNT_CAP + 1].count()
+        return len(object_list)
+
+    @property
+    def count_is_exact(self) -> bool:
+        return self._rows_counted <= COUNT_CAP
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._rows_counted, COUNT_CAP)
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            # Past the cap a page beyond the counted ones may hold rows: `page` reads them.
+            if self.count_is_exact or int(number) < 1:
+                raise
+            return int(number)
+
+    def page(self, number):
+        if self.count_is_exact:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        if not rows:
+            raise EmptyPage(self.error_messages["no_results"])
+        return OpenEndedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+
+
+class OpenEndedPage(Page):
+    """A page of a list longer than the cap: it knows only whether one more row follows."""
+
+    def __init__(self, object_list, number, paginator, *, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more
+
+    def end_index(self) -> int:
+        return self.start_index() + len(self.object_list) - 1
