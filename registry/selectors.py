@@ -22,7 +22,7 @@ from reviews.models import CLOSED_CONDITION_STATUSES, Condition, Review, ReviewS
 from reviews.selectors import standing_conditions
 from usecases.choices import State
 from usecases.models import UseCase, UseCaseRevision
-from usecases.selectors import usecase_is_editor, usecase_list_visible
+from usecases.selectors import usecase_is_editor, usecase_visible_q
 
 from .models import Complaint, Deployment, Kpi, KpiDirection, KpiMeasurement, Stage
 from .rules import KPI_STATUS_LABELS, kpi_status
@@ -33,7 +33,7 @@ RECORDABLE_STATES = frozenset({State.APPROVED, State.APPROVED_WITH_CONDITIONS, S
 
 def deployment_list_visible(*, user: User | AnonymousUser) -> QuerySet[Deployment]:
     """Entries of the use cases the user may see (confidential ones included, for those allowed)."""
-    return Deployment.objects.filter(use_case__in=usecase_list_visible(user=user).values("pk"))
+    return Deployment.objects.filter(usecase_visible_q(user, through="use_case"))
 
 
 def deployments_running(use_case: UseCase) -> QuerySet[Deployment]:

@@ -18,7 +18,11 @@ from inventory.models import Vendor
 from inventory.selectors import vendors_visible
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase, UseCaseRevision
-from usecases.selectors import usecase_is_editor, usecase_list_visible, usecase_mine_q
+from usecases.selectors import (
+    usecase_is_editor,
+    usecase_mine_q,
+    usecase_visible_q,
+)
 from usecases.services import answers_of
 
 from . import rules
@@ -409,7 +413,7 @@ def checklist_complete(review: Review) -> bool:
 
 def review_list_visible(*, user: User | AnonymousUser) -> QuerySet[Review]:
     """Reviews of the use cases the user may see (same rules, one query)."""
-    return Review.objects.filter(use_case__in=usecase_list_visible(user=user).values("pk"))
+    return Review.objects.filter(usecase_visible_q(user, through="use_case"))
 
 
 def review_get_visible(*, user: User | AnonymousUser, pk: int | str) -> Review:

@@ -32,31 +32,50 @@ EDITABLE_STATES = {State.DRAFT, State.CHANGES_REQUESTED}
 
 def usecase_list_visible(*, user: User | AnonymousUser) -> QuerySet[UseCase]:
     """Every use case the user may see, as one query (no per-row checks)."""
+    return UseCase.objects.filter(usecase_visible_q(user))
+
+
+def usecase_visible_q(user: User | AnonymousUser, *, through: str = "") -> Q:
+    """The visibility rule as a condition, on use cases or, with `through` (the name of a
+    foreign key to a use case), on the rows that point to one: a list of registry entries or
+    reviews joins its use cases and tests the rule on those rows only, instead of reading every
+    use case the user may see."""
+    prefix = f"{through}__" if through else ""
+
+    def on(condition: str, value: Any) -> Q:
+        return Q(**{prefix + condition: value})
+
     if not user.is_authenticated:
-        return UseCase.objects.none()
+        return on("pk__in", [])
     roles = user_active_roles(user)
     my_teams = TeamMembership.objects.active().filter(user=user).values("team_id")
-    submitted = ~Q(state=State.DRAFT)
-    visible = Q(team_id__in=my_teams) | Q(business_owner=user) | (submitted & _granted_view(user))
+    submitted = ~on("state", State.DRAFT)
+    granted = on("pk__in", _granted_view(user, "user")) | on(
+        "pk__in", _granted_view(user, "groups")
+    )
+    visible = on("team_id__in", my_teams) | on("business_owner", user) | (submitted & granted)
     if roles & SEE_ALL_SUBMITTED:
         visible |= submitted
     elif roles & COUNCIL_ROLES:
-        visible |= submitted & Q(confidential=False)
-    return UseCase.objects.filter(visible)
+        visible |= submitted & on("confidential", False)
+    return visible
 
 
-def _granted_view(user: User) -> Q:
-    """The use cases a per-object grant lets the user see (assigned reviewers, explicit
-    confidential access: guardian's tables), as direct subqueries on those tables, which their
-    indexes serve (guardian's `get_objects_for_user` joins them with every use case)."""
+def _granted_view(user: User, to: str) -> QuerySet[Any, Any]:
+    """The ids of the use cases a per-object grant lets the user see (assigned reviewers,
+    explicit confidential access: guardian's tables), given to the user or to their groups, as
+    a direct subquery on that table, which its indexes serve (guardian's
+    `get_objects_for_user` joins them with every use case)."""
     view = {
         "permission__codename": "view_usecase",
         "permission__content_type__app_label": "usecases",
     }
-    to_user = UseCaseUserObjectPermission.objects.filter(user=user, **view)
-    to_groups = UseCaseGroupObjectPermission.objects.filter(group__user=user, **view)
-    return Q(pk__in=to_user.values("content_object_id")) | Q(
-        pk__in=to_groups.values("content_object_id")
+    if to == "user":
+        return UseCaseUserObjectPermission.objects.filter(user=user, **view).values(
+            "content_object_id"
+        )
+    return UseCaseGroupObjectPermission.objects.filter(group__user=user, **view).values(
+        "content_object_id"
     )
 
 
