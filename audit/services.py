@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import connection, models, transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone
 
 from . import verify
@@ -61,15 +62,16 @@ class ChainHead:
     hash: str
 
 
-def chain_head() -> ChainHead:
+def chain_head(using: str = DEFAULT_DB_ALIAS) -> ChainHead:
     """The last event's number and hash (#0 and the genesis hash before the first event)."""
-    last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+    last = AuditEvent.objects.using(using).order_by("-seq").values_list("seq", "hash").first()
     return ChainHead(*last) if last else ChainHead(0, GENESIS_HASH)
 
 
-def _lock_chain() -> None:
+def _lock_chain(using: str) -> None:
     """Serialise appends until the transaction ends. SQLite needs nothing: its transactions
     begin IMMEDIATE (config/settings.py), so one writer runs at a time."""
+    connection = connections[using]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
@@ -85,30 +87,64 @@ def audit_record(
     object_ref: str = "",
     changes: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction."""
+    """Record one event in the caller's transaction (one of its own outside one). It joins the
+    chain (its number, the previous hash, its hash) as the transaction commits, after the
+    events recorded before it in that transaction: the database backend appends them then
+    (`audit.backends.ChainAppendingMixin`), so the chain's lock is held for the append alone."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_ref = object_ref or str(getattr(obj, "reference", "") or "")
-    with transaction.atomic():
-        _lock_chain()
-        head = chain_head()
-        user = actor if actor is not None and actor.is_authenticated else None
-        event = AuditEvent(
-            seq=head.seq + 1,
-            at=timezone.now(),
-            actor=user,
-            actor_username=user.get_username() if user is not None else "",
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            object_ref=object_ref,
-            changes=plain_json(changes or {}),
-            prev_hash=head.hash,
+    user = actor if actor is not None and actor.is_authenticated else None
+    event = AuditEvent(
+        at=timezone.now(),
+        actor=user,
+        actor_username=user.get_username() if user is not None else "",
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_ref=object_ref,
+        changes=plain_json(changes or {}),
+    )
+    connection = transaction.get_connection()
+    if not hasattr(connection, "audit_pend"):
+        raise ImproperlyConfigured(
+            "The database ENGINE must be one of audit.backends (config/settings.py): "
+            "audit events join the chain as their transaction commits."
         )
-        event.hash = compute_hash(head.hash, event)
-        event.save()
+    with transaction.atomic():
+        connection.audit_pend(event)
     return event
+
+
+def pending_events() -> list[AuditEvent]:
+    """The events recorded in the current transaction that join the chain as it commits."""
+    return [event for _, event in getattr(transaction.get_connection(), "audit_pending", [])]
+
+
+def latest_event_at() -> datetime | None:
+    """When the latest event was recorded, those still pending in this transaction included."""
+    pending = pending_events()
+    if pending:
+        return pending[-1].at
+    return AuditEvent.objects.order_by("-seq").values_list("at", flat=True).first()
+
+
+def events_recorded() -> int:
+    """How many events the chain will hold once the current transaction commits."""
+    return chain_head().seq + len(pending_events())
+
+
+def chain_append(events: Iterable[AuditEvent], *, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Append the events, in the order given, after the chain's last event: taken under the
+    chain's lock, which the transaction then holds until its COMMIT, a moment later."""
+    _lock_chain(using)
+    head = chain_head(using)
+    for event in events:
+        event.seq, event.prev_hash = head.seq + 1, head.hash
+        event.hash = compute_hash(head.hash, event)
+        event.save(using=using)
+        head = ChainHead(event.seq, event.hash)
 
 
 def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:

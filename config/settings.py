@@ -108,6 +108,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         **DATABASES["default"].get("OPTIONS", {}),
     }
+# Django's backends, which append a transaction's audit events to the chain as it commits
+# (audit/backends): the chain's lock is then held for the append alone.
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.sqlite3": "audit.backends.sqlite3",
+    "django.db.backends.postgresql": "audit.backends.postgresql",
+}[DATABASES["default"]["ENGINE"]]
+if DATABASES["default"]["ENGINE"] == "audit.backends.sqlite3":
+    # Tests on SQLite run in memory, as with Django's own engine name (which pytest-django
+    # recognises: with another name it would suffix a file name for each worker).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # On PostgreSQL the tables belong to an owner role that runs the migrations; the application

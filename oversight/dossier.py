@@ -578,17 +578,11 @@ class StoredDossierPdf:
 def dossier_pdf_store(*, use_case: UseCase, export: "DossierPdf") -> int:
     """Keep a PDF built in the background, named by its export's audit event; returns its seq.
 
-    Called in the transaction that recorded the export: its event is the use case's latest.
+    Called once the transaction that recorded the export has committed (its event has its
+    number then): a file no event names is never served.
     """
-    seq = (
-        _exports_of(use_case)
-        .filter(actor_username=export.manifest["generated_by"])
-        .order_by("-seq")
-        .values_list("seq", flat=True)
-        .first()
-    )
-    assert seq is not None, "the export is recorded before its file is kept"
-    # Should the transaction roll back, the file stays but no event names it: never served.
+    seq = export.event.seq
+    assert seq is not None, "the export is recorded, and committed, before its file is kept"
     default_storage.save(_stored_name(use_case, seq), ContentFile(export.pdf))
     return seq
 
@@ -622,6 +616,7 @@ class DossierPdf:
     pdf: bytes
     manifest: dict[str, Any]
     signature: str  # of the manifest, with the installation's key (docs/audit-format.md)
+    event: AuditEvent  # the export's, numbered once its transaction commits
 
 
 def dossier_pdf_render(*, actor, dossier: Dossier, sections: Any) -> DossierPdf:
@@ -653,14 +648,14 @@ def dossier_pdf_export(
     """
     pdf = _render_pdf(html=html, base_url=base_url, stylesheet=stylesheet)
     manifest = _manifest(actor=actor, dossier=dossier, pdf=pdf)
-    audit_record(
+    event = audit_record(
         actor=actor,
         action="dossier_exported",
         obj=dossier.use_case,
         changes={"manifest": [None, manifest]},
     )
     checkpoint_after_commit()
-    return DossierPdf(pdf, manifest, manifest_signature(manifest))
+    return DossierPdf(pdf, manifest, manifest_signature(manifest), event)
 
 
 def _manifest(*, actor, dossier: Dossier, pdf: bytes) -> dict[str, Any]:

@@ -51,7 +51,9 @@ def _build(user, use_case) -> int:
             dossier=usecase_dossier(use_case=use_case),
             sections=answers_by_section(use_case),
         )
-        seq = dossier_pdf_store(use_case=use_case, export=export)
+    # The export's event is numbered as its transaction commits; the file is kept under it.
+    seq = dossier_pdf_store(use_case=use_case, export=export)
+    with transaction.atomic():
         notify(
             users=[user],
             kind=NotificationKind.EXPORT_READY,

@@ -24,8 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.checkpoints import checkpoint_write
-from audit.models import AuditEvent
-from audit.services import chain_head
+from audit.services import events_recorded, latest_event_at
 from demo.data import PEOPLE, USE_CASES, DemoUseCase
 from demo.seeding import (
     DEFAULT_PASSWORD,
@@ -131,15 +130,15 @@ class Command(BaseCommand):
             yield
             return
         moment = timezone.now() - timedelta(days=days)
-        last = AuditEvent.objects.order_by("-seq").values_list("at", flat=True).first()
+        last = latest_event_at()
         if last is None or last <= moment:
             with _travel(moment):
                 yield
             self.stdout.write(f"{what}: dated {days} days ago.")
             return
-        head = chain_head().seq
+        recorded = events_recorded()
         yield
-        if chain_head().seq != head:  # a rerun that found everything writes nothing
+        if events_recorded() != recorded:  # a rerun that found everything writes nothing
             self.stdout.write(
                 self.style.WARNING(
                     f"{what}: dated today, not {days} days ago: the audit trail already has "

@@ -1,0 +1,108 @@
+"""Audit events join the chain as their transaction commits (issue 14, point 5): the chain's lock
+is held for the append alone, so audited transactions on different objects run side by side,
+and the chain keeps its guarantees (every committed event in it once, in order, none rolled
+back). Throughput: bench/audit_concurrency.py."""
+
+import threading
+from contextlib import suppress
+
+import pytest
+from django.db import connection, transaction
+
+from audit.models import AuditEvent
+from audit.services import audit_record, chain_head, verify_chain
+
+from .concurrency_support import database_on_file
+
+
+def _record(name: str) -> AuditEvent:
+    return audit_record(actor=None, action=name, object_type="test")
+
+
+class TestInTheTransaction:
+    def test_events_are_numbered_in_order_as_the_outermost_block_ends(self, db):
+        before = chain_head()
+
+        with transaction.atomic():
+            first, second = _record("first"), _record("second")
+            pending = (first.seq, AuditEvent.objects.count())
+
+        assert pending == (None, before.seq)
+        assert (first.seq, second.seq) == (before.seq + 1, before.seq + 2)
+        assert (first.prev_hash, second.prev_hash) == (before.hash, first.hash)
+        assert list(verify_chain()) == []
+
+    def test_an_event_whose_savepoint_rolls_back_never_joins_the_chain(self, db):
+        before = chain_head().seq
+
+        with transaction.atomic():
+            kept = _record("kept")
+            with suppress(RuntimeError), transaction.atomic():
+                _record("rolled back")
+                raise RuntimeError
+            after = _record("after")
+
+        assert list(AuditEvent.objects.filter(seq__gt=before).values_list("action", flat=True)) == [
+            "kept",
+            "after",
+        ]
+        assert after.seq == kept.seq + 1
+        assert list(verify_chain()) == []
+
+
+class TestCommitted:
+    def test_a_transaction_that_rolls_back_leaves_no_event(self, transactional_db):
+        with suppress(RuntimeError), transaction.atomic():
+            _record("rolled back")
+            raise RuntimeError
+
+        assert not AuditEvent.objects.filter(action="rolled back").exists()
+
+    def test_an_event_outside_a_transaction_is_appended_at_once(self, transactional_db):
+        event = _record("alone")
+
+        assert AuditEvent.objects.get(seq=event.seq).hash == event.hash
+
+
+@pytest.mark.concurrency
+def test_an_open_audited_transaction_does_not_hold_up_another(transactional_db, tmp_path):
+    """A records its event and stays open; B records one and commits meanwhile. Before, the
+    chain's lock taken at A's event kept B waiting until A ended."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writing transaction at a time whatever the chain does")
+    a_recorded, b_done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def run(body):
+        def target():
+            try:
+                body()
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        return thread
+
+    def a():
+        with transaction.atomic():
+            _record("a")
+            a_recorded.set()
+            assert b_done.wait(timeout=10), "B waited for A's transaction to end"
+
+    def b():
+        assert a_recorded.wait(timeout=10)
+        _record("b")
+        b_done.set()
+
+    with database_on_file(tmp_path):
+        threads = [run(a), run(b)]
+        for thread in threads:
+            thread.join(timeout=30)
+
+    assert errors == []
+    actions = list(AuditEvent.objects.order_by("seq").values_list("action", flat=True))
+    assert actions[-2:] == ["b", "a"]  # the chain's order is the order of commits
+    assert list(verify_chain()) == []
