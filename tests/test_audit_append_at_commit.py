@@ -50,22 +50,29 @@ class TestInTheTransaction:
         assert list(verify_chain()) == []
 
 
+# Serialized rollback restores what the flush after each test removes, as the other tests that
+# commit do (tests/test_review_concurrency.py).
+COMMITTING = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@COMMITTING
 class TestCommitted:
-    def test_a_transaction_that_rolls_back_leaves_no_event(self, transactional_db):
+    def test_a_transaction_that_rolls_back_leaves_no_event(self):
         with suppress(RuntimeError), transaction.atomic():
             _record("rolled back")
             raise RuntimeError
 
         assert not AuditEvent.objects.filter(action="rolled back").exists()
 
-    def test_an_event_outside_a_transaction_is_appended_at_once(self, transactional_db):
+    def test_an_event_outside_a_transaction_is_appended_at_once(self):
         event = _record("alone")
 
         assert AuditEvent.objects.get(seq=event.seq).hash == event.hash
 
 
 @pytest.mark.concurrency
-def test_an_open_audited_transaction_does_not_hold_up_another(transactional_db, tmp_path):
+@COMMITTING
+def test_an_open_audited_transaction_does_not_hold_up_another(tmp_path):
     """A records its event and stays open; B records one and commits meanwhile. Before, the
     chain's lock taken at A's event kept B waiting until A ended."""
     if connection.vendor != "postgresql":
