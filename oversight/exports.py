@@ -14,17 +14,16 @@ Design, and why:
   the signature travels beside it: `X-Export-Signature` for every format, `"signature"` in the
   JSON body, a `signature` row on the XLSX's Manifest sheet. The public key is published, so
   anyone can check a manifest without the app.
-- CSV and JSON make two passes over the database: the first counts and hashes the rows, so the
-  manifest can be recorded in the audit event and sent in the `X-Export-Manifest` header (and at
-  the head of the JSON body) before any row leaves; the second streams them. Holding the rows
-  in memory between the passes would break the flat-memory promise. If the registry changes
-  between the passes, the delivered rows no longer match the manifest's sha256: the check
-  tells the auditor to run the export again, which is the honest outcome. The audit trail export
-  cannot drift this way: both passes stop at the chain head read before the first one.
+- Every format makes one pass over the database: the rows are written and hashed at once, CSV
+  and JSON to a temporary file (in memory up to 8 MiB, then on disk), XLSX to its workbook, so
+  the manifest can be recorded in the audit event and sent in the `X-Export-Manifest` header
+  (and at the head of the JSON body) before any row leaves, and it always holds the hash of
+  exactly the rows delivered, whatever changes meanwhile. The audit trail export stops at the
+  chain head read before the pass.
 - JSON is one object, `{"manifest": {...}, "signature": "...", "rows": [{...}, ...]}` (not JSON
   Lines): it opens in any JSON tool, and the manifest, known before the rows, comes first.
 - XLSX is written once to a temporary file (openpyxl's write-only mode keeps memory flat),
-  hashed while it is written, then streamed from that file. Its Manifest sheet is added after
+  then streamed from that file. Its Manifest sheet is added after
   the data sheet, once the row count and the sha256 are known.
 
 Readable in a spreadsheet, one rule for every column:
@@ -70,7 +69,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import islice
+from itertools import chain, islice
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
@@ -80,7 +79,7 @@ from django.utils import timezone
 from audit.checkpoints import checkpoint_after_commit
 from audit.services import audit_record, chain_head, plain_json
 from audit.signing import manifest_signature
-from common.spreadsheets import csv_safe, starts_a_formula
+from common.spreadsheets import FORMULA_TRIGGERS, csv_safe, starts_a_formula
 from council.models import CouncilRole, Team
 from registry.models import Deployment, DeploymentVersion, Incident, IncidentStatus, Stage
 from registry.selectors import (
@@ -105,6 +104,10 @@ from usecases.models import UseCase, UseCaseRevision
 from .value import JUDGEMENT_LABELS, kpi_in_words, kpi_record, pilot_judged
 
 CHUNK_SIZE = 2000
+# A CSV or JSON export is written once, while it is hashed, to a temporary file kept in memory
+# up to this size (then on disk), and streamed from there.
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+READ_BLOCK = 64 * 1024
 FORMATS = ("csv", "json", "xlsx")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -244,12 +247,39 @@ def _canonical_line(row: dict[str, Any]) -> bytes:
     ).encode()
 
 
-def _count_and_hash(rows: Iterable[dict[str, Any]]) -> tuple[int, str]:
-    digest, count = hashlib.sha256(), 0
-    for row in rows:
-        digest.update(_canonical_line(row))
-        count += 1
-    return count, digest.hexdigest()
+class _Tally:
+    """Counts the rows and hashes their canonical lines as they pass on their way to the file:
+    the manifest's `rows` and `sha256`."""
+
+    def __init__(self) -> None:
+        self.digest, self.count = hashlib.sha256(), 0
+
+    def passing(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for row in rows:
+            self.digest.update(_canonical_line(row))
+            self.count += 1
+            yield row
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
+
+
+def _spooled(chunks: Iterable[bytes]) -> IO[bytes]:
+    """The chunks written to a temporary file (in memory up to SPOOL_IN_MEMORY, then on disk),
+    rewound for reading."""
+    body = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 (read later)
+    for chunk in chunks:
+        body.write(chunk)
+    body.seek(0)
+    return body
+
+
+def _blocks(body: IO[bytes]) -> Iterator[bytes]:
+    """The file's bytes, a block at a time, then the file closed (and so deleted)."""
+    with body:
+        while block := body.read(READ_BLOCK):
+            yield block
 
 
 def _cell(value: Any) -> Any:
@@ -264,6 +294,15 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
+def _csv_cell(value: Any) -> Any:
+    """csv_safe(_cell(value)), with text and empty cells, most of an export, taken first."""
+    if type(value) is str:
+        return f"'{value}" if value.startswith(FORMULA_TRIGGERS) else value
+    if value is None:
+        return ""
+    return csv_safe(_cell(value))
+
+
 class _Echo:
     """csv.writer needs a file; this one hands each written line back."""
 
@@ -276,23 +315,26 @@ def csv_chunks(columns: tuple[str, ...], rows: Iterable[dict[str, Any]]) -> Iter
     yield (UTF8_BOM + writer.writerow(columns)).encode()
     # A few hundred rows per chunk: one network write per row would dominate the cost.
     for chunk in _chunked(iter(rows), 500):
-        yield "".join(
-            writer.writerow([csv_safe(_cell(r[c])) for c in columns]) for r in chunk
-        ).encode()
+        yield "".join(writer.writerow([_csv_cell(r[c]) for c in columns]) for r in chunk).encode()
 
 
-def json_chunks(
-    manifest: dict[str, Any], signature: str, rows: Iterable[dict[str, Any]]
-) -> Iterator[bytes]:
-    yield (
+def json_head(manifest: dict[str, Any], signature: str) -> bytes:
+    """A JSON export up to its rows: the manifest and its signature first."""
+    return (
         f'{{"manifest": {json.dumps(manifest)}, "signature": {json.dumps(signature)}, "rows": ['
     ).encode()
+
+
+JSON_TAIL = b"]}\n"
+
+
+def json_row_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """The rows of a JSON export, comma-separated (between json_head and JSON_TAIL)."""
     first = True
     for chunk in _chunked(iter(rows), 500):
         parts = [json.dumps(r, ensure_ascii=False) for r in chunk]
         yield (("" if first else ",") + ",".join(parts)).encode()
         first = False
-    yield b"]}\n"
 
 
 # --- XLSX ------------------------------------------------------------------------------------
@@ -355,14 +397,12 @@ def _xlsx_rows(title: str, columns: tuple[Column, ...], rows: Iterable[dict[str,
 
     workbook = Workbook(write_only=True)
     sheet = _xlsx_sheet(workbook, title, columns)
-    digest, count = hashlib.sha256(), 0
-    for row in rows:
-        digest.update(_canonical_line(row))
-        count += 1
+    tally = _Tally()
+    for row in tally.passing(rows):
         sheet.append([_xlsx_text(sheet, _xlsx_value(c, row[c.key])) for c in columns])
     # The filter is written after the rows, so it can span exactly the rows written.
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    return workbook, count, digest.hexdigest()
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{tally.count + 1}"
+    return workbook, tally.count, tally.sha256
 
 
 def _xlsx_file(workbook, manifest: dict[str, Any], signature: str) -> IO[bytes]:
@@ -410,13 +450,21 @@ def _export(
     user,
     head,
 ) -> Export:
-    """Hash (a first pass, or while writing XLSX), sign, audit, then hand back what streams."""
+    """One pass over the rows, written (a workbook, or a spooled file of CSV or JSON rows) and
+    hashed at once; then sign, audit, and hand back what streams. The manifest, which comes
+    first (in the headers, or at the head of the JSON), holds the hash of exactly what follows."""
     filename = f"{kind}-{timezone.localtime():%Y%m%d-%H%M%S}.{fmt}"
-    workbook = None
+    workbook = body = None
     if fmt == "xlsx":
         workbook, count, sha = _xlsx_rows(kind.replace("_", " ").capitalize(), columns, rows())
     else:
-        count, sha = _count_and_hash(rows())
+        tally = _Tally()
+        if fmt == "csv":
+            keys = tuple(column.key for column in columns)
+            body = _spooled(csv_chunks(keys, tally.passing(rows())))
+        else:
+            body = _spooled(json_row_chunks(tally.passing(rows())))
+        count, sha = tally.count, tally.sha256
     manifest = _manifest(
         kind=kind, fmt=fmt, filters=filters, user=user, rows=count, sha256=sha, head=head
     )
@@ -434,9 +482,9 @@ def _export(
     if workbook is not None:
         export.file = _xlsx_file(workbook, manifest, signature)
     elif fmt == "csv":
-        export.chunks = csv_chunks(tuple(column.key for column in columns), rows())
+        export.chunks = _blocks(body)
     else:
-        export.chunks = json_chunks(manifest, signature, rows())
+        export.chunks = chain([json_head(manifest, signature)], _blocks(body), [JSON_TAIL])
     return export
 
 
