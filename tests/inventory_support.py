@@ -59,3 +59,12 @@ class ModelVersionFactory(factory.django.DjangoModelFactory):
     model = factory.SubFactory(AiModelFactory)
     version = factory.Sequence(lambda n: f"v{n}")
     recorded_by = factory.SubFactory(UserFactory)
+
+
+def nova_version_1(recorded_by) -> ModelVersion:
+    """Acme AI's foundation model Nova, version 1 (confirmed by the council)."""
+    vendor = Vendor.objects.create(name="Acme AI")
+    model = AiModel.objects.create(
+        vendor=vendor, name="Nova", model_type="llm", recorded_by=recorded_by
+    )
+    return ModelVersion.objects.create(model=model, version="1", recorded_by=recorded_by)

@@ -11,22 +11,20 @@ from django.utils import timezone
 import workflows
 from audit.models import AuditEvent
 from common.errors import ActionForbidden, TransitionNotAllowed
-from inventory.models import AiModel, ModelVersion, Vendor
+from inventory.models import ModelVersion, Vendor
 from registry.models import Deployment
 from reviews.models import Review
 from tests.factories import complete_answers
 from usecases import services as usecase_services
 
+from .inventory_support import nova_version_1
 from .registry_support import entry_data, entry_events
 from .reviews_support import approve_review
 
 
 @pytest.fixture
 def nova(alice):
-    """A vendor's foundation model, version 1 in use."""
-    vendor = Vendor.objects.create(name="Acme AI")
-    model = AiModel.objects.create(vendor=vendor, name="Nova", model_type="llm", recorded_by=alice)
-    return ModelVersion.objects.create(model=model, version="1", recorded_by=alice)
+    return nova_version_1(alice)
 
 
 @pytest.fixture

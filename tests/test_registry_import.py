@@ -311,14 +311,21 @@ def test_a_file_that_went_wrong_since_its_check_is_not_imported_and_says_why(
     assert told.subject == "inventory.csv was not imported"
 
 
+def _imported_from_the_page(world, login, capture_on_commit):
+    """The chair checks a one-row file and imports it from its report page (the background
+    task runs as the request commits); returns the chair's client and the checked import."""
+    checked = workflows.registry_import_check(actor=world["chair"], upload=sheet(ROW))
+    client = login(world["chair"])
+    with capture_on_commit(execute=True):
+        client.post(f"/registry/import/{checked.pk}/run/")
+    return client, checked
+
+
 def test_the_importer_is_told_when_the_background_import_is_done(
     world, login, django_capture_on_commit_callbacks
 ):
     chair = world["chair"]
-    checked = workflows.registry_import_check(actor=chair, upload=sheet(ROW))
-    client = login(chair)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/registry/import/{checked.pk}/run/")
+    client, checked = _imported_from_the_page(world, login, django_capture_on_commit_callbacks)
     assert "Importing" not in client.get(f"/registry/import/{checked.pk}/").content.decode()
     told = Notification.objects.get(user=chair, kind="import_finished")
     assert told.subject == "Imported inventory.csv: 1 new entries"
@@ -328,11 +335,7 @@ def test_the_importer_is_told_when_the_background_import_is_done(
 def test_a_file_is_imported_once_even_when_sent_twice(
     world, login, django_capture_on_commit_callbacks
 ):
-    chair = world["chair"]
-    checked = workflows.registry_import_check(actor=chair, upload=sheet(ROW))
-    client = login(chair)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/registry/import/{checked.pk}/run/")
+    client, checked = _imported_from_the_page(world, login, django_capture_on_commit_callbacks)
     page = client.post(f"/registry/import/{checked.pk}/run/", follow=True).content.decode()
     assert "is imported already" in page
     assert Deployment.objects.count() == 1

@@ -4,22 +4,19 @@ ids, SPEC section 11), through the same service and refusals as the page (issue 
 import pytest
 
 from audit.models import AuditEvent
-from inventory.models import AiModel, ModelVersion, Vendor
+from inventory.models import AiModel, ModelVersion
 from usecases import services
 from usecases.models import UseCase
 
 from .factories import complete_answers
+from .inventory_support import nova_version_1
 
 URL = "/api/v1/use-cases/"
 
 
 @pytest.fixture
 def nova(council):
-    vendor = Vendor.objects.create(name="Acme AI")
-    model = AiModel.objects.create(
-        vendor=vendor, name="Nova", model_type="llm", recorded_by=council["chair"]
-    )
-    return ModelVersion.objects.create(model=model, version="1", recorded_by=council["chair"])
+    return nova_version_1(council["chair"])
 
 
 @pytest.fixture

@@ -11,12 +11,13 @@ from django.utils.html import escape
 
 import workflows
 from audit.models import AuditEvent
-from inventory.models import AiModel, ModelVersion, Vendor
+from inventory.models import AiModel, ModelVersion
 from usecases import services
 from usecases.models import UseCase
 from usecases.selectors import SAME_MODEL, similar_use_cases
 
 from .factories import complete_answers
+from .inventory_support import nova_version_1
 from .test_usecase_pages import form_post
 
 # Answers that match nothing else by tool, vendor or title.
@@ -25,10 +26,7 @@ UNRELATED = {"title": "Loyalty rewards", "vendor": "Other Vendor", "tool_name": 
 
 @pytest.fixture
 def nova(alice):
-    """Acme AI's Nova, version 1 (confirmed by the council)."""
-    vendor = Vendor.objects.create(name="Acme AI")
-    model = AiModel.objects.create(vendor=vendor, name="Nova", model_type="llm", recorded_by=alice)
-    return ModelVersion.objects.create(model=model, version="1", recorded_by=alice)
+    return nova_version_1(alice)
 
 
 @pytest.fixture
