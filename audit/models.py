@@ -46,6 +46,8 @@ class AuditEvent(models.Model):
             # The dossier and object filters look up every event of one object.
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             models.Index(fields=["at"], name="audit_at_idx"),
+            # The trail filtered by action, newest first (the page) or oldest first (the API).
+            models.Index(fields=["action", "seq"], name="audit_action_idx"),
         ]
 
     def __str__(self) -> str:

@@ -190,6 +190,8 @@ class Review(models.Model):
         indexes = [
             # The pipeline and queues list open reviews by age.
             models.Index(fields=["state", "opened_at"], name="review_state_opened_idx"),
+            # The API's list of reviews, newest first.
+            models.Index(fields=["-opened_at", "-id"], name="review_recent_idx"),
         ]
 
     def __str__(self):
@@ -415,6 +417,8 @@ class Condition(EvidenceFile):
 
     class Meta:
         ordering = ["review", "due_date", "id"]
+        # The API's list of conditions, soonest due first (no date last).
+        indexes = [models.Index(fields=["due_date", "id"], name="condition_due_idx")]
 
     def __str__(self):
         return self.text[:60]
