@@ -6,7 +6,7 @@ assignment (a required seat is empty), voting. A row with an empty seat, or a se
 has not voted by the due date, offers the members free to take it (reviews.selectors
 `seat_candidates`).
 
-Pages of 50 rows. The database places every review in its group (`_placed`) and orders the rows,
+Pages of 50 rows. The database places every review in its group (`placed_in_groups`) and orders the rows,
 group first; one query counts each group (it goes through every open review matching the
 filters); everything else is read for the page's rows only, each fact in one query, never one per
 row, so a page reads the same queries whatever the number of reviews.
@@ -63,7 +63,7 @@ GROUPS = (
     ("voting", "Voting", "Every role has a reviewer; not every required role has voted yet."),
 )
 GROUP_TITLES = {key: title for key, title, _ in GROUPS}
-_GROUP_RANK = {key: rank for rank, (key, _, _) in enumerate(GROUPS)}
+GROUP_RANK = {key: rank for rank, (key, _, _) in enumerate(GROUPS)}
 PAGE_SIZE = 50
 
 
@@ -71,7 +71,7 @@ if TYPE_CHECKING:  # django-stubs is a development tool only
     from django_stubs_ext import WithAnnotations
 
     class _Placement(TypedDict):
-        group_rank: int  # the group's place in GROUPS (`_placed`)
+        group_rank: int  # the group's place in GROUPS (`placed_in_groups`)
 
     PlacedReview = WithAnnotations[Review, _Placement]
 
@@ -160,11 +160,11 @@ def review_pipeline(
     """One page of the open reviews matching the choice, grouped (chair's work first) and
     sorted; `viewer` (the chair) is told where their own vote is awaited."""
     open_reviews = Review.objects.filter(state=ReviewState.OPEN)
-    placed = _placed(_filtered(open_reviews, choice, today))
+    placed = placed_in_groups(_filtered(open_reviews, choice, today))
     counts = _group_counts(placed)
     shown_keys = [key for key, _, _ in GROUPS if not choice.group or choice.group == key]
     if choice.group:
-        placed = placed.filter(group_rank=_GROUP_RANK[choice.group])
+        placed = placed.filter(group_rank=GROUP_RANK[choice.group])
     sort = choice.sort if choice.sort in SORTS else "due"
     paginator = Paginator(placed.order_by("group_rank", *_SORT_ORDER[sort], "pk"), PAGE_SIZE)
     paginator.count = sum(counts[key] for key in shown_keys)  # known: no second count
@@ -256,7 +256,7 @@ def _group_counts(placed: QuerySet["PlacedReview"]) -> dict[str, int]:
         .annotate(n=Count("pk"))
         .values_list("group_rank", "n")
     )
-    return {key: ranked.get(rank, 0) for key, rank in _GROUP_RANK.items()}
+    return {key: ranked.get(rank, 0) for key, rank in GROUP_RANK.items()}
 
 
 def _first_pages(keys: list[str], counts: dict[str, int]) -> dict[str, int]:
@@ -268,7 +268,7 @@ def _first_pages(keys: list[str], counts: dict[str, int]) -> dict[str, int]:
     return starts
 
 
-def _placed(reviews: QuerySet[Review]) -> QuerySet["PlacedReview"]:
+def placed_in_groups(reviews: QuerySet[Review]) -> QuerySet["PlacedReview"]:
     """The reviews annotated with `group_rank`: their group's place in GROUPS (the counts are
     aliases, not selected: each subquery runs once a review)."""
     return reviews.alias(
@@ -278,9 +278,9 @@ def _placed(reviews: QuerySet[Review]) -> QuerySet["PlacedReview"]:
         voted_n=_required_seats(voted=True),
     ).annotate(
         group_rank=Case(
-            When(seated_n__lt=F("required_n"), then=Value(_GROUP_RANK["awaiting_assignment"])),
-            When(voted_n__gte=F("required_n"), then=Value(_GROUP_RANK["ready"])),
-            default=Value(_GROUP_RANK["voting"]),
+            When(seated_n__lt=F("required_n"), then=Value(GROUP_RANK["awaiting_assignment"])),
+            When(voted_n__gte=F("required_n"), then=Value(GROUP_RANK["ready"])),
+            default=Value(GROUP_RANK["voting"]),
             output_field=IntegerField(),
         ),
     )
@@ -321,7 +321,7 @@ def _row(review: "PlacedReview", seats: _Seats, today: date, viewer_id: int) -> 
     overdue = review.due_date < today
     return PipelineRow(
         review=review,
-        group=GROUPS[review.group_rank][0],  # placed by `_placed`
+        group=GROUPS[review.group_rank][0],  # placed by `placed_in_groups`
         age=(today - timezone.localdate(review.opened_at)).days,
         deadline=rules.deadline(review.due_date, today),
         voted=len(votes),

@@ -34,6 +34,8 @@ from usecases.choices import State
 from usecases.models import UseCase, UseCaseRevision
 from usecases.selectors import EDITABLE_STATES, usecase_list_visible, usecase_mine_q
 
+from .pipeline import GROUP_RANK, placed_in_groups
+
 ROLE_LABELS = dict(CouncilRole.choices)
 
 
@@ -79,11 +81,12 @@ class WaitingKind:
     key: str
     role: str
     title: str
-    items: list[Waiting]
+    items: list[Waiting]  # all of them, or the first ones when `total` says how many there are
+    total: int
 
     @property
     def count(self) -> int:
-        return len(self.items)
+        return self.total
 
     @property
     def shown(self) -> list[Waiting]:
@@ -97,6 +100,21 @@ class WaitingKind:
 def _soonest_first(items: Iterable[Waiting]) -> list[Waiting]:
     # Stable: undated items keep the order they were read in (exports newest first).
     return sorted(items, key=lambda w: (w.due is None, w.due or date.max))
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The things of one kind the home page shows, soonest due first, and how many there are:
+    a kind that may hold any number of them (every open review, every entry) is read for its
+    first ones only, with one count."""
+
+    items: list[Waiting]
+    total: int
+
+
+def _every(items: Iterable[Waiting]) -> _Found:
+    ordered = _soonest_first(items)
+    return _Found(ordered, len(ordered))
 
 
 def _review_url(review_id: int, anchor: str = "") -> str:
@@ -198,18 +216,39 @@ class _OpenReview:
     voted_roles: set[str] = field(default_factory=set)
 
 
-def _open_reviews_for_chair(user: User) -> list[_OpenReview]:
-    """Open reviews the chair may decide (four eyes: not their team's, owned or submitted by
-    them), with their voting seats and the roles that voted, in three queries."""
+def _chair_waiting(user: User, today: date) -> tuple[_Found, _Found]:
+    """The decisions waiting for the chair and the stuck assignments, among the open reviews the
+    chair may decide (four eyes: not their team's, owned or submitted by them). The database
+    places each review in its pipeline group (`oversight.pipeline.placed_in_groups`) and counts
+    both kinds in one query; only the soonest due of each are read, with their seats and votes."""
     conflicted = UseCase.objects.filter(
         usecase_mine_q(user) | Q(created_by=user) | Q(revisions__submitted_by=user)
     ).values("pk")
-    reviews = {
-        review.pk: _OpenReview(review)
-        for review in Review.objects.filter(state=ReviewState.OPEN)
+    placed = placed_in_groups(
+        Review.objects.filter(state=ReviewState.OPEN)
         .exclude(use_case__in=conflicted)
         .select_related("use_case")
-    }
+    )
+    ready = Q(group_rank=GROUP_RANK["ready"])
+    stuck = Q(group_rank=GROUP_RANK["awaiting_assignment"]) | Q(
+        group_rank=GROUP_RANK["voting"], due_date__lt=today
+    )
+    totals = placed.aggregate(ready=Count("pk", filter=ready), stuck=Count("pk", filter=stuck))
+    first = [
+        _OpenReview(review)
+        for kind in (ready, stuck)
+        for review in placed.filter(kind).order_by("due_date", "pk")[:HOME_SHOWN_PER_KIND]
+    ]
+    _seats_and_votes(first)
+    return (
+        _Found(_soonest_first(chair_decisions(first, today)), totals["ready"]),
+        _Found(_soonest_first(stuck_assignments(first, today)), totals["stuck"]),
+    )
+
+
+def _seats_and_votes(entries: list[_OpenReview]) -> None:
+    """Each review's voting seats and the roles that voted on it, in two queries."""
+    reviews = {entry.review.pk: entry for entry in entries}
     for review_id, role, username in Assignment.objects.filter(
         review_id__in=reviews, recused=False, voting=True
     ).values_list("review_id", "role", "reviewer__username"):
@@ -218,7 +257,6 @@ def _open_reviews_for_chair(user: User) -> list[_OpenReview]:
         _open_current(), review_id__in=reviews, current=True
     ).values_list("review_id", "roles"):
         reviews[review_id].voted_roles.update(roles)
-    return list(reviews.values())
 
 
 def _waiting_on_review(entry: _OpenReview, detail: str, today: date, anchor: str) -> Waiting:
@@ -391,12 +429,16 @@ def _overdue_rereview(entry: Deployment, today: date) -> Waiting:
     )
 
 
-def overdue_rereviews(today: date, *, owner: User | None = None) -> list[Waiting]:
-    """Entries in service whose periodic re-review is past due; only the owner's when given."""
+def overdue_rereviews(today: date, *, owner: User | None = None) -> _Found:
+    """Entries in service whose periodic re-review is past due; only the owner's when given.
+    The most overdue first, and how many there are."""
     entries = Deployment.objects.exclude(stage=Stage.RETIRED).filter(next_review_due__lt=today)
     if owner is not None:
         entries = entries.filter(Q(business_owner=owner) | Q(technical_owner=owner))
-    return [_overdue_rereview(entry, today) for entry in entries]
+    first = list(entries.order_by("next_review_due", "pk")[:HOME_SHOWN_PER_KIND])
+    # Counted only when there may be more than shown.
+    total = len(first) if len(first) < HOME_SHOWN_PER_KIND else entries.count()
+    return _Found([_overdue_rereview(entry, today) for entry in first], total)
 
 
 def recent_exports() -> list[Waiting]:
@@ -417,30 +459,27 @@ def home_waiting(*, user: User, today: date | None = None) -> list[WaitingKind]:
     only the kinds with something waiting. A constant number of queries whatever the volume."""
     today = today or timezone.localdate()
     roles = user_active_roles(user)
-    kinds: list[tuple[str, str, str, list[Waiting]]] = []
+    kinds: list[tuple[str, str, str, _Found]] = []
     if roles & COUNCIL_ROLES:
         kinds += [
-            ("votes", "reviewer", "Votes to cast", votes_to_cast(user, today)),
-            ("verify", "reviewer", "Answers to verify", answers_to_verify(user, today)),
+            ("votes", "reviewer", "Votes to cast", _every(votes_to_cast(user, today))),
+            ("verify", "reviewer", "Answers to verify", _every(answers_to_verify(user, today))),
         ]
     if CouncilRole.CHAIR in roles:
-        entries = _open_reviews_for_chair(user)
+        decisions, stuck = _chair_waiting(user, today)
         kinds += [
-            (
-                "decisions",
-                "chair",
-                "Decisions waiting for the chair",
-                chair_decisions(entries, today),
-            ),
-            ("stuck", "chair", "Stuck assignments", stuck_assignments(entries, today)),
+            ("decisions", "chair", "Decisions waiting for the chair", decisions),
+            ("stuck", "chair", "Stuck assignments", stuck),
         ]
     if roles & COUNCIL_ROLES:
-        kinds.append(("confirm", "reviewer", "Conditions to confirm", conditions_awaiting_me(user)))
+        kinds.append(
+            ("confirm", "reviewer", "Conditions to confirm", _every(conditions_awaiting_me(user)))
+        )
     if CouncilRole.AUDITOR not in roles:  # auditors change nothing: nothing to answer or meet
         kinds += [
-            ("questions", "team", "Questions to answer", questions_to_answer(user, today)),
-            ("rejected", "team", "Rejected answers", rejected_answers(user, today)),
-            ("conditions", "team", "Conditions to meet", conditions_due(user, today)),
+            ("questions", "team", "Questions to answer", _every(questions_to_answer(user, today))),
+            ("rejected", "team", "Rejected answers", _every(rejected_answers(user, today))),
+            ("conditions", "team", "Conditions to meet", _every(conditions_due(user, today))),
             (
                 "my-rereviews",
                 "owner",
@@ -450,13 +489,13 @@ def home_waiting(*, user: User, today: date | None = None) -> list[WaitingKind]:
         ]
     else:
         kinds += [
-            ("exports", "auditor", "Recent exports", recent_exports()),
+            ("exports", "auditor", "Recent exports", _every(recent_exports())),
             ("rereviews", "auditor", "Overdue re-reviews", overdue_rereviews(today)),
         ]
     return [
-        WaitingKind(key=key, role=role, title=title, items=_soonest_first(items))
-        for key, role, title, items in kinds
-        if items
+        WaitingKind(key=key, role=role, title=title, items=found.items, total=found.total)
+        for key, role, title, found in kinds
+        if found.total
     ]
 
 

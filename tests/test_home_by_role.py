@@ -13,6 +13,7 @@ from django.utils import timezone
 import workflows
 from audit.services import audit_record
 from demo import scenarios
+from oversight import selectors as oversight_selectors
 from reviews import services
 from reviews.models import Review
 from reviews.selectors import applicable_items
@@ -112,6 +113,23 @@ def test_the_chair_sees_an_empty_seat_and_a_review_past_its_due_date(login, make
     assert "Marketing (mia.marketing)" in stuck and "Privacy (" not in stuck
     assert on_time.use_case.reference not in stuck
     assert stuck.index(late.use_case.reference) < stuck.index(empty.use_case.reference)
+
+
+def test_the_chair_sees_the_soonest_stuck_reviews_and_how_many_more_there_are(
+    login, make_use_case, council, monkeypatch
+):
+    monkeypatch.setattr(oversight_selectors, "HOME_SHOWN_PER_KIND", 2)
+    reviews = [make_use_case("submitted").reviews.get() for _ in range(4)]
+    for days, review in zip((-1, -4, -2, -3), reviews, strict=True):
+        review.assignments.filter(role="legal").update(recused=True)
+        due_in(review, days)
+
+    stuck = kind(home(login(council["chair"])), "stuck")
+
+    assert count_of(stuck) == 4
+    assert "and 2 more" in stuck
+    shown = [r.use_case.reference for r in reviews if r.use_case.reference in stuck]
+    assert shown == [reviews[1].use_case.reference, reviews[3].use_case.reference]  # most late
 
 
 def test_the_chair_is_not_asked_to_decide_what_four_eyes_keeps_them_from(
