@@ -9,6 +9,7 @@
 #   make lint                     ruff check, ruff format --check, the layers (import-linter), mypy
 #   make services / services-stop private PostgreSQL and Redis on loopback (bin/dev-services)
 #   make scheduler                the daily jobs and the e-mail sweep (Celery worker + beat), embedded
+#   make bench [BENCH_ARGS=...]   pages, endpoints and exports at 10^3 and 10^5 use cases, with ratios
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -34,10 +35,12 @@ AS_OWNER := $(if $(DATABASE_OWNER_URL),DATABASE_URL=$(DATABASE_OWNER_URL),)
 PYTEST_UNIT := $(DEV) $(AS_OWNER) $(PY) -m pytest -m "not browser" -n 2
 PYTEST_BROWSER := $(DEV) $(AS_OWNER) DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -m browser -n 2
 
-.PHONY: scheduler help install system-deps demo test test-unit test-browser lint services services-stop
+BENCH_ARGS ?=
+
+.PHONY: bench scheduler help install system-deps demo test test-unit test-browser lint services services-stop
 
 help:
-	@sed -n '3,12s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,13s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 install: $(STAMP)
 	@echo "install: $(VENV) is up to date"
@@ -119,3 +122,7 @@ services-stop:
 # transport), while the web app keeps running tasks in-process.
 scheduler: install
 	$(DEV) CELERY_BROKER_URL=filesystem:// $(VENV)/bin/celery -A config worker --beat --pool solo -l info
+
+# On PostgreSQL when `bin/dev-services env` is loaded (its owner role creates the databases).
+bench: install
+	$(PY) -m bench $(if $(DATABASE_OWNER_URL),--database-url $(DATABASE_OWNER_URL),) $(BENCH_ARGS)

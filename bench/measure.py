@@ -1,0 +1,167 @@
+"""Every list page, list endpoint, the home page, the dashboard and each export, timed through
+the real URLs (Django's test client: the whole middleware stack, no network), each beside its
+reference measured in the same process (`bench.references`; `COPY` of the export's own reads)."""
+
+import statistics
+import time
+from dataclasses import dataclass
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+MEMBER, CHAIR, AUDITOR = "council.privacy", "chair", "auditor"
+BIG_TABLES = (
+    "usecases_usecase", "registry_deployment", "reviews_review", "reviews_assignment",
+    "reviews_vote", "reviews_checklistanswer", "audit_auditevent",
+    "usecases_usecaseuserobjectpermission",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    user: str | None
+    url: str
+    reference: str = "trivial"
+
+
+PAGES = (
+    Page("home (council member)", MEMBER, "/"),
+    Page("home (chair)", CHAIR, "/"),
+    Page("use cases", MEMBER, "/use-cases/", "use-cases"),
+    Page("registry", MEMBER, "/registry/", "registry"),
+    Page("review queue", MEMBER, "/reviews/", "reviews"),
+    Page("pipeline", CHAIR, "/council/pipeline/"),
+    Page("dashboard", CHAIR, "/dashboard/"),
+    Page("audit trail", AUDITOR, "/audit/", "audit"),
+    Page("vendors", MEMBER, "/vendors/"),
+    Page("models", MEMBER, "/models/"),
+    Page("transparency (public)", None, "/transparency/", "transparency"),
+    Page("API use cases", MEMBER, "/api/v1/use-cases/", "use-cases"),
+    Page("API registry", MEMBER, "/api/v1/registry/", "registry"),
+    Page("API reviews", MEMBER, "/api/v1/reviews/"),
+    Page("API conditions", MEMBER, "/api/v1/conditions/"),
+    Page("API audit events", AUDITOR, "/api/v1/audit-events/", "audit"),
+    Page("API vendors", MEMBER, "/api/v1/vendors/"),
+    Page("API models", MEMBER, "/api/v1/models/"),
+)
+EXPORTS = ("csv", "json", "xlsx")
+
+
+def clients() -> dict[str | None, Client]:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(username__in=[MEMBER, CHAIR, AUDITOR])
+    found: dict[str | None, Client] = {None: Client()}
+    for user in users:
+        found[user.username] = Client()
+        found[user.username].force_login(user)
+    return found
+
+
+def _get(client: Client, url: str) -> tuple[int, int]:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    if response.streaming:
+        return response.status_code, sum(len(chunk) for chunk in response.streaming_content)
+    return response.status_code, len(response.content)
+
+
+def median_seconds(client: Client, url: str, repeats: int) -> float:
+    _get(client, url)  # warm: templates compiled, caches filled
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        _get(client, url)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def queries_of(client: Client, url: str) -> tuple[int, list[str], int]:
+    with CaptureQueriesContext(connection) as captured:
+        _, size = _get(client, url)
+    return len(captured), [q["sql"] for q in captured.captured_queries], size
+
+
+def seq_scans(statements: list[str]) -> list[str]:
+    """The big tables PostgreSQL would read whole for the page's SELECTs (EXPLAIN)."""
+    if connection.vendor != "postgresql":
+        return []
+    found = set()
+    with connection.cursor() as cursor:
+        for sql in statements:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(line for (line,) in cursor.fetchall())
+            found |= {t for t in BIG_TABLES if f"Seq Scan on {t} " in plan + " "}
+    return sorted(found)
+
+
+def pages(repeats: int) -> dict:
+    by_user = clients()
+    results = {}
+    references: dict[str, float] = {}
+    for page in PAGES:
+        client = by_user[page.user]
+        if (page.reference, page.user) not in references:
+            references[(page.reference, page.user)] = median_seconds(
+                client, f"/bench-ref/{page.reference}/", repeats
+            )
+        count, statements, size = queries_of(client, page.url)
+        results[page.name] = {
+            "url": page.url,
+            "user": page.user or "anonymous",
+            "median_ms": 1000 * median_seconds(client, page.url, repeats),
+            "reference": page.reference,
+            "reference_ms": 1000 * references[(page.reference, page.user)],
+            "queries": count,
+            "bytes": size,
+            "seq_scans": seq_scans(statements),
+        }
+    return results
+
+
+def _reads_again(statements: list[str]) -> int:
+    """The export's own SELECTs once more, by the database alone: COPY on PostgreSQL, a plain
+    fetch on SQLite. Returns the bytes or rows read."""
+    total = 0
+    with connection.cursor() as cursor:
+        for sql in statements:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
+                    total += sum(len(block) for block in copy)
+            else:
+                cursor.execute(sql)
+                while rows := cursor.fetchmany(2000):
+                    total += len(rows)
+    return total
+
+
+def exports(repeats: int) -> dict:
+    from registry.models import Deployment
+
+    client = clients()[AUDITOR]
+    rows = Deployment.objects.count()
+    results = {}
+    for fmt in EXPORTS:
+        url = f"/api/v1/registry/export/?format={fmt}"
+        _, statements, size = queries_of(client, url)
+        seconds = median_seconds(client, url, repeats)
+        _reads_again(statements)
+        reference = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            _reads_again(statements)
+            reference.append(time.perf_counter() - started)
+        results[fmt] = {
+            "rows": rows,
+            "bytes": size,
+            "rows_per_s": rows / seconds,
+            "reference_rows_per_s": rows / statistics.median(reference),
+            "reference": "COPY" if connection.vendor == "postgresql" else "fetch",
+        }
+    return results
