@@ -28,6 +28,7 @@ from registry.models import (
     Incident,
     IncidentStatus,
     Kpi,
+    KpiDirection,
     Severity,
     Stage,
 )
@@ -37,8 +38,9 @@ from registry.rules import (
     KPI_NOT_MEASURED,
     KPI_NOT_MET,
     KPI_STATUS_LABELS,
+    kpi_status,
 )
-from registry.selectors import deployment_list_visible, kpi_results_of
+from registry.selectors import deployment_list_visible, kpi_latest
 from registry.services import REMINDER_DAYS_AHEAD
 from reviews import rules
 from reviews.models import Review, ReviewState
@@ -384,19 +386,32 @@ KPI_TONES = (
 
 def _value(entries: QuerySet[Deployment]) -> tuple[Figure, ...]:
     """Where the KPIs of the entries in service stand, by the owning team and by channel (a KPI
-    counts once in each channel of its entry): one query, statuses in Python."""
-    results = kpi_results_of(
-        Kpi.objects.filter(
-            deployment__in=entries.filter(stage__in=RUNNING).values("pk")
-        ).select_related("deployment__use_case__team")
+    counts once in each channel of its entry): one query of plain values, statuses in Python
+    (`registry.rules.kpi_status`)."""
+    rows = (
+        Kpi.objects.filter(deployment__in=entries.filter(stage__in=RUNNING).values("pk"))
+        .annotate(latest=kpi_latest())
+        .values_list(
+            "direction",
+            "baseline",
+            "target",
+            "latest",
+            "deployment__use_case__team__name",
+            "deployment__channels",
+        )
     )
     by_team: defaultdict[str, Counter[str]] = defaultdict(Counter)
     by_channel: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for result in results:
-        entry = result.kpi.deployment
-        by_team[entry.use_case.team.name][result.status] += 1
-        for channel in set(entry.channels or ()):
-            by_channel[channel][result.status] += 1
+    for direction, baseline, target, latest, team, channels in rows.iterator(chunk_size=2000):
+        status = kpi_status(
+            higher_is_better=direction == KpiDirection.HIGHER,
+            baseline=baseline,
+            target=target,
+            latest=latest,
+        )
+        by_team[team][status] += 1
+        for channel in set(channels or ()):
+            by_channel[channel][status] += 1
     channels = [channel for channel in Channel if channel in by_channel]
     return (
         _standings(

@@ -134,7 +134,27 @@ def _open_current(prefix: str = "review__") -> Q:
 # ---- reviewers
 
 
-def votes_to_cast(user: User, today: date) -> list[Waiting]:
+def _first_reviews(rows: QuerySet[Any]) -> tuple[list[int], int]:
+    """The reviews `rows` (rows of a review) point to: the first ones shown, soonest due first,
+    and how many there are, counted only when there may be more than shown."""
+    reviews = (
+        rows.order_by("review__due_date", "review_id")
+        .values_list("review_id", "review__due_date")
+        .distinct()
+    )
+    first = [review_id for review_id, _ in reviews[:HOME_SHOWN_PER_KIND]]
+    total = len(first) if len(first) < HOME_SHOWN_PER_KIND else reviews.count()
+    return first, total
+
+
+def _my_open_reviews(user: User) -> QuerySet[Assignment]:
+    """The open reviews where the user holds a seat (a subquery its reviewer index serves)."""
+    return Assignment.objects.filter(
+        reviewer=user, recused=False, review__state=ReviewState.OPEN
+    ).values("review_id")
+
+
+def votes_to_cast(user: User, today: date) -> _Found:
     """Open reviews where the user holds a voting seat of a role they still hold, and has not
     voted on the revision under review."""
     voted = Vote.objects.filter(
@@ -143,29 +163,26 @@ def votes_to_cast(user: User, today: date) -> list[Waiting]:
         current=True,
         revision=OuterRef("review__revision"),
     )
-    seats = (
-        Assignment.objects.filter(
-            reviewer=user,
-            recused=False,
-            voting=True,
-            review__state=ReviewState.OPEN,
-            role__in=user_active_roles(user),
-        )
-        .exclude(Exists(voted))
-        .values_list(
-            "review_id",
-            "role",
-            "review__due_date",
-            "review__use_case__reference",
-            "review__use_case__title",
-        )
-    )
+    seats = Assignment.objects.filter(
+        reviewer=user,
+        recused=False,
+        voting=True,
+        review__state=ReviewState.OPEN,
+        role__in=user_active_roles(user),
+    ).exclude(Exists(voted))
+    first, total = _first_reviews(seats)
     roles: dict[int, list[str]] = defaultdict(list)
     facts: dict[int, tuple[date, str, str]] = {}
-    for review_id, role, due, reference, title in seats:
+    for review_id, role, due, reference, title in seats.filter(review_id__in=first).values_list(
+        "review_id",
+        "role",
+        "review__due_date",
+        "review__use_case__reference",
+        "review__use_case__title",
+    ):
         roles[review_id].append(ROLE_LABELS.get(role, role))
         facts[review_id] = (due, reference, title)
-    return [
+    items = [
         Waiting(
             label=_review_label(reference, title),
             url=_review_url(review_id, "vote-form"),
@@ -175,16 +192,21 @@ def votes_to_cast(user: User, today: date) -> list[Waiting]:
         )
         for review_id, (due, reference, title) in facts.items()
     ]
+    return _Found(_soonest_first(items), total)
 
 
-def answers_to_verify(user: User, today: date) -> list[Waiting]:
+def answers_to_verify(user: User, today: date) -> _Found:
     """Answers on the revision under review that nobody has verified or rejected yet, of items
     whose role the user holds a seat for on that review (reviewer or verifier)."""
     seated = Assignment.objects.filter(
         review=OuterRef("review"), reviewer=user, recused=False, role=OuterRef("item__role")
     )
+    answers = ChecklistAnswer.objects.filter(
+        _open_current(), Exists(seated), verdict="", review__in=_my_open_reviews(user)
+    )
+    first, total = _first_reviews(answers)
     rows = (
-        ChecklistAnswer.objects.filter(_open_current(), Exists(seated), verdict="")
+        answers.filter(review_id__in=first)
         .values(
             "review_id",
             "review__due_date",
@@ -194,7 +216,7 @@ def answers_to_verify(user: User, today: date) -> list[Waiting]:
         .annotate(n=Count("id"))
         .order_by()
     )
-    return [
+    items = [
         Waiting(
             label=_review_label(row["review__use_case__reference"], row["review__use_case__title"]),
             url=_review_url(row["review_id"], "checklist"),
@@ -204,6 +226,7 @@ def answers_to_verify(user: User, today: date) -> list[Waiting]:
         )
         for row in rows
     ]
+    return _Found(_soonest_first(items), total)
 
 
 # ---- the chair
@@ -462,8 +485,8 @@ def home_waiting(*, user: User, today: date | None = None) -> list[WaitingKind]:
     kinds: list[tuple[str, str, str, _Found]] = []
     if roles & COUNCIL_ROLES:
         kinds += [
-            ("votes", "reviewer", "Votes to cast", _every(votes_to_cast(user, today))),
-            ("verify", "reviewer", "Answers to verify", _every(answers_to_verify(user, today))),
+            ("votes", "reviewer", "Votes to cast", votes_to_cast(user, today)),
+            ("verify", "reviewer", "Answers to verify", answers_to_verify(user, today)),
         ]
     if CouncilRole.CHAIR in roles:
         decisions, stuck = _chair_waiting(user, today)

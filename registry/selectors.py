@@ -131,13 +131,18 @@ def kpi_results(deployment: Deployment) -> list[KpiResult]:
     return kpi_results_of(deployment.kpis.all())
 
 
+def kpi_latest(field: str = "value") -> Subquery:
+    """A KPI's latest measurement's `field`, as a subquery on KPI rows."""
+    latest = KpiMeasurement.objects.filter(kpi=OuterRef("pk")).order_by("-measured_on")
+    return Subquery(latest.values(field)[:1])
+
+
 def kpi_results_of(kpis: QuerySet[Kpi]) -> list[KpiResult]:
     """Each of the KPIs with its latest value and how many were measured, in one query (the
-    entry page, the pilot's results, the dashboard's value by team and channel)."""
-    latest = KpiMeasurement.objects.filter(kpi=OuterRef("pk")).order_by("-measured_on")
+    entry page, the pilot's results)."""
     rows = kpis.annotate(
-        latest_value=Subquery(latest.values("value")[:1]),
-        latest_on=Subquery(latest.values("measured_on")[:1]),
+        latest_value=kpi_latest(),
+        latest_on=kpi_latest("measured_on"),
         measured=Count("measurements"),
     )
     return [KpiResult(row, row.latest_value, row.latest_on, row.measured) for row in rows]

@@ -102,6 +102,29 @@ def test_the_chair_sees_a_proposed_rejection_waiting_for_them(login, review, cou
     assert kind(home(login(reviewer_for(review, "legal"))), "decisions") == ""
 
 
+def test_a_reviewer_sees_the_soonest_votes_and_answers_and_how_many_more_there_are(
+    login, make_use_case, council, alice, monkeypatch
+):
+    monkeypatch.setattr(oversight_selectors, "HOME_SHOWN_PER_KIND", 2)
+    reviews = [make_use_case("submitted").reviews.get() for _ in range(4)]
+    for days, review in zip((5, 2, 4, 3), reviews, strict=True):
+        due_in(review, days)
+        item = item_of(review, "legal")
+        services.checklist_answer(
+            actor=alice, review=review, item_id=item.pk, answer="yes", evidence=EVIDENCE
+        )
+    page = home(login(reviewer_for(reviews[0], "legal")))
+
+    soonest = [reviews[1].use_case.reference, reviews[3].use_case.reference]
+    for key in ("votes", "verify"):
+        section = kind(page, key)
+        assert count_of(section) == 4
+        assert "and 2 more" in section
+        shown = [r.use_case.reference for r in reviews if r.use_case.reference in section]
+        assert sorted(shown) == sorted(soonest)
+        assert section.index(soonest[0]) < section.index(soonest[1])
+
+
 def test_the_chair_sees_an_empty_seat_and_a_review_past_its_due_date(login, make_use_case, council):
     empty, late, on_time = (make_use_case("submitted").reviews.get() for _ in range(3))
     empty.assignments.filter(role="legal").update(recused=True)
