@@ -20,8 +20,10 @@ class CappedPaginator(Paginator):
     def _rows_counted(self) -> int:
         """The rows up to one past the cap: enough to know whether the cap was reached."""
         object_list = self.object_list
-        if isinstance(object_list, QuerySet):  # the database stops counting at the cap
-            return object_list[: COUNT_CAP + 1].count()
+        if isinstance(object_list, QuerySet):
+            # The database stops counting at the cap, and reads no column, annotation or order
+            # the page needs and the count does not.
+            return object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
         return len(object_list)
 
     @property
