@@ -7,11 +7,16 @@ its reviews with their assignments, votes, checklist answers, waivers, condition
 its registry entry with its versions, KPIs, measurements and incidents), with new ids and its
 foreign keys pointed at the copy's own rows, inserted in batches (`bulk_create`). The demo's
 deployed use cases are copied four times as often as the others, so that the registry holds
-about 0.6 entries a use case. Each copy adds ten audit events, chained after the demo's with the
+about 0.6 entries a use case. The organisation grows with its council: for every hundred use
+cases copied, one more holder of each council role (`bench.<demo holder>.<n>`) takes the seats,
+votes, verifications and grants the demo's holders have on the templates, so that a member's own
+work stays the size of the demo's (the demo's holders, whom the measures log in as, keep
+theirs) while the organisation grows around them. Each copy adds ten audit events, chained after the demo's with the
 app's own hash (`audit.verify.event_hash`), so the trail stays verifiable.
 """
 
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,6 +29,7 @@ from django.db import connection, models, transaction
 DEPLOYED_WEIGHT = 4
 AUDIT_EVENTS_PER_COPY = 10
 COPIES_PER_BATCH = 500
+USE_CASES_PER_MEMBER = 100
 INSERT_BATCH = 2000
 AUDIT_COLUMNS = (
     "seq", "at", "actor_id", "actor_username", "action", "object_type", "object_id", "object_ref",
@@ -105,27 +111,64 @@ def templates() -> Templates:
     return Templates(order=order, rows=rows, next_id=next_id)
 
 
-def _foreign_keys(model: type[models.Model], cloned: set) -> list[tuple[str, Any]]:
+def _foreign_keys(model: type[models.Model], targets: set) -> list[tuple[str, Any]]:
     return [
         (f.attname, f.related_model)
         for f in model._meta.concrete_fields
-        if f.is_relation and f.related_model in cloned
+        if f.is_relation and f.related_model in targets
     ]
 
 
-def copies(t: Templates, count: int) -> Iterator[dict[type[models.Model], list[models.Model]]]:
+def member_pools(count: int) -> list[dict[int, int]]:
+    """For every hundred use cases to copy, one more holder of each council role: each pool
+    maps the demo's holders to their counterparts."""
+    from django.contrib.auth import get_user_model
+
+    from council.models import RoleAssignment
+
+    user_model = get_user_model()
+    holders = list(RoleAssignment.objects.active().exclude(role="auditor"))
+    names = dict(
+        user_model.objects.filter(pk__in={h.user_id for h in holders}).values_list("pk", "username")
+    )
+    pools: list[dict[int, int]] = []
+    for number in range(max(1, count // USE_CASES_PER_MEMBER)):
+        members = {
+            pk: user_model(username=f"bench.{name}.{number}", password="!")
+            for pk, name in names.items()
+        }
+        user_model.objects.bulk_create(members.values())
+        pools.append({pk: member.pk for pk, member in members.items()})
+    RoleAssignment.objects.bulk_create(
+        [
+            RoleAssignment(user_id=pool[h.user_id], role=h.role, starts_on=h.starts_on)
+            for pool in pools
+            for h in holders
+        ],
+        batch_size=INSERT_BATCH,
+    )
+    return pools
+
+
+def copies(
+    t: Templates, count: int, pools: list[dict[int, int]]
+) -> Iterator[dict[type[models.Model], list[models.Model]]]:
     """Batches of new rows for `count` copies of use cases, model by model."""
+    from django.contrib.auth import get_user_model
+
     from registry.models import Deployment
     from usecases.models import UseCase
 
     order = cycle(t.order)
     cloned = set(t.rows)
     keys = {model: _foreign_keys(model, cloned) for model in t.rows}
+    people = {model: _foreign_keys(model, {get_user_model()}) for model in t.rows}
     done = 0
     while done < count:
         batch: dict[type[models.Model], list[models.Model]] = defaultdict(list)
         for template in islice(order, min(COPIES_PER_BATCH, count - done)):
             new_ids: dict[Any, dict[int, int]] = defaultdict(dict)
+            pool = pools[done % len(pools)]
             for model, by_use_case in t.rows.items():
                 for row in by_use_case.get(template, ()):
                     new = dict(row)
@@ -135,6 +178,8 @@ def copies(t: Templates, count: int) -> Iterator[dict[type[models.Model], list[m
                     for attname, target in keys[model]:
                         if new[attname] is not None:
                             new[attname] = new_ids[target].get(new[attname], new[attname])
+                    for attname, _ in people[model]:
+                        new[attname] = pool.get(new[attname], new[attname])
                     if model is UseCase:
                         new["reference"] = f"UC-B{new['id']:07d}"
                         new["title"] = f"{row['title']} ({new['id']})"
@@ -202,14 +247,19 @@ def build(use_cases: int, log=print) -> dict[str, int]:
     t = templates()
     chair = get_user_model().objects.values_list("pk", "username").get(username="chair")
     inserted: dict[str, int] = defaultdict(int)
-    for batch in copies(t, max(wanted, 0)):
+    started = time.perf_counter()
+    pools = member_pools(wanted)
+    for batch in copies(t, max(wanted, 0), pools):
         with transaction.atomic():
             for model, objects in batch.items():
                 model.objects.bulk_create(objects, batch_size=INSERT_BATCH)
                 inserted[model._meta.db_table] += len(objects)
             new = [(o.pk, o.reference) for o in batch[UseCase]]
             inserted["audit_auditevent"] += audit_insert(audit_rows(new, chair))
-        log(f"  {inserted['usecases_usecase']:,} use cases copied")
+        log(
+            f"  {inserted['usecases_usecase']:,} use cases copied"
+            f" ({time.perf_counter() - started:.0f} s)"
+        )
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), list(t.rows)):
             cursor.execute(statement)
