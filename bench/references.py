@@ -3,7 +3,8 @@
 - `trivial`: a view that reads nothing (the cost of Django's request path: middleware, session,
   authentication);
 - one minimal view per list, written by hand in SQL: the same page of 50 rows in the same order,
-  with the same visibility rule and the same capped count (up to 10,001 rows), answered as JSON.
+  with the same visibility rule and the same capped count (`common.paging.COUNT_CAP`), answered
+  as JSON.
 
 They are served under `/bench-ref/` by `bench.urls`, through the same middleware as the app.
 """
@@ -14,8 +15,9 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
 
+from common.paging import COUNT_CAP
+
 PAGE = 50
-CAP = 10_001
 SEE_ALL_SUBMITTED = ("chair", "auditor")
 
 
@@ -32,9 +34,9 @@ def _rows(sql: str, params: list) -> list[tuple]:
 
 def _page(select: str, from_where: str, order: str, params: list) -> JsonResponse:
     rows = _rows(f"SELECT {select} {from_where} ORDER BY {order} LIMIT {PAGE + 1}", params)
-    (count,) = _rows(f"SELECT COUNT(*) FROM (SELECT 1 {from_where} LIMIT {CAP}) AS capped", params)[
-        0
-    ]
+    (count,) = _rows(
+        f"SELECT COUNT(*) FROM (SELECT 1 {from_where} LIMIT {COUNT_CAP + 1}) AS capped", params
+    )[0]
     return JsonResponse({"count": count, "more": len(rows) > PAGE, "rows": rows[:PAGE]}, safe=False)
 
 

@@ -290,6 +290,14 @@ class ChecklistAnswer(EvidenceFile):
                 fields=["review", "item", "revision"], name="one_answer_per_item_and_revision"
             )
         ]
+        indexes = [
+            # The team's rejected answers (the home page): few rows among every answer ever given.
+            models.Index(
+                fields=["review"],
+                condition=models.Q(verdict="rejected"),
+                name="answer_rejected_idx",
+            )
+        ]
 
     def __str__(self):
         return f"{self.item.code}: {self.answer}"

@@ -650,8 +650,9 @@ def conditions_to_confirm(user: User) -> QuerySet[Condition]:
     mine = Q(Exists(seated), confirming_role__in=held)
     if CouncilRole.CHAIR in held:
         mine |= Q(confirming_role=CouncilRole.CHAIR)
+    submitted = UseCaseRevision.objects.filter(submitted_by=user).values("use_case_id")
     conflicted_use_cases = UseCase.objects.filter(
-        usecase_mine_q(user) | Q(created_by=user) | Q(revisions__submitted_by=user)
+        usecase_mine_q(user) | Q(created_by=user) | Q(pk__in=submitted)
     ).values("pk")
     return (
         standing_conditions()
