@@ -26,6 +26,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -71,6 +72,8 @@ def setup_django(url: str, workdir: Path) -> None:
     os.environ["DJANGO_DEBUG"] = "true"
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     sys.path.insert(0, str(ROOT))
+    # WhiteNoise warns that collectstatic has not run: the pages are measured, not their assets.
+    warnings.filterwarnings("ignore", message="No directory at")
     import django
 
     django.setup()
