@@ -32,7 +32,12 @@ from reviews.models import (
 from reviews.selectors import conditions_to_confirm, standing_conditions
 from usecases.choices import State
 from usecases.models import UseCase, UseCaseRevision
-from usecases.selectors import EDITABLE_STATES, usecase_list_visible, usecase_mine_q
+from usecases.selectors import (
+    EDITABLE_STATES,
+    usecase_conflicted_q,
+    usecase_list_visible,
+    usecase_mine_q,
+)
 
 from .pipeline import GROUP_RANK, placed_in_groups
 
@@ -43,7 +48,9 @@ def usecase_dashboard(*, user: User, limit: int = 10) -> dict[str, Any]:
     """What needs the user on the home page, in a constant number of queries whatever the volume."""
     visible = usecase_list_visible(user=user)
     # One row more than shown tells whether to offer "see all" without a count query.
-    waiting = visible.filter(usecase_mine_q(user), state__in=EDITABLE_STATES)
+    # Theirs, so visible to them: the visibility rule would only hide the few rows from the
+    # database's estimates.
+    waiting = UseCase.objects.filter(usecase_mine_q(user), state__in=EDITABLE_STATES)
     needs_me = list(waiting.select_related("team")[: limit + 1])
     submitted_by_me = UseCaseRevision.objects.filter(submitted_by=user).values("use_case_id")
     recently_submitted = visible.filter(pk__in=submitted_by_me).order_by("-submitted_at", "-id")
@@ -147,7 +154,7 @@ def _first_reviews(rows: QuerySet[Any]) -> tuple[list[int], int]:
     return first, total
 
 
-def _my_open_reviews(user: User) -> QuerySet[Assignment]:
+def _my_open_reviews(user: User) -> QuerySet[Any, Any]:
     """The open reviews where the user holds a seat (a subquery its reviewer index serves)."""
     return Assignment.objects.filter(
         reviewer=user, recused=False, review__state=ReviewState.OPEN
@@ -244,9 +251,7 @@ def _chair_waiting(user: User, today: date) -> tuple[_Found, _Found]:
     chair may decide (four eyes: not their team's, owned or submitted by them). The database
     places each review in its pipeline group (`oversight.pipeline.placed_in_groups`) and counts
     both kinds in one query; only the soonest due of each are read, with their seats and votes."""
-    conflicted = UseCase.objects.filter(
-        usecase_mine_q(user) | Q(created_by=user) | Q(revisions__submitted_by=user)
-    ).values("pk")
+    conflicted = UseCase.objects.filter(usecase_conflicted_q(user)).values("pk")
     placed = placed_in_groups(
         Review.objects.filter(state=ReviewState.OPEN)
         .exclude(use_case__in=conflicted)

@@ -19,8 +19,8 @@ from inventory.selectors import vendors_visible
 from usecases.choices import State as UseCaseState
 from usecases.models import UseCase, UseCaseRevision
 from usecases.selectors import (
+    usecase_conflicted_q,
     usecase_is_editor,
-    usecase_mine_q,
     usecase_visible_q,
 )
 from usecases.services import answers_of
@@ -647,18 +647,16 @@ def conditions_to_confirm(user: User) -> QuerySet[Condition]:
         recused=False,
         role=OuterRef("confirming_role"),
     )
-    mine = Q(Exists(seated), confirming_role__in=held)
+    # The reviews where the user sits: the database starts from those few.
+    my_reviews = Assignment.objects.filter(reviewer_id=user.pk, recused=False).values("review_id")
+    mine = Q(Exists(seated), confirming_role__in=held, review__in=my_reviews)
     if CouncilRole.CHAIR in held:
         mine |= Q(confirming_role=CouncilRole.CHAIR)
-    submitted = UseCaseRevision.objects.filter(submitted_by=user).values("use_case_id")
-    conflicted_use_cases = UseCase.objects.filter(
-        usecase_mine_q(user) | Q(created_by=user) | Q(pk__in=submitted)
-    ).values("pk")
     return (
         standing_conditions()
         .filter(mine, status=ConditionStatus.CLAIMED)
         .exclude(claimed_by_id=user.pk)
-        .exclude(review__use_case__in=conflicted_use_cases)
+        .exclude(usecase_conflicted_q(user, through="review__use_case"))
     )
 
 

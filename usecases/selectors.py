@@ -22,6 +22,7 @@ from .models import (
     UseCase,
     UseCaseGroupObjectPermission,
     UseCaseLink,
+    UseCaseRevision,
     UseCaseUserObjectPermission,
 )
 
@@ -145,10 +146,27 @@ def usecase_withdraw_refusal(
     return _not_editor(user, use_case, "withdraw")
 
 
-def usecase_mine_q(user: User) -> Q:
-    """Use cases of the user's teams or that the user owns as business owner."""
-    my_teams = TeamMembership.objects.active().filter(user=user).values("team_id")
-    return Q(team_id__in=my_teams) | Q(business_owner=user)
+def usecase_mine_q(user: User, *, through: str = "") -> Q:
+    """Use cases of the user's teams or that the user owns as business owner (with `through`, a
+    foreign key to a use case: on the rows that point to one). The teams are read first (once a
+    request): as values, they let the database estimate how few rows they mean."""
+    prefix = f"{through}__" if through else ""
+    return Q(**{f"{prefix}team_id__in": user_active_team_ids(user)}) | Q(
+        **{f"{prefix}business_owner": user}
+    )
+
+
+def usecase_conflicted_q(user: User, *, through: str = "") -> Q:
+    """Use cases the user may not judge (four eyes, as `reviews.selectors.conflicted`): their
+    teams', owned, created or submitted by them; the revisions as a subquery, not a join. With
+    `through` (a foreign key to a use case), on the rows that point to one, tested row by row."""
+    prefix = f"{through}__" if through else ""
+    submitted = UseCaseRevision.objects.filter(submitted_by=user).values("use_case_id")
+    return (
+        usecase_mine_q(user, through=through)
+        | Q(**{f"{prefix}created_by": user})
+        | Q(**{f"{prefix}pk__in": submitted})
+    )
 
 
 def usecase_similar_refusal(
