@@ -26,15 +26,13 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
+from bench.audit_verify import COLUMNS as AUDIT_COLUMNS
+
 DEPLOYED_WEIGHT = 4
 AUDIT_EVENTS_PER_COPY = 10
 COPIES_PER_BATCH = 500
 USE_CASES_PER_MEMBER = 100
 INSERT_BATCH = 2000
-AUDIT_COLUMNS = (
-    "seq", "at", "actor_id", "actor_username", "action", "object_type", "object_id", "object_ref",
-    "changes", "prev_hash", "hash",
-)  # fmt: skip
 AUDIT_ACTIONS = (
     "usecase_created", "usecase_updated", "usecase_submitted", "review_opened",
     "reviewer_assigned", "checklist_answered", "vote_cast", "review_decided",
