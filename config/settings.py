@@ -270,6 +270,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "council.tasks.registry_rereview_sweep",
         "schedule": crontab(**_DAILY),
     },
+    "vendor-lapses": {
+        "task": "registry.tasks.vendor_lapse_sweep",
+        "schedule": crontab(**_DAILY),
+    },
     # Every minute: the notification e-mails a queued task missed (council/outbox.py). A sweep
     # still waiting when the next is due is dropped.
     # Every hour: a signed checkpoint of the audit chain head (audit/checkpoints.py).

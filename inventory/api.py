@@ -102,7 +102,7 @@ class VendorViewSet(
         payload = VendorInputSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        vendor = services.vendor_update(
+        vendor = workflows.vendor_update(
             actor=request.user,
             vendor=vendor,
             data=data,

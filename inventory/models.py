@@ -42,6 +42,12 @@ class Vendor(models.Model):
     security_reviewed_on = models.DateField(null=True, blank=True)
     assessed_on = models.DateField(null=True, blank=True)
     next_assessment_due = models.DateField(null=True, blank=True)
+    lapse_reviews_opened = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="The lapse of its assessment has opened change reviews of the entries on its "
+        "models; cleared when the assessment is renewed.",
+    )
     version = models.PositiveIntegerField(
         default=1,
         help_text="Counts the saves: an edit based on an older version is refused (its ETag).",

@@ -34,6 +34,23 @@ def lapsed_condition(today: date) -> Q:
     return Q(assessed_on__isnull=True) | Q(next_assessment_due__lt=today)
 
 
+def vendor_lapsed(vendor: Vendor, today: date | None = None) -> bool:
+    """Whether the vendor's assessment, as saved, has lapsed today."""
+    return Vendor.objects.filter(
+        lapsed_condition(today or timezone.localdate()), pk=vendor.pk
+    ).exists()
+
+
+def vendors_lapse_due(today: date | None = None) -> QuerySet[Vendor]:
+    """Vendors whose assessment, once made, is now past its next due date and has not yet opened
+    change reviews of the entries on their models (the daily fan-out)."""
+    return Vendor.objects.filter(
+        lapsed_condition(today or timezone.localdate()),
+        assessed_on__isnull=False,
+        lapse_reviews_opened=False,
+    )
+
+
 def vendors_visible(*, today: date | None = None) -> QuerySet[Vendor]:
     """Every vendor, each with `assessment_lapsed` worked out by the database."""
     lapsed = lapsed_condition(today or timezone.localdate())

@@ -26,6 +26,7 @@ from .selectors import (
     records_as_proposal,
     vendor_create_refusal,
     vendor_edit_refusal,
+    vendor_lapsed,
     vendor_owner_ineligibility,
 )
 
@@ -97,12 +98,18 @@ def vendor_update(
         return vendor
     vendor.version += 1
     _save_unique(vendor, "name", NAME_TAKEN)
+    renewed = vendor.lapse_reviews_opened and not vendor_lapsed(vendor)
+    if renewed:  # a later lapse opens reviews again
+        Vendor.objects.filter(pk=vendor.pk).update(lapse_reviews_opened=False)
+        vendor.lapse_reviews_opened = False
     audit_record(
         actor=actor,
         action="changed",
         obj=vendor,
         object_ref=vendor.name,
-        changes=changes | {"version": [vendor.version - 1, vendor.version]},
+        changes=changes
+        | {"version": [vendor.version - 1, vendor.version]}
+        | ({"lapse_reviews_opened": [True, False]} if renewed else {}),
     )
     return vendor
 
@@ -391,6 +398,38 @@ def version_rolled_out_record(
         object_ref=str(version),
         changes={"entries": [None, entries]},
     )
+
+
+def vendor_change_fanned_out_record(
+    *,
+    actor: User | None,
+    vendor: Vendor,
+    reason: str,
+    entries: list[dict[str, Any]],
+    lapse: bool = False,
+) -> None:
+    """A vendor change's fan-out as one event on the vendor: why, each entry it reached, its team
+    and the change review now judging it. A lapse's fan-out marks the vendor, so that one lapse
+    opens reviews once (renewing the assessment clears the mark: `vendor_update`)."""
+    if lapse:
+        vendor.lapse_reviews_opened = True
+        vendor.save(update_fields=["lapse_reviews_opened", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="vendor_change_fanned_out",
+        obj=vendor,
+        object_ref=vendor.name,
+        changes={"reason": [None, reason], "entries": [None, entries]}
+        | ({"lapse_reviews_opened": [False, True]} if lapse else {}),
+    )
+
+
+def sub_processors_added_reason(vendor: Vendor, added: list[str]) -> str:
+    return f"New sub-processor of {vendor.name}: {', '.join(added)}"
+
+
+def lapse_reason(vendor: Vendor) -> str:
+    return f"The assessment of {vendor.name} lapsed on {vendor.next_assessment_due:%d %b %Y}"
 
 
 # --- import ---------------------------------------------------------------------------------------

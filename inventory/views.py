@@ -106,7 +106,7 @@ def vendor_edit(request, pk):
     if request.method == "POST":
         saved = saved_or_none(
             form,
-            lambda data: services.vendor_update(
+            lambda data: workflows.vendor_update(
                 actor=request.user, vendor=vendor, data=data, version=form.read_version
             ),
         )

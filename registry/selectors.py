@@ -52,6 +52,16 @@ def deployments_using_model(model: AiModel) -> QuerySet[Deployment]:
     )
 
 
+def deployments_using_vendor(vendor: Vendor) -> QuerySet[Deployment]:
+    """The entries not retired that run on a model of the vendor, whichever team owns them: the
+    ones a change of the vendor concerns (as `deployments_using_model`)."""
+    return (
+        Deployment.objects.exclude(stage=Stage.RETIRED)
+        .filter(model_versions__model__vendor=vendor)
+        .distinct()
+    )
+
+
 def lapsed_vendors_of(deployment: Deployment, today: date | None = None) -> QuerySet[Vendor]:
     """The vendors of the models the entry runs whose assessment has lapsed (shown on the entry)."""
     return vendors_lapsed(

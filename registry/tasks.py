@@ -20,6 +20,12 @@ def registry_rereview_sweep() -> dict[str, int]:
 
 
 @shared_task
+def vendor_lapse_sweep() -> int:
+    """Daily: a vendor's lapsed assessment opens change reviews of the entries on its models."""
+    return workflows.vendor_lapse_sweep()
+
+
+@shared_task
 def registry_import(import_id: int, actor_id: int) -> str:
     """Import a checked inventory file in the background; its importer hears how it ended."""
     registry_import = RegistryImport.objects.get(pk=import_id)

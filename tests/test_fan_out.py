@@ -242,3 +242,102 @@ class TestUseCasesNameTheirModels:
         client.force_login(council["privacy"])  # a draft is its team's alone
         page = client.get(f"/models/{nova.model_id}/versions/{nova.pk}/fan-out/").content.decode()
         assert "Campaign copy" not in page
+
+
+# ---- a vendor change reaches every entry on the vendor's models -----------------------------------
+
+
+def acme(nova) -> Vendor:
+    return Vendor.objects.get(pk=nova.model.vendor_id)
+
+
+def lapse(vendor: Vendor, days_ago: int = 1) -> None:
+    today = timezone.localdate()
+    Vendor.objects.filter(pk=vendor.pk).update(
+        assessed_on=today - timedelta(days=400),
+        next_assessment_due=today - timedelta(days=days_ago),
+    )
+
+
+class TestVendorChange:
+    def test_a_new_sub_processor_opens_a_change_review_for_each_team(
+        self, entries, nova, council, api
+    ):
+        copy, chatbot, other = entries
+
+        answer = api(council["privacy"]).patch(
+            f"/api/v1/vendors/{acme(nova).pk}/",
+            {"sub_processors": ["Cloud Hosting Ltd", "Voice Labs"]},
+            format="json",
+        )
+
+        assert answer.status_code == 200, answer.content
+        for entry in (copy, chatbot):
+            review = open_review(entry)
+            assert review.kind == "change"
+            assert review.reason == "New sub-processor of Acme AI: Cloud Hosting Ltd, Voice Labs"
+        assert open_review(other) is None
+        (parent,) = AuditEvent.objects.filter(action="vendor_change_fanned_out")
+        assert parent.object_ref == "Acme AI"
+        assert parent.changes["entries"][1] == [
+            {"entry": copy.reference, "team": "Marketing", "review": open_review(copy).pk},
+            {
+                "entry": chatbot.reference,
+                "team": "Contact Centre",
+                "review": open_review(chatbot).pk,
+            },
+        ]
+
+    def test_other_changes_of_the_vendor_open_no_review(self, entries, nova, council):
+        vendor = acme(nova)
+        Vendor.objects.filter(pk=vendor.pk).update(sub_processors=["Cloud Hosting Ltd"])
+
+        workflows.vendor_update(
+            actor=council["privacy"],
+            vendor=vendor,
+            data={"website": "https://acme.example.com", "sub_processors": []},
+        )
+
+        assert not Review.objects.filter(kind="change").exists()
+        assert not AuditEvent.objects.filter(action="vendor_change_fanned_out").exists()
+
+    def test_a_team_member_cannot_add_a_sub_processor(self, entries, nova, alice):
+        with pytest.raises(ActionForbidden):
+            workflows.vendor_update(
+                actor=alice, vendor=acme(nova), data={"sub_processors": ["Voice Labs"]}
+            )
+        assert acme(nova).sub_processors == []
+        assert not Review.objects.filter(kind="change").exists()
+
+    def test_a_lapsed_assessment_opens_change_reviews_once_and_again_after_a_renewal(
+        self, entries, nova, council
+    ):
+        copy, chatbot, other = entries
+        vendor = acme(nova)
+        lapse(vendor)
+
+        assert workflows.vendor_lapse_sweep() == 1
+        due = timezone.localdate() - timedelta(days=1)
+        for entry in (copy, chatbot):
+            assert (
+                open_review(entry).reason == f"The assessment of Acme AI lapsed on {due:%d %b %Y}"
+            )
+        assert open_review(other) is None
+        assert workflows.vendor_lapse_sweep() == 0  # one lapse, one fan-out
+        assert AuditEvent.objects.filter(action="vendor_change_fanned_out").count() == 1
+
+        today = timezone.localdate()
+        workflows.vendor_update(
+            actor=council["privacy"],
+            vendor=acme(nova),
+            data={"assessed_on": today, "next_assessment_due": today + timedelta(days=365)},
+        )
+        assert not acme(nova).lapse_reviews_opened
+        lapse(vendor, days_ago=2)
+        assert workflows.vendor_lapse_sweep() == 1
+        assert AuditEvent.objects.filter(action="vendor_change_fanned_out").count() == 2
+
+    def test_a_vendor_never_assessed_is_shown_as_lapsed_but_opens_no_review(self, entries, nova):
+        assert acme(nova).assessed_on is None
+        assert workflows.vendor_lapse_sweep() == 0
+        assert not Review.objects.filter(kind="change").exists()

@@ -170,6 +170,7 @@ def test_the_daily_jobs_and_the_email_sweep_are_scheduled_and_registered():
     assert tasks == {
         "council.tasks.send_review_reminders",
         "council.tasks.registry_rereview_sweep",
+        "registry.tasks.vendor_lapse_sweep",
         "council.tasks.deliver_pending_notifications",
         "audit.tasks.write_checkpoint",
     }

@@ -16,7 +16,13 @@ function keeps the signature and the return value of the service it wraps.
 
 from .imports import registry_import_check, registry_import_run
 from .intake import usecase_submit, usecase_submit_check, usecase_withdraw
-from .inventory import FanOut, model_version_record, model_version_roll_out
+from .inventory import (
+    FanOut,
+    model_version_record,
+    model_version_roll_out,
+    vendor_lapse_sweep,
+    vendor_update,
+)
 from .registry import (
     complaint_receive,
     deployment_change_stage,
@@ -45,5 +51,7 @@ __all__ = [
     "usecase_submit",
     "usecase_submit_check",
     "usecase_withdraw",
+    "vendor_lapse_sweep",
+    "vendor_update",
     "vote_cast",
 ]
