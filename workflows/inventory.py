@@ -60,9 +60,7 @@ def model_version_roll_out(*, actor: User, version: ModelVersion) -> FanOut:
         )
         if recorded.review_needed is None:
             continue  # it runs this version already
-        review = _request_review(actor=actor, needed=recorded.review_needed)
-        review = review or review_open_of_use_case(use_case_id=deployment.use_case_id)
-        rows.append(FanOutRow(recorded.record, review))
+        rows.append(FanOutRow(recorded.record, _change_review(actor, recorded.review_needed)))
     inventory_services.version_rolled_out_record(
         actor=actor, version=version, entries=_entries(rows)
     )
@@ -76,7 +74,8 @@ def vendor_update(
     """Save the vendor; a new sub-processor opens, in this one transaction, a change review of
     every entry on the vendor's models (one under way judges it too), recorded in one event on
     the vendor."""
-    before = set(Vendor.objects.get(pk=vendor.pk).sub_processors or [])
+    # Read under the row lock the save takes too, so that a sub-processor is new only once.
+    before = set(Vendor.objects.select_for_update().get(pk=vendor.pk).sub_processors or [])
     vendor = inventory_services.vendor_update(
         actor=actor, vendor=vendor, data=data, version=version
     )
@@ -109,13 +108,17 @@ def _vendor_fan_out(
     using = deployments_using_vendor(vendor).select_related("use_case__team")
     for deployment in using.order_by("reference"):
         needed = registry_services.ReviewNeeded(deployment, "change", reason)
-        review = _request_review(actor=actor, needed=needed)
-        review = review or review_open_of_use_case(use_case_id=deployment.use_case_id)
-        rows.append(FanOutRow(deployment, review))
+        rows.append(FanOutRow(deployment, _change_review(actor, needed)))
     inventory_services.vendor_change_fanned_out_record(
         actor=actor, vendor=vendor, reason=reason, entries=_entries(rows), lapse=lapse
     )
     return rows
+
+
+def _change_review(actor: User | None, needed: registry_services.ReviewNeeded) -> Review | None:
+    """The change review judging the entry now: opened for it, or the one already under way."""
+    review = _request_review(actor=actor, needed=needed)
+    return review or review_open_of_use_case(use_case_id=needed.deployment.use_case_id)
 
 
 def _entries(rows: list[FanOutRow]) -> list[dict[str, Any]]:
