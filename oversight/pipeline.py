@@ -6,37 +6,30 @@ assignment (a required seat is empty), voting. A row with an empty seat, or a se
 has not voted by the due date, offers the members free to take it (reviews.selectors
 `seat_candidates`).
 
-Pages of 50 rows. The database places every review in its group (`placed_in_groups`) and orders the rows,
-group first; one query counts each group (it goes through every open review matching the
-filters); everything else is read for the page's rows only, each fact in one query, never one per
+Pages of 50 rows. Each review keeps its group (`Review.group`, kept by reviews.services, see
+reviews.groups), so the database orders the rows, group first, from an index; one query counts
+each group; everything else is read for the page's rows only, each fact in one query, never one per
 row, so a page reads the same queries whatever the number of reviews.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     IntegerField,
-    OuterRef,
     QuerySet,
-    Subquery,
-    TextField,
     Value,
     When,
 )
-from django.db.models.expressions import Combinable
-from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
-from council.models import CouncilRole, role_labels
+from council.models import role_labels
 from reviews import rules
 from reviews.models import (
     Assignment,
@@ -44,6 +37,7 @@ from reviews.models import (
     ChecklistItem,
     Outcome,
     Review,
+    ReviewGroup,
     ReviewState,
     Verdict,
     Vote,
@@ -63,17 +57,14 @@ GROUPS = (
     ("voting", "Voting", "Every role has a reviewer; not every required role has voted yet."),
 )
 GROUP_TITLES = {key: title for key, title, _ in GROUPS}
-GROUP_RANK = {key: rank for rank, (key, _, _) in enumerate(GROUPS)}
+GROUP_RANK = {
+    "ready": ReviewGroup.READY,
+    "awaiting_assignment": ReviewGroup.AWAITING_ASSIGNMENT,
+    "voting": ReviewGroup.VOTING,
+}
+GROUP_KEYS: dict[int, str] = {rank: key for key, rank in GROUP_RANK.items()}
 PAGE_SIZE = 50
 
-
-if TYPE_CHECKING:  # django-stubs is a development tool only
-    from django_stubs_ext import WithAnnotations
-
-    class _Placement(TypedDict):
-        group_rank: int  # the group's place in GROUPS (`placed_in_groups`)
-
-    PlacedReview = WithAnnotations[Review, _Placement]
 
 SORTS = {
     "due": "Due date, soonest first",
@@ -160,13 +151,13 @@ def review_pipeline(
     """One page of the open reviews matching the choice, grouped (chair's work first) and
     sorted; `viewer` (the chair) is told where their own vote is awaited."""
     open_reviews = Review.objects.filter(state=ReviewState.OPEN)
-    placed = placed_in_groups(_filtered(open_reviews, choice, today))
+    placed = _filtered(open_reviews, choice, today)
     counts = _group_counts(placed)
     shown_keys = [key for key, _, _ in GROUPS if not choice.group or choice.group == key]
     if choice.group:
-        placed = placed.filter(group_rank=GROUP_RANK[choice.group])
+        placed = placed.filter(group=GROUP_RANK[choice.group])
     sort = choice.sort if choice.sort in SORTS else "due"
-    paginator = Paginator(placed.order_by("group_rank", *_SORT_ORDER[sort], "pk"), PAGE_SIZE)
+    paginator = Paginator(placed.order_by("group", *_SORT_ORDER[sort], "pk"), PAGE_SIZE)
     paginator.count = sum(counts[key] for key in shown_keys)  # known: no second count
     page = paginator.get_page(page_number)
     rows = _rows(list(page.object_list), today, viewer)
@@ -183,7 +174,7 @@ def review_pipeline(
     return Pipeline(groups=groups, total=total, sort_label=SORTS[sort], page=page)
 
 
-def _rows(reviews: list["PlacedReview"], today: date, viewer: User) -> list[PipelineRow]:
+def _rows(reviews: list[Review], today: date, viewer: User) -> list[PipelineRow]:
     """The page's rows, each saying why it waits and which seats the chair may fill."""
     seats = _seats_of([review.pk for review in reviews])
     rows = [_row(review, seats[review.pk], today, viewer.pk) for review in reviews]
@@ -202,59 +193,10 @@ def _filtered(reviews: QuerySet[Review], choice: PipelineChoice, today: date) ->
     return reviews.select_related("use_case", "use_case__team", "policy")
 
 
-# ---- the groups, placed by the database ----------------------------------------------------------
-# The rule of `rules.all_required_voted`, for every review at once: a required role without an
-# active seat leaves the review awaiting assignment; once the seated reviewer of every required
-# role cast a current vote on the judged revision, it is ready; otherwise it is voting. A role
-# holder's one vote counts for each seat they hold, as in `_seats_of`.
-
-
-def _required_seats(*, voted: bool) -> Coalesce:
-    """How many of the review's required roles have an active seat (voted: whose reviewer cast
-    a current vote on the judged revision). `required_roles` is a JSON list of role codes: a
-    role is required when its quoted code is in the list's text."""
-    seats = Assignment.objects.filter(review=OuterRef("pk"), recused=False).alias(
-        required=Cast(OuterRef("required_roles"), output_field=TextField()),
-        quoted=Concat(Value('"'), "role", Value('"'), output_field=TextField()),
-    )
-    seats = seats.filter(required__contains=F("quoted"))
-    if voted:
-        seats = seats.filter(
-            Exists(
-                Vote.objects.filter(
-                    review=OuterRef("review"),
-                    reviewer=OuterRef("reviewer"),
-                    current=True,
-                    revision=OuterRef(OuterRef("revision")),
-                )
-            )
-        )
-    counted = seats.order_by().values("review").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-def _roles_required() -> Combinable:
-    """How many roles the review requires: the council roles whose quoted code is in the list."""
-    return sum(
-        (
-            Case(
-                When(required_text__contains=f'"{role}"', then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-            for role in CouncilRole.values
-        ),
-        start=Value(0),
-    )
-
-
-def _group_counts(placed: QuerySet["PlacedReview"]) -> dict[str, int]:
-    """Group key -> its reviews: one query, through every review matching the filters."""
+def _group_counts(reviews: QuerySet[Review]) -> dict[str, int]:
+    """Group key -> its reviews matching the filters: one query, from the group index."""
     ranked = dict(
-        placed.order_by()
-        .values("group_rank")
-        .annotate(n=Count("pk"))
-        .values_list("group_rank", "n")
+        reviews.order_by().values("group").annotate(n=Count("pk")).values_list("group", "n")
     )
     return {key: ranked.get(rank, 0) for key, rank in GROUP_RANK.items()}
 
@@ -266,24 +208,6 @@ def _first_pages(keys: list[str], counts: dict[str, int]) -> dict[str, int]:
         starts[key] = before // PAGE_SIZE + 1
         before += counts[key]
     return starts
-
-
-def placed_in_groups(reviews: QuerySet[Review]) -> QuerySet["PlacedReview"]:
-    """The reviews annotated with `group_rank`: their group's place in GROUPS (the counts are
-    aliases, not selected: each subquery runs once a review)."""
-    return reviews.alias(
-        required_text=Cast("required_roles", output_field=TextField()),
-        required_n=_roles_required(),
-        seated_n=_required_seats(voted=False),
-        voted_n=_required_seats(voted=True),
-    ).annotate(
-        group_rank=Case(
-            When(seated_n__lt=F("required_n"), then=Value(GROUP_RANK["awaiting_assignment"])),
-            When(voted_n__gte=F("required_n"), then=Value(GROUP_RANK["ready"])),
-            default=Value(GROUP_RANK["voting"]),
-            output_field=IntegerField(),
-        ),
-    )
 
 
 def _voter(role: str, username: str) -> str:
@@ -313,7 +237,7 @@ def _seats_of(review_ids: list[int]) -> defaultdict[int, _Seats]:
     return seats
 
 
-def _row(review: "PlacedReview", seats: _Seats, today: date, viewer_id: int) -> PipelineRow:
+def _row(review: Review, seats: _Seats, today: date, viewer_id: int) -> PipelineRow:
     required = review.required_roles
     votes = {role: seats.voted[role] for role in required if role in seats.voted}
     empty = [role for role in required if role not in seats.seated]
@@ -321,7 +245,7 @@ def _row(review: "PlacedReview", seats: _Seats, today: date, viewer_id: int) -> 
     overdue = review.due_date < today
     return PipelineRow(
         review=review,
-        group=GROUPS[review.group_rank][0],  # placed by `placed_in_groups`
+        group=GROUP_KEYS[review.group],
         age=(today - timezone.localdate(review.opened_at)).days,
         deadline=rules.deadline(review.due_date, today),
         voted=len(votes),

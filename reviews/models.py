@@ -147,6 +147,16 @@ class ReviewKind(models.TextChoices):
     LEGACY = "legacy", "First review of a tool in service"
 
 
+class ReviewGroup(models.IntegerChoices):
+    """Where an open review stands in the chair's pipeline (SPEC section 11b), the chair's own
+    work first. Kept on the review by reviews.services whenever its seats, votes or judged
+    revision change (`reviews.groups`), so the pipeline reads it from an index."""
+
+    READY = 0, "Ready for a chair decision"
+    AWAITING_ASSIGNMENT = 1, "Awaiting assignment"
+    VOTING = 2, "Voting"
+
+
 class Review(models.Model):
     """The council's review of one use case; it follows the use case across revisions.
 
@@ -178,6 +188,11 @@ class Review(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField()
     due_date = models.DateField()
+    group = models.PositiveSmallIntegerField(
+        choices=ReviewGroup.choices,
+        default=ReviewGroup.AWAITING_ASSIGNMENT,
+        help_text="Its group in the chair's pipeline while open (reviews.groups).",
+    )
 
     class Meta:
         ordering = ["-opened_at"]
@@ -192,6 +207,12 @@ class Review(models.Model):
             models.Index(fields=["state", "opened_at"], name="review_state_opened_idx"),
             # The API's list of reviews, newest first.
             models.Index(fields=["-opened_at", "-id"], name="review_recent_idx"),
+            # The chair's pipeline and home page: open reviews by group, soonest due first.
+            models.Index(
+                fields=["group", "due_date", "opened_at", "id"],
+                condition=Q(state="open"),
+                name="review_open_group_idx",
+            ),
         ]
 
     def __str__(self):

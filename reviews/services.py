@@ -27,6 +27,7 @@ from usecases.services import (
 )
 
 from . import rules
+from .groups import regroup
 from .models import (
     APPROVALS,
     AnswerChoice,
@@ -152,6 +153,7 @@ def _create_review(
     for role in review.required_roles:
         _assign_next(review=review, role=role, actor=actor)
     _assign_verifiers(review=review, actor=actor)
+    regroup(review)
     return review
 
 
@@ -212,6 +214,7 @@ def _reopen(*, review: Review, use_case: UseCase, actor: User) -> Review:
         notify_assigned(assignment)
     # The new answers may make items of other roles apply, or none of a verifier's role.
     _assign_verifiers(review=review, actor=actor)
+    regroup(review)  # the votes on the previous revision no longer count
     return review
 
 
@@ -349,13 +352,15 @@ def review_reassign(*, actor: User, review: Review, role: str, reviewer: User) -
             reason=f"Reassigned by the chair to {reviewer.get_username()}",
             actor=actor,
         )
-    return _assign(
+    assignment = _assign(
         review=review,
         role=role,
         reviewer=reviewer,
         actor=actor,
         voting=role in review.required_roles,
     )
+    regroup(review)
+    return assignment
 
 
 @transaction.atomic
@@ -393,6 +398,7 @@ def review_recuse(
     Vote.objects.filter(
         review=review, reviewer=actor, revision=review.revision, current=True
     ).update(current=False)
+    regroup(review)
     return RecordedWithDecision(replacements, decided=_recompute(review=review, actor=actor))
 
 
@@ -676,6 +682,7 @@ def vote_cast(
             "conditions": [None, [c["text"] for c in conditions]],
         },
     )
+    regroup(review)
     return RecordedWithDecision(vote, decided=_recompute(review=review, actor=actor))
 
 
@@ -866,6 +873,7 @@ class LegacyReviews:
                 "pending": [None, [role for role, _, user in seated if user is None]],
             },
         )
+        regroup(review)
         return review
 
     def _least_loaded(self, use_case: UseCase, role: str) -> User | None:

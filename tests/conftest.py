@@ -6,10 +6,15 @@ import shutil
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import F
 from rest_framework.test import APIClient
 
 import workflows
 from config.celery import app as celery_app
+from reviews.groups import grouped
+from reviews.models import Review, ReviewState
 from usecases import services
 
 from . import figures
@@ -47,6 +52,13 @@ def private_media(settings, tmp_path, _shared_world):
             "OPTIONS": {"location": str(media)},
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def private_cache(settings):
+    """A cache of the test's own (the dashboard's snapshots): nothing kept from another test."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -125,6 +137,22 @@ def _transactional(item) -> bool:
         marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
     )
     return bool(flagged) or bool({"transactional_db", "live_server"} & set(item.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def review_groups_kept(request):
+    """After each test with the database, every open review's stored pipeline group is the one
+    its seats and votes place it in (reviews.groups): a write that forgets to regroup fails the
+    test that made it. (Asked for `db` first, so the check runs before the rollback.)"""
+    if not _uses_db(request.node) or _transactional(request.node):
+        yield
+        return
+    request.getfixturevalue("db")
+    yield
+    if connection.needs_rollback:  # the test ended on a database error it expected
+        return
+    stale = grouped(Review.objects.filter(state=ReviewState.OPEN)).exclude(group=F("placed_group"))
+    assert not stale.exists(), [(r.pk, r.group, r.placed_group) for r in stale]
 
 
 WORLDS = pytest.StashKey()

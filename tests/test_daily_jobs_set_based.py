@@ -17,6 +17,7 @@ from django.utils import timezone
 import workflows
 from council.models import Notification
 from registry.models import Deployment
+from reviews.groups import regroup
 from reviews.models import Assignment, Condition, Review, Vote
 from reviews.notifications import remind_due_votes_and_conditions
 from usecases.models import UseCase
@@ -221,6 +222,8 @@ def test_votes_due_soon_are_told_to_each_voter_yet_to_vote_in_the_same_words(sha
     )
     recused = reviews[1].assignments.filter(voting=True).last()
     Assignment.objects.filter(pk=recused.pk).update(recused=True)
+    for review in reviews[:2]:
+        regroup(review)
 
     assert remind_due_votes_and_conditions(today=DUE - timedelta(days=1)) == 10
 

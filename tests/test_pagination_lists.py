@@ -40,6 +40,7 @@ def _copy(obj, **changes):
 def clone_reviews(review, count: int) -> None:
     """`count` copies of an open review, each on its own copy of the use case, with the same
     judged revision, active seats and current votes."""
+    review.refresh_from_db()  # its group as its seats and votes placed it
     use_case = review.use_case
     cases = UseCase.objects.bulk_create(
         [_copy(use_case, reference=f"UC-CL-{next(_numbers):05d}") for _ in range(count)]
