@@ -8,13 +8,45 @@ reachable: whether another page follows is read from one row more than the page 
 the count.
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from django.core.paginator import EmptyPage, Page, Paginator
+from django.db import connections
 from django.db.models import QuerySet
 
 #: Rows counted at most; a longer list shows this many and a "+".
 COUNT_CAP = 1_000
+
+
+@dataclass(frozen=True)
+class CappedCount:
+    """A count up to one past `COUNT_CAP`, written "1000+" past the cap."""
+
+    rows: int
+
+    def __str__(self) -> str:
+        return f"{COUNT_CAP}+" if self.rows > COUNT_CAP else str(self.rows)
+
+
+def capped_counts(lists: Mapping[str, QuerySet[Any]]) -> dict[str, int]:
+    """How many rows each list holds, counted up to one past `COUNT_CAP` (so more than the cap
+    reads as "1,000+"), for any number of lists in one query: each count stops at the cap."""
+    if not lists:
+        return {}
+    parts: list[str] = []
+    params: list[Any] = []
+    for rows in lists.values():
+        sql, rows_params = rows.order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")
+        params.extend(rows_params)
+    alias = next(iter(lists.values())).db
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        counted = cursor.fetchone()
+    return dict(zip(lists, counted, strict=True))
 
 
 class CappedPaginator(Paginator):

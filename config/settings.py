@@ -241,6 +241,23 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A Redis that does not answer costs a request seconds, not minutes (the sweep sends later).
     # Above the 1 s a worker waits on an empty queue (kombu's polling_interval).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 3}
+# The cache holds the dashboard's snapshots (oversight.snapshots), shared by the web processes
+# that show them and the workers that refresh them: the workers' Redis in production, files
+# under var/ when embedded. Keys carry the database's name, so two databases never mix.
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    _CACHE = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("CACHE_URL", default=CELERY_BROKER_URL),
+    }
+else:
+    _CACHE = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(_VAR / "cache"),
+    }
+CACHES = {"default": {**_CACHE, "KEY_PREFIX": str(DATABASES["default"]["NAME"])}}
+# How long the dashboard shows a snapshot before a worker computes the next (seconds).
+DASHBOARD_MAX_AGE_SECONDS = env.int("DASHBOARD_MAX_AGE_SECONDS", default=300)
+
 # Queueing after a commit tries the broker twice at most, then leaves the e-mail to the sweep.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {

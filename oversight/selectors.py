@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from audit.selectors import exports_recent
+from common.paging import CappedCount, capped_counts
 from council.models import COUNCIL_ROLES, CouncilRole
 from council.selectors import user_active_roles
 from registry.models import Deployment, Stage
@@ -25,6 +26,7 @@ from reviews.models import (
     ConditionStatus,
     Outcome,
     Review,
+    ReviewGroup,
     ReviewState,
     Verdict,
     Vote,
@@ -39,8 +41,6 @@ from usecases.selectors import (
     usecase_mine_q,
 )
 
-from .pipeline import GROUP_RANK, placed_in_groups
-
 ROLE_LABELS = dict(CouncilRole.choices)
 
 
@@ -54,13 +54,16 @@ def usecase_dashboard(*, user: User, limit: int = 10) -> dict[str, Any]:
     needs_me = list(waiting.select_related("team")[: limit + 1])
     submitted_by_me = UseCaseRevision.objects.filter(submitted_by=user).values("use_case_id")
     recently_submitted = visible.filter(pk__in=submitted_by_me).order_by("-submitted_at", "-id")
-    counts = dict(visible.order_by().values_list("state").annotate(n=Count("id")))
+    # Counted up to the cap each, in one query: a count never reads every visible use case.
+    counts = capped_counts({state: visible.filter(state=state) for state in State})
     return {
         "needs_me": needs_me[:limit],
         "needs_me_more": len(needs_me) > limit,
         "recently_submitted": list(recently_submitted[:limit]),
-        "counts_by_state": [(state, counts[state]) for state in State if counts.get(state)],
-        "visible_total": sum(counts.values()),
+        "counts_by_state": [
+            (State(state), CappedCount(rows)) for state, rows in counts.items() if rows
+        ],
+        "visible_total": CappedCount(sum(counts.values())),
     }
 
 
@@ -248,18 +251,18 @@ class _OpenReview:
 
 def _chair_waiting(user: User, today: date) -> tuple[_Found, _Found]:
     """The decisions waiting for the chair and the stuck assignments, among the open reviews the
-    chair may decide (four eyes: not their team's, owned or submitted by them). The database
-    places each review in its pipeline group (`oversight.pipeline.placed_in_groups`) and counts
-    both kinds in one query; only the soonest due of each are read, with their seats and votes."""
+    chair may decide (four eyes: not their team's, owned or submitted by them). Each review
+    keeps its pipeline group (`Review.group`, reviews.groups): both kinds are counted in one
+    query and only the soonest due of each are read, with their seats and votes."""
     conflicted = UseCase.objects.filter(usecase_conflicted_q(user)).values("pk")
-    placed = placed_in_groups(
+    placed = (
         Review.objects.filter(state=ReviewState.OPEN)
         .exclude(use_case__in=conflicted)
         .select_related("use_case")
     )
-    ready = Q(group_rank=GROUP_RANK["ready"])
-    stuck = Q(group_rank=GROUP_RANK["awaiting_assignment"]) | Q(
-        group_rank=GROUP_RANK["voting"], due_date__lt=today
+    ready = Q(group=ReviewGroup.READY)
+    stuck = Q(group=ReviewGroup.AWAITING_ASSIGNMENT) | Q(
+        group=ReviewGroup.VOTING, due_date__lt=today
     )
     totals = placed.aggregate(ready=Count("pk", filter=ready), stuck=Count("pk", filter=stuck))
     first = [

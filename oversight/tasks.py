@@ -1,7 +1,10 @@
-"""Celery tasks of the oversight app: the PDF of a long dossier, built in the background.
+"""Celery tasks of the oversight app: the PDF of a long dossier and the dashboard's next
+snapshot, built in the background.
 
 The dossier's PDF link queues `dossier_pdf_build` when the dossier is long
-(oversight.dossier.dossier_in_background); on the embedded default it runs in-process.
+(oversight.dossier.dossier_in_background); the dashboard queues `dashboard_refresh` when the
+snapshot it shows is no longer fresh (oversight.snapshots). On the embedded default they run
+in-process.
 """
 
 from celery import shared_task
@@ -21,6 +24,13 @@ from .dossier import (
     dossier_use_case_get,
     usecase_dossier,
 )
+from .snapshots import dashboard_snapshot_refresh
+
+
+@shared_task
+def dashboard_refresh(user_id: int) -> None:
+    """Compute the next snapshot of the dashboard the user sees (their scope's)."""
+    dashboard_snapshot_refresh(user=get_user_model().objects.get(pk=user_id))
 
 
 @shared_task

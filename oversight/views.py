@@ -14,10 +14,11 @@ from common.errors import refuse
 from common.pages import refusals_answered
 from council.selectors import dashboard_read_refusal, is_chair
 
-from .dashboard import dashboard_read
 from .forms import PipelineFilterForm
 from .pipeline import review_pipeline
 from .selectors import home_page
+from .snapshots import dashboard_snapshot
+from .tasks import dashboard_refresh
 
 
 def home(request):
@@ -55,6 +56,9 @@ def pipeline(request):
 @refusals_answered(back=lambda request, **_: reverse("home"))
 def dashboard(request):
     refuse(dashboard_read_refusal(request.user))
+    snapshot = dashboard_snapshot(user=request.user, queue_refresh=dashboard_refresh.delay)
     return render(
-        request, "oversight/dashboard.html", {"dashboard": dashboard_read(user=request.user)}
+        request,
+        "oversight/dashboard.html",
+        {"dashboard": snapshot.dashboard, "snapshot": snapshot},
     )

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from common import paging
 from usecases import views as usecase_views
+from usecases.choices import State
 
 URL = "/api/v1/use-cases/"
 
@@ -93,3 +94,17 @@ def test_the_list_page_shows_the_cap_with_a_plus_and_walks_past_it(
     assert len(re.findall(r"Tool \d\d", third)) == 2
     assert 'rel="next"' not in third
     assert "Page 3</span>" in third
+
+
+def test_the_home_page_counts_each_state_up_to_the_cap_in_one_query(
+    cap_of_five, twelve_use_cases, make_use_case, login, alice
+):
+    make_use_case("submitted")
+    with CaptureQueriesContext(connection) as context:
+        page = login(alice).get("/").content.decode()
+
+    assert re.search(r'Draft</span> <span class="counts__n">5\+<', page)
+    assert re.search(r'In review</span> <span class="counts__n">1<', page)
+    assert "All 5+ use cases" in page
+    [count] = [sql for sql in _count_queries(context) if "state" in sql and "capped" in sql]
+    assert count.count("LIMIT 6") == len(State), count  # each state's count stops at the cap

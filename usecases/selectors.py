@@ -36,6 +36,11 @@ def usecase_list_visible(*, user: User | AnonymousUser) -> QuerySet[UseCase]:
     return UseCase.objects.filter(usecase_visible_q(user))
 
 
+def sees_every_submitted_use_case(user: User | AnonymousUser) -> bool:
+    """The chair and auditors see every use case once submitted, confidential or not."""
+    return user.is_authenticated and bool(user_active_roles(user) & SEE_ALL_SUBMITTED)
+
+
 def usecase_visible_q(user: User | AnonymousUser, *, through: str = "") -> Q:
     """The visibility rule as a condition, on use cases or, with `through` (the name of a
     foreign key to a use case), on the rows that point to one: a list of registry entries or
@@ -55,7 +60,7 @@ def usecase_visible_q(user: User | AnonymousUser, *, through: str = "") -> Q:
         "pk__in", _granted_view(user, "groups")
     )
     visible = on("team_id__in", my_teams) | on("business_owner", user) | (submitted & granted)
-    if roles & SEE_ALL_SUBMITTED:
+    if sees_every_submitted_use_case(user):
         visible |= submitted
     elif roles & COUNCIL_ROLES:
         visible |= submitted & on("confidential", False)
