@@ -109,6 +109,7 @@ def one_size(size: int, url: str, workdir: Path, repeats: int) -> dict:
         "tables": dataset.table_sizes(),
         "pages": measure.pages(repeats),
         "exports": measure.exports(repeats),
+        "background": measure.background(repeats),
     }
 
 
@@ -161,6 +162,14 @@ def table(results: list[dict]) -> str:
             f"| {fmt} | {little['rows_per_s']:,.0f} | {ratios[0]:.3f} | {big['rows_per_s']:,.0f} "
             f"| {ratios[1]:.3f} {_mark(ratios[1] >= EXPORT_RATIO[fmt])} | {EXPORT_RATIO[fmt]} |"
         )
+    lines += [
+        "",
+        f"| out of the request | ms at {small['size']:,} | ms at {large['size']:,} |",
+        "|---|---|---|",
+    ]
+    for name, big_ms in large.get("background", {}).items():
+        little_ms = small.get("background", {}).get(name, float("nan"))
+        lines.append(f"| {name} | {little_ms:.1f} | {big_ms:.1f} |")
     return "\n".join(lines)
 
 

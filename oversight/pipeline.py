@@ -64,6 +64,8 @@ GROUP_RANK = {
 }
 GROUP_KEYS: dict[int, str] = {rank: key for key, rank in GROUP_RANK.items()}
 PAGE_SIZE = 50
+# Members offered for each seat of a row, least loaded first (the review page offers them all).
+SEAT_OFFERS = 10
 
 
 SORTS = {
@@ -353,7 +355,9 @@ def _unverified_required_counts(reviews: list[Review]) -> dict[int, int]:
 
 def _offer_seats(rows: list[PipelineRow]) -> None:
     candidates = seat_candidates(
-        [row.review for row in rows], {row.review.pk: list(row.offer) for row in rows}
+        [row.review for row in rows],
+        {row.review.pk: list(row.offer) for row in rows},
+        limit=SEAT_OFFERS,
     )
     for row in rows:
         row.offer = candidates[row.review.pk]

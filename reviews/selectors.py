@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
@@ -139,34 +140,38 @@ class SeatCandidate:
 
 
 def seat_candidates(
-    reviews: Iterable[Review], roles: Mapping[int, Iterable[str]]
+    reviews: Iterable[Review], roles: Mapping[int, Iterable[str]], *, limit: int | None = None
 ) -> dict[int, dict[str, list[SeatCandidate]]]:
     """Review id -> role -> the members free to take that seat, least loaded first (SPEC 5:
     balancing), never the member seated now nor one who stepped back from the review. Free as
     `free_roles` says: an active account holding the role today, not an auditor, not conflicted
     (four eyes, as `not_conflicted`). The service still refuses a conflicted choice; this only
-    keeps them off the list.
+    keeps them off the list. `limit`: the first so many of each seat (the pipeline's rows).
 
     `roles`: review id -> the roles to offer. Five queries, whatever the number of reviews.
     """
     reviews = list(reviews)
     holders = _free_holders({role for review in reviews for role in roles.get(review.pk, ())})
     loads = _open_review_loads({user.pk for users in holders.values() for user in users})
+    # Least loaded first; the same load keeps the holders' order (by username).
+    ranked = {
+        role: sorted(users, key=lambda user: loads.get(user.pk, 0))
+        for role, users in holders.items()
+    }
     conflicted_ids = _conflicted_ids([review.use_case for review in reviews])
     sitting = _sitting([review.pk for review in reviews])
+
+    def free(review: Review, role: str) -> list[SeatCandidate]:
+        offered = (
+            SeatCandidate(role=role, user=user, open_reviews=loads.get(user.pk, 0))
+            for user in ranked.get(role, [])
+            if user.pk not in conflicted_ids[review.use_case_id]
+            and sitting.offers(review.pk, role, user.pk)
+        )
+        return list(islice(offered, limit))
+
     return {
-        review.pk: {
-            role: sorted(
-                (
-                    SeatCandidate(role=role, user=user, open_reviews=loads.get(user.pk, 0))
-                    for user in holders.get(role, [])
-                    if user.pk not in conflicted_ids[review.use_case_id]
-                    and sitting.offers(review.pk, role, user.pk)
-                ),
-                key=lambda candidate: candidate.open_reviews,
-            )
-            for role in roles.get(review.pk, ())
-        }
+        review.pk: {role: free(review, role) for role in roles.get(review.pk, ())}
         for review in reviews
     }
 
@@ -175,6 +180,7 @@ def _free_holders(roles: set[str]) -> dict[str, list[User]]:
     """Role -> the active accounts holding it today, auditors left out, by username."""
     auditors = RoleAssignment.objects.active().filter(role=CouncilRole.AUDITOR).values("user_id")
     holders: dict[str, list[User]] = {}
+    seen: set[tuple[str, int]] = set()  # a role held twice (two periods) lists its holder once
     for held in (
         RoleAssignment.objects.active()
         .filter(role__in=roles, user__is_active=True)
@@ -182,8 +188,9 @@ def _free_holders(roles: set[str]) -> dict[str, list[User]]:
         .select_related("user")
         .order_by("user__username")
     ):
-        if held.user not in holders.setdefault(held.role, []):
-            holders[held.role].append(held.user)
+        if (held.role, held.user_id) not in seen:
+            seen.add((held.role, held.user_id))
+            holders.setdefault(held.role, []).append(held.user)
     return holders
 
 

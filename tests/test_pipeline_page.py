@@ -16,8 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 import workflows
+from oversight import pipeline
 from oversight.pipeline import _overdue_words
 from reviews import rules
+from reviews import services as review_services
 from reviews.models import Review
 from reviews.selectors import unverified_required_items
 
@@ -243,6 +245,29 @@ def test_an_empty_seat_offers_only_free_members_of_its_role_with_their_load(
     assert "cxavier" not in form  # recused from this review
     assert "privacy:" not in form  # only the empty seat is offered
     assert 'name="reassign-next" value="/council/pipeline/"' in form
+
+
+def test_a_seat_offers_the_least_loaded_members_first_and_only_so_many(
+    login, make_use_case, council, monkeypatch
+):
+    monkeypatch.setattr(pipeline, "SEAT_OFFERS", 2)
+    review = with_empty_cx_seat(make_use_case)
+    busy = UserFactory(username="abe.cx")  # first by name, but the most loaded
+    RoleFactory(user=busy, role="customer_experience")
+    other = make_use_case("submitted", functions=["contact_centre"]).reviews.get()
+    review_services.review_reassign(
+        actor=council["chair"], review=other, role="customer_experience", reviewer=busy
+    )
+    for name in ("cara.cx", "dina.cx"):
+        RoleFactory(user=UserFactory(username=name), role="customer_experience")
+
+    page = html(login(council["chair"]).get(PIPELINE))
+
+    form = section(page, "awaiting_assignment").split(
+        f'action="{reverse("reviews:reassign", args=[review.pk])}"'
+    )[1]
+    offered = re.findall(r'<option value="customer_experience:\d+">([^ ]+) ', form)
+    assert offered == ["cara.cx", "dina.cx"]
 
 
 def test_an_overdue_seat_can_be_handed_to_another_member(login, make_use_case, council):
