@@ -23,23 +23,28 @@ COUNT_CAP = 1_000
 
 @dataclass(frozen=True)
 class CappedCount:
-    """A count up to one past `COUNT_CAP`, written "1000+" past the cap."""
+    """A count up to one past its cap, written "1000+" past the cap."""
 
     rows: int
+    cap: int = COUNT_CAP
+
+    @property
+    def capped(self) -> bool:
+        return self.rows > self.cap
 
     def __str__(self) -> str:
-        return f"{COUNT_CAP}+" if self.rows > COUNT_CAP else str(self.rows)
+        return f"{self.cap}+" if self.capped else str(self.rows)
 
 
-def capped_counts(lists: Mapping[str, QuerySet[Any]]) -> dict[str, int]:
-    """How many rows each list holds, counted up to one past `COUNT_CAP` (so more than the cap
-    reads as "1,000+"), for any number of lists in one query: each count stops at the cap."""
+def capped_counts(lists: Mapping[str, QuerySet[Any]], cap: int = COUNT_CAP) -> dict[str, int]:
+    """How many rows each list holds, counted up to one past `cap` (so more than the cap reads
+    as "1000+"), for any number of lists in one query: each count stops at the cap."""
     if not lists:
         return {}
     parts: list[str] = []
     params: list[Any] = []
     for rows in lists.values():
-        sql, rows_params = rows.order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        sql, rows_params = rows.order_by().values("pk")[: cap + 1].query.sql_with_params()
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")
         params.extend(rows_params)
     alias = next(iter(lists.values())).db

@@ -607,7 +607,7 @@ class _Related:
     use_cases: dict[int, dict[str, Any]]
     people: dict[int, tuple[str, str]]  # user id: (username, name)
     names: dict[str, str]  # username: name (who judged a pilot's results)
-    decided: dict[int, datetime | None]  # approval (review) id: decided at
+    approval_dates: dict[int, str]  # approval (review) id: the day it was decided (ISO)
     approvers: dict[int, list[tuple[str, str, str]]]  # review id: [(role, username, full name)]
     open_conditions: dict[int, list[str]]  # review id: texts
     waived_items: dict[int, list[str]]  # review id: "code: reason"
@@ -668,7 +668,7 @@ def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related
         use_cases=_use_case_facts({r["use_case"] for r in records}, cutoff),
         people=people,
         names=dict(people.values()),
-        decided=dict(Review.objects.filter(pk__in=approval_ids).values_list("pk", "decided_at")),
+        approval_dates=_approval_dates(approval_ids),
         approvers=approvers,
         open_conditions=open_conditions,
         waived_items=waived_items,
@@ -677,6 +677,17 @@ def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related
         ),
         kpis=_kpis_now(pks) if cutoff is None else {},
     )
+
+
+def _approval_dates(approval_ids: set[int]) -> dict[int, str]:
+    """Review id -> the day it was decided, in the server's time zone (read once a chunk: the
+    current time zone is a context-local lookup, slow to repeat for every row)."""
+    zone = timezone.get_current_timezone()
+    decided = Review.objects.filter(pk__in=approval_ids, decided_at__isnull=False)
+    return {
+        pk: timezone.localdate(at, zone).isoformat()
+        for pk, at in decided.values_list("pk", "decided_at")
+    }
 
 
 def _kpis_now(pks: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -707,7 +718,6 @@ def _approvers(approvers: list[tuple[str, str, str]]) -> tuple[str, str]:
 
 def _registry_row(r: dict[str, Any], related: _Related, today: date) -> dict[str, Any]:
     use_case = related.use_cases[r["use_case"]]
-    decided_at = related.decided.get(r["approval"])
     next_due = _as_date(r["next_review_due"])
     assert next_due is not None  # a required field: every entry and snapshot has one
     owner = related.people.get(r["business_owner"], ("", ""))
@@ -745,7 +755,7 @@ def _registry_row(r: dict[str, Any], related: _Related, today: date) -> dict[str
         "published": bool(r["published"]),
         # Imported as already in service; snapshots older than imports have no such key.
         "legacy": bool(r.get("legacy", False)),
-        "approval_date": (timezone.localdate(decided_at).isoformat() if decided_at else None),
+        "approval_date": related.approval_dates.get(r["approval"]),
         "approvers": approvers,
         "approvers_label": approvers_label,
         "open_conditions": related.open_conditions.get(r["approval"], []),

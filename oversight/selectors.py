@@ -39,9 +39,13 @@ from usecases.selectors import (
     usecase_conflicted_q,
     usecase_list_visible,
     usecase_mine_q,
+    usecase_visible_by_state,
 )
 
 ROLE_LABELS = dict(CouncilRole.choices)
+# The home page's counts stop here ("100+"): a summary, read in a few milliseconds whatever the
+# volume; the pages they link to count up to `common.paging.COUNT_CAP`.
+HOME_COUNT_CAP = 100
 
 
 def usecase_dashboard(*, user: User, limit: int = 10) -> dict[str, Any]:
@@ -54,16 +58,19 @@ def usecase_dashboard(*, user: User, limit: int = 10) -> dict[str, Any]:
     needs_me = list(waiting.select_related("team")[: limit + 1])
     submitted_by_me = UseCaseRevision.objects.filter(submitted_by=user).values("use_case_id")
     recently_submitted = visible.filter(pk__in=submitted_by_me).order_by("-submitted_at", "-id")
-    # Counted up to the cap each, in one query: a count never reads every visible use case.
-    counts = capped_counts({state: visible.filter(state=state) for state in State})
+    # Counted up to HOME_COUNT_CAP each, in one query: a count never reads every visible use
+    # case; the lists they link to count further.
+    counts = capped_counts(usecase_visible_by_state(user), cap=HOME_COUNT_CAP)
     return {
         "needs_me": needs_me[:limit],
         "needs_me_more": len(needs_me) > limit,
         "recently_submitted": list(recently_submitted[:limit]),
         "counts_by_state": [
-            (State(state), CappedCount(rows)) for state, rows in counts.items() if rows
+            (State(state), CappedCount(rows, HOME_COUNT_CAP))
+            for state, rows in counts.items()
+            if rows
         ],
-        "visible_total": CappedCount(sum(counts.values())),
+        "visible_total": CappedCount(sum(counts.values()), HOME_COUNT_CAP),
     }
 
 
@@ -92,19 +99,23 @@ class WaitingKind:
     role: str
     title: str
     items: list[Waiting]  # all of them, or the first ones when `total` says how many there are
-    total: int
+    total: int  # past `HOME_COUNT_CAP`: maybe counted up to the cap only
 
     @property
-    def count(self) -> int:
-        return self.total
+    def count(self) -> CappedCount:
+        return CappedCount(self.total, HOME_COUNT_CAP)
 
     @property
     def shown(self) -> list[Waiting]:
         return self.items[:HOME_SHOWN_PER_KIND]
 
     @property
-    def more(self) -> int:
-        return max(self.count - HOME_SHOWN_PER_KIND, 0)
+    def more(self) -> str:
+        """How many more than shown ("90+" past the count's cap), or "" for none."""
+        extra = max(min(self.total, HOME_COUNT_CAP) - HOME_SHOWN_PER_KIND, 0)
+        if not extra:
+            return ""
+        return f"{extra}+" if self.count.capped else str(extra)
 
 
 def _soonest_first(items: Iterable[Waiting]) -> list[Waiting]:
@@ -251,20 +262,22 @@ class _OpenReview:
 
 def _chair_waiting(user: User, today: date) -> tuple[_Found, _Found]:
     """The decisions waiting for the chair and the stuck assignments, among the open reviews the
-    chair may decide (four eyes: not their team's, owned or submitted by them). Each review
-    keeps its pipeline group (`Review.group`, reviews.groups): both kinds are counted in one
-    query and only the soonest due of each are read, with their seats and votes."""
-    conflicted = UseCase.objects.filter(usecase_conflicted_q(user)).values("pk")
+    chair may decide (four eyes: not their team's, owned or submitted by them, tested on each
+    review's use case). Each review keeps its pipeline group (`Review.group`, reviews.groups):
+    both kinds are counted up to the cap in one query and only the soonest due of each are
+    read, with their seats and votes."""
     placed = (
         Review.objects.filter(state=ReviewState.OPEN)
-        .exclude(use_case__in=conflicted)
+        .exclude(usecase_conflicted_q(user, through="use_case"))
         .select_related("use_case")
     )
     ready = Q(group=ReviewGroup.READY)
     stuck = Q(group=ReviewGroup.AWAITING_ASSIGNMENT) | Q(
         group=ReviewGroup.VOTING, due_date__lt=today
     )
-    totals = placed.aggregate(ready=Count("pk", filter=ready), stuck=Count("pk", filter=stuck))
+    totals = capped_counts(
+        {"ready": placed.filter(ready), "stuck": placed.filter(stuck)}, cap=HOME_COUNT_CAP
+    )
     first = [
         _OpenReview(review)
         for kind in (ready, stuck)

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from common import paging
+from oversight import selectors as oversight_selectors
 from usecases import views as usecase_views
 from usecases.choices import State
 
@@ -96,9 +97,10 @@ def test_the_list_page_shows_the_cap_with_a_plus_and_walks_past_it(
     assert "Page 3</span>" in third
 
 
-def test_the_home_page_counts_each_state_up_to_the_cap_in_one_query(
-    cap_of_five, twelve_use_cases, make_use_case, login, alice
+def test_the_home_page_counts_each_state_up_to_its_cap_in_one_query(
+    monkeypatch, twelve_use_cases, make_use_case, login, alice
 ):
+    monkeypatch.setattr(oversight_selectors, "HOME_COUNT_CAP", 5)
     make_use_case("submitted")
     with CaptureQueriesContext(connection) as context:
         page = login(alice).get("/").content.decode()

@@ -157,6 +157,12 @@ def test_the_chair_sees_the_soonest_stuck_reviews_and_how_many_more_there_are(
     shown = [r.use_case.reference for r in reviews if r.use_case.reference in stuck]
     assert shown == [reviews[1].use_case.reference, reviews[3].use_case.reference]  # most late
 
+    # Past the home page's cap the count stops and says so.
+    monkeypatch.setattr(oversight_selectors, "HOME_COUNT_CAP", 3)
+    stuck = kind(home(login(council["chair"])), "stuck")
+    assert 'class="counts__n">3+<' in stuck
+    assert "and 1+ more" in stuck
+
 
 def test_the_chair_is_not_asked_to_decide_what_four_eyes_keeps_them_from(
     login, make_use_case, council, marketing
