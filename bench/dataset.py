@@ -239,6 +239,7 @@ def build(use_cases: int, log=print) -> dict[str, int]:
     from django.contrib.auth import get_user_model
     from django.core.management.color import no_style
 
+    from reviews.loads import loads_recount
     from usecases.models import UseCase
 
     wanted = use_cases - UseCase.objects.count()
@@ -258,6 +259,7 @@ def build(use_cases: int, log=print) -> dict[str, int]:
             f"  {inserted['usecases_usecase']:,} use cases copied"
             f" ({time.perf_counter() - started:.0f} s)"
         )
+    loads_recount()  # the members' loads, which the services keep, counted from the copies
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), list(t.rows)):
             cursor.execute(statement)

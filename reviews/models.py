@@ -219,6 +219,21 @@ class Review(models.Model):
         return f"Review of {self.use_case.reference} r{self.revision}"
 
 
+class SeatLoad(models.Model):
+    """How many seats a member holds on open reviews (active, not recused): the load that
+    assignment balances (SPEC section 5). Kept by reviews.services as seats are given, left and
+    their reviews decided or reopened (`reviews.loads`), so balancing reads one row a member
+    instead of counting every seat."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="seat_load"
+    )
+    open_seats = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.user_id}: {self.open_seats} open seats"
+
+
 class Assignment(models.Model):
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="assignments")
     reviewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="review_assignments")

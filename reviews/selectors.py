@@ -8,7 +8,8 @@ from itertools import islice
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 
 from common.errors import ActionForbidden, StaleEdit
@@ -106,15 +107,7 @@ def eligible_reviewers(
     return (
         User.objects.filter(pk__in=holders)
         .exclude(pk__in=[pk for pk in exclude_ids if pk])
-        .annotate(
-            open_reviews=Count(
-                "review_assignments",
-                filter=Q(
-                    review_assignments__recused=False,
-                    review_assignments__review__state=ReviewState.OPEN,
-                ),
-            )
-        )
+        .annotate(open_reviews=Coalesce("seat_load__open_seats", 0))  # reviews.loads
         .order_by("open_reviews", "pk")
     )
 
@@ -146,25 +139,27 @@ def seat_candidates(
     balancing), never the member seated now nor one who stepped back from the review. Free as
     `free_roles` says: an active account holding the role today, not an auditor, not conflicted
     (four eyes, as `not_conflicted`). The service still refuses a conflicted choice; this only
-    keeps them off the list. `limit`: the first so many of each seat (the pipeline's rows).
+    keeps them off the list. `limit`: the first so many of each seat (the pipeline's rows): only
+    that many holders of each role, plus as many as a review may keep off, are read.
 
-    `roles`: review id -> the roles to offer. Five queries, whatever the number of reviews.
+    `roles`: review id -> the roles to offer. Four queries, whatever the number of reviews.
     """
     reviews = list(reviews)
-    holders = _free_holders({role for review in reviews for role in roles.get(review.pk, ())})
-    loads = _open_review_loads({user.pk for users in holders.values() for user in users})
-    # Least loaded first; the same load keeps the holders' order (by username).
-    ranked = {
-        role: sorted(users, key=lambda user: loads.get(user.pk, 0))
-        for role, users in holders.items()
-    }
     conflicted_ids = _conflicted_ids([review.use_case for review in reviews])
     sitting = _sitting([review.pk for review in reviews])
+    kept_off = max(
+        (len(conflicted_ids[review.use_case_id] | sitting.on(review.pk)) for review in reviews),
+        default=0,
+    )
+    ranked = _free_holders(
+        {role for review in reviews for role in roles.get(review.pk, ())},
+        first=None if limit is None else limit + kept_off,
+    )
 
     def free(review: Review, role: str) -> list[SeatCandidate]:
         offered = (
-            SeatCandidate(role=role, user=user, open_reviews=loads.get(user.pk, 0))
-            for user in ranked.get(role, [])
+            SeatCandidate(role=role, user=user, open_reviews=load)
+            for user, load in ranked.get(role, [])
             if user.pk not in conflicted_ids[review.use_case_id]
             and sitting.offers(review.pk, role, user.pk)
         )
@@ -176,34 +171,32 @@ def seat_candidates(
     }
 
 
-def _free_holders(roles: set[str]) -> dict[str, list[User]]:
-    """Role -> the active accounts holding it today, auditors left out, by username."""
+def _free_holders(roles: set[str], first: int | None) -> dict[str, list[tuple[User, int]]]:
+    """Role -> the active accounts holding it today, auditors left out, with their load, least
+    loaded first (then by username); the first `first` of each role, or all."""
     auditors = RoleAssignment.objects.active().filter(role=CouncilRole.AUDITOR).values("user_id")
-    holders: dict[str, list[User]] = {}
-    seen: set[tuple[str, int]] = set()  # a role held twice (two periods) lists its holder once
-    for held in (
+    held: QuerySet[Any] = (
         RoleAssignment.objects.active()
         .filter(role__in=roles, user__is_active=True)
         .exclude(user__in=auditors)
+        .annotate(load=Coalesce("user__seat_load__open_seats", 0))
         .select_related("user")
-        .order_by("user__username")
-    ):
-        if (held.role, held.user_id) not in seen:
-            seen.add((held.role, held.user_id))
-            holders.setdefault(held.role, []).append(held.user)
-    return holders
-
-
-def _open_review_loads(user_ids: set[int]) -> dict[int, int]:
-    """User id -> the active seats they hold on open reviews (as `eligible_reviewers` counts)."""
-    return dict(
-        Assignment.objects.filter(
-            reviewer_id__in=user_ids, recused=False, review__state=ReviewState.OPEN
-        )
-        .order_by()
-        .values_list("reviewer_id")
-        .annotate(n=Count("id"))
     )
+    if first is not None:
+        held = held.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("role"),
+                order_by=(F("load").asc(), F("user__username").asc()),
+            )
+        ).filter(rank__lte=first)
+    holders: dict[str, list[tuple[User, int]]] = {}
+    seen: set[tuple[str, int]] = set()  # a role held twice (two periods) lists its holder once
+    for row in held.order_by("load", "user__username"):
+        if (row.role, row.user_id) not in seen:
+            seen.add((row.role, row.user_id))
+            holders.setdefault(row.role, []).append((row.user, row.load))
+    return holders
 
 
 def _conflicted_ids(use_cases: list[UseCase]) -> defaultdict[int, set[int]]:
@@ -238,6 +231,12 @@ class _Sitting:
             self.seated.get((review_id, role)) != user_id
             and user_id not in self.stepped_back[review_id]
         )
+
+    def on(self, review_id: int) -> set[int]:
+        """Everyone seated on the review or who stepped back from it: at most these are kept
+        off one of its seats."""
+        seated = {user for (review, _), user in self.seated.items() if review == review_id}
+        return seated | self.stepped_back[review_id]
 
 
 def _sitting(review_ids: list[int]) -> _Sitting:

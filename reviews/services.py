@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.services import audit_record
@@ -28,6 +28,7 @@ from usecases.services import (
 
 from . import rules
 from .groups import regroup
+from .loads import loads_change, loads_of, seats_of
 from .models import (
     APPROVALS,
     AnswerChoice,
@@ -202,6 +203,7 @@ def _reopen(*, review: Review, use_case: UseCase, actor: User) -> Review:
     )
     review.due_date = rules.add_working_days(timezone.localdate(), review.policy.sla_working_days)
     review.save()
+    loads_change(seats_of(review), +1)  # its seats count again while it is open
     audit_record(
         actor=actor,
         action="review_reopened",
@@ -257,6 +259,7 @@ def _step_down(*, review: Review, assignment: Assignment, reason: str, actor: Us
     """End an assignment; the person loses access unless another role keeps them on the review."""
     assignment.recused, assignment.recusal_reason = True, reason
     assignment.save(update_fields=["recused", "recusal_reason"])
+    loads_change([assignment.reviewer_id], -1)
     if not review.assignments.filter(reviewer=assignment.reviewer, recused=False).exists():
         usecase_revoke_access(
             actor=actor,
@@ -301,6 +304,7 @@ def _assign(
     assignment = Assignment.objects.create(
         review=review, role=role, reviewer=reviewer, voting=voting
     )
+    loads_change([reviewer.pk], +1)
     usecase_grant_access(
         actor=actor, use_case=review.use_case, user=reviewer, why=f"{seat} ({role})"
     )
@@ -772,6 +776,7 @@ def _decide(*, review: Review, outcome: str, actor: User, by_chair: bool, ration
     review.decided_by_chair, review.rationale = by_chair, rationale
     review.decided_by, review.decided_at = actor if by_chair else None, timezone.now()
     review.save()
+    loads_change(seats_of(review), -1)  # decided: its seats weigh on nobody any more
     audit_record(
         actor=actor,
         action="chair_decision" if by_chair else "review_decided",
@@ -817,14 +822,7 @@ class LegacyReviews:
         self.template = ChecklistTemplate.objects.get(active=True)
         self.items = list(self.template.items.all())
         self.policies = {p.tier: p for p in ReviewPolicy.objects.filter(active=True)}
-        self.load = Counter(
-            dict(
-                Assignment.objects.filter(recused=False, review__state=ReviewState.OPEN)
-                .values("reviewer")
-                .annotate(n=Count("pk"))
-                .values_list("reviewer", "n")
-            )
-        )
+        self.load = Counter(loads_of())
         self._free: dict[tuple[int, int | None], dict[str, list[User]]] = {}
         self.seats: Counter[int] = Counter()  # reviewer id -> seats given by this import
 
@@ -848,6 +846,7 @@ class LegacyReviews:
             Assignment(review=review, role=role, reviewer=user, voting=voting)
             for role, voting, user in given
         )
+        loads_change([user.pk for _, _, user in given], +1)
         usecase_grant_access_many(
             actor=self.actor,
             use_case=use_case,
@@ -892,9 +891,11 @@ class LegacyReviews:
         key = (use_case.team_id, use_case.business_owner_id)
         if key not in self._free:
             by_role: dict[str, list[User]] = {}
+            seen: set[tuple[str, int]] = set()  # a role held twice lists its holder once
             for held in free_roles(use_case).select_related("user"):
-                if held.user not in by_role.setdefault(held.role, []):
-                    by_role[held.role].append(held.user)
+                if (held.role, held.user_id) not in seen:
+                    seen.add((held.role, held.user_id))
+                    by_role.setdefault(held.role, []).append(held.user)
             self._free[key] = by_role
         return self._free[key]
 
@@ -1155,6 +1156,7 @@ def review_close_withdrawn(*, actor: User, use_case: UseCase) -> None:
         review.state, review.proposed_outcome = ReviewState.DECIDED, ""
         review.decided_at = timezone.now()
         review.save(update_fields=["state", "proposed_outcome", "decided_at"])
+        loads_change(seats_of(review), -1)
         audit_record(
             actor=actor,
             action="review_closed",

@@ -14,7 +14,8 @@ from rest_framework.test import APIClient
 import workflows
 from config.celery import app as celery_app
 from reviews.groups import grouped
-from reviews.models import Review, ReviewState
+from reviews.loads import counted
+from reviews.models import Review, ReviewState, SeatLoad
 from usecases import services
 
 from . import figures
@@ -140,10 +141,11 @@ def _transactional(item) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def review_groups_kept(request):
-    """After each test with the database, every open review's stored pipeline group is the one
-    its seats and votes place it in (reviews.groups): a write that forgets to regroup fails the
-    test that made it. (Asked for `db` first, so the check runs before the rollback.)"""
+def kept_review_figures_agree(request):
+    """After each test with the database, what reviews.services keeps beside the seats and votes
+    agrees with them: every open review's pipeline group (reviews.groups) and every member's
+    load (reviews.loads). A write that forgets one fails the test that made it. (Asked for `db`
+    first, so the check runs before the rollback.)"""
     if not _uses_db(request.node) or _transactional(request.node):
         yield
         return
@@ -153,6 +155,8 @@ def review_groups_kept(request):
         return
     stale = grouped(Review.objects.filter(state=ReviewState.OPEN)).exclude(group=F("placed_group"))
     assert not stale.exists(), [(r.pk, r.group, r.placed_group) for r in stale]
+    kept = {user: n for user, n in SeatLoad.objects.values_list("user_id", "open_seats") if n}
+    assert kept == {row["reviewer_id"]: row["n"] for row in counted()}
 
 
 WORLDS = pytest.StashKey()

@@ -4,6 +4,8 @@ demo's scenario, demo.scenarios)."""
 from demo import scenarios
 from demo.scenarios import reviewer_for as reviewer_for  # tests import it from here
 from reviews.data_loading import checklist_files, load_checklist, load_policies, read
+from reviews.groups import regroup
+from reviews.loads import loads_recount
 from reviews.models import ChecklistItem, ChecklistTemplate, ReviewPolicy
 from reviews.selectors import applicable_items
 from usecases import obligations
@@ -71,3 +73,11 @@ def reload_default_review_data():
     for name in checklist_files():
         load_checklist(ChecklistTemplate, ChecklistItem, read(name))
     obligations.load(ObligationCatalogue, Obligation, obligations.read("obligations_v1.json"))
+
+
+def kept_again(*reviews):
+    """After seats or votes written straight to their tables: the reviews' pipeline groups and
+    the members' loads recomputed, as reviews.services keeps them."""
+    for review in reviews:
+        regroup(review)
+    loads_recount()

@@ -15,12 +15,11 @@ from audit.services import audit_record
 from demo import scenarios
 from oversight import selectors as oversight_selectors
 from reviews import services
-from reviews.groups import regroup
 from reviews.models import Review
 from reviews.selectors import applicable_items
 
 from .factories import MembershipFactory
-from .reviews_support import EVIDENCE, item_of, reviewer_for
+from .reviews_support import EVIDENCE, item_of, kept_again, reviewer_for
 
 NOTHING = "Nothing is waiting for you."
 
@@ -129,7 +128,7 @@ def test_a_reviewer_sees_the_soonest_votes_and_answers_and_how_many_more_there_a
 def test_the_chair_sees_an_empty_seat_and_a_review_past_its_due_date(login, make_use_case, council):
     empty, late, on_time = (make_use_case("submitted").reviews.get() for _ in range(3))
     empty.assignments.filter(role="legal").update(recused=True)
-    regroup(empty)
+    kept_again(empty)
     due_in(late, -2)
     workflows.vote_cast(actor=reviewer_for(late, "privacy"), review=late, choice="approve")
     stuck = kind(home(login(council["chair"])), "stuck")
@@ -147,7 +146,7 @@ def test_the_chair_sees_the_soonest_stuck_reviews_and_how_many_more_there_are(
     reviews = [make_use_case("submitted").reviews.get() for _ in range(4)]
     for days, review in zip((-1, -4, -2, -3), reviews, strict=True):
         review.assignments.filter(role="legal").update(recused=True)
-        regroup(review)
+        kept_again(review)
         due_in(review, days)
 
     stuck = kind(home(login(council["chair"])), "stuck")

@@ -18,7 +18,7 @@ from registry.models import Deployment
 from reviews.models import Assignment, Vote
 from usecases.models import UseCase, UseCaseRevision
 
-from .reviews_support import reviewer_for
+from .reviews_support import kept_again, reviewer_for
 from .test_pipeline_page import vote_all, with_empty_cx_seat
 from .test_review_pages import QUEUE_QUERIES
 from .test_transparency import PAGE_QUERIES, _approved, _record
@@ -54,6 +54,7 @@ def clone_reviews(review, count: int) -> None:
         [_copy(seat, review_id=copy.pk) for copy in copies for seat in seats]
     )
     Vote.objects.bulk_create([_copy(vote, review_id=copy.pk) for copy in copies for vote in votes])
+    kept_again()  # the copies' seats weigh on their members
 
 
 def page_of(client, url) -> str:

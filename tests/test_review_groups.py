@@ -1,6 +1,8 @@
-"""An open review keeps its group in the chair's pipeline (reviews.groups) through every change
-of its seats, votes and judged revision, so the pipeline and the chair's home page can read it
-from an index. (tests/conftest.py `review_groups_kept` also checks every review after every test.)
+"""What reviews.services keeps beside the seats and votes: an open review's group in the
+chair's pipeline (reviews.groups), through every change of its seats, votes and judged revision,
+so the pipeline and the chair's home page read it from an index; and each member's load
+(reviews.loads), so balancing reads one row a member. (tests/conftest.py
+`kept_review_figures_agree` also checks both after every test.)
 """
 
 import importlib
@@ -9,7 +11,8 @@ from django.apps import apps
 
 import workflows
 from reviews import services as review_services
-from reviews.models import Review, ReviewGroup
+from reviews.loads import loads_of
+from reviews.models import Review, ReviewGroup, SeatLoad
 from usecases import services as usecase_services
 from usecases.models import UseCase
 
@@ -93,3 +96,60 @@ def test_the_migration_places_every_existing_review_as_its_seats_and_votes_do(
         ReviewGroup.AWAITING_ASSIGNMENT,
         ReviewGroup.VOTING,
     ]
+
+
+# ---- members' loads (reviews.loads) -------------------------------------------------------------
+
+
+def load_of(user) -> int:
+    return loads_of([user.pk]).get(user.pk, 0)
+
+
+def test_a_seat_weighs_on_its_member_until_the_review_is_decided_and_again_when_reopened(
+    make_use_case, council, alice
+):
+    review = make_use_case("submitted").reviews.get()
+    legal = reviewer_for(review, "legal")
+    assert load_of(legal) == 1
+
+    send_back_for_changes(review)  # decided: changes requested
+    assert load_of(legal) == 0
+
+    use_case = UseCase.objects.get(pk=review.use_case_id)
+    usecase_services.usecase_update(
+        actor=alice, use_case=use_case, data={"customer_facing": False, "customer_disclosure": ""}
+    )
+    workflows.usecase_submit(actor=alice, use_case=use_case)
+    assert load_of(legal) == 1
+
+
+def test_a_recusal_moves_the_load_to_the_member_who_takes_the_seat(make_use_case, council):
+    review = make_use_case("submitted").reviews.get()
+    privacy = reviewer_for(review, "privacy")
+    stand_in = UserFactory(username="pat.privacy")
+    RoleFactory(user=stand_in, role="privacy")
+
+    workflows.review_recuse(actor=privacy, review=review, reason="Conflict")
+
+    assert (load_of(privacy), load_of(stand_in)) == (0, 1)
+
+
+def test_the_least_loaded_member_takes_the_next_seat(make_use_case, council):
+    busy = reviewer_for(make_use_case("submitted").reviews.get(), "legal")
+    spare = UserFactory(username="lena.legal")
+    RoleFactory(user=spare, role="legal")
+
+    review = make_use_case("submitted").reviews.get()
+
+    assert reviewer_for(review, "legal") == spare
+    assert (load_of(busy), load_of(spare)) == (1, 1)
+
+
+def test_the_migration_counts_every_load_from_the_seats(make_use_case, council):
+    review = make_use_case("submitted").reviews.get()
+    SeatLoad.objects.all().delete()
+
+    migration = importlib.import_module("reviews.migrations.0014_seat_load")
+    migration.count_loads(apps, None)
+
+    assert load_of(reviewer_for(review, "privacy")) == 1

@@ -24,6 +24,7 @@ from .factories import MembershipFactory, RoleFactory, UserFactory
 from .reviews_support import (
     answer_and_verify_checklist,
     item_of,
+    kept_again,
     reviewer_for,
     send_back_for_changes,
 )
@@ -779,6 +780,7 @@ def test_a_reviewer_whose_role_has_ended_cannot_vote(review):
 
 def test_the_command_seats_the_verifiers_an_older_open_review_lacks(review, council):
     review.assignments.filter(voting=False).delete()  # as opened before verifiers existed
+    kept_again(review)
     call_command("assign_verifiers", stdout=open("/dev/null", "w"))  # noqa: SIM115
     seats = review.assignments.filter(voting=False, recused=False)
     assert set(seats.values_list("role", flat=True)) == {
