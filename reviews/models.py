@@ -191,7 +191,10 @@ class Review(models.Model):
     group = models.PositiveSmallIntegerField(
         choices=ReviewGroup.choices,
         default=ReviewGroup.AWAITING_ASSIGNMENT,
-        help_text="Its group in the chair's pipeline while open (reviews.groups).",
+        null=True,
+        blank=True,
+        help_text="Its group in the chair's pipeline while open; none once decided "
+        "(reviews.groups).",
     )
 
     class Meta:

@@ -773,6 +773,7 @@ def _propose_rejection(*, review: Review, actor: User, proposed: bool) -> None:
 
 def _decide(*, review: Review, outcome: str, actor: User, by_chair: bool, rationale: str) -> Review:
     review.state, review.outcome, review.proposed_outcome = ReviewState.DECIDED, outcome, ""
+    review.group = None  # out of the pipeline
     review.decided_by_chair, review.rationale = by_chair, rationale
     review.decided_by, review.decided_at = actor if by_chair else None, timezone.now()
     review.save()
@@ -1153,9 +1154,9 @@ def comment_add(*, actor: User, review: Review, body: str, is_question: bool = F
 def review_close_withdrawn(*, actor: User, use_case: UseCase) -> None:
     """A withdrawn use case's open review closes without an outcome."""
     for review in use_case.reviews.select_for_update().filter(state=ReviewState.OPEN):
-        review.state, review.proposed_outcome = ReviewState.DECIDED, ""
+        review.state, review.proposed_outcome, review.group = ReviewState.DECIDED, "", None
         review.decided_at = timezone.now()
-        review.save(update_fields=["state", "proposed_outcome", "decided_at"])
+        review.save(update_fields=["state", "proposed_outcome", "group", "decided_at"])
         loads_change(seats_of(review), -1)
         audit_record(
             actor=actor,

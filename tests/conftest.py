@@ -155,6 +155,7 @@ def kept_review_figures_agree(request):
         return
     stale = grouped(Review.objects.filter(state=ReviewState.OPEN)).exclude(group=F("placed_group"))
     assert not stale.exists(), [(r.pk, r.group, r.placed_group) for r in stale]
+    assert not Review.objects.exclude(state=ReviewState.OPEN).filter(group__isnull=False).exists()
     kept = {user: n for user, n in SeatLoad.objects.values_list("user_id", "open_seats") if n}
     assert kept == {row["reviewer_id"]: row["n"] for row in counted()}
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from oversight.charts import Figure, Series, bar_chart, number
 from oversight.dashboard import dashboard_read, percentile
 from registry.models import Complaint, Deployment, Incident, Kpi, KpiMeasurement
-from reviews.models import ChecklistTemplate, Review, ReviewPolicy
+from reviews.models import ChecklistTemplate, Review, ReviewGroup, ReviewPolicy
 from reviews.rules import working_days_between
 from usecases.models import UseCase
 
@@ -59,6 +59,7 @@ class Record:
             opened_at=at(opened),
             decided_at=at(decided) if decided else None,
             due_date=due,
+            group=None if decided else ReviewGroup.AWAITING_ASSIGNMENT,  # no seat: awaiting
         )
 
     def decided(self, tier, opened, decided, due, state="approved", **fields) -> Review:

@@ -6,7 +6,8 @@ from django.db.models import OuterRef, Subquery
 
 
 def place_reviews(apps, schema_editor):
-    """Every review in its pipeline group by the rule of reviews.groups, in one UPDATE."""
+    """Every open review in its pipeline group by the rule of reviews.groups, in one UPDATE;
+    a decided review has none."""
     from reviews.groups import grouped
 
     review_model = apps.get_model("reviews", "Review")
@@ -15,7 +16,8 @@ def place_reviews(apps, schema_editor):
         assignment_model=apps.get_model("reviews", "Assignment"),
         vote_model=apps.get_model("reviews", "Vote"),
     ).values("placed_group")
-    review_model.objects.update(group=Subquery(placed))
+    review_model.objects.filter(state="open").update(group=Subquery(placed))
+    review_model.objects.exclude(state="open").update(group=None)
 
 
 class Migration(migrations.Migration):
@@ -30,7 +32,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='review',
             name='group',
-            field=models.PositiveSmallIntegerField(choices=[(0, 'Ready for a chair decision'), (1, 'Awaiting assignment'), (2, 'Voting')], default=1, help_text="Its group in the chair's pipeline while open (reviews.groups)."),
+            field=models.PositiveSmallIntegerField(blank=True, choices=[(0, 'Ready for a chair decision'), (1, 'Awaiting assignment'), (2, 'Voting')], default=1, help_text="Its group in the chair's pipeline while open; none once decided (reviews.groups).", null=True),
         ),
         migrations.RunPython(place_reviews, migrations.RunPython.noop),
         migrations.AddIndex(
