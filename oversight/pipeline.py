@@ -245,6 +245,7 @@ def _row(review: Review, seats: _Seats, today: date, viewer_id: int) -> Pipeline
     empty = [role for role in required if role not in seats.seated]
     late = [role for role in required if role in seats.seated and role not in votes]
     overdue = review.due_date < today
+    assert review.group is not None  # every open review has one (reviews.groups)
     return PipelineRow(
         review=review,
         group=GROUP_KEYS[review.group],
