@@ -2,7 +2,9 @@
 
 Design, and why:
 - Rows are plain dicts built from `values()` querysets read with `.iterator(chunk_size=2000)`;
-  what a row needs from other tables (use case, owners, approvers, conditions, incidents) is
+  what a registry row needs today from one other row (its use case and team, owners, approval
+  date, unresolved incidents) the database joins into the entries' own SELECT (`_JOINED_NOW`);
+  the lists (approvers, conditions, waivers, KPIs), and everything of an `as_of` export, are
   fetched with one bulk query per chunk, so the query count depends on the number of chunks,
   never on the number of rows, and memory stays flat (no serializers: ~100x slower per row).
 - The manifest's `sha256` is taken over the rows as canonical JSON lines (sorted keys, compact,
@@ -75,6 +77,7 @@ from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit.checkpoints import checkpoint_after_commit
@@ -520,8 +523,37 @@ def _as_date(value) -> date | None:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+# What an entry's row needs today from its use case, owners, approval and incidents, read by the
+# database in the entries' own SELECT (an `as_of` export reads them per chunk, as they were).
+_JOINED_NOW: dict[str, Any] = {
+    "use_case_reference": F("use_case__reference"),
+    "use_case_title": F("use_case__title"),
+    "use_case_team": F("use_case__team__name"),
+    "use_case_ai_act_class": F("use_case__ai_act_class"),
+    "use_case_operator_role": F("use_case__operator_role"),
+    **{
+        f"{owner}_{part}": F(f"{owner}__{part}")
+        for owner in ("business_owner", "technical_owner")
+        for part in ("username", "first_name", "last_name")
+    },
+    "approval_decided_at": F("approval__decided_at"),
+    "unresolved_incidents": Coalesce(
+        Subquery(
+            Incident.objects.filter(deployment=OuterRef("pk"))
+            .exclude(status=IncidentStatus.RESOLVED)
+            .order_by()
+            .values("deployment")
+            .annotate(n=Count("pk"))
+            .values("n")
+        ),
+        0,
+    ),
+}
+
+
 def _registry_records(*, user, filters: RegistryFilters) -> Iterator[dict[str, Any]]:
-    """Entries as plain dicts keyed like a DeploymentVersion snapshot (foreign keys as ids)."""
+    """Entries as plain dicts keyed like a DeploymentVersion snapshot (foreign keys as ids);
+    today's also carry what `_JOINED_NOW` reads with them, under `joined`."""
     base = Deployment.objects.all() if user is None else deployment_list_visible(user=user)
     if filters.team is not None:
         base = base.filter(use_case__team_id=filters.team)
@@ -531,11 +563,13 @@ def _registry_records(*, user, filters: RegistryFilters) -> Iterator[dict[str, A
         if filters.stage:
             base = base.filter(stage=filters.stage)
         fields = ("pk", "pilot_results", *SNAPSHOT_ATTNAMES.values())
-        for row in base.order_by("reference").values(*fields).iterator(chunk_size=CHUNK_SIZE):
+        rows = base.order_by("reference").values(*fields, **_JOINED_NOW)
+        for row in rows.iterator(chunk_size=CHUNK_SIZE):
             yield {
                 "pk": row["pk"],
                 "pilot_results": row["pilot_results"],
                 **{name: row[att] for name, att in SNAPSHOT_ATTNAMES.items()},
+                "joined": {key: row[key] for key in _JOINED_NOW},
             }
         return
     # The last version of each visible entry that began before the end of the day; entries
@@ -622,14 +656,7 @@ def _full_name(first_name: str, last_name: str) -> str:
 def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related:
     pks = [r["pk"] for r in records]
     approval_ids = {r["approval"] for r in records}
-    user_ids = {r["business_owner"] for r in records} | {r["technical_owner"] for r in records}
-    judges = {(r.get("pilot_results") or {}).get("judged_by") for r in records} - {None, ""}
-    people = {
-        pk: (username, _full_name(first, last) or username)
-        for pk, username, first, last in get_user_model()
-        .objects.filter(Q(pk__in=user_ids) | Q(username__in=judges))
-        .values_list("pk", "username", "first_name", "last_name")
-    }
+    facts = _facts_now(records) if cutoff is None else _facts_then(records, cutoff)
     approvers: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     for review_id, roles, username, first, last in Vote.objects.filter(
         review_id__in=approval_ids, current=True, choice__in=APPROVING
@@ -640,18 +667,13 @@ def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related
             (role, username, _full_name(first, last)) for role in roles or []
         )
     conditions = standing_conditions().filter(review_id__in=approval_ids)
-    incidents = Incident.objects.filter(deployment_id__in=pks)
     # Not closed: open, or marked met and waiting for the council to confirm it.
     not_closed = ~Q(status__in=CLOSED_CONDITION_STATUSES)
     if cutoff is None:
         conditions = conditions.filter(not_closed)
-        incidents = incidents.exclude(status=IncidentStatus.RESOLVED)
     else:
         conditions = conditions.filter(created_at__lt=cutoff).filter(
             not_closed | Q(closed_at__gte=cutoff)
-        )
-        incidents = incidents.filter(reported_at__lt=cutoff).filter(
-            Q(resolved_at__isnull=True) | Q(resolved_at__gte=cutoff)
         )
     open_conditions: dict[int, list[str]] = defaultdict(list)
     for review_id, text in conditions.order_by("pk").values_list("review_id", "text"):
@@ -665,18 +687,86 @@ def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related
     ):
         waived_items[review_id].append(f"{code}: {reason}")
     return _Related(
-        use_cases=_use_case_facts({r["use_case"] for r in records}, cutoff),
-        people=people,
-        names=dict(people.values()),
-        approval_dates=_approval_dates(approval_ids),
+        **facts,
         approvers=approvers,
         open_conditions=open_conditions,
         waived_items=waived_items,
-        open_incidents=dict(
-            incidents.order_by().values_list("deployment_id").annotate(n=Count("pk"))
-        ),
         kpis=_kpis_now(pks) if cutoff is None else {},
     )
+
+
+def _facts_now(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The use cases, owners, approval dates and unresolved incidents of today's rows, from what
+    their SELECT joined (`_JOINED_NOW`); one query more for who judged pilots' results."""
+    use_cases: dict[int, dict[str, Any]] = {}
+    people: dict[int, tuple[str, str]] = {}
+    approval_dates: dict[int, str] = {}
+    open_incidents: dict[int, int] = {}
+    zone = timezone.get_current_timezone()  # a context-local lookup: once a chunk, not a row
+    for r in records:
+        joined = r["joined"]
+        use_cases[r["use_case"]] = {
+            "use_case_reference": joined["use_case_reference"],
+            "title": joined["use_case_title"],
+            "team": joined["use_case_team"] or "",
+            "ai_act_class": joined["use_case_ai_act_class"],
+            "operator_role": joined["use_case_operator_role"],
+        }
+        for owner in ("business_owner", "technical_owner"):
+            username = joined[f"{owner}_username"]
+            name = _full_name(joined[f"{owner}_first_name"], joined[f"{owner}_last_name"])
+            people[r[owner]] = (username, name or username)
+        if joined["approval_decided_at"] is not None:
+            decided = timezone.localdate(joined["approval_decided_at"], zone)
+            approval_dates[r["approval"]] = decided.isoformat()
+        if joined["unresolved_incidents"]:
+            open_incidents[r["pk"]] = joined["unresolved_incidents"]
+    names = dict(people.values())
+    judged_by = {(r.get("pilot_results") or {}).get("judged_by") for r in records}
+    names.update(_names({judge for judge in judged_by if judge and judge not in names}))
+    return {
+        "use_cases": use_cases,
+        "people": people,
+        "names": names,
+        "approval_dates": approval_dates,
+        "open_incidents": open_incidents,
+    }
+
+
+def _facts_then(records: list[dict[str, Any]], cutoff: datetime) -> dict[str, Any]:
+    """The same as they stood at the cutoff, read per chunk: the use cases' answers of the
+    revision then, the incidents not resolved then (owners' names are today's)."""
+    user_ids = {r["business_owner"] for r in records} | {r["technical_owner"] for r in records}
+    people = {
+        pk: (username, _full_name(first, last) or username)
+        for pk, username, first, last in get_user_model()
+        .objects.filter(pk__in=user_ids)
+        .values_list("pk", "username", "first_name", "last_name")
+    }
+    incidents = Incident.objects.filter(
+        deployment_id__in=[r["pk"] for r in records], reported_at__lt=cutoff
+    ).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=cutoff))
+    return {
+        "use_cases": _use_case_facts({r["use_case"] for r in records}, cutoff),
+        "people": people,
+        "names": dict(people.values()),
+        "approval_dates": _approval_dates({r["approval"] for r in records}),
+        "open_incidents": dict(
+            incidents.order_by().values_list("deployment_id").annotate(n=Count("pk"))
+        ),
+    }
+
+
+def _names(usernames: set[str]) -> dict[str, str]:
+    """Username -> the person's full name (the username when they have none)."""
+    if not usernames:
+        return {}
+    return {
+        username: _full_name(first, last) or username
+        for username, first, last in get_user_model()
+        .objects.filter(username__in=usernames)
+        .values_list("username", "first_name", "last_name")
+    }
 
 
 def _approval_dates(approval_ids: set[int]) -> dict[int, str]:
