@@ -77,7 +77,6 @@ from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audit.checkpoints import checkpoint_after_commit
@@ -85,11 +84,12 @@ from audit.services import audit_record, chain_head, plain_json
 from audit.signing import manifest_signature
 from common.spreadsheets import FORMULA_TRIGGERS, csv_safe
 from council.models import CouncilRole, Team
-from registry.models import Deployment, DeploymentVersion, Incident, IncidentStatus, Stage
+from registry.models import Deployment, DeploymentVersion, Incident, Stage
 from registry.selectors import (
     deployment_list_visible,
     kpi_results_by_deployment,
     running_past_due,
+    unresolved_incidents_count,
 )
 from registry.services import SNAPSHOT_ATTNAMES
 from reviews.models import CLOSED_CONDITION_STATUSES, ChecklistWaiver, Review, Vote
@@ -537,17 +537,7 @@ _JOINED_NOW: dict[str, Any] = {
         for part in ("username", "first_name", "last_name")
     },
     "approval_decided_at": F("approval__decided_at"),
-    "unresolved_incidents": Coalesce(
-        Subquery(
-            Incident.objects.filter(deployment=OuterRef("pk"))
-            .exclude(status=IncidentStatus.RESOLVED)
-            .order_by()
-            .values("deployment")
-            .annotate(n=Count("pk"))
-            .values("n")
-        ),
-        0,
-    ),
+    "unresolved_incidents": unresolved_incidents_count(),
 }
 
 

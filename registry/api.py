@@ -5,8 +5,6 @@ through registry.services, which hold every rule and raise ValidationError (400)
 ActionForbidden (403) or TransitionNotAllowed (409); common.api renders them.
 """
 
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -28,8 +26,13 @@ from usecases.selectors import usecase_list_visible
 
 from . import services
 from .filters import DeploymentFilter
-from .models import Deployment, Incident, IncidentStatus
-from .selectors import deployment_list_visible, kpi_results, registry_import_refusal
+from .models import Deployment
+from .selectors import (
+    deployment_list_visible,
+    kpi_results,
+    registry_import_refusal,
+    unresolved_incidents_count,
+)
 from .serializers import (
     DeploymentCreateSerializer,
     DeploymentSerializer,
@@ -56,18 +59,10 @@ def with_counts(queryset):
     """Everything DeploymentSerializer reads, in one query whatever the number of rows; the
     open incidents counted per row (a subquery), so that a page of the list reads its own rows
     only, in the order an index keeps."""
-    unresolved = (
-        Incident.objects.filter(deployment=OuterRef("pk"))
-        .exclude(status=IncidentStatus.RESOLVED)
-        .order_by()
-        .values("deployment")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return (
         queryset.select_related("use_case")
         .prefetch_related("model_versions")
-        .annotate(open_incidents=Coalesce(Subquery(unresolved), 0))
+        .annotate(open_incidents=unresolved_incidents_count())
     )
 
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -24,7 +25,16 @@ from usecases.choices import State
 from usecases.models import UseCase, UseCaseRevision
 from usecases.selectors import usecase_is_editor, usecase_visible_q
 
-from .models import Complaint, Deployment, Kpi, KpiDirection, KpiMeasurement, Stage
+from .models import (
+    Complaint,
+    Deployment,
+    Incident,
+    IncidentStatus,
+    Kpi,
+    KpiDirection,
+    KpiMeasurement,
+    Stage,
+)
 from .rules import KPI_STATUS_LABELS, kpi_status
 
 # The use-case states from which a deployment may be recorded (services.deployment_create).
@@ -139,6 +149,20 @@ class KpiResult:
 def kpi_results(deployment: Deployment) -> list[KpiResult]:
     """The entry's KPIs, each with its latest value, in one query."""
     return kpi_results_of(deployment.kpis.all())
+
+
+def unresolved_incidents_count() -> Coalesce:
+    """An entry's incidents not resolved, counted per row by a subquery (on entry rows): a page
+    or an export reads its own rows only, with no GROUP BY over every entry."""
+    unresolved = (
+        Incident.objects.filter(deployment=OuterRef("pk"))
+        .exclude(status=IncidentStatus.RESOLVED)
+        .order_by()
+        .values("deployment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(unresolved), 0)
 
 
 def kpi_latest(field: str = "value") -> Subquery:
