@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -26,7 +27,7 @@ class CappedCount:
     """A count up to one past its cap, written "1000+" past the cap."""
 
     rows: int
-    cap: int = COUNT_CAP
+    cap: int
 
     @property
     def capped(self) -> bool:
@@ -36,15 +37,20 @@ class CappedCount:
         return f"{self.cap}+" if self.capped else str(self.rows)
 
 
-def capped_counts(lists: Mapping[str, QuerySet[Any]], cap: int = COUNT_CAP) -> dict[str, int]:
+def capped_counts(lists: Mapping[str, QuerySet[Any]], *, cap: int) -> dict[str, int]:
     """How many rows each list holds, counted up to one past `cap` (so more than the cap reads
-    as "1000+"), for any number of lists in one query: each count stops at the cap."""
+    as "1000+"), for any number of lists in one query: each count stops at the cap, and reads
+    no column, annotation or order a page needs and the count does not."""
     if not lists:
         return {}
     parts: list[str] = []
     params: list[Any] = []
     for rows in lists.values():
-        sql, rows_params = rows.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        try:
+            sql, rows_params = rows.order_by().values("pk")[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:  # a condition no row can meet (`pk__in=[]`): nothing to count
+            parts.append("0")
+            continue
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")
         params.extend(rows_params)
     alias = next(iter(lists.values())).db
@@ -60,9 +66,7 @@ class CappedPaginator(Paginator):
         """The rows up to one past the cap: enough to know whether the cap was reached."""
         object_list = self.object_list
         if isinstance(object_list, QuerySet):
-            # The database stops counting at the cap, and reads no column, annotation or order
-            # the page needs and the count does not.
-            return object_list.order_by().values("pk")[: COUNT_CAP + 1].count()
+            return capped_counts({"rows": object_list}, cap=COUNT_CAP)["rows"]
         return len(object_list)
 
     @property

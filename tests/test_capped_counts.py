@@ -8,9 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from common import paging
+from common.paging import CappedPaginator, capped_counts
 from oversight import selectors as oversight_selectors
 from usecases import views as usecase_views
 from usecases.choices import State
+from usecases.models import UseCase
 
 URL = "/api/v1/use-cases/"
 
@@ -110,3 +112,11 @@ def test_the_home_page_counts_each_state_up_to_its_cap_in_one_query(
     assert "All 5+ use cases" in page
     [count] = [sql for sql in _count_queries(context) if "state" in sql and "capped" in sql]
     assert count.count("LIMIT 6") == len(State), count  # each state's count stops at the cap
+
+
+def test_a_list_no_row_can_be_in_counts_none(db):
+    nothing = UseCase.objects.filter(pk__in=[])
+
+    assert CappedPaginator(nothing, 50).count == 0
+    counted = capped_counts({"none": nothing, "all": UseCase.objects.all()}, cap=5)
+    assert counted == {"none": 0, "all": 0}
