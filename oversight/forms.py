@@ -18,7 +18,7 @@ class PipelineFilterForm(forms.Form):
     group = forms.ChoiceField(
         label="Waiting for",
         required=False,
-        choices=[("", "Any"), *((key, title) for key, title, _ in GROUPS)],
+        choices=[("", "Any"), *((key, group.label) for key, group, _ in GROUPS)],
     )
     sort = forms.ChoiceField(label="Sort by", required=False, choices=list(SORTS.items()))
     overdue = forms.BooleanField(label="Overdue only", required=False)

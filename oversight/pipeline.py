@@ -45,24 +45,28 @@ from reviews.models import (
 from reviews.selectors import SeatCandidate, seat_candidates
 from usecases.models import UseCaseRevision
 
-# The chair's own work first: a decision, then a seat to fill; voting waits for the reviewers.
+# The chair's own work first (ReviewGroup's order): a decision, then a seat to fill; voting
+# waits for the reviewers. Each group's key (the filter's value), the group, what it means.
 GROUPS = (
     (
         "ready",
-        "Ready for a chair decision",
+        ReviewGroup.READY,
         "Every required role has voted, but the votes and the checklist did not settle it, or a "
         "reject proposes a rejection that only the chair confirms or overturns.",
     ),
-    ("awaiting_assignment", "Awaiting assignment", "A required role has no active reviewer."),
-    ("voting", "Voting", "Every role has a reviewer; not every required role has voted yet."),
+    (
+        "awaiting_assignment",
+        ReviewGroup.AWAITING_ASSIGNMENT,
+        "A required role has no active reviewer.",
+    ),
+    (
+        "voting",
+        ReviewGroup.VOTING,
+        "Every role has a reviewer; not every required role has voted yet.",
+    ),
 )
-GROUP_TITLES = {key: title for key, title, _ in GROUPS}
-GROUP_RANK = {
-    "ready": ReviewGroup.READY,
-    "awaiting_assignment": ReviewGroup.AWAITING_ASSIGNMENT,
-    "voting": ReviewGroup.VOTING,
-}
-GROUP_KEYS: dict[int, str] = {rank: key for key, rank in GROUP_RANK.items()}
+GROUP_RANK = {key: group for key, group, _ in GROUPS}
+GROUP_KEYS: dict[int, str] = {group: key for key, group, _ in GROUPS}
 PAGE_SIZE = 50
 # Members offered for each seat of a row, least loaded first (the review page offers them all).
 SEAT_OFFERS = 10
@@ -166,9 +170,14 @@ def review_pipeline(
     starts = _first_pages(shown_keys, counts)
     groups = [
         PipelineGroup(
-            key, title, hint, [row for row in rows if row.group == key], counts[key], starts[key]
+            key,
+            group.label,
+            hint,
+            [row for row in rows if row.group == key],
+            counts[key],
+            starts[key],
         )
-        for key, title, hint in GROUPS
+        for key, group, hint in GROUPS
         if key in shown_keys
     ]
     unfiltered = not (choice.tier or choice.team_id or choice.overdue_only)
