@@ -773,11 +773,10 @@ def _propose_rejection(*, review: Review, actor: User, proposed: bool) -> None:
 
 def _decide(*, review: Review, outcome: str, actor: User, by_chair: bool, rationale: str) -> Review:
     review.state, review.outcome, review.proposed_outcome = ReviewState.DECIDED, outcome, ""
-    review.group = None  # out of the pipeline
+    _leave_pipeline(review)
     review.decided_by_chair, review.rationale = by_chair, rationale
     review.decided_by, review.decided_at = actor if by_chair else None, timezone.now()
     review.save()
-    loads_change(seats_of(review), -1)  # decided: its seats weigh on nobody any more
     audit_record(
         actor=actor,
         action="chair_decision" if by_chair else "review_decided",
@@ -790,6 +789,13 @@ def _decide(*, review: Review, outcome: str, actor: User, by_chair: bool, ration
         },
     )
     return review
+
+
+def _leave_pipeline(review: Review) -> None:
+    """A review being decided or closed has no pipeline group (saved with it), and its seats
+    weigh on nobody any more."""
+    review.group = None
+    loads_change(seats_of(review), -1)
 
 
 @transaction.atomic
@@ -1154,10 +1160,10 @@ def comment_add(*, actor: User, review: Review, body: str, is_question: bool = F
 def review_close_withdrawn(*, actor: User, use_case: UseCase) -> None:
     """A withdrawn use case's open review closes without an outcome."""
     for review in use_case.reviews.select_for_update().filter(state=ReviewState.OPEN):
-        review.state, review.proposed_outcome, review.group = ReviewState.DECIDED, "", None
+        review.state, review.proposed_outcome = ReviewState.DECIDED, ""
+        _leave_pipeline(review)
         review.decided_at = timezone.now()
         review.save(update_fields=["state", "proposed_outcome", "group", "decided_at"])
-        loads_change(seats_of(review), -1)
         audit_record(
             actor=actor,
             action="review_closed",
