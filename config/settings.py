@@ -406,14 +406,16 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 # The organisation the public transparency pages speak for (SPEC section 9): its name, how a
-# customer reaches it (an e-mail address or a URL) and its privacy notice. Demo values in debug;
+# customer reaches it (an e-mail address or a URL) and its privacy notice; its postal address
+# goes into the EU database records (`format=eu_db`, Annex VIII point 1). Demo values in debug;
 # production sets them (the pages leave out what is not set).
 _DEMO_ORGANISATION = {
     "ORGANISATION_NAME": "Demo Telecom",
     "ORGANISATION_CONTACT": "ai-questions@demo-telecom.example",
     "ORGANISATION_PRIVACY_URL": "https://demo-telecom.example/privacy",
+    "ORGANISATION_ADDRESS": "1 Demo Street, Dublin 2, Ireland",
 }
-ORGANISATION_NAME, ORGANISATION_CONTACT, ORGANISATION_PRIVACY_URL = (
+ORGANISATION_NAME, ORGANISATION_CONTACT, ORGANISATION_PRIVACY_URL, ORGANISATION_ADDRESS = (
     env.str(name, default=demo if DEBUG else "") for name, demo in _DEMO_ORGANISATION.items()
 )
 # Complaints and contests a customer address may send per hour from the public pages.

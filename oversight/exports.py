@@ -75,8 +75,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain, islice
 from typing import IO, Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from audit.checkpoints import checkpoint_after_commit
@@ -87,6 +88,7 @@ from council.models import CouncilRole, Team
 from registry.models import Deployment, DeploymentVersion, Incident, Stage
 from registry.selectors import (
     deployment_list_visible,
+    deployments_published,
     kpi_results_by_deployment,
     running_past_due,
     unresolved_incidents_count,
@@ -105,6 +107,7 @@ from usecases.choices import (
 )
 from usecases.models import UseCase, UseCaseRevision
 
+from . import interop
 from .value import JUDGEMENT_LABELS, kpi_in_words, kpi_record, pilot_judged
 
 CHUNK_SIZE = 2000
@@ -113,6 +116,9 @@ CHUNK_SIZE = 2000
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 READ_BLOCK = 64 * 1024
 FORMATS = ("csv", "json", "xlsx")
+# Other people's formats of the registry (`oversight.interop`), and the file each is written as.
+INTEROP_FORMATS = {"omb": "csv", "eu_db": "json"}
+REGISTRY_FORMATS = (*FORMATS, *INTEROP_FORMATS)
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
@@ -470,15 +476,18 @@ def _export(
 ) -> Export:
     """One pass over the rows, written (a workbook, or a spooled file of CSV or JSON rows) and
     hashed at once; then sign, audit, and hand back what streams. The manifest, which comes
-    first (in the headers, or at the head of the JSON), holds the hash of exactly what follows."""
-    filename = f"{kind}-{timezone.localtime():%Y%m%d-%H%M%S}.{fmt}"
+    first (in the headers, or at the head of the JSON), holds the hash of exactly what follows.
+    An interoperability format (`INTEROP_FORMATS`) is written as the file it is one of."""
+    written_as = INTEROP_FORMATS.get(fmt, fmt)
+    named = kind if written_as == fmt else f"{kind}-{fmt.replace('_', '-')}"
+    filename = f"{named}-{timezone.localtime():%Y%m%d-%H%M%S}.{written_as}"
     workbook: _Xlsx | None = None
     body: IO[bytes] = io.BytesIO()
-    if fmt == "xlsx":
+    if written_as == "xlsx":
         workbook, count, sha = _xlsx_rows(kind.replace("_", " ").capitalize(), columns, rows())
     else:
         tally = _Tally()
-        if fmt == "csv":
+        if written_as == "csv":
             keys = tuple(column.key for column in columns)
             body = _spooled(csv_chunks(keys, tally.passing(rows())))
         else:
@@ -496,11 +505,14 @@ def _export(
     )
     checkpoint_after_commit()
     export = Export(
-        manifest=manifest, signature=signature, content_type=CONTENT_TYPES[fmt], filename=filename
+        manifest=manifest,
+        signature=signature,
+        content_type=CONTENT_TYPES[written_as],
+        filename=filename,
     )
     if workbook is not None:
         export.file = _xlsx_file(workbook, manifest, signature)
-    elif fmt == "csv":
+    elif written_as == "csv":
         export.chunks = _blocks(body)
     else:
         export.chunks = chain([json_head(manifest, signature)], _blocks(body), [JSON_TAIL])
@@ -541,19 +553,30 @@ _JOINED_NOW: dict[str, Any] = {
 }
 
 
-def _registry_records(*, user, filters: RegistryFilters) -> Iterator[dict[str, Any]]:
-    """Entries as plain dicts keyed like a DeploymentVersion snapshot (foreign keys as ids);
-    today's also carry what `_JOINED_NOW` reads with them, under `joined`."""
+def _visible_entries(*, user, filters: RegistryFilters) -> QuerySet[Deployment]:
+    """The entries the user may see (user None: every one), of the team asked for."""
     base = Deployment.objects.all() if user is None else deployment_list_visible(user=user)
     if filters.team is not None:
         base = base.filter(use_case__team_id=filters.team)
+    return base
+
+
+def _entries_now(base: QuerySet[Deployment], filters: RegistryFilters) -> QuerySet[Deployment]:
+    """Today's entries of `base` with the tier and the stage asked for."""
+    if filters.risk_tier:
+        base = base.filter(risk_tier=filters.risk_tier)
+    if filters.stage:
+        base = base.filter(stage=filters.stage)
+    return base
+
+
+def _registry_records(*, user, filters: RegistryFilters) -> Iterator[dict[str, Any]]:
+    """Entries as plain dicts keyed like a DeploymentVersion snapshot (foreign keys as ids);
+    today's also carry what `_JOINED_NOW` reads with them, under `joined`."""
+    base = _visible_entries(user=user, filters=filters)
     if filters.as_of is None:
-        if filters.risk_tier:
-            base = base.filter(risk_tier=filters.risk_tier)
-        if filters.stage:
-            base = base.filter(stage=filters.stage)
         fields = ("pk", "pilot_results", *SNAPSHOT_ATTNAMES.values())
-        rows = base.order_by("reference").values(*fields, **_JOINED_NOW)
+        rows = _entries_now(base, filters).order_by("reference").values(*fields, **_JOINED_NOW)
         for row in rows.iterator(chunk_size=CHUNK_SIZE):
             yield {
                 "pk": row["pk"],
@@ -887,13 +910,63 @@ def registry_rows(*, user, filters: RegistryFilters) -> Iterator[dict[str, Any]]
         yield from _registry_chunk(chunk, filters)
 
 
-def registry_export(*, user, fmt: str, filters: RegistryFilters) -> Export:
+# What the interoperability formats read of an entry today, in its own SELECT.
+_INTEROP_FIELDS = ("reference", "name", "vendor", "model_version", "markets", "stage",
+                   "go_live_date", "human_oversight", "data_categories", "monitoring_kpis",
+                   "pilot_results", "legacy")  # fmt: skip
+_INTEROP_OF_USE_CASE = ("reference", "title", "summary", "business_problem", "expected_benefits",
+                        "capabilities", "functions", "model_provenance", "automation_level",
+                        "significant_decisions", "confidential", "ai_act_class", "operator_role",
+                        "risk_reasons")  # fmt: skip
+
+
+def _interop_joined() -> dict[str, Any]:
+    return {
+        **{f"uc_{name}": F(f"use_case__{name}") for name in _INTEROP_OF_USE_CASE},
+        "team_name": F("use_case__team__name"),
+        "owner_email": F("business_owner__email"),
+        "on_pages": Exists(deployments_published().filter(pk=OuterRef("pk"))),
+    }
+
+
+def organisation(site: str = "") -> interop.Organisation:
+    return interop.Organisation(
+        name=settings.ORGANISATION_NAME,
+        address=settings.ORGANISATION_ADDRESS,
+        contact=settings.ORGANISATION_CONTACT,
+        site=site.rstrip("/"),
+    )
+
+
+def interop_rows(*, user, fmt: str, filters: RegistryFilters, site: str = "") -> Iterator[dict]:
+    """Today's entries the user may see as rows of `fmt` (an `INTEROP_FORMATS` name): every
+    entry for `omb`, those a provider registers in the EU database for `eu_db`."""
+    entries = _entries_now(_visible_entries(user=user, filters=filters), filters)
+    if fmt == "eu_db":
+        entries = entries.filter(interop.EU_REGISTRATION)
+    records = entries.order_by("reference").values(*_INTEROP_FIELDS, **_interop_joined())
+    who = organisation(site)
+    row = interop.omb_row if fmt == "omb" else interop.eu_db_record
+    for record in records.iterator(chunk_size=CHUNK_SIZE):
+        yield row(record, who)
+
+
+def registry_export(*, user, fmt: str, filters: RegistryFilters, site: str = "") -> Export:
+    """The registry in `fmt` (`REGISTRY_FORMATS`); `site` (scheme and host) makes the links of
+    the interoperability formats whole. They hold today's entries: an `as_of` is refused."""
+    if fmt in INTEROP_FORMATS:
+        if filters.as_of is not None:
+            raise ValueError(f"The {fmt} format holds today's entries only: it takes no as_of.")
+        columns = tuple(Column(key, key) for key in interop.OMB_KEYS) if fmt == "omb" else ()
+        rows = lambda: interop_rows(user=user, fmt=fmt, filters=filters, site=site)  # noqa: E731
+    else:
+        columns, rows = REGISTRY_SHEET, lambda: registry_rows(user=user, filters=filters)
     head = chain_head()
     return _export(
         kind="registry",
         fmt=fmt,
-        columns=REGISTRY_SHEET,
-        rows=lambda: registry_rows(user=user, filters=filters),
+        columns=columns,
+        rows=rows,
         filters=filters.as_dict(),
         user=user,
         head=head,

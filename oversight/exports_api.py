@@ -19,7 +19,7 @@ from council.permissions import AuditorOrChair
 from registry.models import Stage
 from usecases.choices import RiskTier
 
-from .exports import FORMATS, Export, RegistryFilters, registry_export
+from .exports import INTEROP_FORMATS, REGISTRY_FORMATS, Export, RegistryFilters, registry_export
 
 
 class IgnoreFormatNegotiation:
@@ -35,7 +35,13 @@ class IgnoreFormatNegotiation:
 
 
 class RegistryExportParams(serializers.Serializer):
-    format = serializers.ChoiceField(choices=FORMATS, default="csv")
+    format = serializers.ChoiceField(
+        choices=REGISTRY_FORMATS,
+        default="csv",
+        help_text="csv, json or xlsx: the registry; omb: the US federal AI use case inventory "
+        "(CSV); eu_db: EU AI Act Annex VIII Section A records (JSON). docs/formats.md maps "
+        "each column.",
+    )
     team = serializers.IntegerField(required=False, min_value=1, max_value=ID_MAX)
     risk_tier = serializers.ChoiceField(choices=RiskTier.choices, required=False)
     stage = serializers.ChoiceField(choices=Stage.choices, required=False)
@@ -45,6 +51,13 @@ class RegistryExportParams(serializers.Serializer):
         validators=[date_in_range],
         help_text="YYYY-MM-DD: the registry as it stood at the end of that day (server time zone).",
     )
+
+    def validate(self, attrs):
+        if attrs.get("as_of") and attrs["format"] in INTEROP_FORMATS:
+            raise serializers.ValidationError(
+                {"as_of": [f"The {attrs['format']} format holds today's entries only."]}
+            )
+        return attrs
 
 
 def export_response(export: Export):
@@ -88,8 +101,9 @@ EXPORT_RESPONSES = {
 
 
 class RegistryExportView(IgnoreFormatNegotiation, APIView):
-    """The registry as CSV, JSON or XLSX, streamed; the manifest is in `X-Export-Manifest` and
-    its signature in `X-Export-Signature`."""
+    """The registry as CSV, JSON or XLSX, or in the US federal inventory's columns (`omb`) or as
+    EU database records (`eu_db`), streamed; the manifest is in `X-Export-Manifest` and its
+    signature in `X-Export-Signature`."""
 
     permission_classes = [IsAuthenticated, AuditorOrChair]
 
@@ -103,5 +117,10 @@ class RegistryExportView(IgnoreFormatNegotiation, APIView):
         params.is_valid(raise_exception=True)
         data = dict(params.validated_data)
         fmt = data.pop("format")
-        export = registry_export(user=request.user, fmt=fmt, filters=RegistryFilters(**data))
+        export = registry_export(
+            user=request.user,
+            fmt=fmt,
+            filters=RegistryFilters(**data),
+            site=request.build_absolute_uri("/"),
+        )
         return export_response(export)

@@ -3,12 +3,14 @@ they meet, in the words the council approved, and may contest or complain (regis
 the complaint). They use their own layout: nothing of the staff application shows."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.validators import slug_re
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from usecases.choices import MARKET_NAMES
@@ -115,11 +117,8 @@ def transparency(request):
     """Every published, running, non-confidential entry whose wording the council approved, a
     page at a time in the order of their references."""
     after, before = request.GET.get("after", ""), request.GET.get("before", "")
-    if not all(_is_reference(cursor) for cursor in (after, before) if cursor):
-        return HttpResponseBadRequest(
-            "This page address is not one of ours: start again from the first page.",
-            content_type="text/plain; charset=utf-8",
-        )
+    if refusal := _cursor_refusal(after, before):
+        return refusal
     page = _page_by_reference(_published(), after=after, before=before)
     context = {
         "entries": [_public_entry(deployment) for deployment in page.deployments],
@@ -127,6 +126,58 @@ def transparency(request):
         "organisation": organisation(),
     }
     return render(request, "registry/transparency.html", context)
+
+
+REGISTER_PAGE_SIZE = 500
+REGISTER_SCHEMA = "transparency-register/1"
+
+
+def _cursor_refusal(*cursors: str) -> HttpResponseBadRequest | None:
+    if all(_is_reference(cursor) for cursor in cursors if cursor):
+        return None
+    return HttpResponseBadRequest(
+        "This page address is not one of ours: start again from the first page.",
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def _register_entry(request, deployment) -> dict:
+    """A published entry as the machine-readable register gives it: the page's facts, with
+    its stable page and where to contest a decision."""
+    page = request.build_absolute_uri(reverse("transparency-tool", args=[deployment.reference]))
+    return {**_public_entry(deployment), "url": page, "contest_url": f"{page}#complaint"}
+
+
+@login_not_required
+@require_GET
+def transparency_register(request):
+    """`/transparency/registry.json`: the public pages as data (docs/formats.md), a page of
+    REGISTER_PAGE_SIZE entries at a time by reference, `next` linking the following one."""
+    after = request.GET.get("after", "")
+    if refusal := _cursor_refusal(after):
+        return refusal
+    published = _published()
+    if after:
+        published = published.filter(reference__gt=after)
+    found = list(published.order_by("reference")[: REGISTER_PAGE_SIZE + 1])
+    shown = found[:REGISTER_PAGE_SIZE]
+    following = ""
+    if len(found) > REGISTER_PAGE_SIZE:
+        following = request.build_absolute_uri(
+            f"{reverse('transparency-register')}?{urlencode({'after': shown[-1].reference})}"
+        )
+    who = organisation()
+    register = {
+        "schema": REGISTER_SCHEMA,
+        "organisation": {
+            "name": who["name"],
+            "contact": who["contact"],
+            "privacy_notice": who["privacy_url"],
+        },
+        "entries": [_register_entry(request, deployment) for deployment in shown],
+        "next": following or None,
+    }
+    return JsonResponse(register, json_dumps_params={"ensure_ascii": False})
 
 
 def render_tool(request, deployment, *, form=None, refusal: str = "", status: int = 200):

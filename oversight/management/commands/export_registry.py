@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from oversight.exports import FORMATS, RegistryFilters, registry_export
+from oversight.exports import INTEROP_FORMATS, REGISTRY_FORMATS, RegistryFilters, registry_export
 from registry.models import Stage
 from usecases.choices import RiskTier
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--format", choices=FORMATS, default="csv")
+        parser.add_argument("--format", choices=REGISTRY_FORMATS, default="csv")
         parser.add_argument(
             "--output", required=True, help="File to write; FILE.manifest.json goes beside it."
         )
@@ -47,6 +47,10 @@ class Command(BaseCommand):
         parser.add_argument("--stage", choices=Stage.values)
 
     def handle(self, *args, **options):
+        if options["as_of"] and options["format"] in INTEROP_FORMATS:
+            raise CommandError(
+                f"--format {options['format']} holds today's entries only: no --as-of."
+            )
         filters = RegistryFilters(
             team=options["team"],
             risk_tier=options["risk_tier"],
