@@ -13,6 +13,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from django.utils import timezone
 
 from . import verify
+from .hooks import event_recorded
 from .models import AuditEvent
 
 GENESIS_HASH = verify.GENESIS_HASH
@@ -114,6 +115,7 @@ def audit_record(
         )
     with transaction.atomic():
         connection.audit_pend(event)
+        event_recorded.send(sender=AuditEvent, event=event)
     return event
 
 

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "reviews",
     "registry",
     "oversight",
+    # Outbound webhooks, Slack and Teams (audit events become deliveries in an outbox).
+    "integrations",
     "demo",
 ]
 
@@ -215,6 +217,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ai-council@localhost")
+# The address people reach the app on (scheme and host, e.g. https://ai-council.example.com):
+# links from webhooks and chat messages into the app start with it (paths alone when not set).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
+# Outbound webhooks (integrations/outbox.py): how long one request may take, and how many
+# attempts (backing off 1, 2, 4 … minutes, at most an hour) before a delivery is marked failed.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 # A mail server that hangs fails the attempt instead of holding its worker: seconds.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Notification e-mails (council/outbox.py): a sender holds one for the lease (longer than
@@ -291,15 +300,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registry.tasks.vendor_lapse_sweep",
         "schedule": crontab(**_DAILY),
     },
-    # Every minute: the notification e-mails a queued task missed (council/outbox.py). A sweep
-    # still waiting when the next is due is dropped.
     # Every hour: a signed checkpoint of the audit chain head (audit/checkpoints.py).
     "audit-checkpoint": {
         "task": "audit.tasks.write_checkpoint",
         "schedule": crontab(minute=0),
     },
+    # Every minute: the notification e-mails (council/outbox.py) and the webhook deliveries
+    # (integrations/outbox.py) a queued task missed. A sweep still waiting when the next is due
+    # is dropped.
     "notification-emails": {
         "task": "council.tasks.deliver_pending_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "webhook-deliveries": {
+        "task": "integrations.tasks.deliver_pending_webhooks",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

@@ -173,7 +173,9 @@ def test_the_daily_jobs_and_the_email_sweep_are_scheduled_and_registered():
         "registry.tasks.vendor_lapse_sweep",
         "council.tasks.deliver_pending_notifications",
         "audit.tasks.write_checkpoint",
+        "integrations.tasks.deliver_pending_webhooks",
     }
     assert settings.CELERY_BEAT_SCHEDULE["notification-emails"]["schedule"] == 60.0
+    assert settings.CELERY_BEAT_SCHEDULE["webhook-deliveries"]["schedule"] == 60.0
     app.loader.import_default_modules()
     assert tasks <= set(app.tasks)

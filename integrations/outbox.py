@@ -1,0 +1,121 @@
+"""The webhooks' outbox: every WebhookDelivery row is a request to send, at least once.
+
+As the e-mails' (council/outbox.py): the row is written in the action's transaction, a task sends
+it after the commit, the sweep (`deliver_due`, every minute on Celery beat) sends whatever that
+missed. Sending takes a lease; a 2xx answer marks it delivered; anything else backs off (1, 2,
+4 … minutes, at most an hour) until `WEBHOOK_MAX_ATTEMPTS`, then it is marked failed. The
+receiver may see an event twice (a worker killed after sending): the `X-Webhook-Id` header is
+the same each time. A replay (`services.replay`) sends a delivered or failed event
+again, as a new delivery that keeps its own log.
+"""
+
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import datetime, timedelta
+
+import requests
+from django.conf import settings
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from council.outbox import backoff
+
+from . import formats
+from .models import WebhookDelivery
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 100
+SWEEP_BUDGET_SECONDS = 50.0
+
+
+def due(now: datetime) -> QuerySet[WebhookDelivery]:
+    """Not delivered, not given up, no lease or backoff running, its subscription active."""
+    return WebhookDelivery.objects.filter(
+        delivered_at=None, failed_at=None, subscription__active=True
+    ).filter(Q(claimed_until=None) | Q(claimed_until__lte=now))
+
+
+def _lease() -> timedelta:
+    # The request's own timeout, and time to record its answer.
+    return timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 30)
+
+
+def deliver(delivery_id: int) -> str:
+    """Send one delivery if it is due; say what happened."""
+    now = timezone.now()
+    lessee = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    leased = (
+        due(now)
+        .filter(pk=delivery_id)
+        .update(claimed_until=now + _lease(), claimed_by=lessee, attempts=F("attempts") + 1)
+    )
+    if not leased:
+        return "not due"
+    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    subscription = delivery.subscription
+    payload = formats.body(subscription.format, delivery.payload)
+    sent_headers = formats.headers(
+        secret=subscription.secret,
+        event=delivery.payload,
+        timestamp=int(time.time()),
+        body=payload,
+    )
+    status, error = None, ""
+    try:
+        response = requests.post(
+            subscription.url,
+            data=payload,
+            headers=sent_headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+        status = response.status_code
+        if not 200 <= status < 300:
+            error = f"HTTP {status}: {response.text[:500]}"
+    except requests.RequestException as failure:
+        error = repr(failure)
+    if not error:
+        WebhookDelivery.objects.filter(pk=delivery_id, claimed_by=lessee).update(
+            delivered_at=timezone.now(), claimed_until=None, claimed_by="", last_status=status,
+            last_error="",
+        )  # fmt: skip
+        return "delivered"
+    final = delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS
+    logger.warning("Webhook delivery %s failed: %s", delivery_id, error)
+    failed_now = timezone.now()
+    WebhookDelivery.objects.filter(pk=delivery_id, claimed_by=lessee).update(
+        last_status=status,
+        last_error=error[:2000],
+        claimed_by="",
+        claimed_until=None if final else failed_now + backoff(delivery.attempts),
+        failed_at=failed_now if final else None,
+    )
+    return "failed" if final else "will retry"
+
+
+def deliver_due(
+    *, batch_size: int = SWEEP_BATCH, budget_seconds: float = SWEEP_BUDGET_SECONDS
+) -> dict[str, int]:
+    """The sweep: send every due delivery, oldest first, within a time budget."""
+    counts: dict[str, int] = {}
+    deadline = time.monotonic() + budget_seconds
+    while time.monotonic() < deadline:
+        batch = list(
+            due(timezone.now())
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            break
+        for delivery_id in batch:
+            if time.monotonic() >= deadline:
+                break
+            result = deliver(delivery_id)
+            counts[result] = counts.get(result, 0) + 1
+    if counts:
+        logger.info("Webhook sweep: %s", counts)
+    return counts
