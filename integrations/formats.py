@@ -43,36 +43,37 @@ def body(fmt: str, event: dict[str, Any]) -> bytes:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def _linkable(url: str) -> bool:
+    """Slack and Teams refuse a button whose link is a path: without SITE_URL, no button."""
+    return url.startswith(("https://", "http://"))
+
+
 def slack_message(event: dict[str, Any]) -> dict[str, Any]:
     """A Slack incoming-webhook message: the sentence, and a button into the app."""
-    return {
-        "text": f"{event['summary']} {event['url']}",
-        "blocks": [
-            {"type": "section", "text": {"type": "plain_text", "text": event["summary"]}},
-            {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": OPEN_IN_APP},
-                        "url": event["url"],
-                    }
-                ],
-            },
-        ],
-    }
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "plain_text", "text": event["summary"]}}
+    ]
+    if _linkable(event["url"]):
+        button = {
+            "type": "button",
+            "text": {"type": "plain_text", "text": OPEN_IN_APP},
+            "url": event["url"],
+        }
+        blocks.append({"type": "actions", "elements": [button]})
+    return {"text": f"{event['summary']} {event['url']}", "blocks": blocks}
 
 
 def teams_message(event: dict[str, Any]) -> dict[str, Any]:
     """A Microsoft Teams incoming-webhook message: an Adaptive Card with the sentence and a
     button into the app."""
-    card = {
+    card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": "1.4",
         "body": [{"type": "TextBlock", "text": event["summary"], "wrap": True}],
-        "actions": [{"type": "Action.OpenUrl", "title": OPEN_IN_APP, "url": event["url"]}],
     }
+    if _linkable(event["url"]):
+        card["actions"] = [{"type": "Action.OpenUrl", "title": OPEN_IN_APP, "url": event["url"]}]
     return {
         "type": "message",
         "attachments": [

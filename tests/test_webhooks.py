@@ -18,7 +18,7 @@ from django.utils import timezone
 import workflows
 from audit.models import AuditEvent
 from audit.services import audit_record
-from integrations import outbox, services
+from integrations import formats, outbox, services
 from integrations.models import WebhookDelivery, WebhookSubscription
 
 from .factories import TeamFactory
@@ -323,3 +323,10 @@ def test_the_admin_lists_deliveries_and_sends_one_again(
     outbox.deliver_due(budget_seconds=10)
     assert WebhookDelivery.objects.filter(replay_of=delivery).count() == 1
     assert len(receiver.requests) == 2
+
+
+@pytest.mark.parametrize("fmt", ["slack", "teams"])
+def test_without_a_site_url_chat_messages_carry_no_button(fmt):
+    event = {"id": "x", "type": "review.decided", "summary": "UC-1: decided.", "url": "/reviews/1/"}
+    message = json.loads(formats.body(fmt, event))
+    assert "button" not in json.dumps(message) and "Action.OpenUrl" not in json.dumps(message)
