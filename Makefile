@@ -10,6 +10,10 @@
 #   make services / services-stop private PostgreSQL and Redis on loopback (bin/dev-services)
 #   make scheduler                the daily jobs and the e-mail sweep (Celery worker + beat), embedded
 #   make bench [BENCH_ARGS=...]   pages, endpoints and exports at 10^3 and 10^5 use cases, with ratios
+#   make prod [PORT=8000]         production: check, migrate, collect static files, then the Procfile
+#                                 (web, worker, beat) with honcho; settings from the environment
+#   make smoke                    `make prod` on PostgreSQL and Redis, walked end to end, then a
+#                                 backup restored into a fresh database and its chain verified
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -37,10 +41,10 @@ PYTEST_BROWSER := $(DEV) $(AS_OWNER) DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pyt
 
 BENCH_ARGS ?=
 
-.PHONY: bench scheduler help install system-deps demo test test-unit test-browser lint services services-stop
+.PHONY: bench scheduler help install system-deps demo test test-unit test-browser lint services services-stop prod smoke
 
 help:
-	@sed -n '3,13s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,17s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 install: $(STAMP)
 	@echo "install: $(VENV) is up to date"
@@ -126,3 +130,16 @@ scheduler: install
 # On PostgreSQL when `bin/dev-services env` is loaded (its owner role creates the databases).
 bench: install
 	$(PY) -m bench $(if $(DATABASE_OWNER_URL),--database-url $(DATABASE_OWNER_URL),) $(BENCH_ARGS)
+
+# Production as the Procfile says, with the settings of the environment (README, Production):
+# the deploy checks, migrations as the owner role, static files, then web, worker and beat.
+prod: install
+	$(PY) manage.py check --deploy --fail-level WARNING
+	$(AS_OWNER) $(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	mkdir -p var
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+
+# Needs `bin/dev-services env` loaded (PostgreSQL with its two roles, and Redis).
+smoke: install
+	$(PY) bin/prod-smoke
