@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "council.context.navigation",
+                "council.context.sign_in",
             ],
         },
     },
@@ -148,10 +149,34 @@ AUDIT_WITNESS_PATH = (
     else env.str("AUDIT_WITNESS_PATH")
 )
 
+# Single sign-on with the company's OpenID Connect provider (council/sso.py): on once
+# OIDC_RP_CLIENT_ID is set. People sign in with their company account; their account here is
+# made on the first sign-in; the provider's groups named in SSO_GROUP_MAP give them teams and
+# council roles (from the day they sign in; a group gone ends what it gave). Local passwords
+# stay on in debug, and otherwise only without SSO, unless PASSWORD_LOGIN says.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+SSO_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+OIDC_USE_PKCE = True
+OIDC_USERNAME_CLAIM = env.str("OIDC_USERNAME_CLAIM", default="preferred_username")
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+# {"provider group": "role:<council role>" | "team:<team name>"}, as JSON.
+SSO_GROUP_MAP: dict[str, str] = env.json("SSO_GROUP_MAP", default={})
+SSO_PROVIDER_NAME = env.str("SSO_PROVIDER_NAME", default="your company account")
+PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=DEBUG or not SSO_ENABLED)
+LOGIN_REDIRECT_URL_FAILURE = "login"
+
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username and address before any password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    *(["django.contrib.auth.backends.ModelBackend"] if PASSWORD_LOGIN else []),
+    *(["council.sso.CouncilOidcBackend"] if SSO_ENABLED else []),
     "guardian.backends.ObjectPermissionBackend",
 ]
 # guardian creates an AnonymousUser row; anonymous visitors never hold object permissions here.

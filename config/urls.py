@@ -8,6 +8,8 @@ from common.health import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Single sign-on (OpenID Connect), when it is set up.
+    path("oidc/", include("council.sso_urls")),
     path("api/", include("config.api_urls")),
     path("", oversight.views.home, name="home"),
     path("healthz", healthz, name="healthz"),

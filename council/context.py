@@ -1,4 +1,7 @@
-"""Template context for the navigation: council links and the unread notifications count."""
+"""Template context for the navigation: council links and the unread notifications count; and
+the ways to sign in."""
+
+from django.conf import settings
 
 from .notifications import unread_count
 from .selectors import (
@@ -32,4 +35,13 @@ def navigation(request) -> dict:
         # Only members of a team propose use cases (auditors and council members without one don't).
         "has_team": bool(user_active_team_ids(user)),
         "unread_notifications": unread_count(user),
+    }
+
+
+def sign_in(request) -> dict:
+    """Which ways to sign in the login page offers: single sign-on, local passwords, or both."""
+    return {
+        "sso_enabled": settings.SSO_ENABLED,
+        "sso_provider_name": settings.SSO_PROVIDER_NAME,
+        "password_login": settings.PASSWORD_LOGIN,
     }

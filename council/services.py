@@ -1,6 +1,8 @@
 """Writes for the organisation: references, teams, memberships and roles."""
 
+import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -8,10 +10,20 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from audit.services import audit_record, field_changes
 
-from .models import ApiToken, ReferenceSequence
+from .models import (
+    ApiToken,
+    CouncilRole,
+    ReferenceSequence,
+    RoleAssignment,
+    Team,
+    TeamMembership,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def reference_next(*, key: str) -> int:
@@ -93,3 +105,115 @@ def api_tokens_revoke(*, actor: User, token_id: int | None = None) -> int:
                 changes={"api_tokens": [revoked, []]},
             )
     return len(revoked)
+
+
+# --- Single sign-on (council/sso.py) -------------------------------------------------------------
+
+ROLE, TEAM = "role", "team"
+SSO = {"source": [None, "single sign-on"]}
+
+
+@dataclass(frozen=True)
+class SsoIdentity:
+    """Who the company's identity provider says signed in."""
+
+    username: str
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    groups: tuple[str, ...] = ()
+
+
+@transaction.atomic
+def sso_sign_in(*, user: User | None, identity: SsoIdentity) -> User:
+    """The account of a person who signed in with the identity provider: made on their first
+    sign-in (no local password), their name and address kept as the provider has them, and the
+    teams and roles that SSO_GROUP_MAP gives their groups; every change audited."""
+    facts = {
+        "email": identity.email,
+        "first_name": identity.first_name,
+        "last_name": identity.last_name,
+    }
+    if user is None:
+        user = User(username=identity.username, **facts)
+        user.set_unusable_password()
+        user.save()
+        changes = field_changes({}, {"username": user.username, **facts})
+        audit_record(actor=None, action="created", obj=user, object_ref=user.username,
+                     changes={**changes, **SSO})  # fmt: skip
+    else:
+        before = {field: getattr(user, field) for field in facts}
+        if before != facts:
+            for field, value in facts.items():
+                setattr(user, field, value)
+            user.save(update_fields=list(facts))
+            audit_record(actor=None, action="changed", obj=user, object_ref=user.username,
+                         changes={**field_changes(before, facts), **SSO})  # fmt: skip
+    sso_access_sync(user=user, groups=identity.groups)
+    return user
+
+
+def _mapped(groups: Iterable[str]) -> set[tuple[str, str]]:
+    """(kind, name) pairs the groups give: ("role", "privacy"), ("team", "Marketing")."""
+    given = set()
+    for group in groups:
+        target = settings.SSO_GROUP_MAP.get(group, "")
+        kind, _, name = target.partition(":")
+        if kind in (ROLE, TEAM) and name:
+            given.add((kind, name))
+    return given
+
+
+def sso_access_sync(*, user: User, groups: Iterable[str]) -> None:
+    """The roles and teams the provider manages (those SSO_GROUP_MAP names) as the groups say:
+    one given from today when a group gives it, ended yesterday (or removed, if it began today)
+    when no group gives it any more. Roles and teams the map does not name are left as the
+    admin keeps them."""
+    managed = _mapped(settings.SSO_GROUP_MAP)
+    given = _mapped(groups)
+    today = timezone.localdate()
+    for kind, name in sorted(managed):
+        held = _held(user, kind, name)
+        if (kind, name) in given and not held:
+            row = _give(user, kind, name)
+            if row is not None:
+                audit_record(actor=None, action="created", obj=row, object_ref=user.username,
+                             changes={**_access_changes(row), **SSO})  # fmt: skip
+        for row in held if (kind, name) not in given else []:
+            before = _access_changes(row)
+            if row.starts_on >= today:
+                audit_record(actor=None, action="deleted", obj=row, object_ref=user.username,
+                             changes={**before, **SSO})  # fmt: skip
+                row.delete()
+            else:
+                row.ends_on = today - timedelta(days=1)
+                row.save(update_fields=["ends_on"])
+                audit_record(actor=None, action="changed", obj=row, object_ref=user.username,
+                             changes={"ends_on": [None, row.ends_on.isoformat()], **SSO})  # fmt: skip
+
+
+def _held(user: User, kind: str, name: str) -> list[RoleAssignment | TeamMembership]:
+    if kind == ROLE:
+        return list(RoleAssignment.objects.active().filter(user=user, role=name))
+    return list(TeamMembership.objects.active().filter(user=user, team__name=name))
+
+
+def _give(user: User, kind: str, name: str) -> RoleAssignment | TeamMembership | None:
+    if kind == ROLE:
+        if name not in CouncilRole.values:
+            logger.warning("SSO_GROUP_MAP names a council role that does not exist: %s", name)
+            return None
+        return RoleAssignment.objects.create(user=user, role=name)
+    team = Team.objects.filter(name=name).first()
+    if team is None:
+        logger.warning("SSO_GROUP_MAP names a team that does not exist: %s", name)
+        return None
+    return TeamMembership.objects.create(user=user, team=team)
+
+
+def _access_changes(row: RoleAssignment | TeamMembership) -> dict[str, list[Any]]:
+    what = {"role": row.role} if isinstance(row, RoleAssignment) else {"team": row.team.name}
+    return {
+        **{key: [None, value] for key, value in what.items()},
+        "starts_on": [None, row.starts_on.isoformat()],
+    }
