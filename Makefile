@@ -14,6 +14,8 @@
 #                                 (web, worker, beat) with honcho; settings from the environment
 #   make smoke                    `make prod` on PostgreSQL and Redis, walked end to end, then a
 #                                 backup restored into a fresh database and its chain verified
+#   make messages                 the translation catalogues (locale/) extracted again and compiled
+#                                 (needs Debian's gettext); translate the new entries, run it again
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -41,10 +43,10 @@ PYTEST_BROWSER := $(DEV) $(AS_OWNER) DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pyt
 
 BENCH_ARGS ?=
 
-.PHONY: bench scheduler help install system-deps demo test test-unit test-browser lint services services-stop prod smoke
+.PHONY: bench scheduler help install system-deps demo test test-unit test-browser lint services services-stop prod smoke messages
 
 help:
-	@sed -n '3,17s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '3,19s/^# \{0,1\}//p' $(firstword $(MAKEFILE_LIST))
 
 install: $(STAMP)
 	@echo "install: $(VENV) is up to date"
@@ -143,3 +145,9 @@ prod: install
 # Needs `bin/dev-services env` loaded (PostgreSQL with its two roles, and Redis).
 smoke: install
 	$(PY) bin/prod-smoke
+
+# Every language of settings.LANGUAGES but English; the .mo files are committed with the .po.
+messages: install
+	$(DEV) $(PY) manage.py makemessages -l fr --no-obsolete --ignore=staticfiles --ignore=var \
+	    --ignore=media --ignore=tests --ignore=bench
+	$(DEV) $(PY) manage.py compilemessages --ignore=.venv

@@ -5,6 +5,7 @@ from typing import cast
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy
 
 from common.forms import OwnerChoiceField, ServiceForm
 from common.limits import MARKETS_MAX, NAME_MAX, NOTE_MAX, TEXT_MAX, date_in_range, list_within
@@ -299,27 +300,36 @@ class ComplaintForm(forms.Form):
 
     use_required_attribute = False
 
+    # Shown on the public pages: every word in the catalogue, in the reader's language.
     kind = forms.ChoiceField(
-        label="What would you like to do?",
-        choices=ComplaintKind.choices,
+        label=gettext_lazy("What would you like to do?"),
+        choices=[(code, gettext_lazy(label)) for code, label in ComplaintKind.choices],
         widget=forms.RadioSelect,
         initial=ComplaintKind.COMPLAINT,
-        error_messages={"required": "Choose whether you contest a decision or complain."},
+        error_messages={
+            "required": gettext_lazy("Choose whether you contest a decision or complain.")
+        },
     )
     message = forms.CharField(
-        label="Your message",
-        help_text="Tell us what happened and, if you contest a decision, which one and when.",
+        label=gettext_lazy("Your message"),
+        help_text=gettext_lazy(
+            "Tell us what happened and, if you contest a decision, which one and when."
+        ),
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Write your message."},
+        error_messages={"required": gettext_lazy("Write your message.")},
     )
     contact = forms.CharField(
-        label="How can we answer you? (optional)",
-        help_text="An e-mail address or a phone number. Leave it empty to stay anonymous.",
+        label=gettext_lazy("How can we answer you? (optional)"),
+        help_text=gettext_lazy(
+            "An e-mail address or a phone number. Leave it empty to stay anonymous."
+        ),
         required=False,
         max_length=254,
     )
-    website = forms.CharField(required=False, max_length=200, label="Leave this empty")
+    website = forms.CharField(
+        required=False, max_length=200, label=gettext_lazy("Leave this empty")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, auto_id="complaint-%s", **kwargs)
@@ -331,7 +341,7 @@ class ComplaintForm(forms.Form):
     def clean_message(self) -> str:
         message: str = self.cleaned_data["message"].strip()
         if not message:
-            raise forms.ValidationError("Write your message.")
+            raise forms.ValidationError(gettext_lazy("Write your message."))
         return message
 
 

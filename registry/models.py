@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop
 
 from council.models import choice_labels
 from reviews.models import Review
@@ -258,8 +259,9 @@ class Incident(models.Model):
 
 
 class ComplaintKind(models.TextChoices):
-    CONTEST = "contest", "Contest a decision"
-    COMPLAINT = "complaint", "Complaint"
+    # In the catalogue (gettext_noop): the public complaint form shows them translated.
+    CONTEST = "contest", gettext_noop("Contest a decision")
+    COMPLAINT = "complaint", gettext_noop("Complaint")
 
 
 class ComplaintStatus(models.TextChoices):

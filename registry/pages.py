@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 import workflows
@@ -423,8 +424,10 @@ def _complaint_data(form: ComplaintForm) -> dict:
 def _complaint_thanks(request, reference):
     messages.success(
         request,
-        "Thank you: we have received your message. The people responsible for this tool will "
-        "look at it, and answer you if you told us how.",
+        gettext(
+            "Thank you: we have received your message. The people responsible for this tool "
+            "will look at it, and answer you if you told us how."
+        ),
     )
     return redirect(reverse("transparency-tool", args=[reference]) + "#complaint")
 

@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from common.errors import ActionForbidden, DomainError, TransitionNotAllowed
 from council.selectors import auditor_write_refusal, is_chair
@@ -438,6 +439,8 @@ def complaint_rate_refusal(address: str) -> TooManyComplaints | None:
     if complaints_sent_recently(address) < settings.COMPLAINTS_PER_HOUR:
         return None
     return TooManyComplaints(
-        "We have received several messages from your connection in the last hour. Please try "
-        "again later, or contact us directly."
+        gettext(
+            "We have received several messages from your connection in the last hour. Please "
+            "try again later, or contact us directly."
+        )
     )

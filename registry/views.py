@@ -11,9 +11,10 @@ from django.core.validators import slug_re
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET
 
-from usecases.choices import MARKET_NAMES
+from usecases.markets import market_name
 
 from .forms import ComplaintForm
 from .models import Deployment
@@ -21,7 +22,7 @@ from .selectors import deployment_get_published, deployments_published, is_overd
 
 PUBLIC_PAGE_SIZE = 50
 REFERENCE_LENGTH: int = Deployment._meta.get_field("reference").max_length or 0
-NO_DISCLOSURE = "Ask us and we will tell you where this tool is used."
+NO_DISCLOSURE = gettext_lazy("Ask us and we will tell you where this tool is used.")
 # Only these columns are read: internal names and notes, people and teams never reach the pages.
 PUBLIC_FIELDS = (
     "reference", "stage", "channels", "markets", "customer_disclosure", "last_review_date",
@@ -38,7 +39,7 @@ def organisation() -> dict[str, str]:
     else:
         contact_url = contact
     return {
-        "name": settings.ORGANISATION_NAME or "Our organisation",
+        "name": settings.ORGANISATION_NAME or gettext("Our organisation"),
         "contact": contact,
         "contact_url": contact_url,
         "privacy_url": settings.ORGANISATION_PRIVACY_URL,
@@ -53,8 +54,8 @@ def _public_entry(deployment) -> dict:
         "name": deployment.public_name_approved,
         "in_trial": deployment.stage == "pilot",
         "what_it_does": deployment.public_description_approved,
-        "channels": deployment.channel_labels,
-        "markets": [MARKET_NAMES.get(market, market) for market in deployment.markets],
+        "channels": [gettext(label) for label in deployment.channel_labels],
+        "markets": [market_name(market, get_language()) for market in deployment.markets],
         "how_you_are_told": deployment.customer_disclosure
         or use_case.customer_disclosure
         or NO_DISCLOSURE,
@@ -136,7 +137,7 @@ def _cursor_refusal(*cursors: str) -> HttpResponseBadRequest | None:
     if all(_is_reference(cursor) for cursor in cursors if cursor):
         return None
     return HttpResponseBadRequest(
-        "This page address is not one of ours: start again from the first page.",
+        gettext("This page address is not one of ours: start again from the first page."),
         content_type="text/plain; charset=utf-8",
     )
 

@@ -1,6 +1,7 @@
 """Enumerations of SPEC section 3: the stored value is the lower-case word."""
 
 from django.db import models
+from django.utils.translation import gettext_noop
 
 
 class State(models.TextChoices):
@@ -42,16 +43,17 @@ class JourneyStage(models.TextChoices):
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    WEB = "web", "Web"
-    MOBILE_APP = "mobile_app", "Mobile app"
-    SOCIAL = "social", "Social media"
-    PAID_MEDIA = "paid_media", "Paid media"
-    CHAT = "chat", "Chat"
-    VOICE_IVR = "voice_ivr", "Voice / IVR"
-    AGENT_ASSIST = "agent_assist", "Agent assist"
-    IN_STORE = "in_store", "In store"
-    OTHER = "other", "Other"
+    # The labels are in the catalogue (gettext_noop): the public pages show them translated.
+    EMAIL = "email", gettext_noop("E-mail")
+    WEB = "web", gettext_noop("Web")
+    MOBILE_APP = "mobile_app", gettext_noop("Mobile app")
+    SOCIAL = "social", gettext_noop("Social media")
+    PAID_MEDIA = "paid_media", gettext_noop("Paid media")
+    CHAT = "chat", gettext_noop("Chat")
+    VOICE_IVR = "voice_ivr", gettext_noop("Voice / IVR")
+    AGENT_ASSIST = "agent_assist", gettext_noop("Agent assist")
+    IN_STORE = "in_store", gettext_noop("In store")
+    OTHER = "other", gettext_noop("Other")
 
 
 class Capability(models.TextChoices):

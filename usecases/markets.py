@@ -1,6 +1,12 @@
 """Markets: ISO 3166-1 alpha-2 country codes, with `EU` as a shorthand for every member state."""
 
 from collections.abc import Iterable
+from functools import cache
+
+from babel import Locale
+from django.utils.translation import to_locale
+
+from .choices import MARKET_NAMES
 
 # ISO 3166-1 alpha-2 (all 249 officially assigned codes).
 _ALPHA2_CODES = """
@@ -34,3 +40,17 @@ def unknown_markets(markets: Iterable[str]) -> list[str]:
 
 def in_eu(markets: Iterable[str]) -> bool:
     return any(code == EU or code in EU_MEMBER_STATES for code in markets)
+
+
+@cache
+def _territories(language: str) -> dict[str, str]:
+    return dict(Locale.parse(to_locale(language)).territories)
+
+
+def market_name(code: str, language: str) -> str:
+    """A market as a customer reads it, in their language: in English as MARKET_NAMES says, in
+    another language as the Unicode CLDR names it (Babel); a code neither knows shows as it
+    was entered."""
+    if language.startswith("en"):
+        return MARKET_NAMES.get(code, code)
+    return _territories(language).get(UK if code == "UK" else code, code)
