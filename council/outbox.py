@@ -17,7 +17,6 @@ import hashlib
 import logging
 import os
 import socket
-import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -26,15 +25,11 @@ from django.core.mail import EmailMessage
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from common.outbox import SWEEP_BATCH, SWEEP_BUDGET_SECONDS, backoff, sweep
+
 from .models import Notification
 
 logger = logging.getLogger(__name__)
-
-BACKOFF_FIRST = timedelta(minutes=1)
-BACKOFF_MAX = timedelta(hours=1)
-SWEEP_BATCH = 100
-# A sweep stops starting new e-mails after this long: beat runs the next one a minute later.
-SWEEP_BUDGET_SECONDS = 50.0
 
 
 def lease_duration() -> timedelta:
@@ -63,12 +58,6 @@ def email_for(notification: Notification) -> EmailMessage:
         to=[notification.user.email],
         headers={"Message-ID": message_id(notification)},
     )
-
-
-def backoff(attempts: int) -> timedelta:
-    """1, 2, 4 … minutes after the first, second, third … failure, at most an hour."""
-    doublings = min(max(attempts - 1, 0), 6)  # 64 minutes: past the cap, and no overflow
-    return min(BACKOFF_FIRST * (1 << doublings), BACKOFF_MAX)
 
 
 def deliver(notification_id: int) -> str:
@@ -126,21 +115,7 @@ def deliver_due(
     *, batch_size: int = SWEEP_BATCH, budget_seconds: float = SWEEP_BUDGET_SECONDS
 ) -> dict[str, int]:
     """The sweep: send every due e-mail, oldest first, in batches, within a time budget."""
-    counts: dict[str, int] = {}
-    deadline = time.monotonic() + budget_seconds
-    while time.monotonic() < deadline:
-        batch = list(
-            due(timezone.now())
-            .order_by("created_at", "pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not batch:
-            break
-        for notification_id in batch:
-            if time.monotonic() >= deadline:
-                break
-            result = deliver(notification_id)
-            counts[result] = counts.get(result, 0) + 1
+    counts = sweep(due, deliver, batch_size=batch_size, budget_seconds=budget_seconds)
     if counts:
         logger.info("Notification e-mail sweep: %s", counts)
     return counts

@@ -21,15 +21,12 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from council.outbox import backoff
+from common.outbox import SWEEP_BATCH, SWEEP_BUDGET_SECONDS, backoff, sweep
 
 from . import formats
 from .models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
-
-SWEEP_BATCH = 100
-SWEEP_BUDGET_SECONDS = 50.0
 
 
 def due(now: datetime) -> QuerySet[WebhookDelivery]:
@@ -101,21 +98,7 @@ def deliver_due(
     *, batch_size: int = SWEEP_BATCH, budget_seconds: float = SWEEP_BUDGET_SECONDS
 ) -> dict[str, int]:
     """The sweep: send every due delivery, oldest first, within a time budget."""
-    counts: dict[str, int] = {}
-    deadline = time.monotonic() + budget_seconds
-    while time.monotonic() < deadline:
-        batch = list(
-            due(timezone.now())
-            .order_by("created_at", "pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not batch:
-            break
-        for delivery_id in batch:
-            if time.monotonic() >= deadline:
-                break
-            result = deliver(delivery_id)
-            counts[result] = counts.get(result, 0) + 1
+    counts = sweep(due, deliver, batch_size=batch_size, budget_seconds=budget_seconds)
     if counts:
         logger.info("Webhook sweep: %s", counts)
     return counts

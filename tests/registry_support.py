@@ -3,8 +3,10 @@
 import csv
 import io
 
+import workflows
 from audit.models import AuditEvent
 from demo import scenarios
+from registry import services as registry_services
 
 
 def entry_data(business_owner, technical_owner, **overrides):
@@ -23,6 +25,15 @@ def entry_data(business_owner, technical_owner, **overrides):
         "monitoring_kpis": "Unsubscribe rate, complaints.",
         **overrides,
     }
+
+
+def publish(entry, *, team_member, chair, name="Offers chosen for you", **data):
+    """The entry on the public pages: published, with public wording the chair approved."""
+    wording = {"public_name": name, "public_description": "Chooses which offers you see first."}
+    workflows.deployment_update(
+        actor=team_member, deployment=entry, data={"published": True, **wording, **data}
+    )
+    return registry_services.public_wording_approve(actor=chair, deployment=entry)
 
 
 # What a team says of its pilot when it moves the entry to production (required to leave pilot).

@@ -18,10 +18,9 @@ from django.test.utils import CaptureQueriesContext
 import workflows
 from audit.models import AuditEvent
 from oversight import interop
-from registry import services
 from usecases.markets import EU_MEMBER_STATES
 
-from .registry_support import entry_data
+from .registry_support import entry_data, publish
 from .reviews_support import approve_review
 
 URL = "/api/v1/registry/export/"
@@ -201,12 +200,7 @@ def test_only_a_providers_high_risk_entry_has_an_annex_viii_record(
 def test_the_more_information_url_is_the_public_page_once_published(
     api, auditor, high_risk_entry, alice, council
 ):
-    workflows.deployment_update(
-        actor=alice,
-        deployment=high_risk_entry,
-        data={"published": True, "public_name": "Credit limits", "public_description": "Sets."},
-    )
-    services.public_wording_approve(actor=council["chair"], deployment=high_risk_entry)
+    publish(high_risk_entry, team_member=alice, chair=council["chair"], name="Credit limits")
     (record,) = _eu_rows(api(auditor).get(URL, {"format": "eu_db"}))
     url = f"http://testserver/transparency/{high_risk_entry.reference}/"
     assert record["items"]["13_more_information_url"] == url
@@ -279,16 +273,7 @@ def test_docs_map_every_column_as_the_code_does():
 
 @pytest.fixture
 def published(entry, alice, council):
-    workflows.deployment_update(
-        actor=alice,
-        deployment=entry,
-        data={
-            "published": True,
-            "public_name": "Offers chosen for you",
-            "public_description": "Chooses which of our offers you see first.",
-        },
-    )
-    return services.public_wording_approve(actor=council["chair"], deployment=entry)
+    return publish(entry, team_member=alice, chair=council["chair"])
 
 
 def test_anyone_reads_the_register_in_the_approved_words(client, published):
@@ -301,7 +286,7 @@ def test_anyone_reads_the_register_in_the_approved_words(client, published):
     (entry,) = register["entries"]
     assert entry["reference"] == published.reference
     assert entry["name"] == "Offers chosen for you"
-    assert entry["what_it_does"] == "Chooses which of our offers you see first."
+    assert entry["what_it_does"] == "Chooses which offers you see first."
     assert entry["in_trial"] is True
     assert entry["channels"] == ["E-mail"]
     assert entry["url"] == f"http://testserver/transparency/{published.reference}/"
@@ -322,12 +307,7 @@ def test_unpublished_and_unapproved_entries_stay_off_the_register(client, publis
 
 def test_the_register_pages_by_reference(client, published, make_entry, alice, council):
     second = make_entry(name="Second")
-    workflows.deployment_update(
-        actor=alice,
-        deployment=second,
-        data={"published": True, "public_name": "Second tool", "public_description": "Helps."},
-    )
-    services.public_wording_approve(actor=council["chair"], deployment=second)
+    publish(second, team_member=alice, chair=council["chair"], name="Second tool")
     with mock.patch("registry.views.REGISTER_PAGE_SIZE", 1):
         first = client.get(REGISTER).json()
         assert [e["reference"] for e in first["entries"]] == [published.reference]

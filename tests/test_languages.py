@@ -11,8 +11,7 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.core.cache import cache
 
-import workflows
-from registry import services
+from .registry_support import publish
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 PUBLIC_TEMPLATES = ["public_base.html", "transparency.html", "transparency_tool.html",
@@ -29,17 +28,7 @@ def _empty_rate_limit():
 
 @pytest.fixture
 def published(entry, alice, council):
-    workflows.deployment_update(
-        actor=alice,
-        deployment=entry,
-        data={
-            "published": True,
-            "public_name": "Offres choisies pour vous",
-            "public_description": "Choisit les offres de notre e-mail hebdomadaire.",
-            "markets": ["IE", "FR"],
-        },
-    )
-    return services.public_wording_approve(actor=council["chair"], deployment=entry)
+    return publish(entry, team_member=alice, chair=council["chair"], markets=["IE", "FR"])
 
 
 def test_a_french_browser_reads_the_public_list_in_french(client, published):
