@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from . import services
@@ -31,10 +32,20 @@ class RevokeTokensForm(forms.Form):
     token = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def api_tokens(request):
     """The user's API tokens: when each was issued and expires (never the token itself); POST
-    revokes one or all."""
+    issues a new one (shown once, on the page that answers: the way to a token for people who
+    sign in with single sign-on and have no password here), or revokes one or all."""
+    if request.method == "POST" and "issue" in request.POST:
+        _, issued = services.api_token_issue(user=request.user)
+        context = {
+            "tokens": api_tokens_of(request.user),
+            "form": RevokeTokensForm(),
+            "issued": issued,
+        }
+        return render(request, "council/api_tokens.html", context)
     form = RevokeTokensForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         token_id = form.cleaned_data["token"]

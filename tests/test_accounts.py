@@ -1,6 +1,7 @@
 """Accounts (issue 10, item 5): login lockout, password rules, API tokens that expire and that
 their owner lists and revokes, and logging out revokes them."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -306,3 +307,13 @@ def test_the_page_answers_bad_input_with_a_message(client, alice, password):
     assert response.status_code == 400
     assert b"Enter a whole number." in response.content
     assert works(token) == 200
+
+
+def test_the_page_issues_a_token_shown_once_for_people_without_a_password(client, alice):
+    client.force_login(alice)  # as after a single sign-on: no password is needed here
+    response = client.post(PAGE, {"issue": "1"})
+    assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
+    token = re.search(r'<code id="issued-token">([^<]+)</code>', response.content.decode())[1]
+    assert works(token) == 200
+    assert AuditEvent.objects.filter(action="api_token_issued", actor=alice).exists()
+    assert token not in client.get(PAGE).content.decode()  # never shown again
