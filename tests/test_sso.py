@@ -146,7 +146,7 @@ def _sign_in(app: str, person: dict) -> requests.Response:
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_person_signs_in_through_the_provider_into_their_council_role(sso, live_server):
     TeamFactory(name="Marketing")
     landed = _sign_in(live_server.url, PERSON)
@@ -172,14 +172,14 @@ def test_a_person_signs_in_through_the_provider_into_their_council_role(sso, liv
     }
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_wrong_password_at_the_provider_signs_nobody_in(sso, live_server):
     refused = _sign_in(live_server.url, {**PERSON, "password": "not-theirs"})
     assert "/login/" in refused.url  # still at the provider's login page
     assert not User.objects.filter(username="priya.sso").exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_passwords_off_the_login_page_offers_only_the_provider(sso, client):
     page = client.get("/accounts/login/").content.decode()
     assert "Sign in with" in page and 'name="password"' not in page
