@@ -150,4 +150,6 @@ smoke: install
 messages: install
 	$(DEV) $(PY) manage.py makemessages -l fr --no-obsolete --ignore=staticfiles --ignore=var \
 	    --ignore=media --ignore=tests --ignore=bench
+	# A guess from a similar message is no translation: emptied (the page shows the English).
+	msgattrib --clear-fuzzy --empty -o locale/fr/LC_MESSAGES/django.po locale/fr/LC_MESSAGES/django.po
 	$(DEV) $(PY) manage.py compilemessages --ignore=.venv
