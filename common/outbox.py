@@ -1,18 +1,61 @@
 """What every outbox here shares (the e-mails', council/outbox.py; the webhooks',
-integrations/outbox.py): the backoff after a failure, and the sweep that sends whatever is due."""
+integrations/outbox.py): queueing a row's task after its action committed, the backoff after a
+failure, and the sweep that sends whatever is due."""
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+logger = logging.getLogger(__name__)
 
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 SWEEP_BATCH = 100
 # A sweep stops starting new sends after this long: beat runs the next one a minute later.
 SWEEP_BUDGET_SECONDS = 50.0
+
+
+class BrokerPause:
+    """After the broker failed, queueing is skipped for a while: the sweep sends what was not
+    queued, and the actions that follow do not each wait for a broker that is down (per
+    process)."""
+
+    seconds = 30.0
+    failed_at = float("-inf")
+
+    def paused(self) -> bool:
+        return time.monotonic() - self.failed_at < self.seconds
+
+    def failed(self) -> None:
+        self.failed_at = time.monotonic()
+
+
+broker_pause = BrokerPause()
+
+
+def queue_each(task: Any, row_ids: Sequence[int], *, what: str) -> None:
+    """`task.delay(row_id)` for each row, called after the action committed; never fails it:
+    with the broker down (or paused after it failed) the sweep sends the rest."""
+    if broker_pause.paused():
+        logger.info("%s %s left to the sweep (broker down)", what, list(row_ids))
+        return
+    for queued, row_id in enumerate(row_ids):
+        try:
+            task.delay(row_id)
+        except OperationalError as error:  # the broker refused or timed out
+            broker_pause.failed()
+            logger.warning(
+                "%s %s not queued (%r): the sweep will send them", what, row_ids[queued:], error
+            )
+            return
+        except Exception:  # the action committed: whatever failed here, the sweep sends it
+            logger.exception("%s %s not queued", what, row_id)
 
 
 def backoff(attempts: int) -> timedelta:

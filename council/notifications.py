@@ -4,37 +4,17 @@ Each row is also the e-mail's outbox entry (council/outbox.py): if the task cann
 action still succeeds and the sweep sends the e-mail.
 """
 
-import logging
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from kombu.exceptions import OperationalError
+
+from common.outbox import queue_each
 
 from .models import Notification
 from .tasks import deliver_notification
-
-logger = logging.getLogger(__name__)
-
-
-class BrokerPause:
-    """After the broker failed, queueing is skipped for a while: the sweep sends those e-mails,
-    and the actions that follow do not each wait for a broker that is down (per process)."""
-
-    seconds = 30.0
-    failed_at = float("-inf")
-
-    def paused(self) -> bool:
-        return time.monotonic() - self.failed_at < self.seconds
-
-    def failed(self) -> None:
-        self.failed_at = time.monotonic()
-
-
-broker_pause = BrokerPause()
 
 
 def notify(
@@ -131,22 +111,7 @@ def _insert_new(rows: Sequence[Notification]) -> list[int]:
 
 def _queue_delivery(notification_ids: list[int]) -> None:
     """Never fails the committed action: with the broker down, the sweep sends the e-mails."""
-    if broker_pause.paused():
-        logger.info("Notification e-mails %s left to the sweep (broker down)", notification_ids)
-        return
-    for queued, notification_id in enumerate(notification_ids):
-        try:
-            deliver_notification.delay(notification_id)
-        except OperationalError as error:  # the broker refused or timed out
-            broker_pause.failed()
-            logger.warning(
-                "Notification e-mails %s not queued (%r): the sweep will send them",
-                notification_ids[queued:],
-                error,
-            )
-            return
-        except Exception:  # the action committed: whatever failed here, the sweep sends it
-            logger.exception("Notification e-mail %s not queued", notification_id)
+    queue_each(deliver_notification, notification_ids, what="Notification e-mails")
 
 
 def unread_count(user) -> int:

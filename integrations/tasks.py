@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from common.outbox import queue_each
+
 from . import outbox
 
 
@@ -19,10 +21,6 @@ def deliver_pending_webhooks() -> dict[str, int]:
 
 
 def queue_deliveries(delivery_ids: list[int]) -> None:
-    """Called after the commit; with the broker down the sweep sends them: never fails the
-    action that committed."""
-    for delivery_id in delivery_ids:
-        try:
-            deliver_webhook.delay(delivery_id)
-        except Exception:  # noqa: BLE001  whatever failed, the sweep sends what was not queued
-            return
+    """Called after the commit; never fails the action: with the broker down the sweep sends
+    them."""
+    queue_each(deliver_webhook, delivery_ids, what="Webhook deliveries")

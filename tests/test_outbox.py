@@ -18,10 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from common.outbox import broker_pause
 from config.celery import app
 from council import outbox
 from council.models import Notification
-from council.notifications import broker_pause, notify
+from council.notifications import notify
 from council.tasks import deliver_pending_notifications
 from usecases.models import UseCase
 
