@@ -48,10 +48,17 @@ def model_snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in fields}
 
 
+def _audited_fields(obj: models.Model) -> list[str]:
+    """The columns an admin change records: all but the key, the creation time and what the
+    model keeps out of the trail (`audit_hidden_fields`, e.g. a secret)."""
+    hidden = {"id", "created_at", *getattr(obj, "audit_hidden_fields", ())}
+    return [f.attname for f in obj._meta.concrete_fields if f.name not in hidden]
+
+
 def stored_snapshot(obj: models.Model) -> dict[str, Any]:
     """The row as it is in the database now, before the change being saved."""
     stored = type(obj)._default_manager.get(pk=obj.pk)
-    return model_snapshot(stored, [f.attname for f in obj._meta.concrete_fields])
+    return model_snapshot(stored, _audited_fields(obj))
 
 
 def record_admin_change(
@@ -61,9 +68,9 @@ def record_admin_change(
     before: Mapping[str, Any] | None,
     deleted: bool = False,
 ) -> None:
-    """Audit a change made through the Django admin (teams, memberships, roles, policies)."""
-    fields = [f.attname for f in obj._meta.concrete_fields if f.name not in {"id", "created_at"}]
-    after = {} if deleted else model_snapshot(obj, fields)
+    """Audit a change made through the Django admin (teams, memberships, roles, policies,
+    webhook subscriptions)."""
+    after = {} if deleted else model_snapshot(obj, _audited_fields(obj))
     action = "deleted" if deleted else ("created" if before is None else "changed")
     audit_record(actor=actor, action=action, obj=obj, changes=field_changes(before or {}, after))
 

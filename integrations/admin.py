@@ -1,8 +1,10 @@
-"""Webhook subscriptions are kept in the admin (staff), each change audited; the deliveries
-are their log, read-only, with a replay."""
+"""Webhook subscriptions are kept in the admin (staff), each change audited as every admin
+change is (its secret kept out); the deliveries are their log, read-only, with a replay."""
 
 from django import forms
 from django.contrib import admin, messages
+
+from council.admin import AuditedAdmin
 
 from . import services
 from .models import EventType, WebhookDelivery, WebhookSubscription
@@ -23,24 +25,11 @@ class SubscriptionForm(forms.ModelForm):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(AuditedAdmin):
     form = SubscriptionForm
     list_display = ["name", "url", "format", "team", "role", "active"]
     list_filter = ["format", "active", "role"]
     readonly_fields = ["secret", "created_at"]
-
-    def save_model(self, request, obj, form, change):
-        before = None
-        if change:
-            before = services.described(WebhookSubscription.objects.get(pk=obj.pk))
-        services.subscription_save(actor=request.user, subscription=obj, before=before)
-
-    def delete_model(self, request, obj):
-        services.subscription_delete(actor=request.user, subscription=obj)
-
-    def delete_queryset(self, request, queryset):
-        for subscription in queryset:
-            services.subscription_delete(actor=request.user, subscription=subscription)
 
 
 @admin.register(WebhookDelivery)

@@ -58,10 +58,18 @@ class WebhookSubscription(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Never in the audit trail (council.services.record_admin_change).
+    audit_hidden_fields = ("secret",)
+
     class Meta:
         ordering = ["name", "id"]
 
     def __str__(self):
+        return self.name
+
+    @property
+    def reference(self) -> str:
+        """How the trail names it (`object_ref`)."""
         return self.name
 
 

@@ -5,6 +5,7 @@ from django.db import DatabaseError, connection, transaction
 
 from audit.models import AppendOnlyError, AuditEvent
 from audit.services import audit_record, compute_hash, verify_chain
+from council.models import RoleAssignment
 
 
 def _tamper(event_id, **columns):
@@ -110,3 +111,17 @@ def test_admin_changes_to_roles_are_audited(client, db):
     assert event.action == "created"
     assert event.actor == admin
     assert event.changes["role"] == [None, "privacy"]
+
+
+def test_an_admin_change_records_only_what_changed(client, db):
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-123")
+    client.force_login(admin)
+    row = {"user": admin.pk, "role": "privacy", "starts_on": "2026-01-01", "ends_on": ""}
+    client.post("/admin/council/roleassignment/add/", row)
+    assignment = RoleAssignment.objects.get()
+    response = client.post(
+        f"/admin/council/roleassignment/{assignment.pk}/change/", {**row, "ends_on": "2026-12-31"}
+    )
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(object_type="council.roleassignment", action="changed")
+    assert event.changes == {"ends_on": [None, "2026-12-31"]}

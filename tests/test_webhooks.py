@@ -78,8 +78,9 @@ def _site():
 
 
 def subscribe(receiver, path="/hook", **fields) -> WebhookSubscription:
-    subscription = WebhookSubscription(name=path.strip("/"), url=receiver.url(path), **fields)
-    return services.subscription_save(actor=None, subscription=subscription, before=None)
+    return WebhookSubscription.objects.create(
+        name=path.strip("/"), url=receiver.url(path), **fields
+    )
 
 
 def send(django_capture_on_commit_callbacks, action):
@@ -261,8 +262,7 @@ def test_a_delivery_is_marked_failed_after_the_last_attempt(
 def test_an_unreachable_receiver_is_logged_not_raised(
     django_capture_on_commit_callbacks, make_use_case, council
 ):
-    subscription = WebhookSubscription(name="gone", url="http://127.0.0.1:9/nothing-listens")
-    services.subscription_save(actor=None, subscription=subscription, before=None)
+    WebhookSubscription.objects.create(name="gone", url="http://127.0.0.1:9/nothing-listens")
     send(django_capture_on_commit_callbacks, lambda: make_use_case("submitted"))
     for delivery in WebhookDelivery.objects.all():
         assert delivery.delivered_at is None and "Connection" in delivery.last_error
@@ -285,16 +285,19 @@ def test_a_replay_sends_the_same_event_again_and_is_audited(
     assert AuditEvent.objects.filter(action="webhook_replayed", actor=chair).exists()
 
 
-def test_keeping_a_subscription_is_audited_without_its_secret(receiver, chair):
-    subscription = WebhookSubscription(name="council-chat", url=receiver.url())
-    services.subscription_save(actor=chair, subscription=subscription, before=None)
-    before = services.described(subscription)
-    subscription.active = False
-    services.subscription_save(actor=chair, subscription=subscription, before=before)
+def test_keeping_a_subscription_in_the_admin_is_audited_without_its_secret(receiver, admin_client):
+    form = {"name": "council-chat", "url": receiver.url(), "format": "json", "active": "on"}
+    assert (
+        admin_client.post("/admin/integrations/webhooksubscription/add/", form).status_code == 302
+    )
+    subscription = WebhookSubscription.objects.get()
+    page = f"/admin/integrations/webhooksubscription/{subscription.pk}/change/"
+    assert admin_client.post(page, {**form, "active": ""}).status_code == 302
     created, changed = AuditEvent.objects.filter(
         object_type="integrations.webhooksubscription"
     ).order_by("seq")
     assert created.action == "created" and changed.action == "changed"
+    assert created.object_ref == changed.object_ref == "council-chat"
     assert changed.changes == {"active": [True, False]}
     assert subscription.secret not in json.dumps(created.changes)
 
