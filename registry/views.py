@@ -80,16 +80,16 @@ class _KeysetPage:
     first: bool = True
 
 
-def _page_by_reference(published, *, after: str, before: str) -> _KeysetPage:
-    """Keyset pages (no count, no offset): one query reads a page and one more entry, which
-    says whether a further page exists; the cost stays that of one page however many entries
-    are published, and no page number makes the server scan."""
+def _page_by_reference(
+    published, *, after: str, before: str = "", size: int = PUBLIC_PAGE_SIZE
+) -> _KeysetPage:
+    """Keyset pages of `size` (no count, no offset): one query reads a page and one more entry,
+    which says whether a further page exists; the cost stays that of one page however many
+    entries are published, and no page number makes the server scan."""
     if before and not after:
-        found = list(
-            published.filter(reference__lt=before).order_by("-reference")[: PUBLIC_PAGE_SIZE + 1]
-        )
-        shown = found[:PUBLIC_PAGE_SIZE][::-1]
-        more_before = len(found) > PUBLIC_PAGE_SIZE
+        found = list(published.filter(reference__lt=before).order_by("-reference")[: size + 1])
+        shown = found[:size][::-1]
+        more_before = len(found) > size
         return _KeysetPage(
             shown,
             previous_before=shown[0].reference if more_before else "",
@@ -98,12 +98,12 @@ def _page_by_reference(published, *, after: str, before: str) -> _KeysetPage:
         )
     if after:
         published = published.filter(reference__gt=after)
-    found = list(published.order_by("reference")[: PUBLIC_PAGE_SIZE + 1])
-    shown = found[:PUBLIC_PAGE_SIZE]
+    found = list(published.order_by("reference")[: size + 1])
+    shown = found[:size]
     return _KeysetPage(
         shown,
         previous_before=shown[0].reference if after and shown else "",
-        next_after=shown[-1].reference if len(found) > PUBLIC_PAGE_SIZE else "",
+        next_after=shown[-1].reference if len(found) > size else "",
         first=not after,
     )
 
@@ -157,15 +157,11 @@ def transparency_register(request):
     after = request.GET.get("after", "")
     if refusal := _cursor_refusal(after):
         return refusal
-    published = _published()
-    if after:
-        published = published.filter(reference__gt=after)
-    found = list(published.order_by("reference")[: REGISTER_PAGE_SIZE + 1])
-    shown = found[:REGISTER_PAGE_SIZE]
+    page = _page_by_reference(_published(), after=after, size=REGISTER_PAGE_SIZE)
     following = ""
-    if len(found) > REGISTER_PAGE_SIZE:
+    if page.next_after:
         following = request.build_absolute_uri(
-            f"{reverse('transparency-register')}?{urlencode({'after': shown[-1].reference})}"
+            f"{reverse('transparency-register')}?{urlencode({'after': page.next_after})}"
         )
     who = organisation()
     register = {
@@ -175,7 +171,7 @@ def transparency_register(request):
             "contact": who["contact"],
             "privacy_notice": who["privacy_url"],
         },
-        "entries": [_register_entry(request, deployment) for deployment in shown],
+        "entries": [_register_entry(request, deployment) for deployment in page.deployments],
         "next": following or None,
     }
     return JsonResponse(register, json_dumps_params={"ensure_ascii": False})
