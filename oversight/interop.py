@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from council.models import choice_labels
 from registry.models import Stage
 from usecases.choices import (
     AiActClass,
@@ -63,12 +64,6 @@ def _joined(values: Iterable[str]) -> str:
     return "; ".join(values)
 
 
-def _labels(codes: list[str] | None, labels: dict[str, str]) -> list[str]:
-    return [labels.get(code, code) for code in codes or []]
-
-
-CAPABILITY_LABELS = dict(Capability.choices)
-DATA_LABELS = dict(DataCategory.choices)
 AUTOMATION_LABELS = dict(AutomationLevel.choices)
 
 # --- OMB: the federal AI use case inventory (M-25-21) ------------------------------------------
@@ -483,7 +478,7 @@ def omb_row(record: dict[str, Any], organisation: Organisation) -> dict[str, str
         operational_date=record["go_live_date"].isoformat() if record["go_live_date"] else "",
         contracting_usage=contracting,
         vendor_name=record["vendor"] if contracting in (VENDOR_PURCHASED, BOTH) else "",
-        data_description=_joined(_labels(record["data_categories"], DATA_LABELS)),
+        data_description=_joined(choice_labels(record["data_categories"] or [], DataCategory)),
         has_pii=_has_pii(record["data_categories"] or []),
         has_custom_code=YES if record["uc_model_provenance"] == ModelProvenance.IN_HOUSE else "",
     )
@@ -562,7 +557,7 @@ def public_page(reference: str, organisation: Organisation) -> str:
 
 def eu_db_record(record: dict[str, Any], organisation: Organisation) -> dict[str, Any]:
     """One entry as its Annex VIII Section A record: the section, the entry, and its items."""
-    capabilities = _labels(record["uc_capabilities"], CAPABILITY_LABELS)
+    capabilities = choice_labels(record["uc_capabilities"] or [], Capability)
     items = {
         "1_provider": {
             "name": organisation.name,
@@ -582,7 +577,7 @@ def eu_db_record(record: dict[str, Any], organisation: Organisation) -> dict[str
             "functions": capabilities,
         },
         "6_data_and_operating_logic": {
-            "data": _labels(record["data_categories"], DATA_LABELS),
+            "data": choice_labels(record["data_categories"] or [], DataCategory),
             "automation_level": AUTOMATION_LABELS.get(
                 record["uc_automation_level"], record["uc_automation_level"]
             ),
