@@ -3,7 +3,10 @@ integrations/outbox.py): queueing a row's task after its action committed, the b
 failure, and the sweep that sends whatever is due."""
 
 import logging
+import os
+import socket
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,6 +59,12 @@ def queue_each(task: Any, row_ids: Sequence[int], *, what: str) -> None:
             return
         except Exception:  # the action committed: whatever failed here, the sweep sends it
             logger.exception("%s %s not queued", what, row_id)
+
+
+def new_lessee() -> str:
+    """Who takes a row's lease, unique per attempt: a worker whose lease ran out cannot record
+    over the next one's."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def backoff(attempts: int) -> timedelta:

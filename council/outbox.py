@@ -15,9 +15,6 @@ e-mail is marked failed and listed in the admin.
 
 import hashlib
 import logging
-import os
-import socket
-import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -25,7 +22,7 @@ from django.core.mail import EmailMessage
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from common.outbox import SWEEP_BATCH, SWEEP_BUDGET_SECONDS, backoff, sweep
+from common.outbox import SWEEP_BATCH, SWEEP_BUDGET_SECONDS, backoff, new_lessee, sweep
 
 from .models import Notification
 
@@ -63,8 +60,7 @@ def email_for(notification: Notification) -> EmailMessage:
 def deliver(notification_id: int) -> str:
     """Send one notification's e-mail if it is due; say what happened."""
     now = timezone.now()
-    # Unique per attempt: a worker whose lease ran out cannot record over the next one's.
-    lessee = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    lessee = new_lessee()
     leased = (
         due(now)
         .filter(pk=notification_id)

@@ -10,10 +10,7 @@ again, as a new delivery that keeps its own log.
 """
 
 import logging
-import os
-import socket
 import time
-import uuid
 from datetime import datetime, timedelta
 
 import requests
@@ -21,7 +18,7 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from common.outbox import SWEEP_BATCH, SWEEP_BUDGET_SECONDS, backoff, sweep
+from common.outbox import SWEEP_BATCH, SWEEP_BUDGET_SECONDS, backoff, new_lessee, sweep
 
 from . import formats
 from .models import WebhookDelivery
@@ -44,7 +41,7 @@ def _lease() -> timedelta:
 def deliver(delivery_id: int) -> str:
     """Send one delivery if it is due; say what happened."""
     now = timezone.now()
-    lessee = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    lessee = new_lessee()
     leased = (
         due(now)
         .filter(pk=delivery_id)
