@@ -730,6 +730,56 @@ USE_CASES = (
             "customer_disclosure": "Each video shows 'AI-generated presenter' on screen for its whole length.",
         },
     ),
+    # EU AI Act: recruitment is Annex III 4(a), but as its provider (our own tool on a vendor's
+    # model) we conclude under Art. 6(3)(b) that it is not high-risk: it only improves a
+    # recruiter's finished draft. Class transparency (Art. 50(2): we provide a generator). Tier
+    # high by policy (POL-11): the council reviews the conclusion; legal checks it (TRN-14).
+    DemoUseCase(
+        team="contact-centre",
+        submitter="contact.submitter",
+        business_owner="carl.owner",
+        state=State.IN_REVIEW,
+        answers={
+            "title": "Job advert polishing for agent recruitment",
+            "summary": (
+                "Recruiters paste the job advert they wrote for a contact-centre role; the tool "
+                "rewrites it in the brand's tone and plain language, and the recruiter edits and "
+                "publishes it."
+            ),
+            "business_problem": (
+                "Adverts for agent roles read like internal memos; few people apply and many "
+                "leave in their first month because the role was not what they expected."
+            ),
+            "functions": ["contact_centre"],
+            "journey_stages": ["awareness"],
+            "channels": ["web", "social"],
+            "capabilities": ["generative_content"],
+            "vendor": "Lumen AI Inc.",
+            "tool_name": "Advert Polish (our own, on Lumen's language model)",
+            "model_provenance": "foundation_model_api",
+            "automation_level": "human_in_the_loop",
+            "data_categories": ["none"],
+            "affected_people": ["prospects"],
+            "customer_facing": False,
+            "significant_decisions": False,
+            "vulnerable_groups": False,
+            "markets": ["IE", "GB"],
+            "operator_role": "provider",
+            "sensitive_purposes": ["recruitment"],
+            "art_6_3_conditions": ["improves_human_activity"],
+            "art_6_3_grounds": (
+                "It only rewrites the wording of an advert a recruiter has already written; it "
+                "does not choose where the advert runs or who sees it, reads no applications, "
+                "and the recruiter edits and publishes every advert."
+            ),
+            "outbound_contact": False,
+            "people_affected": "1k_100k",
+            "expected_benefits": "More and better-matched applicants for agent roles.",
+            "kpis": "Applications per advert, first-month attrition of new agents.",
+            "pilot_plan": "Adverts for two sites for eight weeks, against the old adverts.",
+            "customer_disclosure": "",
+        },
+    ),
 )
 
 

@@ -917,7 +917,7 @@ _INTEROP_FIELDS = ("reference", "name", "vendor", "model_version", "markets", "s
 _INTEROP_OF_USE_CASE = ("reference", "title", "summary", "business_problem", "expected_benefits",
                         "capabilities", "functions", "model_provenance", "automation_level",
                         "significant_decisions", "confidential", "ai_act_class", "operator_role",
-                        "risk_reasons")  # fmt: skip
+                        "risk_reasons", "art_6_3_conditions", "art_6_3_grounds")  # fmt: skip
 
 
 def _interop_joined() -> dict[str, Any]:

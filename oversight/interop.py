@@ -6,13 +6,12 @@ the target format mapped from our fields in one table, documented in `docs/forma
   multiple-choice cell holds one of its valid selections, word for word, or stays empty). The
   inventory is a federal one: what a company does not record (an Authorization to Operate, a
   Federal Data Catalog link, the demographic features a model uses) stays empty.
-- `eu_db`: the information a provider submits to the EU database when registering a high-risk AI
-  system, EU AI Act Art. 49(1) and Annex VIII Section A, one record per registry entry whose use
-  case we provide (`operator_role` `provider`) and whose class is `high_risk`. Items the app
-  does not hold (a notified body's certificate, the EU declaration of conformity, the
-  instructions for use) are null, to be attached by hand. Section B (Art. 49(2): a provider
-  who claims the Art. 6(3) exemption for an Annex III system) needs that claim recorded, which
-  the use case form does not ask yet, so no Section B record is made.
+- `eu_db`: the information a provider submits to the EU database, one record per registry entry
+  whose use case we provide (`operator_role` `provider`): EU AI Act Annex VIII Section A for a
+  high-risk system (Art. 49(1)); Section B for a system of Annex III we conclude is not
+  high-risk under Art. 6(3) (Art. 49(2)). Items the app does not hold (a notified body's
+  certificate, the EU declaration of conformity, the instructions for use) are null, to be
+  attached by hand.
 
 Each function here is pure: it reads one entry's record (`exports.interop_records`) and the
 organisation (settings), and returns the row.
@@ -28,6 +27,7 @@ from council.models import choice_labels
 from registry.models import Stage
 from usecases.choices import (
     AiActClass,
+    Art63Condition,
     AutomationLevel,
     Capability,
     DataCategory,
@@ -527,7 +527,6 @@ ANNEX_VIII_A = (
            "the entry's public transparency page, when it is on the public pages; null "
            "otherwise"),
 )  # fmt: skip
-ANNEX_VIII_A_KEYS = tuple(target.key for target in ANNEX_VIII_A)
 IN_SERVICE = "in service"
 NO_LONGER_IN_SERVICE = "no longer in service"
 _STATUS = {
@@ -538,10 +537,29 @@ _STATUS = {
 }
 
 
-# Art. 49(1): the provider of a high-risk system of Annex III registers it (Section A); on a
-# registry entry.
-EU_REGISTRATION = Q(
-    use_case__operator_role=OperatorRole.PROVIDER, use_case__ai_act_class=AiActClass.HIGH_RISK
+ANNEX_VIII_B = (
+    *ANNEX_VIII_A[:4],
+    Target("5_intended_purpose", "5. Intended purpose", "the use case's summary"),
+    Target("6_art_6_3_conditions", "6. The condition or conditions under Art. 6(3) on which the "
+           "system is considered not high-risk", "the use case's `art_6_3_conditions`, one "
+           "line each, as `Art. 6(3)(a): it performs a narrow procedural task`"),
+    Target("7_grounds", "7. Short summary of the grounds on which the system is considered not "
+           "high-risk", "the use case's `art_6_3_grounds`"),
+    Target("8_status", "8. Status (on the market, in service; no longer placed on the "
+           "market/in service; recalled)", ANNEX_VIII_A[6].source),
+    Target("9_member_states", "9. Member States where the system is placed on the market, put "
+           "into service or made available", ANNEX_VIII_A[9].source),
+)  # fmt: skip
+
+# The entries a provider registers in the EU database: a high-risk system (Art. 49(1), Section
+# A), or one of Annex III concluded not high-risk under Art. 6(3) (Art. 49(2), Section B: the
+# conclusion stands only where the class it gives is not high-risk). On a registry entry.
+EU_REGISTRATION = Q(use_case__operator_role=OperatorRole.PROVIDER) & (
+    Q(use_case__ai_act_class=AiActClass.HIGH_RISK)
+    | (
+        Q(use_case__ai_act_class__in=[AiActClass.TRANSPARENCY, AiActClass.MINIMAL])
+        & ~Q(use_case__art_6_3_conditions=[])
+    )
 )
 
 
@@ -556,9 +574,20 @@ def public_page(reference: str, organisation: Organisation) -> str:
 
 
 def eu_db_record(record: dict[str, Any], organisation: Organisation) -> dict[str, Any]:
-    """One entry as its Annex VIII Section A record: the section, the entry, and its items."""
-    capabilities = choice_labels(record["uc_capabilities"] or [], Capability)
-    items = {
+    """One entry as its Annex VIII record: the section (A for a high-risk system, B for one
+    concluded not high-risk under Art. 6(3)), the entry, and the section's items."""
+    high_risk = record["uc_ai_act_class"] == AiActClass.HIGH_RISK
+    items = _section_a(record, organisation) if high_risk else _section_b(record, organisation)
+    return {
+        "annex_viii_section": "A" if high_risk else "B",
+        "reference": record["reference"],
+        "items": items,
+    }
+
+
+def _identity(record: dict[str, Any], organisation: Organisation) -> dict[str, Any]:
+    """Items 1 to 4 of either section: who provides the system and which system it is."""
+    return {
         "1_provider": {
             "name": organisation.name,
             "address": organisation.address,
@@ -572,9 +601,15 @@ def eu_db_record(record: dict[str, Any], organisation: Organisation) -> dict[str
             "use_case": record["uc_reference"],
             "model_version": record["model_version"],
         },
+    }
+
+
+def _section_a(record: dict[str, Any], organisation: Organisation) -> dict[str, Any]:
+    return {
+        **_identity(record, organisation),
         "5_intended_purpose": {
             "purpose": record["uc_summary"],
-            "functions": capabilities,
+            "functions": choice_labels(record["uc_capabilities"] or [], Capability),
         },
         "6_data_and_operating_logic": {
             "data": choice_labels(record["data_categories"] or [], DataCategory),
@@ -593,4 +628,22 @@ def eu_db_record(record: dict[str, Any], organisation: Organisation) -> dict[str
             public_page(record["reference"], organisation) if record["on_pages"] else None
         ),
     }
-    return {"annex_viii_section": "A", "reference": record["reference"], "items": items}
+
+
+def _section_b(record: dict[str, Any], organisation: Organisation) -> dict[str, Any]:
+    return {
+        **_identity(record, organisation),
+        "5_intended_purpose": record["uc_summary"],
+        "6_art_6_3_conditions": [
+            art_6_3_condition(value) for value in record["uc_art_6_3_conditions"] or []
+        ],
+        "7_grounds": record["uc_art_6_3_grounds"],
+        "8_status": _STATUS[record["stage"]],
+        "9_member_states": member_states(record["markets"]),
+    }
+
+
+def art_6_3_condition(value: str) -> str:
+    """'Art. 6(3)(a): it performs a narrow procedural task', from the stored condition."""
+    point, _, words = Art63Condition(value).label.partition(" It ")
+    return f"Art. 6(3){point}: it {words}"

@@ -72,7 +72,8 @@ def reload_default_review_data():
     load_policies(ReviewPolicy, read("policies_v1.json"))
     for name in checklist_files():
         load_checklist(ChecklistTemplate, ChecklistItem, read(name))
-    obligations.load(ObligationCatalogue, Obligation, obligations.read("obligations_v1.json"))
+    for name in obligations.catalogue_files():
+        obligations.load(ObligationCatalogue, Obligation, obligations.read(name))
 
 
 def kept_again(*reviews):

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from council.models import CouncilRole
 from reviews import rules
-from reviews.data_loading import check_checklist, read
+from reviews.data_loading import check_checklist, checklist_files, read
 from reviews.models import ChecklistItem, ChecklistSection, ChecklistTemplate
 from reviews.selectors import applicable_items
 from usecases import choices
@@ -327,15 +327,18 @@ def test_the_loader_refuses_a_reference_without_a_clear_basis_or_tier(row, messa
 
 def _back_to_version_1():
     """The database as it stood before version 2 was loaded."""
-    ChecklistTemplate.objects.filter(version=2).delete()
+    ChecklistTemplate.objects.filter(version__gte=2).delete()
     ChecklistTemplate.objects.filter(version=1).update(active=True)
 
 
-def test_the_migration_made_version_2_the_active_template(db):
+def test_the_migrations_made_the_latest_version_the_active_template(db):
+    latest = read(checklist_files()[-1])
     active = ChecklistTemplate.objects.get(active=True)
-    assert active.version == 2
-    assert active.items.count() == len(V2["items"])
-    assert active.frameworks == V2["frameworks"]
+    assert active.version == latest["version"] == 3
+    assert active.items.count() == len(latest["items"])
+    assert active.frameworks == latest["frameworks"]
+    # Version 2 keeps its items.
+    assert ChecklistTemplate.objects.get(version=2).items.count() == len(V2["items"])
     # Version 1 keeps its items, and got names for the frameworks it cites.
     v1 = ChecklistTemplate.objects.get(version=1)
     assert v1.items.count() == len(read("checklist_v1.json")["items"])
@@ -357,7 +360,7 @@ def test_the_tests_reload_leaves_the_latest_version_active(db):
     _back_to_version_1()
     reload_default_review_data()
     reload_default_review_data()
-    assert ChecklistTemplate.objects.get(active=True).version == 2
+    assert ChecklistTemplate.objects.get(active=True).version == 3
 
 
 def test_an_open_review_keeps_the_version_1_items_after_version_2_loads(
@@ -420,3 +423,31 @@ def test_a_high_tier_review_requires_the_optional_items_its_references_bind_at_h
         f"/api/v1/reviews/{review.pk}/checklist/"
     ).json()}  # fmt: skip
     assert rows["ETH-05"]["required"] is True
+
+
+def test_version_3_adds_the_legal_review_of_an_art_6_3_conclusion():
+    v3 = read("checklist_v3.json")
+    check_checklist(v3)
+    added = [item for item in v3["items"] if item["code"] not in ITEMS]
+    assert [item["code"] for item in added] == ["TRN-14"]
+    assert [item for item in v3["items"] if item["code"] in ITEMS] == V2["items"]
+    [trn_14] = added
+    assert trn_14["role"] == "legal"
+    assert set(trn_14["applies_when"]["art_6_3_conditions"]) == set(choices.Art63Condition.values)
+    assert [row["ref"] for row in trn_14["references"]] == ["Art. 6(3)", "Art. 6(4)", "Art. 49(2)"]
+
+
+def test_legal_checks_an_art_6_3_conclusion_and_nothing_else_gets_the_item(make_use_case, council):
+    claimed = make_use_case(
+        "submitted",
+        operator_role="provider",
+        sensitive_purposes=["recruitment"],
+        capabilities=["generative_content"],
+        significant_decisions=False,
+        art_6_3_conditions=["preparatory_task"],
+        art_6_3_grounds="It drafts adverts; recruiters write and publish them.",
+    ).reviews.get()
+    assert "TRN-14" in {item.code for item in applicable_items(claimed)}
+    assert "legal" in claimed.required_roles
+    plain = make_use_case("submitted").reviews.get()
+    assert "TRN-14" not in {item.code for item in applicable_items(plain)}

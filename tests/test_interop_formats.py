@@ -1,5 +1,5 @@
 """The registry in regulators' formats (SPEC section 8, issue 15 point 3): the US federal AI use
-case inventory (`format=omb`), EU database records of Annex VIII Section A (`format=eu_db`), and
+case inventory (`format=omb`), EU database records of Annex VIII Section A or B (`format=eu_db`), and
 the public register `/transparency/registry.json`; each column mapped in docs/formats.md."""
 
 import csv
@@ -45,6 +45,12 @@ ANNEX_VIII_A_POINTS = [
     "7_status", "8_certificate", "9_certificate_copy", "10_member_states",
     "11_eu_declaration_of_conformity", "12_instructions_for_use", "13_more_information_url",
 ]  # fmt: skip
+# Annex VIII Section B, points 1 to 9.
+ANNEX_VIII_B_POINTS = [
+    "1_provider", "2_submitted_on_behalf_by", "3_authorised_representative",
+    "4_trade_name_and_reference", "5_intended_purpose", "6_art_6_3_conditions", "7_grounds",
+    "8_status", "9_member_states",
+]  # fmt: skip
 
 
 def _body(response) -> bytes:
@@ -84,6 +90,30 @@ def high_risk_entry(make_use_case, council, alice, owner):
         actor=alice,
         use_case=use_case,
         data=entry_data(owner, alice, name="Credit scorer", markets=["EU", "GB"]),
+    )
+
+
+@pytest.fixture
+def not_high_risk_entry(make_use_case, council, alice, owner):
+    """An entry of a use case we provide for recruitment (Annex III 4(a)), which we conclude is
+    not high-risk under Art. 6(3): it drafts job adverts a recruiter edits, and profiles nobody."""
+    use_case = make_use_case(
+        "submitted",
+        title="Job advert drafting",
+        operator_role="provider",
+        sensitive_purposes=["recruitment"],
+        capabilities=["generative_content"],
+        significant_decisions=False,
+        markets=["IE", "DE", "US"],
+        art_6_3_conditions=["narrow_procedural_task", "improves_human_activity"],
+        art_6_3_grounds="It drafts job adverts from a recruiter's notes; the recruiter edits each.",
+    )
+    assert use_case.ai_act_class == "transparency" and use_case.risk_tier == "high"
+    use_case = approve_review(use_case.reviews.get(), alice)
+    return workflows.deployment_create(
+        actor=alice,
+        use_case=use_case,
+        data=entry_data(owner, alice, name="Advert drafter", markets=["IE", "DE", "US"]),
     )
 
 
@@ -197,6 +227,34 @@ def test_only_a_providers_high_risk_entry_has_an_annex_viii_record(
     assert items["13_more_information_url"] is None  # not on the public pages
 
 
+@override_settings(ORGANISATION_NAME="Acme Telecom")
+def test_a_providers_art_6_3_conclusion_has_an_annex_viii_section_b_record(
+    api, auditor, high_risk_entry, not_high_risk_entry
+):
+    rows = _eu_rows(api(auditor).get(URL, {"format": "eu_db"}))
+    sections = {row["reference"]: row["annex_viii_section"] for row in rows}
+    assert sections == {high_risk_entry.reference: "A", not_high_risk_entry.reference: "B"}
+    (record,) = [row for row in rows if row["annex_viii_section"] == "B"]
+    items = record["items"]
+    assert list(items) == ANNEX_VIII_B_POINTS
+    assert items["1_provider"]["name"] == "Acme Telecom"
+    assert items["4_trade_name_and_reference"]["trade_name"] == "Advert drafter"
+    assert items["5_intended_purpose"] == not_high_risk_entry.use_case.summary
+    assert items["6_art_6_3_conditions"] == [
+        "Art. 6(3)(a): it performs a narrow procedural task",
+        "Art. 6(3)(b): it improves the result of a previously completed human activity",
+    ]
+    assert items["7_grounds"].startswith("It drafts job adverts from a recruiter's notes")
+    assert items["8_status"] == "in service"
+    assert items["9_member_states"] == ["DE", "IE"]
+
+
+def test_a_deployers_conclusion_is_its_providers_to_register(api, auditor, not_high_risk_entry):
+    UseCase = type(not_high_risk_entry.use_case)
+    UseCase.objects.filter(pk=not_high_risk_entry.use_case_id).update(operator_role="deployer")
+    assert _eu_rows(api(auditor).get(URL, {"format": "eu_db"})) == []
+
+
 def test_the_more_information_url_is_the_public_page_once_published(
     api, auditor, high_risk_entry, alice, council
 ):
@@ -264,7 +322,7 @@ def test_the_command_writes_the_omb_csv(high_risk_entry, tmp_path):
 
 def test_docs_map_every_column_as_the_code_does():
     text = (Path(settings.BASE_DIR) / "docs" / "formats.md").read_text(encoding="utf-8")
-    for target in (*interop.OMB_COLUMNS, *interop.ANNEX_VIII_A):
+    for target in (*interop.OMB_COLUMNS, *interop.ANNEX_VIII_A, *interop.ANNEX_VIII_B):
         assert f"| `{target.key}` | {target.header} | {target.source} |" in text, target.key
 
 

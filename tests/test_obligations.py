@@ -27,12 +27,13 @@ def _write(folder, name, document):
     (folder / name).write_text(json.dumps(document), encoding="utf-8")
 
 
-def test_the_migration_loads_version_1_as_the_active_catalogue(db):
+def test_the_migrations_load_every_version_and_the_latest_is_active(db):
+    latest = obligations.catalogue_files()[-1]
+    assert obligations.catalogue_files() == ["obligations_v1.json", "obligations_v2.json"]
     catalogue = ObligationCatalogue.objects.get(active=True)
-    assert catalogue.version == 1
-    assert catalogue.obligations.count() == len(
-        obligations.read("obligations_v1.json")["obligations"]
-    )
+    assert catalogue.version == 2
+    assert catalogue.obligations.count() == len(obligations.read(latest)["obligations"])
+    assert ObligationCatalogue.objects.count() == 2
 
 
 def test_a_new_version_changes_a_date_without_code_and_the_next_edit_uses_it(
@@ -43,22 +44,22 @@ def test_a_new_version_changes_a_date_without_code_and_the_next_edit_uses_it(
         use_case, "AIA-26"
     ).items()
 
-    document = json.loads((REAL_DATA_DIR / "obligations_v1.json").read_text(encoding="utf-8"))
-    document["version"] = 2
+    document = json.loads((REAL_DATA_DIR / "obligations_v2.json").read_text(encoding="utf-8"))
+    document["version"] = 3
     for entry in document["obligations"]:
         if entry["code"] == "AIA-26":
             entry["applies_from"] = "2028-08-02"
-    _write(data_dir, "obligations_v2.json", document)
-    call_command("load_obligations", "obligations_v2.json")
-    assert ObligationCatalogue.objects.get(active=True).version == 2
+    _write(data_dir, "obligations_v3.json", document)
+    call_command("load_obligations", "obligations_v3.json")
+    assert ObligationCatalogue.objects.get(active=True).version == 3
 
     use_case = services.usecase_update(
         actor=alice, use_case=use_case, data={"title": "Credit line offers"}
     )
     assert _obligation(use_case, "AIA-26")["applies_from"] == "2028-08-02"
     # Loading it again changes nothing.
-    call_command("load_obligations", "obligations_v2.json")
-    assert ObligationCatalogue.objects.count() == 2
+    call_command("load_obligations", "obligations_v3.json")
+    assert ObligationCatalogue.objects.count() == 3
 
 
 def test_a_catalogue_naming_an_unknown_fact_is_refused_and_nothing_is_loaded(db, data_dir):

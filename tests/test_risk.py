@@ -20,12 +20,16 @@ from usecases.choices import (
     AiActClass,
     RiskTier,
 )
-from usecases.obligations import document_errors, read
+from usecases.obligations import catalogue_files, document_errors, read
 
 IE = "IE"
 PERSONAL = ["contact_details", "behavioural"]
-RULES = {rule.code: rule for rule in (*risk.AI_ACT_RULES, *risk.POLICY_RULES, *risk.DPIA_RULES,
-                                      *risk.WP248_CRITERIA, risk.OUT_OF_SCOPE)}  # fmt: skip
+RULES = {rule.code: rule for rule in (*risk.AI_ACT_RULES, *risk.ART_6_3_REFUSALS, *risk.POLICY_RULES,
+                                      *risk.DPIA_RULES, *risk.WP248_CRITERIA, risk.OUT_OF_SCOPE)}  # fmt: skip
+# A system of Annex III (4(a)) that its provider concludes is not high-risk under Art. 6(3).
+CV_PARSING = {"sensitive_purposes": ["recruitment"], "capabilities": ["other"], "data_categories": ["contact_details"],
+              "operator_role": "provider", "significant_decisions": False, "markets": ["IE"],
+              "art_6_3_conditions": ["narrow_procedural_task"], "art_6_3_grounds": "It only turns CVs into fields."}  # fmt: skip
 
 
 def fires(code, answers, why, country=IE):
@@ -65,6 +69,12 @@ RULE_CASES = [
     misses("AIA-III-5-c", {"capabilities": ["dynamic_pricing"]}, "retail pricing"),
     fires("AIA-III-5-d", {"sensitive_purposes": ["emergency_triage"]}, "emergency call triage"),
     misses("AIA-III-5-d", {"capabilities": ["voice_agent"], "channels": ["voice_ivr"]}, "an ordinary IVR"),
+    # Art. 6(3): a provider's conclusion that an Annex III system is not high-risk, and what
+    # stands against it.
+    fires("AIA-6-3-decisions", {**CV_PARSING, "significant_decisions": True}, "it shortlists candidates"),
+    misses("AIA-6-3-decisions", CV_PARSING, "a recruiter reads every application"),
+    fires("AIA-6-3-profiling", {**CV_PARSING, "capabilities": ["predictive_scoring"]}, "it scores candidates"),
+    misses("AIA-6-3-profiling", {**CV_PARSING, "data_categories": ["none"], "capabilities": ["predictive_scoring"]}, "no personal data"),
     # Art. 50: transparency duties.
     fires("AIA-50-1", {"capabilities": ["chatbot"]}, "chatbot"),
     fires("AIA-50-1", {"capabilities": ["voice_agent"]}, "voice agent"),
@@ -106,6 +116,8 @@ RULE_CASES = [
     misses("POL-09", {"outbound_contact": False}, "answers only when asked"),
     fires("POL-10", {"capabilities": ["speech_analytics"], "affected_people": ["agents"]}, "analysing agents' calls"),
     misses("POL-10", {"capabilities": ["speech_analytics"], "affected_people": ["agents"], "sensitive_purposes": ["worker_management"]}, "declared staff evaluation is Annex III 4(b)"),
+    fires("POL-11", CV_PARSING, "the council reviews the provider's Art. 6(3) conclusion"),
+    misses("POL-11", {**CV_PARSING, "capabilities": ["segmentation"]}, "profiling: high risk by law already"),
     # DPIA: GDPR Art. 35(3) with its conditions, and internal policy for a lone trigger.
     fires("GDPR-35-3-a", {"capabilities": ["predictive_scoring"], "data_categories": PERSONAL, "significant_decisions": True}, "scoring that decides"),
     misses("GDPR-35-3-a", {"capabilities": ["predictive_scoring"], "data_categories": PERSONAL, "significant_decisions": False}, "profiling without significant decisions"),
@@ -186,6 +198,8 @@ CITATIONS = {
     "AIA-50-4-deepfake": "EU AI Act Art. 50(4), first subparagraph",
     "AIA-50-4-text": "EU AI Act Art. 50(4), second subparagraph",
     "AIA-2-1": "EU AI Act Art. 2(1)", "AIA-95": "EU AI Act Art. 95",
+    "AIA-6-3-decisions": "EU AI Act Art. 6(3), first subparagraph",
+    "AIA-6-3-profiling": "EU AI Act Art. 6(3), third subparagraph",
     "GDPR-35-3-a": "GDPR Art. 35(3)(a)", "GDPR-35-3-b": "GDPR Art. 35(3)(b)",
     "GDPR-35-3-c": "GDPR Art. 35(3)(c)",
 }  # fmt: skip
@@ -323,6 +337,59 @@ def test_nothing_answered_is_minimal_with_one_reason_each():
     ]
 
 
+# ---- Art. 6(3): a provider's conclusion that a system of Annex III is not high-risk ------------
+
+
+def test_a_conclusion_that_stands_replaces_the_annex_iii_reason_and_cites_its_conditions():
+    answers = {**CV_PARSING, "art_6_3_conditions": ["preparatory_task", "narrow_procedural_task"]}
+    assessment = risk.assess(answers, organisation_country=IE)
+    assert assessment.ai_act_class == "minimal"
+    [reason] = assessment.ai_act_reasons
+    assert reason.startswith(
+        "Not high risk (law: EU AI Act Art. 6(3), second subparagraph, points (a) and (d)): "
+        "serves a purpose of Annex III (4(a)), but its provider concludes that it does not "
+        "materially influence the outcome of decision making and that it performs a narrow "
+        "procedural task and that it performs a preparatory task"
+    )
+    # The council still reviews it as a high-risk system: internal policy, said so.
+    assert assessment.risk_tier == "high"
+    assert assessment.risk_reasons[0].startswith("High (internal policy: policy POL-11): ")
+
+
+def test_art_50_duties_stay_beside_a_conclusion_that_stands():
+    answers = {**CV_PARSING, "capabilities": ["chatbot"], "customer_facing": True}
+    assessment = risk.assess(answers, organisation_country=IE)
+    assert assessment.ai_act_class == "transparency"
+    assert [r.split(" (")[0] for r in assessment.ai_act_reasons] == [
+        "Transparency duties",
+        "Not high risk",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answers", "why"),
+    [
+        ({**CV_PARSING, "significant_decisions": True}, "Art. 6(3), first subparagraph"),
+        ({**CV_PARSING, "capabilities": ["segmentation"]}, "Art. 6(3), third subparagraph"),
+    ],
+)
+def test_a_conclusion_the_act_excludes_leaves_it_high_risk_and_says_why(answers, why):
+    assessment = risk.assess(answers, organisation_country=IE)
+    assert assessment.ai_act_class == "high_risk"
+    assert assessment.ai_act_reasons[0].startswith("High risk (law: EU AI Act Annex III 4(a))")
+    assert why in assessment.ai_act_reasons[1]
+
+
+def test_a_conclusion_without_an_annex_iii_purpose_or_outside_the_act_changes_nothing():
+    plain = {**CV_PARSING, "sensitive_purposes": []}
+    assert risk.assess(plain, organisation_country=IE) == risk.assess(
+        {**plain, "art_6_3_conditions": []}, organisation_country=IE
+    )
+    abroad = {**CV_PARSING, "markets": ["US"]}
+    assert risk.assess(abroad, organisation_country="US").ai_act_class == "out_of_scope"
+    assert "POL-11" not in str(risk.assess(abroad, organisation_country="US").risk_reasons)
+
+
 # ---- DPIA --------------------------------------------------------------------------------------
 
 
@@ -403,7 +470,7 @@ def test_each_ticked_box_is_named_with_why_it_is_prohibited(box, article):
 
 
 def _catalogue():
-    document = read("obligations_v1.json")
+    document = read(catalogue_files()[-1])
     return [
         risk.Obligation(**{**entry, "when": tuple(entry["when"])})
         for entry in document["obligations"]
@@ -411,7 +478,7 @@ def _catalogue():
 
 
 def test_the_obligations_file_is_valid_and_names_only_known_facts():
-    assert document_errors(read("obligations_v1.json")) == []
+    assert all(document_errors(read(name)) == [] for name in catalogue_files())
     assert document_errors({"name": "x", "version": 9, "obligations": [
         {"code": "X", "source": "s", "text": "t", "party": "p", "applies_from": "2026-13-01",
          "basis": "maybe", "when": ["moon_phase"]}]}) == [
@@ -432,6 +499,9 @@ def test_the_obligations_file_is_valid_and_names_only_known_facts():
         pytest.param({**AI_EMAILS, "outbound_contact": True}, IE, {"EPD-13"}, set(), id="automated outbound messages need consent"),
         pytest.param({**PRICING_ELIGIBILITY, "automation_level": "fully_automated"}, IE, {"GDPR-22", "CRD-6-1-EA"}, set(), id="solely automated significant decisions"),
         pytest.param(PRICING_ELIGIBILITY, IE, {"CRD-6-1-EA"}, {"GDPR-22"}, id="a person decides: no Art. 22"),
+        pytest.param(CV_PARSING, IE, {"AIA-6-4", "AIA-49-2", "AIA-95"}, {"AIA-16", "AIA-6-3-DEPLOYER"}, id="provider's Art. 6(3) conclusion: document and register"),
+        pytest.param({**CV_PARSING, "operator_role": "deployer"}, IE, {"AIA-6-3-DEPLOYER"}, {"AIA-6-4", "AIA-49-2", "AIA-26"}, id="deployer of such a system: keep the provider's assessment"),
+        pytest.param({**CV_PARSING, "significant_decisions": True}, IE, {"AIA-16"}, {"AIA-6-4", "AIA-49-2"}, id="a conclusion that cannot stand: high-risk duties"),
     ],
 )  # fmt: skip
 def test_obligations_follow_the_answers_and_the_markets(answers, country, present, absent):
@@ -460,7 +530,9 @@ def _catalogue_dicts():
 # ---- properties --------------------------------------------------------------------------------
 
 TIER_LABELS = {tier.label: tier.value for tier in RiskTier}
-CLASS_LABELS = {klass.label: klass.value for klass in AiActClass}
+CLASS_LABELS = {klass.label: klass.value for klass in AiActClass} | {
+    risk.NOT_HIGH_RISK: AiActClass.MINIMAL
+}
 
 
 def _list_answer(enumeration):

@@ -20,6 +20,7 @@ from oversight.exports import RegistryFilters, registry_rows
 from registry.models import Deployment, Incident
 from registry.selectors import is_overdue
 from reviews.models import Condition, Review, Vote
+from reviews.selectors import applicable_items
 from usecases.models import UseCase
 
 from .factories import login_request
@@ -337,8 +338,17 @@ def test_the_demo_shows_the_corrected_classification(seeded, title, ai_act_class
 
 
 def test_the_summary_counts_the_demo_by_class_and_tier(seeded):
-    assert "Demo use cases by EU AI Act class: high risk 3, transparency duties 4" in seeded
-    assert "Demo use cases by review tier: high 4" in seeded
+    assert "Demo use cases by EU AI Act class: high risk 3, transparency duties 5" in seeded
+    assert "Demo use cases by review tier: high 5" in seeded
+
+
+def test_a_providers_art_6_3_conclusion_is_in_review_with_its_legal_check(seeded):
+    polishing = UseCase.objects.get(title="Job advert polishing for agent recruitment")
+    assert polishing.state == "in_review" and polishing.ai_act_class == "transparency"
+    assert any(reason.startswith("Not high risk") for reason in polishing.ai_act_reasons)
+    assert polishing.risk_tier == "high"
+    review = polishing.reviews.get()
+    assert "TRN-14" in {item.code for item in applicable_items(review)}
 
 
 def test_the_council_took_working_days_to_decide_so_the_dashboard_measures_it(seeded):

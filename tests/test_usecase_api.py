@@ -149,6 +149,34 @@ def test_edit_changes_the_derived_class_and_tier(api, make_use_case, alice):
     assert "AIA-27" in [o["code"] for o in response.json()["obligations"]]
 
 
+def test_a_providers_art_6_3_conclusion_over_the_api(api, make_use_case, alice):
+    use_case = make_use_case(operator_role="provider", sensitive_purposes=["recruitment"])
+    client = api(alice)
+    wrong = client.patch(
+        f"{URL}{use_case.pk}/", {"art_6_3_conditions": ["looks_harmless"]}, format="json"
+    )
+    assert wrong.status_code == 400 and "art_6_3_conditions" in wrong.json()
+    # It personalises job adverts: it profiles people, so the conclusion cannot stand.
+    client.patch(
+        f"{URL}{use_case.pk}/", {"art_6_3_conditions": ["preparatory_task"]}, format="json"
+    )
+    refused = client.post(f"{URL}{use_case.pk}/submit/")
+    assert refused.status_code == 400
+    assert "third subparagraph" in refused.json()["art_6_3_conditions"][0]
+    assert "art_6_3_grounds" in refused.json()
+    changed = client.patch(
+        f"{URL}{use_case.pk}/",
+        {"capabilities": ["generative_content"], "art_6_3_grounds": "Drafts only."},
+        format="json",
+    ).json()
+    assert changed["ai_act_class"] == "transparency" and changed["risk_tier"] == "high"
+    assert changed["ai_act_reasons"][1].startswith(
+        "Not high risk (law: EU AI Act Art. 6(3), second subparagraph, point (d))"
+    )
+    assert {"AIA-6-4", "AIA-49-2"} <= {o["code"] for o in changed["obligations"]}
+    assert client.post(f"{URL}{use_case.pk}/submit/").status_code == 200
+
+
 class TestVisibility:
     def test_another_team_gets_404_on_a_draft_and_it_is_not_listed(
         self, api, make_use_case, charlie

@@ -289,6 +289,43 @@ def test_a_ticked_prohibited_practice_is_refused_at_that_checkbox_saying_why(
     assert UseCase.objects.get().state == "draft"
 
 
+def test_an_art_6_3_conclusion_is_asked_in_the_form_and_refused_next_to_it_when_it_cannot_stand(
+    login, alice, marketing, owner
+):
+    answers = complete_answers(
+        team=marketing,
+        business_owner=owner,
+        operator_role="provider",
+        sensitive_purposes=["recruitment"],
+        art_6_3_conditions=["narrow_procedural_task"],
+        art_6_3_grounds="It sorts applications by language.",
+    )  # it personalises: it profiles people
+    client = login(alice)
+    form = html(client.get(reverse("usecases:new")))
+    assert "Does its provider conclude that it is not high-risk (EU AI Act Art. 6(3))?" in form
+    assert 'value="narrow_procedural_task"' in form and 'name="art_6_3_grounds"' in form
+    response = client.post(reverse("usecases:new"), form_post(**answers, action="submit"))
+    page = html(response)
+    assert response.status_code == 400
+    error_list = re.search(
+        r'<ul class="errorlist" id="id_art_6_3_conditions_error">(.*?)</ul>', page, re.S
+    )
+    assert "It profiles people" in error_list.group(1)
+    use_case = UseCase.objects.get()
+    assert use_case.state == "draft" and use_case.ai_act_class == "high_risk"
+    assert use_case.art_6_3_conditions == ["narrow_procedural_task"]  # kept as typed
+
+    answers["capabilities"] = ["generative_content"]
+    edit = reverse("usecases:edit", args=[use_case.pk])
+    data = form_post(**answers, action="submit", version=use_case.version)
+    response = client.post(edit, data, follow=True)
+    use_case.refresh_from_db()
+    assert use_case.state == "in_review" and use_case.ai_act_class == "transparency"
+    page = html(response)
+    assert "Not high risk (law: EU AI Act Art. 6(3), second subparagraph, point (a))" in page
+    assert "(a) It performs a narrow procedural task" in page  # the answer, in words
+
+
 def test_a_form_without_a_team_still_lists_every_missing_answer(
     login, bob, marketing, contact_centre
 ):

@@ -89,6 +89,10 @@ def test_optional_answers_may_stay_blank(overrides):
 # The consistency rules: each fires on the field to correct, and its near miss passes.
 CHATBOT = {"capabilities": ["chatbot"], "human_escalation": "Say 'agent' to reach a person."}
 
+# A provider's conclusion under EU AI Act Art. 6(3) that its recruitment tool is not high-risk.
+NOT_HIGH_RISK = {"sensitive_purposes": ["recruitment"], "capabilities": ["generative_content"],
+                 "art_6_3_conditions": ["narrow_procedural_task"], "art_6_3_grounds": "It only drafts job adverts a recruiter edits."}  # fmt: skip
+
 CONSISTENCY_CASES = [
     pytest.param({"data_categories": ["none", "behavioural"]}, "data_categories", id="'no personal data' with personal data"),
     pytest.param({"data_categories": ["none"]}, None, id="near miss: 'no personal data' alone"),
@@ -111,6 +115,12 @@ CONSISTENCY_CASES = [
     pytest.param({**CHATBOT, "customer_facing": False}, "customer_facing", id="chatbot that is not customer-facing"),
     pytest.param({"capabilities": ["agent_assist"], "customer_facing": False}, None, id="near miss: internal agent assist"),
     *[pytest.param({box: True}, box, id=f"prohibited: {box}") for box in PROHIBITED_PRACTICE_FIELDS],
+    pytest.param(NOT_HIGH_RISK, None, id="near miss: an Art. 6(3) conclusion with its grounds"),
+    pytest.param({**NOT_HIGH_RISK, "art_6_3_grounds": " "}, "art_6_3_grounds", id="Art. 6(3) conclusion without grounds"),
+    pytest.param({"art_6_3_grounds": "Narrow task."}, "art_6_3_grounds", id="grounds without an Art. 6(3) condition"),
+    pytest.param({**NOT_HIGH_RISK, "sensitive_purposes": []}, "art_6_3_conditions", id="Art. 6(3) without an Annex III purpose"),
+    pytest.param({**NOT_HIGH_RISK, "significant_decisions": True}, "art_6_3_conditions", id="Art. 6(3) for a system that decides"),
+    pytest.param({**NOT_HIGH_RISK, "capabilities": ["personalisation"]}, "art_6_3_conditions", id="Art. 6(3) for a system that profiles"),
 ]  # fmt: skip
 
 
@@ -122,6 +132,15 @@ def test_each_consistency_rule_fires_on_its_field_and_not_on_a_near_miss(overrid
     else:
         assert list(errors) == [field]
         assert len(errors[field]) == 1
+
+
+def test_an_art_6_3_conclusion_the_act_excludes_says_which_rule_and_what_to_change():
+    [message] = submission_errors(
+        answers(**{**NOT_HIGH_RISK, "capabilities": ["personalisation"]})
+    )["art_6_3_conditions"]
+    assert message.startswith("It profiles people")
+    assert "(EU AI Act Art. 6(3), third subparagraph)." in message
+    assert message.endswith("Untick the conditions, or change the answer that stands against them.")
 
 
 def test_a_prohibited_practice_says_why_next_to_its_box():

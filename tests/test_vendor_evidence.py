@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reviews import services
+from reviews.data_loading import checklist_files
 from reviews.models import ChecklistAnswer
 from reviews.selectors import applicable_items
 from reviews.vendor_evidence import ITEM_FACTS, fact_sentences
@@ -251,7 +252,7 @@ def test_the_page_and_the_api_read_the_vendors_in_the_same_queries_for_1_and_3(
 # --- The mapping and its words ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["checklist_v1.json", "checklist_v2.json"])
+@pytest.mark.parametrize("name", checklist_files())
 def test_every_mapped_item_exists_and_is_about_the_vendor(name):
     items = {
         item["code"]: item["text"] for item in json.loads((CHECKLISTS / name).read_text())["items"]

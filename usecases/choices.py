@@ -174,6 +174,26 @@ class BiometricUse(models.TextChoices):
     )
 
 
+class Art63Condition(models.TextChoices):
+    """EU AI Act Art. 6(3), second subparagraph: the conditions under which a system of Annex III
+    is not high-risk (the labels follow the Act's words)."""
+
+    NARROW_PROCEDURAL_TASK = "narrow_procedural_task", "(a) It performs a narrow procedural task"
+    IMPROVES_HUMAN_ACTIVITY = (
+        "improves_human_activity",
+        "(b) It improves the result of a previously completed human activity",
+    )
+    DETECTS_PATTERNS = (
+        "detects_patterns",
+        "(c) It detects decision-making patterns or deviations from prior patterns, and is not "
+        "meant to replace or influence the completed human assessment without proper human review",
+    )
+    PREPARATORY_TASK = (
+        "preparatory_task",
+        "(d) It performs a preparatory task to an assessment relevant to an Annex III use case",
+    )
+
+
 class AttachmentKind(models.TextChoices):
     DPIA = "dpia", "DPIA"
     VENDOR_DOCUMENTATION = "vendor_documentation", "Vendor documentation"
@@ -191,6 +211,7 @@ LIST_FIELDS = {
     "affected_people": AffectedPeople,
     "sensitive_purposes": SensitivePurpose,
     "biometric_use": BiometricUse,
+    "art_6_3_conditions": Art63Condition,
 }
 
 # Single-choice answers and their enumeration.

@@ -66,7 +66,7 @@ SECTIONS = (
     Section("data", 4, "Data and people", "Which data it uses and whom it affects.",
             ("data_categories", "biometric_use", "affected_people", "people_affected", "markets",
              "customer_facing", "significant_decisions", "sensitive_purposes", "vulnerable_groups",
-             "outbound_contact", "operator_role")),
+             "outbound_contact", "operator_role", "art_6_3_conditions", "art_6_3_grounds")),
     Section("prohibited", 5, "Prohibited practices",
             "The EU AI Act bans the practices below outright (Article 5). Tick any that apply: "
             "a use case with a ticked box cannot be submitted. Leave them all unticked if none "
@@ -103,6 +103,8 @@ QUESTIONS = {
     "outbound_contact": ("Does it call or message people without them asking first?", "Yes if it places calls, sends texts, e-mails or app messages on its own initiative, for example automated reminder or offer calls."),
     "people_affected": ("How many people does it affect?", "A rough estimate of the customers, prospects or staff whose data it uses or whose experience it changes in a year."),
     "biometric_use": ("How does it use biometric data?", "Only if it uses biometric data. Verification confirms that someone is who they say they are (voice login); identification finds who someone is among many; categorisation sorts people into groups by traits it infers, such as age or sex."),
+    "art_6_3_conditions": ("Does its provider conclude that it is not high-risk (EU AI Act Art. 6(3))?", "Only for a purpose above, biometric identification or categorisation, or emotion recognition, which the Act calls high-risk (Annex III). Its provider may conclude otherwise when it does not materially influence decisions and one of these conditions holds; a system that profiles people always stays high-risk. Tick none if no such conclusion is made. The council reviews the conclusion, and the provider documents it and registers the system in the EU database."),
+    "art_6_3_grounds": ("On what grounds is it not high-risk?", "A short summary, as it goes to the EU database: what the system does, why its output does not decide or materially influence the outcome, and who reviews it. For example: “It only turns scanned CVs into structured fields; recruiters read every application.”"),
     "manipulative_techniques": ("Manipulates or deceives people", "Uses hidden or deceptive techniques, such as subliminal cues or pressure timed to a person's weak moments, that push people into choices they would not otherwise make and that may harm them. EU AI Act Art. 5(1)(a)."),
     "exploits_vulnerabilities": ("Exploits people's vulnerabilities", "Takes advantage of someone's age, disability or social or economic situation, for example pushing high-interest offers to people in debt. EU AI Act Art. 5(1)(b)."),
     "social_scoring": ("Scores people on their social behaviour", "Rates people on their behaviour or personality and uses the score to treat them worse in unrelated situations or out of proportion. EU AI Act Art. 5(1)(c)."),
@@ -246,6 +248,7 @@ class UseCaseForm(ServiceForm):
     vulnerable_groups = _yes_no()
     markets = MarketsField(required=False, max_length=400)
     operator_role = _one_of(OperatorRole)
+    art_6_3_grounds = _text()
     outbound_contact = _yes_no()
     people_affected = _one_of(PeopleAffected)
     expected_benefits = _text()

@@ -87,6 +87,13 @@ class UseCase(models.Model):
     biometric_use = _list_field(
         "How biometric data is used: verification, identification, categorisation."
     )
+    art_6_3_conditions = _list_field(
+        "The EU AI Act Art. 6(3) conditions under which its provider concludes that a system of "
+        "Annex III is not high-risk (none: no such conclusion)."
+    )
+    art_6_3_grounds = models.TextField(
+        blank=True, help_text="A short summary of the grounds of that conclusion."
+    )
 
     # 5. Prohibited practices screen
     manipulative_techniques = models.BooleanField(default=False)

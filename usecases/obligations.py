@@ -5,6 +5,7 @@ A version already loaded is left as it is: a changed date or a new rule comes as
 """
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +19,12 @@ KEYS = {"code", "source", "text", "party", "applies_from", "basis", "when"}
 
 def read(name: str) -> dict:
     return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
+
+
+def catalogue_files() -> list[str]:
+    """The catalogue versions in usecases/data, oldest first (the last one loaded is active)."""
+    files = DATA_DIR.glob("obligations_v*.json")
+    return sorted((f.name for f in files), key=lambda n: int(re.findall(r"\d+", n)[0]))
 
 
 def document_errors(document: dict) -> list[str]:

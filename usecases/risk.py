@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .choices import AiActClass, RiskTier
+from .choices import AiActClass, Art63Condition, RiskTier
 from .markets import EU_MEMBER_STATES, UK, in_eu
 
 LAW = "law"
@@ -89,6 +89,34 @@ class A:
         )
 
     @property
+    def profiles_people(self) -> bool:
+        """Profiling (GDPR Art. 4(4)): personal data used to evaluate or predict personal aspects."""
+        return self.personal_data and self.any_of("capabilities", PROFILING)
+
+    @property
+    def art_6_3_conditions(self) -> list[str]:
+        """The Art. 6(3) conditions its provider's conclusion rests on, in the Act's order."""
+        return [value for value in Art63Condition.values if self.has("art_6_3_conditions", value)]
+
+    @property
+    def annex_iii_rules(self) -> list["Rule"]:
+        return [rule for rule in AI_ACT_RULES if rule.code in ANNEX_III and rule.applies(self)]
+
+    @property
+    def art_6_3_refusals(self) -> list["Rule"]:
+        return [rule for rule in ART_6_3_REFUSALS if rule.applies(self)]
+
+    @property
+    def art_6_3_stands(self) -> bool:
+        """An Annex III system its provider concludes is not high-risk, with nothing against it."""
+        return bool(
+            self.eu_law_applies
+            and self.art_6_3_conditions
+            and self.annex_iii_rules
+            and not self.art_6_3_refusals
+        )
+
+    @property
     def eu_established(self) -> bool:
         return self.organisation_country in EU_MEMBER_STATES
 
@@ -111,9 +139,10 @@ class Rule:
     reason: str  # plain words, completing "it …" or a sentence of its own
     applies: Callable[[A], bool]
     answer: str = ""  # the single answer that triggers the rule, where there is one
+    label: str = ""  # how its sentence begins, where not with its result's label
 
     def sentence(self, label: str) -> str:
-        return f"{label} ({BASIS_LABELS[self.basis]}: {self.source}): {self.reason}."
+        return f"{self.label or label} ({BASIS_LABELS[self.basis]}: {self.source}): {self.reason}."
 
 
 C = AiActClass
@@ -143,6 +172,15 @@ AI_ACT_RULES: tuple[Rule, ...] = (
     Rule("AIA-50-4-deepfake", C.TRANSPARENCY, LAW, f"{AIA} Art. 50(4), first subparagraph", "produces realistic images, audio or video of people, places or events (deep fakes), which must be disclosed as artificially generated", lambda a: a.has("capabilities", "synthetic_media")),
     Rule("AIA-50-4-text", C.TRANSPARENCY, LAW, f"{AIA} Art. 50(4), second subparagraph", "generates text published to inform the public on matters of public interest, which must be disclosed as AI-generated unless a person reviews it and takes editorial responsibility", lambda a: a.has("capabilities", "generative_content") and a.has("sensitive_purposes", "public_information")),
 )
+ANNEX_III = {rule.code for rule in AI_ACT_RULES if rule.code.startswith("AIA-III-")}
+# Art. 6(3): a system of Annex III its provider concludes is not high-risk (DEROGATION, made by
+# `_derogation` from the answers), unless one of these holds.
+DEROGATION = "AIA-6-3"
+NOT_HIGH_RISK = "Not high risk"  # how the derogation's reason begins (its class: minimal)
+ART_6_3_REFUSALS: tuple[Rule, ...] = (
+    Rule("AIA-6-3-decisions", C.HIGH_RISK, LAW, f"{AIA} Art. 6(3), first subparagraph", "makes or materially influences decisions with legal or similarly significant effect on people, so it stays high-risk: the derogation its provider claims covers only a system that does not materially influence the outcome of decision making", lambda a: a.yes("significant_decisions")),
+    Rule("AIA-6-3-profiling", C.HIGH_RISK, LAW, f"{AIA} Art. 6(3), third subparagraph", "profiles people (it uses personal data to evaluate or predict personal aspects, GDPR Art. 4(4)), so it stays high-risk whatever condition of Art. 6(3) its provider claims", lambda a: a.profiles_people),
+)
 OUT_OF_SCOPE = Rule("AIA-2-1", C.OUT_OF_SCOPE, LAW, f"{AIA} Art. 2(1)", "the organisation is not established in the EU and no market it serves is in the EU, so no output is used there", lambda a: not a.eu_law_applies)
 MINIMAL_CLASS = Rule("AIA-95", C.MINIMAL, LAW, f"{AIA} Art. 95", "no prohibited practice, Annex III purpose or Art. 50 duty applies; voluntary codes of conduct may be followed", lambda a: True)
 
@@ -154,10 +192,11 @@ POLICY_RULES: tuple[Rule, ...] = (
     Rule("POL-04", T.HIGH, POLICY, "policy POL-04", "uses children's data, which merits specific protection in marketing and profiling (GDPR Recital 38)", lambda a: a.has("data_categories", "children")),
     Rule("POL-05", T.HIGH, POLICY, "policy POL-05", "targets or is likely to affect children or vulnerable customers; the council checks the screen for exploiting vulnerabilities (EU AI Act Art. 5(1)(b))", lambda a: a.yes("vulnerable_groups")),
     Rule("POL-06", T.HIGH, POLICY, "policy POL-06", "decides fully automatically, with legal or similarly significant effect on customers (such decisions are limited by GDPR Art. 22(1))", lambda a: a.is_("automation_level", "fully_automated") and a.yes("significant_decisions") and a.any_of("affected_people", CUSTOMERS)),
-    Rule("POL-07", T.LIMITED, POLICY, "policy POL-07", "uses personal data to profile people (GDPR Art. 4(4)); they may object to profiling for direct marketing (GDPR Art. 21(2))", lambda a: a.personal_data and a.any_of("capabilities", PROFILING)),
+    Rule("POL-07", T.LIMITED, POLICY, "policy POL-07", "uses personal data to profile people (GDPR Art. 4(4)); they may object to profiling for direct marketing (GDPR Art. 21(2))", lambda a: a.profiles_people),
     Rule("POL-08", T.LIMITED, POLICY, "policy POL-08", "generates content or conversation that customers see", lambda a: a.yes("customer_facing") and a.any_of("capabilities", GENERATING)),
     Rule("POL-09", T.LIMITED, POLICY, "policy POL-09", "contacts people unprompted by call or message; automated calls and messages for direct marketing need prior consent (ePrivacy Directive Art. 13(1))", lambda a: a.yes("outbound_contact")),
     Rule("POL-10", T.LIMITED, POLICY, "policy POL-10", "analyses employees or contact-centre agents; the council checks that it does not monitor or evaluate their performance (which EU AI Act Annex III 4(b) makes high risk)", lambda a: a.staff_monitoring and not a.has("sensitive_purposes", "worker_management")),
+    Rule("POL-11", T.HIGH, POLICY, "policy POL-11", "serves a purpose the EU AI Act lists in Annex III, and its provider concludes under Art. 6(3) that it is not high-risk; the council reviews that conclusion as it reviews a high-risk system", lambda a: a.art_6_3_stands),
 )
 MINIMAL_TIER = Rule("POL-00", T.MINIMAL, POLICY, "policy POL-00", "no law or policy rule raises the review tier", lambda a: True)
 
@@ -209,7 +248,31 @@ def ai_act_rules_applying(answers: Mapping[str, Any], organisation_country: str 
     if OUT_OF_SCOPE.applies(a):
         return [OUT_OF_SCOPE]
     rules = [rule for rule in AI_ACT_RULES if rule.applies(a)]
+    if a.art_6_3_stands:
+        rules = [rule for rule in rules if rule.code not in ANNEX_III] + [_derogation(a)]
+    elif a.art_6_3_conditions and a.annex_iii_rules:
+        rules += a.art_6_3_refusals
     return sorted(rules, key=lambda rule: CLASS_ORDER.index(rule.result)) or [MINIMAL_CLASS]
+
+
+def _derogation(a: A) -> Rule:
+    """The provider's Art. 6(3) conclusion, in its place among the reasons: not high-risk."""
+    letters = [f"({Art63Condition(value).label[1]})" for value in a.art_6_3_conditions]
+    conditions = " and that it ".join(
+        Art63Condition(value).label.partition(") It ")[2] for value in a.art_6_3_conditions
+    )
+    points = ", ".join(rule.source.removeprefix(f"{AIA} Annex III ") for rule in a.annex_iii_rules)
+    return Rule(
+        DEROGATION,
+        C.MINIMAL,
+        LAW,
+        f"{AIA} Art. 6(3), second subparagraph, point{'s' if len(letters) > 1 else ''} "
+        + " and ".join(letters),
+        f"serves a purpose of Annex III ({points}), but its provider concludes that it does not "
+        f"materially influence the outcome of decision making and that it {conditions}",
+        lambda a: True,
+        label=NOT_HIGH_RISK,
+    )
 
 
 def ai_act_class(answers: Mapping[str, Any], organisation_country: str = "") -> str:
@@ -316,14 +379,15 @@ FACTS: dict[str, Callable[[A, set[str]], bool]] = {
     "ai_act": lambda a, codes: "AIA-2-1" not in codes,
     "deployer": lambda a, codes: not a.is_("operator_role", "provider"),
     "provider": lambda a, codes: a.is_("operator_role", "provider"),
-    "high_risk": lambda a, codes: any(code.startswith("AIA-III-") for code in codes),
+    "high_risk": lambda a, codes: bool(codes & ANNEX_III),
+    "art_6_3": lambda a, codes: DEROGATION in codes,
     "fria": lambda a, codes: bool(codes & {"AIA-III-5-b", "AIA-III-5-c"}),
     "talks_with_people": lambda a, codes: "AIA-50-1" in codes,
     "marks_output": lambda a, codes: "AIA-50-2" in codes,
     "emotion_or_categorisation": lambda a, codes: "AIA-50-3" in codes,
     "deep_fake": lambda a, codes: "AIA-50-4-deepfake" in codes,
     "public_interest_text": lambda a, codes: "AIA-50-4-text" in codes,
-    "minimal_class": lambda a, codes: codes == {"AIA-95"},
+    "minimal_class": lambda a, codes: codes <= {MINIMAL_CLASS.code, DEROGATION},
     "personal_data": lambda a, codes: a.personal_data,
     "significant_decisions": lambda a, codes: a.yes("significant_decisions"),
     "solely_automated_significant": lambda a, codes: (

@@ -27,6 +27,7 @@ LONG_TEXT_FIELDS = (
     "pilot_plan",
     "customer_disclosure",
     "human_escalation",
+    "art_6_3_grounds",
 )
 
 

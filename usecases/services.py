@@ -54,7 +54,7 @@ ANSWER_FIELDS = (
     "capabilities", "vendor", "tool_name", "model_provenance", "automation_level",
     "data_categories", "biometric_use", "affected_people", "people_affected", "markets",
     "customer_facing", "significant_decisions", "sensitive_purposes", "vulnerable_groups",
-    "outbound_contact", "operator_role",
+    "outbound_contact", "operator_role", "art_6_3_conditions", "art_6_3_grounds",
     "manipulative_techniques", "exploits_vulnerabilities", "social_scoring",
     "workplace_emotion_recognition", "biometric_categorisation_sensitive",
     "expected_benefits", "kpis", "pilot_plan", "customer_disclosure", "human_escalation",

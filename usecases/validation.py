@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .markets import unknown_markets
-from .risk import prohibited_reasons
+from .risk import A, prohibited_reasons
 
 REQUIRED_TEXT = {
     "title": "Give the use case a short title.",
@@ -96,6 +96,34 @@ def _consistency_errors(a: Mapping[str, Any]) -> dict[str, str]:
     return errors
 
 
+def _art_6_3_errors(answers: Mapping[str, Any]) -> dict[str, str]:
+    """A conclusion under EU AI Act Art. 6(3) needs a system of Annex III, its grounds, and
+    nothing the derogation excludes."""
+    a = A(answers)
+    if not a.art_6_3_conditions:
+        if _blank(answers.get("art_6_3_grounds")):
+            return {}
+        return {
+            "art_6_3_grounds": "Tick the condition of Art. 6(3) these grounds rest on, or leave "
+            "the grounds empty."
+        }
+    if not a.annex_iii_rules:
+        return {
+            "art_6_3_conditions": "Only a system the EU AI Act lists in Annex III (a purpose "
+            "above, biometric identification or categorisation, emotion recognition) can be "
+            "concluded not high-risk: untick the conditions."
+        }
+    errors = {}
+    if _blank(answers.get("art_6_3_grounds")):
+        errors["art_6_3_grounds"] = "Summarise the grounds on which it is not high-risk."
+    refusals = [f"It {rule.reason} ({rule.source})." for rule in a.art_6_3_refusals]
+    if refusals:
+        errors["art_6_3_conditions"] = " ".join(
+            [*refusals, "Untick the conditions, or change the answer that stands against them."]
+        )
+    return errors
+
+
 def submission_errors(answers: Mapping[str, Any]) -> dict[str, list[str]]:
     """Every missing or inconsistent answer, as {field: [messages]} (empty when submittable)."""
     errors: dict[str, list[str]] = {}
@@ -108,7 +136,11 @@ def submission_errors(answers: Mapping[str, Any]) -> dict[str, list[str]]:
         for name, message in group.items():
             if check(answers.get(name)):
                 errors.setdefault(name, []).append(message)
-    for source in (_consistency_errors(answers), prohibited_reasons(answers)):
+    for source in (
+        _consistency_errors(answers),
+        _art_6_3_errors(answers),
+        prohibited_reasons(answers),
+    ):
         for name, message in source.items():
             errors.setdefault(name, []).append(message)
     return errors
