@@ -8,6 +8,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import pagination, serializers, status
@@ -236,7 +237,12 @@ class IdempotentPostMixin:
             return
         if not key or len(key) > idempotency.KEY_MAX or not key.isprintable():
             raise ValidationError(
-                {KEY_HEADER: [f"Give 1 to {idempotency.KEY_MAX} printable characters."]}
+                {
+                    KEY_HEADER: [
+                        gettext("Give 1 to %(max)d printable characters.")
+                        % {"max": idempotency.KEY_MAX}
+                    ]
+                }
             )
         outcome = idempotency.claim(
             user=request.user,

@@ -2,8 +2,13 @@
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.utils.timezone import localtime
+from django.utils.translation import gettext
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class DomainError(Exception):
@@ -11,7 +16,9 @@ class DomainError(Exception):
 
     status_code = 409
 
-    def __init__(self, message: str):
+    def __init__(self, message: "StrOrPromise"):
+        # A lazy message (gettext_lazy) is put in words now, in the language of the request.
+        message = str(message)
         super().__init__(message)
         self.message = message
 
@@ -54,18 +61,25 @@ class StaleEdit(DomainError):
     def describe(self, labels: Mapping[str, str] | None = None) -> str:
         """The refusal in words, naming the changed fields (by their `labels`, leaving out those
         without one, when given)."""
-        who = f" by {self.changed_by}" if self.changed_by else ""
-        when = f" at {localtime(self.changed_at):%H:%M on %d %b %Y}" if self.changed_at else ""
         shown = [
             name if labels is None else labels[name]
             for name in self.changed_fields
             if labels is None or name in labels
         ]
-        what = f" ({', '.join(shown)})" if shown else ""
-        return (
-            f"This {self.noun} was changed{who}{when}{what} after you opened it, so your changes "
-            "were not saved. Check them against theirs, then save again to keep yours."
-        )
+        when = localtime(self.changed_at) if self.changed_at else None
+        # The noun is in the catalogue where the error is raised (gettext_noop).
+        return gettext(
+            "This %(noun)s was changed%(who)s%(when)s%(what)s after you opened it, so your "
+            "changes were not saved. Check them against theirs, then save again to keep yours."
+        ) % {
+            "noun": gettext(self.noun),
+            "who": gettext(" by %(name)s") % {"name": self.changed_by} if self.changed_by else "",
+            "when": gettext(" at %(time)s on %(day)s")
+            % {"time": f"{when:%H:%M}", "day": f"{when:%d %b %Y}"}
+            if when
+            else "",
+            "what": f" ({', '.join(shown)})" if shown else "",
+        }
 
 
 def refuse(refusal: DomainError | None) -> None:

@@ -2,12 +2,16 @@
 
 import copy
 from collections.abc import MutableMapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_lazy
 
 from common.errors import StaleEdit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The hidden field of an edit form: the version of the record it was filled from.
 VERSION_FIELD = "version"
@@ -39,7 +43,9 @@ class ServiceForm(forms.Form):
             # A page opened before edits carried a version: keep the input, offer the current one.
             self.carry_version(self.fields[VERSION_FIELD].initial)
             raise ValidationError(
-                "This page is older than the form it sends: check your input, then save again."
+                gettext(
+                    "This page is older than the form it sends: check your input, then save again."
+                )
             )
         return cleaned
 
@@ -50,10 +56,12 @@ class ServiceForm(forms.Form):
         self.stale = error
         labels = {name: str(field.label) for name, field in self.fields.items()}
         self.add_error(None, error.describe(labels))
-        who = error.changed_by or "someone else"
+        who = error.changed_by or gettext("someone else")
         for name in error.changed_fields:
             if name in self.fields:
-                self.add_error(name, f"Changed by {who} after you opened the page.")
+                self.add_error(
+                    name, gettext("Changed by %(name)s after you opened the page.") % {"name": who}
+                )
         self.carry_version(error.version)
 
     def carry_version(self, version: int) -> None:
@@ -90,6 +98,12 @@ def _version_field(version: int) -> forms.IntegerField:
     return forms.IntegerField(
         widget=forms.HiddenInput, initial=version, required=False, min_value=0
     )
+
+
+def translated_choices(choices: Any) -> list[tuple[Any, "StrOrPromise"]]:
+    """The choices of an enumeration (a TextChoices class) whose labels are plain text in the
+    catalogue (gettext_noop), shown in the language of the page."""
+    return [(value, gettext_lazy(label)) for value, label in choices.choices]
 
 
 def person_label(user) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from common.errors import DomainError
 from common.models import IdempotencyKey
@@ -73,11 +74,15 @@ def claim(*, user: Any, key: str, endpoint: str, digest: str = "") -> Idempotenc
         earlier = IdempotencyKey.objects.get(user=user, key=key)
     if earlier.endpoint != endpoint or earlier.fingerprint != digest:
         raise KeyReused(
-            "This idempotency key was already used for another request. Send a new key with "
-            "a new request; send the same key only to repeat the same request."
+            gettext(
+                "This idempotency key was already used for another request. Send a new key with "
+                "a new request; send the same key only to repeat the same request."
+            )
         )
     if earlier.status is None:  # only a row written outside these functions: never answered
-        raise KeyReused("The request with this idempotency key has no answer; use a new key.")
+        raise KeyReused(
+            gettext("The request with this idempotency key has no answer; use a new key.")
+        )
     return Earlier(status=earlier.status, response=json.loads(earlier.response))
 
 

@@ -9,6 +9,7 @@ at the maximum). Input past a limit is refused with a 400 and a message next to 
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 # ---- text (characters) ---------------------------------------------------------------------------
 #: One-line names: a title, a tool, a vendor, a model version.
@@ -45,7 +46,7 @@ def date_in_range(value: date) -> None:
     """A validator for forms and serializers alike: dates between DATE_MIN and DATE_MAX."""
     if not DATE_MIN <= value <= DATE_MAX:
         raise ValidationError(
-            "Enter a date between %(min)s and %(max)s.",
+            gettext("Enter a date between %(min)s and %(max)s."),
             code="date_out_of_range",
             params={"min": DATE_MIN.isoformat(), "max": DATE_MAX.isoformat()},
         )
@@ -55,7 +56,7 @@ def list_within(values: list, limit: int = LIST_MAX) -> None:
     """Refuse a list longer than `limit` (for fields that parse a list from one line of text)."""
     if len(values) > limit:
         raise ValidationError(
-            "Give at most %(limit)d values (%(count)d given).",
+            gettext("Give at most %(limit)d values (%(count)d given)."),
             code="too_many",
             params={"limit": limit, "count": len(values)},
         )

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from common import idempotency
 from common.errors import ActionForbidden, StaleEdit, TransitionNotAllowed
@@ -61,10 +62,12 @@ def once_per_form(view):
                     user=request.user, key=token, endpoint=f"POST {request.path}"
                 )
             except idempotency.KeyReused:  # a token of another form: a new form is needed
-                messages.error(request, "This form had expired. Please fill it in again.")
+                messages.error(request, gettext("This form had expired. Please fill it in again."))
                 return redirect(request.get_full_path())
             if isinstance(claimed, idempotency.Earlier):
-                messages.info(request, "This form had already been sent: it was recorded once.")
+                messages.info(
+                    request, gettext("This form had already been sent: it was recorded once.")
+                )
                 return redirect(claimed.response["location"])
             response = view(request, *args, **kwargs)
             if response.status_code in (301, 302, 303):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -51,9 +52,13 @@ def api_tokens(request):
         token_id = form.cleaned_data["token"]
         revoked = services.api_tokens_revoke(actor=request.user, token_id=token_id)
         if revoked:
-            messages.success(request, f"{revoked} token{'s' if revoked > 1 else ''} revoked.")
+            messages.success(
+                request,
+                ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", revoked)
+                % {"count": revoked},
+            )
         else:
-            messages.error(request, "There was no such token to revoke.")
+            messages.error(request, gettext("There was no such token to revoke."))
         return redirect("account-api-tokens")
     context = {"tokens": api_tokens_of(request.user), "form": form}
     return render(request, "council/api_tokens.html", context, status=400 if form.errors else 200)

@@ -5,19 +5,23 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from knox.models import AbstractAuthToken
 
 
+# In the catalogue (gettext_noop), not lazy: oversight's dossier, exports and lists join them
+# as plain text.
 class CouncilRole(models.TextChoices):
-    MARKETING = "marketing", "Marketing"
-    CUSTOMER_EXPERIENCE = "customer_experience", "Customer experience"
-    LEGAL = "legal", "Legal"
-    PRIVACY = "privacy", "Privacy"
-    SECURITY = "security", "Security"
-    DATA_SCIENCE = "data_science", "Data science"
-    ETHICS = "ethics", "Ethics"
-    CHAIR = "chair", "Chair"
-    AUDITOR = "auditor", "Auditor"
+    MARKETING = "marketing", gettext_noop("Marketing")
+    CUSTOMER_EXPERIENCE = "customer_experience", gettext_noop("Customer experience")
+    LEGAL = "legal", gettext_noop("Legal")
+    PRIVACY = "privacy", gettext_noop("Privacy")
+    SECURITY = "security", gettext_noop("Security")
+    DATA_SCIENCE = "data_science", gettext_noop("Data science")
+    ETHICS = "ethics", gettext_noop("Ethics")
+    CHAIR = "chair", gettext_noop("Chair")
+    AUDITOR = "auditor", gettext_noop("Auditor")
 
 
 # Roles that sit on the council and see every non-confidential submitted use case.
@@ -26,7 +30,7 @@ COUNCIL_ROLES = frozenset(CouncilRole) - {CouncilRole.AUDITOR}
 
 def choice_labels(values, choices) -> list[str]:
     """The labels of stored choice values, in their order (an unknown value shows as stored)."""
-    labels = dict(choices.choices)
+    labels = {value: str(label) for value, label in choices.choices}
     return [labels.get(value, value) for value in values]
 
 
@@ -132,24 +136,24 @@ class ReferenceSequence(models.Model):
 
 
 class NotificationKind(models.TextChoices):
-    ASSIGNED = "assigned", "Reviewer assigned"
-    VOTE_DUE_SOON = "vote_due_soon", "Vote due soon"
-    VOTE_OVERDUE = "vote_overdue", "Vote overdue"
-    DECISION_MADE = "decision_made", "Decision made"
-    CHAIR_DECISION_NEEDED = "chair_decision_needed", "Chair decision needed"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    CONDITION_DUE = "condition_due", "Condition due"
-    RE_REVIEW_DUE = "re_review_due", "Re-review due"
-    INCIDENT_REPORTED = "incident_reported", "Incident reported"
-    QUESTION_TO_TEAM = "question_to_team", "Question to the team"
-    ANSWER_REJECTED = "answer_rejected", "Checklist answer rejected"
-    CONDITION_OVERDUE = "condition_overdue", "Condition overdue"
-    CONDITION_MARKED_MET = "condition_marked_met", "Condition awaiting confirmation"
-    CONDITION_SENT_BACK = "condition_sent_back", "Condition sent back"
-    COMPLAINT_RECEIVED = "complaint_received", "Complaint received"
-    PUBLIC_WORDING_TO_APPROVE = "public_wording_to_approve", "Public wording to approve"
-    EXPORT_READY = "export_ready", "Export ready"
-    IMPORT_FINISHED = "import_finished", "Import finished"
+    ASSIGNED = "assigned", _("Reviewer assigned")
+    VOTE_DUE_SOON = "vote_due_soon", _("Vote due soon")
+    VOTE_OVERDUE = "vote_overdue", _("Vote overdue")
+    DECISION_MADE = "decision_made", _("Decision made")
+    CHAIR_DECISION_NEEDED = "chair_decision_needed", _("Chair decision needed")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    CONDITION_DUE = "condition_due", _("Condition due")
+    RE_REVIEW_DUE = "re_review_due", _("Re-review due")
+    INCIDENT_REPORTED = "incident_reported", _("Incident reported")
+    QUESTION_TO_TEAM = "question_to_team", _("Question to the team")
+    ANSWER_REJECTED = "answer_rejected", _("Checklist answer rejected")
+    CONDITION_OVERDUE = "condition_overdue", _("Condition overdue")
+    CONDITION_MARKED_MET = "condition_marked_met", _("Condition awaiting confirmation")
+    CONDITION_SENT_BACK = "condition_sent_back", _("Condition sent back")
+    COMPLAINT_RECEIVED = "complaint_received", _("Complaint received")
+    PUBLIC_WORDING_TO_APPROVE = "public_wording_to_approve", _("Public wording to approve")
+    EXPORT_READY = "export_ready", _("Export ready")
+    IMPORT_FINISHED = "import_finished", _("Import finished")
 
 
 class Notification(models.Model):

@@ -3,6 +3,8 @@
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from common.errors import ActionForbidden
 
@@ -52,7 +54,7 @@ def is_auditor(user: User | AnonymousUser) -> bool:
 
 
 # Why an auditor is refused a write, on a page or through the API (SPEC section 2).
-AUDITORS_READ_ONLY = "Auditors read everything and change nothing."
+AUDITORS_READ_ONLY = _("Auditors read everything and change nothing.")
 
 
 def auditor_write_refusal(user: User | AnonymousUser) -> ActionForbidden | None:
@@ -78,17 +80,16 @@ def business_owner_candidates() -> QuerySet[User]:
 def business_owner_ineligibility(user: User) -> str | None:
     """Why `user` cannot be named business owner (a message for the field), or None."""
     if not user.is_active:
-        return "This person no longer has an active account: name someone who does."
+        return gettext("This person no longer has an active account: name someone who does.")
     if user.is_staff or user.is_superuser:
-        return (
+        return gettext(
             "This is an administrator account, not a person accountable for a use case: "
             "name the manager who is."
         )
     if is_auditor(user):
-        return (
-            f"This person is an auditor. {AUDITORS_READ_ONLY} "
-            "Name the manager accountable for the use case."
-        )
+        return gettext(
+            "This person is an auditor. %(rule)s Name the manager accountable for the use case."
+        ) % {"rule": AUDITORS_READ_ONLY}
     return None
 
 
@@ -100,7 +101,7 @@ def is_exporter(user: User | AnonymousUser) -> bool:
     return bool(user_active_roles(user) & EXPORTERS)
 
 
-RECORD_READERS_ONLY = (
+RECORD_READERS_ONLY = _(
     "The audit trail, the exports and the dossiers are for auditors and the chair."
 )
 
@@ -110,7 +111,7 @@ def record_read_refusal(user: User | AnonymousUser) -> ActionForbidden | None:
     return None if is_exporter(user) else ActionForbidden(RECORD_READERS_ONLY)
 
 
-DASHBOARD_READERS_ONLY = "The dashboard is for the chair, council members and auditors."
+DASHBOARD_READERS_ONLY = _("The dashboard is for the chair, council members and auditors.")
 
 
 def dashboard_read_refusal(user: User | AnonymousUser) -> ActionForbidden | None:

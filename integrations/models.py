@@ -5,23 +5,24 @@ import secrets
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from council.models import CouncilRole, Team
 
 
 class EventType(models.TextChoices):
-    USE_CASE_SUBMITTED = "use_case.submitted", "A use case was submitted"
-    REVIEW_ASSIGNED = "review.assigned", "A council member was given a seat on a review"
-    REVIEW_DECIDED = "review.decided", "The council decided a review"
-    REGISTRY_CHANGED = "registry.changed", "A registry entry was created or changed"
-    INCIDENT_REPORTED = "incident.reported", "An incident was reported on a registry entry"
-    COMPLAINT_RECEIVED = "complaint.received", "A customer complained or contested"
+    USE_CASE_SUBMITTED = "use_case.submitted", _("A use case was submitted")
+    REVIEW_ASSIGNED = "review.assigned", _("A council member was given a seat on a review")
+    REVIEW_DECIDED = "review.decided", _("The council decided a review")
+    REGISTRY_CHANGED = "registry.changed", _("A registry entry was created or changed")
+    INCIDENT_REPORTED = "incident.reported", _("An incident was reported on a registry entry")
+    COMPLAINT_RECEIVED = "complaint.received", _("A customer complained or contested")
 
 
 class PayloadFormat(models.TextChoices):
-    SIGNED_JSON = "json", "Signed JSON (HMAC-SHA256)"
-    SLACK = "slack", "Slack incoming webhook"
-    TEAMS = "teams", "Microsoft Teams incoming webhook (Adaptive Card)"
+    SIGNED_JSON = "json", _("Signed JSON (HMAC-SHA256)")
+    SLACK = "slack", _("Slack incoming webhook")
+    TEAMS = "teams", _("Microsoft Teams incoming webhook (Adaptive Card)")
 
 
 def new_secret() -> str:

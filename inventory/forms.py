@@ -1,7 +1,10 @@
 """The inventory's forms: cleaned_data goes as-is to inventory.services, which check it again."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from common.forms import OwnerChoiceField, ServiceForm
 from common.limits import LIST_MAX, NAME_MAX, TEXT_MAX, date_in_range, list_within
@@ -11,8 +14,11 @@ from .models import AiModel, ModelVersion, Vendor
 from .selectors import vendor_owner_candidates
 from .services import MODEL_FIELDS, VENDOR_FIELDS, VERSION_FIELDS
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
-def _day(label: str, help_text: str = "") -> forms.DateField:
+
+def _day(label: "StrOrPromise", help_text: "StrOrPromise" = "") -> forms.DateField:
     return forms.DateField(
         label=label,
         help_text=help_text,
@@ -38,7 +44,9 @@ class NamesField(forms.CharField):
         super().validate(value)
         list_within(value, LIST_MAX)
         if any(len(name) > NAME_MAX for name in value):
-            raise forms.ValidationError(f"Each name has at most {NAME_MAX} characters.")
+            raise forms.ValidationError(
+                _("Each name has at most %(max)d characters.") % {"max": NAME_MAX}
+            )
 
 
 class VendorForm(ServiceForm):
@@ -50,28 +58,33 @@ class VendorForm(ServiceForm):
         # Who holds a council role changes daily: the queryset is made for each form.
         queryset=get_user_model().objects.none(),
         required=False,
-        empty_label="Nobody yet",
-        label="Owner",
-        help_text="The council member who keeps the assessment current.",
+        empty_label=_("Nobody yet"),
+        label=_("Owner"),
+        help_text=_("The council member who keeps the assessment current."),
     )
-    dpa_signed = forms.BooleanField(required=False, label="Data processing agreement signed")
-    dpa_signed_on = _day("Signed on")
+    dpa_signed = forms.BooleanField(required=False, label=_("Data processing agreement signed"))
+    dpa_signed_on = _day(_("Signed on"))
     sub_processors = NamesField(
-        required=False, max_length=TEXT_MAX, help_text="One name a line, as the vendor lists them."
+        required=False,
+        max_length=TEXT_MAX,
+        help_text=_("One name a line, as the vendor lists them."),
     )
     data_residency = forms.ChoiceField(
-        choices=[("", "Not known yet"), *DataResidency.choices],
+        choices=[("", _("Not known yet")), *DataResidency.choices],
         required=False,
-        label="Where our data is kept",
+        label=_("Where our data is kept"),
     )
     data_residency_detail = forms.CharField(
-        required=False, max_length=NAME_MAX, label="Where exactly", help_text="Required for Other."
+        required=False,
+        max_length=NAME_MAX,
+        label=_("Where exactly"),
+        help_text=_("Required for Other."),
     )
     trains_on_our_data = forms.ChoiceField(
         choices=TrainsOnOurData.choices,
         widget=forms.RadioSelect,
         initial=TrainsOnOurData.UNKNOWN,
-        label="Does the vendor train its models on our data?",
+        label=_("Does the vendor train its models on our data?"),
     )
     certifications = forms.MultipleChoiceField(
         choices=Certification.choices, widget=forms.CheckboxSelectMultiple, required=False
@@ -80,12 +93,12 @@ class VendorForm(ServiceForm):
         required=False,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What was reviewed and what it found.",
+        help_text=_("What was reviewed and what it found."),
     )
-    security_reviewed_on = _day("Security review on")
-    assessed_on = _day("Assessed on")
+    security_reviewed_on = _day(_("Security review on"))
+    assessed_on = _day(_("Assessed on"))
     next_assessment_due = _day(
-        "Next assessment due", "After this day the assessment shows as lapsed."
+        _("Next assessment due"), _("After this day the assessment shows as lapsed.")
     )
 
     def __init__(self, *args, **kwargs):
@@ -109,18 +122,20 @@ class AiModelForm(ServiceForm):
     vendor = forms.ModelChoiceField(
         queryset=Vendor.objects.order_by("name"),
         required=False,
-        empty_label="None: built in-house",
+        empty_label=_("None: built in-house"),
     )
     name = forms.CharField(max_length=NAME_MAX)
-    model_type = forms.ChoiceField(choices=ModelType.choices, label="Type")
+    model_type = forms.ChoiceField(choices=ModelType.choices, label=_("Type"))
     general_purpose = forms.BooleanField(
         required=False,
-        label="General-purpose AI model",
-        help_text="Trained on broad data, competent at a wide range of tasks and offered for "
-        "others to build on (EU AI Act, Art. 3(63)).",
+        label=_("General-purpose AI model"),
+        help_text=_(
+            "Trained on broad data, competent at a wide range of tasks and offered for "
+            "others to build on (EU AI Act, Art. 3(63))."
+        ),
     )
     model_card_url = forms.URLField(
-        required=False, max_length=200, label="Model card", assume_scheme="https"
+        required=False, max_length=200, label=_("Model card"), assume_scheme="https"
     )
 
     def __init__(self, *args, **kwargs):
@@ -133,14 +148,14 @@ class AiModelForm(ServiceForm):
 
 
 class VersionForm(ServiceForm):
-    version = forms.CharField(max_length=NAME_MAX, help_text="As the vendor names it.")
+    version = forms.CharField(max_length=NAME_MAX, help_text=_("As the vendor names it."))
     notes = forms.CharField(
         required=False,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What changed.",
+        help_text=_("What changed."),
     )
-    released_on = _day("Released on")
+    released_on = _day(_("Released on"))
 
     @classmethod
     def for_version(cls, data, *, version: ModelVersion) -> "VersionForm":

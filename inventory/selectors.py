@@ -12,6 +12,8 @@ from datetime import date
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from common.errors import ActionForbidden, DomainError, TransitionNotAllowed
 from council.models import COUNCIL_ROLES, CouncilRole, RoleAssignment
@@ -19,13 +21,13 @@ from council.selectors import auditor_write_refusal, is_council_member, user_act
 
 from .models import AiModel, ModelVersion, Vendor
 
-COUNCIL_KEEPS_INVENTORY = (
+COUNCIL_KEEPS_INVENTORY = _(
     "Only council members and the chair keep the vendors, their assessments and the models."
 )
-TEAMS_OR_COUNCIL_PROPOSE = (
+TEAMS_OR_COUNCIL_PROPOSE = _(
     "Only members of a team or of the council may propose a model or a version."
 )
-ALREADY_CONFIRMED = "This is already confirmed."
+ALREADY_CONFIRMED = _("This is already confirmed.")
 
 
 def lapsed_condition(today: date) -> Q:
@@ -132,7 +134,7 @@ def roll_out_refusal(*, user: User | AnonymousUser, version: ModelVersion) -> Do
     refusal: DomainError | None = _keeper_refusal(user)
     if refusal is None and version.proposed:
         refusal = TransitionNotAllowed(
-            "A proposed version is rolled out once the council has confirmed it."
+            gettext("A proposed version is rolled out once the council has confirmed it.")
         )
     return refusal
 
@@ -163,9 +165,9 @@ def vendor_owner_candidates() -> QuerySet[User]:
 def vendor_owner_ineligibility(user: User) -> str | None:
     """Why `user` cannot keep a vendor's assessment current (a message for the field), or None."""
     if not user.is_active:
-        return "This person no longer has an active account: name someone who does."
+        return gettext("This person no longer has an active account: name someone who does.")
     if _keeper_refusal(user) is not None:
-        return "Name a council member: only they may keep a vendor's assessment current."
+        return gettext("Name a council member: only they may keep a vendor's assessment current.")
     return None
 
 
@@ -173,7 +175,7 @@ def versions_problem(versions: list[ModelVersion]) -> str | None:
     """Why a set of versions cannot be what one tool runs: two versions of one model."""
     models = [version.model_id for version in versions]
     if len(models) != len(set(models)):
-        return "Choose one version of each model: the one the tool runs."
+        return gettext("Choose one version of each model: the one the tool runs.")
     return None
 
 

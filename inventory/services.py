@@ -5,12 +5,14 @@ it next to the field, the API answers 400.
 """
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from audit.selectors import stale_edit_refusal
 from audit.services import audit_record, field_changes
@@ -30,6 +32,9 @@ from .selectors import (
     vendor_owner_ineligibility,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 VENDOR_FIELDS = (
     "name", "website", "owner", "dpa_signed", "dpa_signed_on", "sub_processors",
     "data_residency", "data_residency_detail", "trains_on_our_data", "certifications",
@@ -40,13 +45,13 @@ VERSION_FIELDS = ("version", "notes", "released_on")
 DATE_FIELDS = ("dpa_signed_on", "security_reviewed_on", "assessed_on", "next_assessment_due",
                "released_on")  # fmt: skip
 
-NAME_TAKEN = "A vendor of this name is already in the inventory (names are matched in any case)."
-MODEL_TAKEN = "This vendor already has a model of this name."
-IN_HOUSE_MODEL_TAKEN = "An in-house model of this name is already in the inventory."
-VERSION_TAKEN = "This model already has this version."
+NAME_TAKEN = _("A vendor of this name is already in the inventory (names are matched in any case).")
+MODEL_TAKEN = _("This vendor already has a model of this name.")
+IN_HOUSE_MODEL_TAKEN = _("An in-house model of this name is already in the inventory.")
+VERSION_TAKEN = _("This model already has this version.")
 
 Record = TypeVar("Record", bound=models.Model)
-Errors = dict[str, list[str]]
+Errors = dict[str, list["StrOrPromise"]]
 
 
 # --- vendors --------------------------------------------------------------------------------------
@@ -86,7 +91,7 @@ def vendor_update(
             vendor,
             read_version=version,
             current_version=vendor.version,
-            noun="vendor",
+            noun=gettext_noop("vendor"),
             fields=VENDOR_FIELDS,
         )
     )
@@ -117,25 +122,27 @@ def vendor_update(
 def _vendor_errors(vendor: Vendor) -> Errors:
     errors: Errors = {}
     if not vendor.name:
-        errors["name"] = ["Give the vendor's name."]
+        errors["name"] = [gettext("Give the vendor's name.")]
     elif _others(vendor, Vendor.objects.filter(name__iexact=vendor.name)).exists():
         errors["name"] = [NAME_TAKEN]
     _add(errors, "sub_processors", _names_problem(vendor.sub_processors))
     _add(errors, "certifications", _choices_problem(vendor.certifications, Certification))
     if vendor.data_residency == DataResidency.OTHER and not vendor.data_residency_detail:
-        errors["data_residency_detail"] = ["Say where the data is kept."]
+        errors["data_residency_detail"] = [gettext("Say where the data is kept.")]
     if vendor.dpa_signed_on is not None and not vendor.dpa_signed:
-        errors["dpa_signed_on"] = ["Tick that the agreement is signed, or leave the day empty."]
+        errors["dpa_signed_on"] = [
+            gettext("Tick that the agreement is signed, or leave the day empty.")
+        ]
     if vendor.dpa_signed and vendor.dpa_signed_on is None:
-        errors["dpa_signed_on"] = ["Give the day the agreement was signed."]
+        errors["dpa_signed_on"] = [gettext("Give the day the agreement was signed.")]
     if vendor.assessed_on is not None and vendor.next_assessment_due is None:
-        errors["next_assessment_due"] = ["Give the day the next assessment is due."]
+        errors["next_assessment_due"] = [gettext("Give the day the next assessment is due.")]
     if (
         vendor.assessed_on is not None
         and vendor.next_assessment_due is not None
         and vendor.next_assessment_due <= vendor.assessed_on
     ):
-        errors["next_assessment_due"] = ["The next assessment is due after this one."]
+        errors["next_assessment_due"] = [gettext("The next assessment is due after this one.")]
     if vendor.owner is not None:
         _add(errors, "owner", vendor_owner_ineligibility(vendor.owner))
     return errors
@@ -202,7 +209,7 @@ def model_confirm(*, actor: User, model: AiModel) -> AiModel:
 def _model_errors(model: AiModel) -> Errors:
     errors: Errors = {}
     if not model.name:
-        errors["name"] = ["Give the model's name."]
+        errors["name"] = [gettext("Give the model's name.")]
     elif _others(model, _same_name_models(model)).exists():
         errors["name"] = [_model_taken(model)]
     return errors
@@ -212,7 +219,7 @@ def _same_name_models(model: AiModel) -> models.QuerySet[AiModel]:
     return AiModel.objects.filter(vendor=model.vendor, name__iexact=model.name)
 
 
-def _model_taken(model: AiModel) -> str:
+def _model_taken(model: AiModel) -> "StrOrPromise":
     return MODEL_TAKEN if model.vendor_id else IN_HOUSE_MODEL_TAKEN
 
 
@@ -289,7 +296,7 @@ def _version_errors(version: ModelVersion) -> Errors:
     errors: Errors = {}
     same = ModelVersion.objects.filter(model_id=version.model_id, version__iexact=version.version)
     if not version.version:
-        errors["version"] = ["Give the version, as its vendor names it."]
+        errors["version"] = [gettext("Give the version, as its vendor names it.")]
     elif _others(version, same).exists():
         errors["version"] = [VERSION_TAKEN]
     return errors
@@ -346,7 +353,7 @@ def _date_problem(value: Any) -> str | None:
     return None
 
 
-def _save_unique(record: Record, field: str, taken: str) -> Record:
+def _save_unique(record: Record, field: str, taken: "StrOrPromise") -> Record:
     """Save; a twin saved at the same moment by someone else is the field's error, not a fault."""
     try:
         with transaction.atomic():
@@ -367,22 +374,22 @@ def _add(errors: Errors, field: str, problem: str | None) -> None:
 
 def _names_problem(names: Any) -> str | None:
     if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        return "Give a list of names."
+        return gettext("Give a list of names.")
     if len(names) > LIST_MAX:
-        return f"Give at most {LIST_MAX} names."
+        return gettext("Give at most %(max)d names.") % {"max": LIST_MAX}
     if any(not name.strip() or len(name) > NAME_MAX for name in names):
-        return f"Each name has 1 to {NAME_MAX} characters."
+        return gettext("Each name has 1 to %(max)d characters.") % {"max": NAME_MAX}
     return None
 
 
 def _choices_problem(values: Any, choices: type[models.TextChoices]) -> str | None:
     if not isinstance(values, list):
-        return "Give a list."
+        return gettext("Give a list.")
     unknown = [value for value in values if value not in choices.values]
     if unknown:
-        return f"Not a choice here: {', '.join(map(str, unknown))}."
+        return gettext("Not a choice here: %(values)s.") % {"values": ", ".join(map(str, unknown))}
     if len(set(values)) != len(values):
-        return "Give each one once."
+        return gettext("Give each one once.")
     return None
 
 

@@ -9,6 +9,7 @@ writes: a refused action answers 403, invalid input comes back next to its field
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 import workflows
@@ -82,7 +83,9 @@ def vendor_new(request):
             form, lambda data: services.vendor_create(actor=request.user, data=data)
         )
         if vendor is not None:
-            messages.success(request, f"{vendor.name} is in the inventory.")
+            messages.success(
+                request, gettext("%(name)s is in the inventory.") % {"name": vendor.name}
+            )
             return redirect("inventory:vendor_detail", pk=vendor.pk)
     return _form_page(
         request,
@@ -111,7 +114,7 @@ def vendor_edit(request, pk):
             ),
         )
         if saved is not None:
-            messages.success(request, "Saved.")
+            messages.success(request, gettext("Saved."))
             return redirect("inventory:vendor_detail", pk=vendor.pk)
     return _form_page(
         request,
@@ -192,7 +195,7 @@ def model_edit(request, pk):
             form, lambda data: services.model_update(actor=request.user, model=model, data=data)
         )
         if saved is not None:
-            messages.success(request, "Saved.")
+            messages.success(request, gettext("Saved."))
             return redirect("inventory:model_detail", pk=model.pk)
     return _form_page(
         request,
@@ -210,7 +213,7 @@ def model_edit(request, pk):
 def model_confirm(request, pk):
     model = get_object_or_404(models_visible(), pk=pk)
     services.model_confirm(actor=request.user, model=model)
-    messages.success(request, f"{model} is confirmed.")
+    messages.success(request, gettext("%(model)s is confirmed.") % {"model": model})
     return redirect("inventory:model_detail", pk=model.pk)
 
 
@@ -256,7 +259,7 @@ def version_edit(request, pk, version_pk):
             lambda data: services.version_update(actor=request.user, version=version, data=data),
         )
         if saved is not None:
-            messages.success(request, "Saved.")
+            messages.success(request, gettext("Saved."))
             return redirect("inventory:model_detail", pk=model.pk)
     return _form_page(
         request,
@@ -275,7 +278,9 @@ def version_confirm(request, pk, version_pk):
     model = get_object_or_404(models_visible(), pk=pk)
     version = get_object_or_404(model.versions, pk=version_pk)
     services.version_confirm(actor=request.user, version=version)
-    messages.success(request, f"Version {version.version} is confirmed.")
+    messages.success(
+        request, gettext("Version %(version)s is confirmed.") % {"version": version.version}
+    )
     return redirect("inventory:model_detail", pk=model.pk)
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from django_filters.fields import ChoiceField
 
@@ -75,24 +76,24 @@ class PersonFilter(filters.Filter):
 class AuditEventFilter(filters.FilterSet):
     object_type = filters.CharFilter(max_length=SEARCH_MAX)
     object_id = filters.CharFilter(max_length=SEARCH_MAX)
-    actor = IdFilter(field_name="actor_id", label="Actor (user id)")
+    actor = IdFilter(field_name="actor_id", label=_("Actor (user id)"))
     actor_username = filters.CharFilter(
-        field_name="actor_username", lookup_expr="iexact", label="Actor (username)",
+        field_name="actor_username", lookup_expr="iexact", label=_("Actor (username)"),
         max_length=SEARCH_MAX,
     )  # fmt: skip
     action = filters.CharFilter(max_length=SEARCH_MAX)
     # The reference people see (UC-2026-0010, AI-2026-0003): every event about that record.
     reference = filters.CharFilter(
-        field_name="object_ref", lookup_expr="iexact", label="Reference (UC-…, AI-…)",
+        field_name="object_ref", lookup_expr="iexact", label=_("Reference (UC-…, AI-…)"),
         max_length=SEARCH_MAX,
     )  # fmt: skip
     # A date picker on the auditor's page; the API takes the same YYYY-MM-DD.
     date_from = filters.DateFilter(
-        field_name="at", lookup_expr="date__gte", label="From (date)", widget=DATE_PICKER,
+        field_name="at", lookup_expr="date__gte", label=_("From (date)"), widget=DATE_PICKER,
         validators=[date_in_range],
     )  # fmt: skip
     date_to = filters.DateFilter(
-        field_name="at", lookup_expr="date__lte", label="To (date)", widget=DATE_PICKER,
+        field_name="at", lookup_expr="date__lte", label=_("To (date)"), widget=DATE_PICKER,
         validators=[date_in_range],
     )  # fmt: skip
 
@@ -111,14 +112,14 @@ class AuditTrailPageFilter(AuditEventFilter):
     carry the same parameters, so an export holds what the page lists."""
 
     object_type = filters.ChoiceFilter(
-        choices=OBJECT_KIND_CHOICES, empty_label="Any", label="Object kind",
-        error_messages={"invalid_choice": "Choose an object kind from the list."},
+        choices=OBJECT_KIND_CHOICES, empty_label=_("Any"), label=_("Object kind"),
+        error_messages={"invalid_choice": _("Choose an object kind from the list.")},
     )  # fmt: skip
     actor_username = PersonFilter(
-        field_name="actor_username", lookup_expr="iexact", empty_label="Any", label="Person",
+        field_name="actor_username", lookup_expr="iexact", empty_label=_("Any"), label=_("Person"),
         error_messages={
-            "invalid_choice": "Choose a person from the list: nobody by that username has acted"
-            " in the audit trail."
+            "invalid_choice": _("Choose a person from the list: nobody by that username has acted"
+                                " in the audit trail.")
         },
     )  # fmt: skip
 

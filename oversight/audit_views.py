@@ -7,6 +7,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from audit import selectors, signing
@@ -86,7 +87,7 @@ def verify(request):
     if new:
         _queue_verification(request, verification)
     else:
-        messages.info(request, "A verification of the chain is already running.")
+        messages.info(request, gettext("A verification of the chain is already running."))
     return redirect("audit:trail")
 
 
@@ -97,11 +98,13 @@ def _queue_verification(request, verification) -> None:
         verify_chain_requested.delay(verification.pk)
     except Exception:  # the broker is unreachable: say so rather than fail the page
         logger.exception("Chain verification %s not queued", verification.pk)
-        messages.error(request, "The verification could not be started; try again later.")
+        messages.error(request, gettext("The verification could not be started; try again later."))
         return
     verification.refresh_from_db()
     if verification.running:
-        messages.info(request, "Verification of the chain started: its result shows on this page.")
+        messages.info(
+            request, gettext("Verification of the chain started: its result shows on this page.")
+        )
     elif verification.intact:
         messages.success(request, verification.summary)
     else:

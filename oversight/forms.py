@@ -1,7 +1,9 @@
 """The chair's pipeline filters: a GET form, so the address keeps the choice and no script is needed."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from common.forms import translated_choices
 from council.models import Team
 from usecases.choices import RiskTier
 
@@ -10,18 +12,27 @@ from .pipeline import GROUPS, SORTS, PipelineChoice
 
 class PipelineFilterForm(forms.Form):
     tier = forms.ChoiceField(
-        label="Risk tier", required=False, choices=[("", "Any"), *RiskTier.choices]
+        label=_("Risk tier"),
+        required=False,
+        choices=[("", _("Any")), *translated_choices(RiskTier)],
     )
     team = forms.ModelChoiceField(
-        label="Team", required=False, queryset=Team.objects.order_by("name"), empty_label="Any"
+        label=_("Team"),
+        required=False,
+        queryset=Team.objects.order_by("name"),
+        empty_label=_("Any"),
     )
     group = forms.ChoiceField(
-        label="Waiting for",
+        label=_("Waiting for"),
         required=False,
-        choices=[("", "Any"), *((key, group.label) for key, group, _ in GROUPS)],
+        choices=[("", _("Any")), *((key, _(group.label)) for key, group, _seats in GROUPS)],
     )
-    sort = forms.ChoiceField(label="Sort by", required=False, choices=list(SORTS.items()))
-    overdue = forms.BooleanField(label="Overdue only", required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[(key, _(label)) for key, label in SORTS.items()],
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def choice(self) -> PipelineChoice:
         """The valid part of the choice: a value that is not one of the options is shown as an

@@ -28,6 +28,7 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from council.models import role_labels
 from reviews import rules
@@ -72,10 +73,10 @@ PAGE_SIZE = 50
 SEAT_OFFERS = 10
 
 
-SORTS = {
-    "due": "Due date, soonest first",
-    "age": "Age, oldest first",
-    "tier": "Risk tier, highest first",
+SORTS = {  # in the catalogue (gettext_noop), shown in the page's language
+    "due": gettext_noop("Due date, soonest first"),
+    "age": gettext_noop("Age, oldest first"),
+    "tier": gettext_noop("Risk tier, highest first"),
 }
 _TIER_RANK = {tier: rank for rank, tier in enumerate(reversed(rules.TIERS))}
 
@@ -182,7 +183,7 @@ def review_pipeline(
     ]
     unfiltered = not (choice.tier or choice.team_id or choice.overdue_only)
     total = sum(counts.values()) if unfiltered else open_reviews.count()
-    return Pipeline(groups=groups, total=total, sort_label=SORTS[sort], page=page)
+    return Pipeline(groups=groups, total=total, sort_label=gettext(SORTS[sort]), page=page)
 
 
 def _rows(reviews: list[Review], today: date, viewer: User) -> list[PipelineRow]:

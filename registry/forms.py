@@ -1,13 +1,13 @@
 """Forms of the registry pages. They only parse input: every rule lives in registry.services."""
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
-from common.forms import OwnerChoiceField, ServiceForm
+from common.forms import OwnerChoiceField, ServiceForm, translated_choices
 from common.limits import MARKETS_MAX, NAME_MAX, NOTE_MAX, TEXT_MAX, date_in_range, list_within
 from council.selectors import business_owner_candidates
 from inventory.models import ModelVersion
@@ -28,49 +28,100 @@ from .models import (
 from .rules import MATERIAL_FIELDS
 from .services import EDITABLE_FIELDS, LINKED_VERSIONS
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # The entry form's fields, in order: the linked model versions after the typed one.
 FORM_FIELDS = (*EDITABLE_FIELDS[:3], LINKED_VERSIONS, *EDITABLE_FIELDS[3:])
 
 # Label and plain-language hint of every field the team types (SPEC section 6).
 QUESTIONS = {
-    "name": ("Name of the tool", "How people inside the company call it."),
-    "vendor": ("Vendor", "The company that supplies it. Leave empty when it is built in house."),
-    "model_version": ("Model version", "The exact model or release running, e.g. “nbo-2026.3”."),
-    "model_versions": (
-        "Models from the inventory",
-        "Tick the version of each inventory model the tool runs on: a new version of one of them "
-        "reaches this entry. Missing? Propose it on the Models page.",
+    "name": (
+        gettext_lazy("Name of the tool"),
+        gettext_lazy("How people inside the company call it."),
     ),
-    "channels": ("Channels", "Where customers or colleagues meet it. Tick all that apply."),
-    "markets": ("Markets", "Countries or regions, separated by commas, e.g. GB, IE, DE."),
-    "go_live_date": ("Go-live date", "Leave empty while in pilot: moving to production sets it."),
-    "business_owner": ("Business owner", "The manager accountable for it."),
-    "technical_owner": ("Technical owner", "The person who keeps it running."),
-    "human_oversight": ("Human oversight", "Who checks its outputs, how often, and how."),
-    "customer_disclosure": ("Customer disclosure", "How customers are told AI is involved."),
-    "data_categories": ("Data used", "Tick every kind of data it reads or learns from."),
-    "monitoring_kpis": ("Monitoring", "The measures watched while it runs, e.g. complaints."),
+    "vendor": (
+        gettext_lazy("Vendor"),
+        gettext_lazy("The company that supplies it. Leave empty when it is built in house."),
+    ),
+    "model_version": (
+        gettext_lazy("Model version"),
+        gettext_lazy("The exact model or release running, e.g. “nbo-2026.3”."),
+    ),
+    "model_versions": (
+        gettext_lazy("Models from the inventory"),
+        gettext_lazy(
+            "Tick the version of each inventory model the tool runs on: a new version of one of them "
+            "reaches this entry. Missing? Propose it on the Models page."
+        ),
+    ),
+    "channels": (
+        gettext_lazy("Channels"),
+        gettext_lazy("Where customers or colleagues meet it. Tick all that apply."),
+    ),
+    "markets": (
+        gettext_lazy("Markets"),
+        gettext_lazy("Countries or regions, separated by commas, e.g. GB, IE, DE."),
+    ),
+    "go_live_date": (
+        gettext_lazy("Go-live date"),
+        gettext_lazy("Leave empty while in pilot: moving to production sets it."),
+    ),
+    "business_owner": (
+        gettext_lazy("Business owner"),
+        gettext_lazy("The manager accountable for it."),
+    ),
+    "technical_owner": (
+        gettext_lazy("Technical owner"),
+        gettext_lazy("The person who keeps it running."),
+    ),
+    "human_oversight": (
+        gettext_lazy("Human oversight"),
+        gettext_lazy("Who checks its outputs, how often, and how."),
+    ),
+    "customer_disclosure": (
+        gettext_lazy("Customer disclosure"),
+        gettext_lazy("How customers are told AI is involved."),
+    ),
+    "data_categories": (
+        gettext_lazy("Data used"),
+        gettext_lazy("Tick every kind of data it reads or learns from."),
+    ),
+    "monitoring_kpis": (
+        gettext_lazy("Monitoring"),
+        gettext_lazy("The measures watched while it runs, e.g. complaints."),
+    ),
     "published": (
-        "Show on the public transparency page",
-        "Once the council approved its public wording, customers read it there with the "
-        "channels, the markets and how they are told.",
+        gettext_lazy("Show on the public transparency page"),
+        gettext_lazy(
+            "Once the council approved its public wording, customers read it there with the "
+            "channels, the markets and how they are told."
+        ),
     ),
     "public_name": (
-        "Public name",
-        "The name customers will read, in plain words, e.g. “Offers chosen for you”. The "
-        "council approves it before it shows.",
+        gettext_lazy("Public name"),
+        gettext_lazy(
+            "The name customers will read, in plain words, e.g. “Offers chosen for you”. The "
+            "council approves it before it shows."
+        ),
     ),
     "public_description": (
-        "Public description",
-        "What the tool does for customers, in two or three plain sentences, without internal "
-        "names or jargon. The council approves it before it shows; a change waits for approval.",
+        gettext_lazy("Public description"),
+        gettext_lazy(
+            "What the tool does for customers, in two or three plain sentences, without internal "
+            "names or jargon. The council approves it before it shows; a change waits for approval."
+        ),
     ),
 }
-_MATERIAL_LABELS = [QUESTIONS[name][0].lower() for name in MATERIAL_FIELDS]
-CHANGE_CONTROL_HINT = (
-    f"Changing the {', '.join(_MATERIAL_LABELS[:-1])} or {_MATERIAL_LABELS[-1]} opens a change "
-    "review of the use case by the council; the tool keeps running while the council decides."
-)
+
+
+def change_control_hint() -> str:
+    """Which facts of an entry open a change review when they change, in words."""
+    labels = [str(QUESTIONS[name][0]).lower() for name in MATERIAL_FIELDS]
+    return gettext(
+        "Changing the %(fields)s or %(last)s opens a change review of the use case by the "
+        "council; the tool keeps running while the council decides."
+    ) % {"fields": ", ".join(labels[:-1]), "last": labels[-1]}
 
 
 class MarketsField(forms.CharField):
@@ -88,7 +139,7 @@ class MarketsField(forms.CharField):
         list_within(value, MARKETS_MAX)
 
 
-OWNER_NOT_ON_OFFER = (
+OWNER_NOT_ON_OFFER = gettext_lazy(
     "Choose the owner from the list: people with an active account, other than administrator "
     "accounts and auditors."
 )
@@ -104,7 +155,7 @@ def _people(*kept: int):
 def _owner_field() -> OwnerChoiceField:
     return OwnerChoiceField(
         queryset=_people(),
-        empty_label="Choose a person",
+        empty_label=gettext_lazy("Choose a person"),
         error_messages={"invalid_choice": OWNER_NOT_ON_OFFER},
     )
 
@@ -180,28 +231,32 @@ class DeploymentForm(ServiceForm):
 
 
 class StageForm(ServiceForm):
-    stage = forms.ChoiceField(choices=Stage.choices)
+    stage = forms.ChoiceField(choices=translated_choices(Stage))
     reason = forms.CharField(
-        label="Reason (optional)",
+        label=gettext_lazy("Reason (optional)"),
         required=False,
         max_length=NOTE_MAX,
-        help_text="Kept in the entry's history.",
+        help_text=gettext_lazy("Kept in the entry's history."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     # Asked (and required by the service) only when the entry leaves pilot for production.
     results = forms.ChoiceField(
-        label="Your judgement",
+        label=gettext_lazy("Your judgement"),
         required=False,
-        choices=PilotJudgement.choices,
+        choices=translated_choices(PilotJudgement),
         widget=forms.RadioSelect,
-        help_text="Judged against the success criteria of the pilot plan and the KPIs above.",
+        help_text=gettext_lazy(
+            "Judged against the success criteria of the pilot plan and the KPIs above."
+        ),
     )
     results_summary = forms.CharField(
-        label="What the pilot showed",
+        label=gettext_lazy("What the pilot showed"),
         required=False,
         max_length=TEXT_MAX,
-        help_text="The figures and what they mean, e.g. “Unsubscribes fell from 2.4% to 2.0% "
-        "over 6 weeks on 10% of the list”.",
+        help_text=gettext_lazy(
+            "The figures and what they mean, e.g. “Unsubscribes fell from 2.4% to 2.0% "
+            "over 6 weeks on 10% of the list”."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -209,14 +264,16 @@ class StageForm(ServiceForm):
 class IncidentReportForm(ServiceForm):
     """What went wrong with a deployed tool; cleaned_data goes as-is to incident_report."""
 
-    kind = forms.ChoiceField(label="Kind", choices=IncidentKind.choices)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=IncidentKind.choices)
     severity = forms.ChoiceField(
-        label="Severity",
-        choices=Severity.choices,
-        help_text="Critical suspends the tool at once and opens a re-review.",
+        label=gettext_lazy("Severity"),
+        choices=translated_choices(Severity),
+        help_text=gettext_lazy("Critical suspends the tool at once and opens a re-review."),
     )
     description = forms.CharField(
-        label="What happened", max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("What happened"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -224,13 +281,16 @@ class IncidentReportForm(ServiceForm):
         super().__init__(*args, auto_id="incident-%s", **kwargs)
 
 
-def _decimal(label: str, help_text: str = "") -> forms.DecimalField:
+def _decimal(label: "StrOrPromise", help_text: "StrOrPromise" = "") -> forms.DecimalField:
     return forms.DecimalField(
         label=label,
         help_text=help_text,
         max_digits=16,
         decimal_places=4,
-        error_messages={"invalid": "Enter a number, e.g. 12.5.", "required": "Enter a number."},
+        error_messages={
+            "invalid": gettext_lazy("Enter a number, e.g. 12.5."),
+            "required": gettext_lazy("Enter a number."),
+        },
     )
 
 
@@ -238,20 +298,30 @@ class KpiForm(ServiceForm):
     """A KPI the entry is measured by; cleaned_data goes as-is to registry.services.kpi_define."""
 
     name = forms.CharField(
-        label="KPI",
+        label=gettext_lazy("KPI"),
         max_length=200,
-        help_text="What is measured, e.g. “Unsubscribe rate” or “First-contact resolution”.",
-        error_messages={"required": "Name the KPI."},
+        help_text=gettext_lazy(
+            "What is measured, e.g. “Unsubscribe rate” or “First-contact resolution”."
+        ),
+        error_messages={"required": gettext_lazy("Name the KPI.")},
     )
-    unit = forms.CharField(label="Unit", max_length=32, required=False, help_text="e.g. %, £.")
+    unit = forms.CharField(
+        label=gettext_lazy("Unit"),
+        max_length=32,
+        required=False,
+        help_text=gettext_lazy("e.g. %, £."),
+    )
     direction = forms.ChoiceField(
-        label="Better is",
+        label=gettext_lazy("Better is"),
         choices=KpiDirection.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Say whether higher or lower is better."},
+        error_messages={"required": gettext_lazy("Say whether higher or lower is better.")},
     )
-    baseline = _decimal("Baseline", "Where it stood before the tool.")
-    target = _decimal("Target", "The success criterion of the pilot plan, as a number.")
+    baseline = _decimal(gettext_lazy("Baseline"), gettext_lazy("Where it stood before the tool."))
+    target = _decimal(
+        gettext_lazy("Target"),
+        gettext_lazy("The success criterion of the pilot plan, as a number."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, prefix="kpi", **kwargs)
@@ -261,18 +331,24 @@ class KpiMeasureForm(ServiceForm):
     """A measured value of one of the entry's KPIs (registry.services.kpi_measure)."""
 
     kpi = forms.ModelChoiceField(
-        label="KPI",
+        label=gettext_lazy("KPI"),
         queryset=Kpi.objects.none(),
-        empty_label="Choose the KPI",
-        error_messages={"required": "Choose the KPI.", "invalid_choice": "Choose the KPI."},
+        empty_label=gettext_lazy("Choose the KPI"),
+        error_messages={
+            "required": gettext_lazy("Choose the KPI."),
+            "invalid_choice": gettext_lazy("Choose the KPI."),
+        },
     )
-    value = _decimal("Value")
+    value = _decimal(gettext_lazy("Value"))
     measured_on = forms.DateField(
-        label="Measured on",
+        label=gettext_lazy("Measured on"),
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"required": "Give the day it was measured.", "invalid": "Enter a date."},
+        error_messages={
+            "required": gettext_lazy("Give the day it was measured."),
+            "invalid": gettext_lazy("Enter a date."),
+        },
     )
-    note = forms.CharField(label="Note (optional)", max_length=500, required=False)
+    note = forms.CharField(label=gettext_lazy("Note (optional)"), max_length=500, required=False)
 
     def __init__(self, *args, deployment: Deployment, **kwargs):
         super().__init__(*args, prefix="measure", **kwargs)
@@ -282,14 +358,14 @@ class KpiMeasureForm(ServiceForm):
 
 class IncidentUpdateForm(ServiceForm):
     status = forms.ChoiceField(
-        label="Status",
+        label=gettext_lazy("Status"),
         choices=[(s, label) for s, label in IncidentStatus.choices if s != IncidentStatus.OPEN],
     )
     resolution = forms.CharField(
-        label="Resolution",
+        label=gettext_lazy("Resolution"),
         required=False,
         max_length=TEXT_MAX,
-        help_text="Needed to resolve: what was found and what was done.",
+        help_text=gettext_lazy("Needed to resolve: what was found and what was done."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -347,8 +423,10 @@ class ComplaintForm(forms.Form):
 
 class ImportForm(ServiceForm):
     file = forms.FileField(
-        label="Spreadsheet",
-        help_text="CSV (UTF-8) or XLSX with the template's columns; the first sheet is read. "
-        "Checking imports nothing.",
+        label=gettext_lazy("Spreadsheet"),
+        help_text=gettext_lazy(
+            "CSV (UTF-8) or XLSX with the template's columns; the first sheet is read. "
+            "Checking imports nothing."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from council.models import choice_labels
@@ -10,17 +11,20 @@ from usecases.models import UseCase
 User = settings.AUTH_USER_MODEL
 
 
+# In the catalogue (gettext_noop) but plain text, not lazy: oversight's exports write these labels
+# into rows that are hashed as JSON.
 class Stage(models.TextChoices):
-    PILOT = "pilot", "Pilot"
-    PRODUCTION = "production", "Production"
-    SUSPENDED = "suspended", "Suspended"
-    RETIRED = "retired", "Retired"
+    PILOT = "pilot", gettext_noop("Pilot")
+    PRODUCTION = "production", gettext_noop("Production")
+    SUSPENDED = "suspended", gettext_noop("Suspended")
+    RETIRED = "retired", gettext_noop("Retired")
 
 
+# Plain text too (gettext_noop): oversight's exports write these labels, like Stage's.
 class PilotJudgement(models.TextChoices):
-    MET = "met", "Success criteria met"
-    PARTLY_MET = "partly_met", "Partly met"
-    NOT_MET = "not_met", "Not met"
+    MET = "met", gettext_noop("Success criteria met")
+    PARTLY_MET = "partly_met", gettext_noop("Partly met")
+    NOT_MET = "not_met", gettext_noop("Not met")
 
 
 class Deployment(models.Model):
@@ -169,8 +173,8 @@ class DeploymentVersion(models.Model):
 
 
 class KpiDirection(models.TextChoices):
-    HIGHER = "higher", "Higher is better"
-    LOWER = "lower", "Lower is better"
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
 
 
 class Kpi(models.Model):
@@ -215,24 +219,25 @@ class KpiMeasurement(models.Model):
 
 
 class IncidentKind(models.TextChoices):
-    BIAS_COMPLAINT = "bias_complaint", "Bias complaint"
-    HARMFUL_OUTPUT = "harmful_output", "Harmful output"
-    PRIVACY_BREACH = "privacy_breach", "Privacy breach"
-    SECURITY = "security", "Security"
-    OTHER = "other", "Other"
+    BIAS_COMPLAINT = "bias_complaint", _("Bias complaint")
+    HARMFUL_OUTPUT = "harmful_output", _("Harmful output")
+    PRIVACY_BREACH = "privacy_breach", _("Privacy breach")
+    SECURITY = "security", _("Security")
+    OTHER = "other", _("Other")
 
 
+# In the catalogue (gettext_noop), not lazy: oversight's dossier joins them as plain text.
 class Severity(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    CRITICAL = "critical", "Critical"
+    LOW = "low", gettext_noop("Low")
+    MEDIUM = "medium", gettext_noop("Medium")
+    HIGH = "high", gettext_noop("High")
+    CRITICAL = "critical", gettext_noop("Critical")
 
 
 class IncidentStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    INVESTIGATING = "investigating", "Investigating"
-    RESOLVED = "resolved", "Resolved"
+    OPEN = "open", _("Open")
+    INVESTIGATING = "investigating", _("Investigating")
+    RESOLVED = "resolved", _("Resolved")
 
 
 class Incident(models.Model):
@@ -265,8 +270,8 @@ class ComplaintKind(models.TextChoices):
 
 
 class ComplaintStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
 
 
 class Complaint(models.Model):
@@ -300,9 +305,9 @@ def import_file_path(instance, filename):
 
 
 class ImportStatus(models.TextChoices):
-    CHECKED = "checked", "Checked, not imported"
-    IMPORTING = "importing", "Importing"
-    IMPORTED = "imported", "Imported"
+    CHECKED = "checked", _("Checked, not imported")
+    IMPORTING = "importing", _("Importing")
+    IMPORTED = "imported", _("Imported")
 
 
 class RegistryImport(models.Model):

@@ -26,7 +26,6 @@ from usecases.selectors import usecase_get_visible
 from . import services, views
 from .filters import DeploymentFilter
 from .forms import (
-    CHANGE_CONTROL_HINT,
     ComplaintForm,
     DeploymentForm,
     IncidentReportForm,
@@ -34,6 +33,7 @@ from .forms import (
     KpiForm,
     KpiMeasureForm,
     StageForm,
+    change_control_hint,
 )
 from .models import IncidentStatus, Stage
 from .rules import material_changes
@@ -189,7 +189,10 @@ def registry_new(request):
     )
     if entry is None:
         return _render_form(request, form, use_case=use_case, status=400)
-    messages.success(request, f"{entry.reference} is in the registry, in pilot.")
+    messages.success(
+        request,
+        gettext("%(reference)s is in the registry, in pilot.") % {"reference": entry.reference},
+    )
     return redirect("registry:detail", pk=entry.pk)
 
 
@@ -211,9 +214,9 @@ def registry_edit(request, pk):
         status = 409 if form.stale else 400
         return _render_form(request, form, use_case=entry.use_case, entry=entry, status=status)
     if material_changes(form.changed_data):
-        messages.success(request, "Saved. " + CHANGE_CONTROL_HINT)
+        messages.success(request, gettext("Saved. %(hint)s") % {"hint": change_control_hint()})
     else:
-        messages.success(request, "Saved.")
+        messages.success(request, gettext("Saved."))
     return redirect("registry:detail", pk=entry.pk)
 
 
@@ -222,7 +225,7 @@ def _render_form(request, form, *, use_case, entry=None, status=200):
         "form": form,
         "use_case": use_case,
         "entry": entry,
-        "change_control_hint": CHANGE_CONTROL_HINT,
+        "change_control_hint": change_control_hint(),
     }
     return render(request, "registry/form.html", context, status=status)
 
@@ -275,7 +278,11 @@ def registry_stage(request, pk):
     if request.method == "GET":
         target = request.GET.get("stage", "")
         if target not in services.deployment_stage_targets(entry):
-            messages.error(request, f"{entry.reference} cannot move to that stage now.")
+            messages.error(
+                request,
+                gettext("%(reference)s cannot move to that stage now.")
+                % {"reference": entry.reference},
+            )
             return redirect("registry:detail", pk=entry.pk)
         return _render_stage_confirm(request, entry, StageForm(initial={"stage": target}), target)
     form = StageForm(request.POST)
@@ -293,11 +300,22 @@ def registry_stage(request, pk):
     if moved.requested_stage:
         messages.success(
             request,
-            f"{moved.get_requested_stage_display()} requested: the council reviews it, and "
-            f"{moved.reference} stays in {moved.get_stage_display()} until it approves.",
+            gettext(
+                "%(stage)s requested: the council reviews it, and %(reference)s stays in "
+                "%(current)s until it approves."
+            )
+            % {
+                "stage": gettext(moved.get_requested_stage_display()),
+                "reference": moved.reference,
+                "current": gettext(moved.get_stage_display()),
+            },
         )
     else:
-        messages.success(request, f"{moved.reference} is now in {moved.get_stage_display()}.")
+        messages.success(
+            request,
+            gettext("%(reference)s is now in %(stage)s.")
+            % {"reference": moved.reference, "stage": gettext(moved.get_stage_display())},
+        )
     return redirect("registry:detail", pk=entry.pk)
 
 
@@ -312,7 +330,11 @@ def kpi_define(request, pk):
     )
     if kpi is None:
         return _render_detail(request, entry, kpi_form=form, status=400)
-    messages.success(request, f"{entry.reference} now tracks “{kpi.name}”.")
+    messages.success(
+        request,
+        gettext("%(reference)s now tracks “%(kpi)s”.")
+        % {"reference": entry.reference, "kpi": kpi.name},
+    )
     return redirect(reverse("registry:detail", args=[entry.pk]) + "#value")
 
 
@@ -326,7 +348,9 @@ def kpi_measure(request, pk):
     if measured is None:
         return _render_detail(request, entry, measure_form=form, status=400)
     messages.success(
-        request, f"“{measured.kpi.name}” recorded for {measured.measured_on:%-d %b %Y}."
+        request,
+        gettext("“%(kpi)s” recorded for %(day)s.")
+        % {"kpi": measured.kpi.name, "day": f"{measured.measured_on:%-d %b %Y}"},
     )
     return redirect(reverse("registry:detail", args=[entry.pk]) + "#value")
 
@@ -345,7 +369,9 @@ def incident_report(request, pk):
     )
     if reported is None:
         return _render_detail(request, entry, report_form=form, status=400)
-    messages.success(request, "Incident reported. The owners and the chair have been told.")
+    messages.success(
+        request, gettext("Incident reported. The owners and the chair have been told.")
+    )
     return redirect("registry:detail", pk=entry.pk)
 
 
@@ -362,7 +388,10 @@ def incident_update(request, pk, incident_pk):
     )
     if updated is None:
         return _render_detail(request, entry, failed_incident=(incident.pk, form), status=400)
-    messages.success(request, f"Incident marked {updated.get_status_display().lower()}.")
+    messages.success(
+        request,
+        gettext("Incident marked %(status)s.") % {"status": updated.get_status_display().lower()},
+    )
     return redirect(reverse("registry:detail", args=[entry.pk]) + f"#incident-{incident.pk}")
 
 
@@ -373,7 +402,9 @@ def public_wording_approve(request, pk):
     entry = deployment_get_visible(user=request.user, pk=pk)
     approved = services.public_wording_approve(actor=request.user, deployment=entry)
     messages.success(
-        request, f"The public wording of {approved.reference} is approved and may now show."
+        request,
+        gettext("The public wording of %(reference)s is approved and may now show.")
+        % {"reference": approved.reference},
     )
     return redirect(reverse("registry:detail", args=[entry.pk]) + "#public-wording")
 
@@ -440,5 +471,5 @@ def complaint_close(request, pk, complaint_pk):
         complaints_visible(user=request.user, deployment=entry), pk=complaint_pk
     )
     services.complaint_close(actor=request.user, complaint=complaint)
-    messages.success(request, "Complaint closed.")
+    messages.success(request, gettext("Complaint closed."))
     return redirect(reverse("registry:detail", args=[entry.pk]) + "#complaints")

@@ -248,7 +248,9 @@ def _not_editor(
     API's words (council.permissions.AuditorsReadOnly)."""
     refusal = auditor_write_refusal(user)
     if refusal is None and not usecase_is_editor(user=user, use_case=use_case):
-        refusal = ActionForbidden(f"Only the owning team or the business owner can {doing}.")
+        refusal = ActionForbidden(
+            gettext("Only the owning team or the business owner can %(doing)s.") % {"doing": doing}
+        )
     return refusal
 
 
@@ -257,16 +259,19 @@ def deployment_record_refusal(
 ) -> DomainError | None:
     """Its team or business owner enters an approved use case in the registry (the use case page
     offers "Record deployment" when this is None)."""
-    refusal: DomainError | None = _not_editor(user, use_case, "record a deployment")
+    refusal: DomainError | None = _not_editor(user, use_case, gettext("record a deployment"))
     if refusal is None and use_case.state not in RECORDABLE_STATES:
         refusal = TransitionNotAllowed(
-            f"Only an approved use case enters the registry; {use_case.reference} is "
-            f"'{use_case.get_state_display()}'."
+            gettext("Only an approved use case enters the registry; %(reference)s is '%(state)s'.")
+            % {"reference": use_case.reference, "state": use_case.get_state_display()}
         )
     if refusal is None and use_case.legacy and not _decided(use_case):
         refusal = TransitionNotAllowed(
-            f"{use_case.reference} was imported as already in service: another entry waits "
-            "for the council's decision on its first review."
+            gettext(
+                "%(reference)s was imported as already in service: another entry waits for the "
+                "council's decision on its first review."
+            )
+            % {"reference": use_case.reference}
         )
     return refusal
 
@@ -280,7 +285,7 @@ def registry_import_refusal(*, user: User | AnonymousUser) -> ActionForbidden | 
     any team, each with a first review the chair then oversees."""
     refusal = auditor_write_refusal(user)
     if refusal is None and not is_chair(user):
-        refusal = ActionForbidden("Only the chair imports an inventory into the registry.")
+        refusal = ActionForbidden(gettext("Only the chair imports an inventory into the registry."))
     return refusal
 
 
@@ -305,9 +310,9 @@ def go_live_blockers(review: Review) -> QuerySet[Condition]:
 def deployment_edit_refusal(
     *, user: User | AnonymousUser, deployment: Deployment
 ) -> DomainError | None:
-    refusal: DomainError | None = _not_editor(user, deployment.use_case, "edit this entry")
+    refusal: DomainError | None = _not_editor(user, deployment.use_case, gettext("edit this entry"))
     if refusal is None and deployment.stage == Stage.RETIRED:
-        refusal = TransitionNotAllowed("A retired entry cannot be edited.")
+        refusal = TransitionNotAllowed(gettext("A retired entry cannot be edited."))
     return refusal
 
 
@@ -315,14 +320,16 @@ def deployment_stage_refusal(
     *, user: User | AnonymousUser, deployment: Deployment
 ) -> ActionForbidden | None:
     """Which moves the entry allows is the services' (`deployment_stage_targets`)."""
-    return _not_editor(user, deployment.use_case, "change the stage of this entry")
+    return _not_editor(user, deployment.use_case, gettext("change the stage of this entry"))
 
 
 def kpi_record_refusal(*, user: User | AnonymousUser, deployment: Deployment) -> DomainError | None:
     """The team or business owner tracks what the entry achieves, while it is not retired."""
-    refusal: DomainError | None = _not_editor(user, deployment.use_case, "record its results")
+    refusal: DomainError | None = _not_editor(
+        user, deployment.use_case, gettext("record its results")
+    )
     if refusal is None and deployment.stage == Stage.RETIRED:
-        refusal = TransitionNotAllowed("A retired entry records no more results.")
+        refusal = TransitionNotAllowed(gettext("A retired entry records no more results."))
     return refusal
 
 
@@ -338,7 +345,9 @@ def incident_update_refusal(
     refusal = auditor_write_refusal(user)
     if refusal is None and not (is_chair(user) or usecase_is_editor(user=user, use_case=use_case)):
         refusal = ActionForbidden(
-            "Only the owning team, the business owner or the chair can follow up an incident."
+            gettext(
+                "Only the owning team, the business owner or the chair can follow up an incident."
+            )
         )
     return refusal
 
@@ -388,7 +397,7 @@ def complaints_read_refusal(
     ):
         return None
     return ActionForbidden(
-        "Only the entry's owners, its team and the chair can read its complaints."
+        gettext("Only the entry's owners, its team and the chair can read its complaints.")
     )
 
 
@@ -406,16 +415,20 @@ def public_wording_approve_refusal(
     there must be wording waiting."""
     refusal: DomainError | None = auditor_write_refusal(user)
     if refusal is None and not is_chair(user):
-        refusal = ActionForbidden("Only the chair approves the public wording for the council.")
+        refusal = ActionForbidden(
+            gettext("Only the chair approves the public wording for the council.")
+        )
     if refusal is None and usecase_is_editor(user=user, use_case=deployment.use_case):
         refusal = ActionForbidden(
-            "Your own team wrote this wording: a chair does not approve their own team's words."
+            gettext(
+                "Your own team wrote this wording: a chair does not approve their own team's words."
+            )
         )
     if refusal is None and not deployment.public_wording_pending:
-        refusal = TransitionNotAllowed("No new public wording is waiting for approval.")
+        refusal = TransitionNotAllowed(gettext("No new public wording is waiting for approval."))
     if refusal is None and not (deployment.public_name and deployment.public_description):
         refusal = TransitionNotAllowed(
-            "The public wording needs both a public name and a public description."
+            gettext("The public wording needs both a public name and a public description.")
         )
     return refusal
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from audit.selectors import stale_edit_refusal
 from audit.services import audit_record, field_changes, plain_json
@@ -202,7 +203,12 @@ def deployment_create(*, actor: User, use_case: UseCase, data: Mapping[str, Any]
     blocking = go_live_blockers(approval)
     if blocking:
         raise ValidationError(
-            {"use_case": [f"Blocking condition still open: {c.text}" for c in blocking]}
+            {
+                "use_case": [
+                    gettext("Blocking condition still open: %(condition)s") % {"condition": c.text}
+                    for c in blocking
+                ]
+            }
         )
     reviewed = timezone.localdate(approval.decided_at)
     number = reference_next(key="AI")
@@ -291,7 +297,7 @@ def deployment_update(
             deployment,
             read_version=version,
             current_version=deployment.version,
-            noun="registry entry",
+            noun=gettext_noop("registry entry"),
             fields=(*EDITABLE_FIELDS, "stage"),
         )
     )
@@ -405,10 +411,14 @@ def _pilot_results_judged(
     errors = {}
     if judgement not in PilotJudgement.values:
         errors["results"] = [
-            "Judge the pilot's results against the success criteria: met, partly met or not met."
+            gettext(
+                "Judge the pilot's results against the success criteria: met, partly met or not met."
+            )
         ]
     if not summary.strip():
-        errors["results_summary"] = ["Say what the pilot showed against its success criteria."]
+        errors["results_summary"] = [
+            gettext("Say what the pilot showed against its success criteria.")
+        ]
     if errors:
         raise ValidationError(errors)
     return {
@@ -437,8 +447,11 @@ def _request_stage(
     label = Stage(stage).label
     if deployment.requested_stage == stage:
         raise TransitionNotAllowed(
-            f"{label} is already requested for {deployment.reference}: it waits for the "
-            "council's approval."
+            gettext(
+                "%(stage)s is already requested for %(reference)s: it waits for the council's "
+                "approval."
+            )
+            % {"stage": gettext(label), "reference": deployment.reference}
         )
     _set_stage_request(
         actor=actor, deployment=deployment, stage=stage, action="stage_requested", reason=reason
@@ -487,8 +500,11 @@ RESUMING = frozenset({Stage.PILOT, Stage.PRODUCTION})
 def _require_settled_to_resume(use_case: UseCase) -> None:
     if not usecase_settled_in_service(use_case):
         raise TransitionNotAllowed(
-            f"{use_case.reference} is under council review or was not approved on its last "
-            "review: the entry stays suspended until the council approves it."
+            gettext(
+                "%(reference)s is under council review or was not approved on its last review: "
+                "the entry stays suspended until the council approves it."
+            )
+            % {"reference": use_case.reference}
         )
 
 
@@ -591,7 +607,8 @@ def _move_stage(
     move = STAGE_MOVES.get(stage)
     if move is None or deployment.stage not in move.sources:
         raise TransitionNotAllowed(
-            f"An entry in stage '{deployment.get_stage_display()}' cannot move to '{stage}'."
+            gettext("An entry in stage '%(stage)s' cannot move to '%(target)s'.")
+            % {"stage": gettext(deployment.get_stage_display()), "target": stage}
         )
     before = {name: getattr(deployment, name) for name in STAGE_CHANGE_FIELDS}
     deployment.stage = move.target
@@ -694,13 +711,21 @@ INCIDENT_MOVES: dict[str, frozenset[str]] = {
 
 def _check_incident_move(incident: Incident, status: str, resolution: str) -> None:
     if status not in IncidentStatus.values:
-        raise ValidationError({"status": [f"Choose one of: {', '.join(IncidentStatus.values)}."]})
+        raise ValidationError(
+            {
+                "status": [
+                    gettext("Choose one of: %(values)s.")
+                    % {"values": ", ".join(IncidentStatus.values)}
+                ]
+            }
+        )
     if incident.status not in INCIDENT_MOVES.get(status, frozenset()):
         raise TransitionNotAllowed(
-            f"An incident that is '{incident.get_status_display()}' cannot become '{status}'."
+            gettext("An incident that is '%(status)s' cannot become '%(target)s'.")
+            % {"status": incident.get_status_display(), "target": status}
         )
     if status == IncidentStatus.RESOLVED and not resolution:
-        raise ValidationError({"resolution": ["Write how the incident was resolved."]})
+        raise ValidationError({"resolution": [gettext("Write how the incident was resolved.")]})
 
 
 @transaction.atomic
@@ -838,7 +863,7 @@ def complaint_close(*, actor: User, complaint: Complaint) -> Complaint:
     )
     refuse(complaint_close_refusal(user=actor, deployment=complaint.deployment))
     if complaint.status == ComplaintStatus.CLOSED:
-        raise TransitionNotAllowed("This complaint is already closed.")
+        raise TransitionNotAllowed(gettext("This complaint is already closed."))
     complaint.status = ComplaintStatus.CLOSED
     complaint.save(update_fields=["status"])
     audit_record(
@@ -883,7 +908,14 @@ def kpi_define(
     )
     kpi.full_clean(exclude=["deployment", "created_by"], validate_constraints=False)
     if deployment.kpis.filter(name__iexact=kpi.name).exists():
-        raise ValidationError({"name": [f"{deployment.reference} already tracks “{kpi.name}”."]})
+        raise ValidationError(
+            {
+                "name": [
+                    gettext("%(reference)s already tracks “%(kpi)s”.")
+                    % {"reference": deployment.reference, "kpi": kpi.name}
+                ]
+            }
+        )
     problem = kpi_target_problem(
         higher_is_better=direction == KpiDirection.HIGHER, baseline=baseline, target=target
     )
@@ -916,10 +948,17 @@ def kpi_measure(
     )
     refuse(kpi_record_refusal(user=actor, deployment=deployment))
     if measured_on > timezone.localdate():
-        raise ValidationError({"measured_on": ["A value cannot be measured in the future."]})
+        raise ValidationError(
+            {"measured_on": [gettext("A value cannot be measured in the future.")]}
+        )
     if kpi.measurements.filter(measured_on=measured_on).exists():
         raise ValidationError(
-            {"measured_on": [f"“{kpi.name}” already has a value for {measured_on:%-d %b %Y}."]}
+            {
+                "measured_on": [
+                    gettext("“%(kpi)s” already has a value for %(day)s.")
+                    % {"kpi": kpi.name, "day": f"{measured_on:%-d %b %Y}"}
+                ]
+            }
         )
     measurement = KpiMeasurement(
         kpi=kpi, value=value, measured_on=measured_on, note=note.strip(), recorded_by=actor
@@ -949,7 +988,9 @@ def registry_import_check(*, actor: User, upload: "UploadedFile[bytes]") -> Regi
     refuse(registry_import_refusal(user=actor))
     name = (upload.name or "")[:255]
     if upload.size is not None and upload.size > SHEET_BYTES_MAX:
-        raise ValidationError({"file": [f"At most {SHEET_BYTES_MAX // 2**20} MB."]})
+        raise ValidationError(
+            {"file": [gettext("At most %(size)d MB.") % {"size": SHEET_BYTES_MAX // 2**20}]}
+        )
     report = import_report(upload, name=name)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -1052,11 +1093,12 @@ def registry_import_start(*, actor: User, registry_import: RegistryImport) -> Re
     registry_import = RegistryImport.objects.select_for_update().get(pk=registry_import.pk)
     if registry_import.status != ImportStatus.CHECKED:
         raise TransitionNotAllowed(
-            f"{registry_import} is {registry_import.get_status_display().lower()} already."
+            gettext("%(import)s is %(status)s already.")
+            % {"import": registry_import, "status": registry_import.get_status_display().lower()}
         )
     if registry_import.rows_with_errors:
         raise TransitionNotAllowed(
-            "Rows of the file have errors: put them right and check it again."
+            gettext("Rows of the file have errors: put them right and check it again.")
         )
     registry_import.status, registry_import.problem = ImportStatus.IMPORTING, ""
     registry_import.save(update_fields=["status", "problem"])

@@ -47,7 +47,7 @@ def answers_diff(
         changes.append(
             Change(
                 field=field,
-                label=QUESTIONS.get(field, (field.replace("_", " ").capitalize(),))[0],
+                label=str(QUESTIONS.get(field, (field.replace("_", " ").capitalize(),))[0]),
                 before=in_words(field, old, names.get(field, {})),
                 after=in_words(field, new, names.get(field, {})),
             )

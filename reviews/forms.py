@@ -5,22 +5,32 @@ the service's own message is the one shown next to the field.
 """
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from common.forms import ServiceForm
+from common.forms import ServiceForm, translated_choices
 from common.limits import NOTE_MAX, TEXT_MAX, date_in_range
 from council.models import role_labels
 
 from .models import AnswerChoice, ConfirmVerdict, Outcome, Verdict, VoteChoice
 from .selectors import SeatCandidate
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 CONDITION_ROWS = 3
 
 
-def _text(label: str, *, rows: int = 3, help_text: str = "", max_length: int = TEXT_MAX):
+def _text(
+    label: "StrOrPromise",
+    *,
+    rows: int = 3,
+    help_text: "StrOrPromise" = "",
+    max_length: int = TEXT_MAX,
+):
     return forms.CharField(
         label=label,
         help_text=help_text,
@@ -32,20 +42,24 @@ def _text(label: str, *, rows: int = 3, help_text: str = "", max_length: int = T
 
 class ChecklistAnswerForm(ServiceForm):
     answer = forms.ChoiceField(
-        label="Your answer",
-        choices=AnswerChoice.choices,
+        label=_("Your answer"),
+        choices=translated_choices(AnswerChoice),
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose an answer."},
+        error_messages={"required": _("Choose an answer.")},
     )
     evidence = _text(
-        "Evidence",
-        help_text="What shows it: a document, a link, a test result. Required for “Not applicable”.",
+        _("Evidence"),
+        help_text=_(
+            "What shows it: a document, a link, a test result. Required for “Not applicable”."
+        ),
     )
     file = forms.FileField(
-        label="Evidence file (optional)",
+        label=_("Evidence file (optional)"),
         required=False,
-        help_text="PDF, Word, Excel, PowerPoint, PNG, JPG, text, Markdown or CSV; at most 20 MB. "
-        "A new file replaces the one saved.",
+        help_text=_(
+            "PDF, Word, Excel, PowerPoint, PNG, JPG, text, Markdown or CSV; at most 20 MB. "
+            "A new file replaces the one saved."
+        ),
     )
 
 
@@ -60,7 +74,7 @@ class SectionAnswerForm(ChecklistAnswerForm):
         data = super().clean()
         typed = (data.get("evidence") or "").strip() or data.get("file")
         if typed and not data.get("answer") and "answer" not in self.errors:
-            self.add_error("answer", "Choose an answer to save this evidence.")
+            self.add_error("answer", _("Choose an answer to save this evidence."))
         return data
 
     def wants_saving(self) -> bool:
@@ -76,15 +90,15 @@ class SectionAnswerForm(ChecklistAnswerForm):
 
 class ChecklistVerifyForm(ServiceForm):
     verdict = forms.ChoiceField(
-        label="Your verdict",
-        choices=Verdict.choices,
+        label=_("Your verdict"),
+        choices=translated_choices(Verdict),
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose Verify or Reject."},
+        error_messages={"required": _("Choose Verify or Reject.")},
     )
     comment = _text(
-        "Comment",
+        _("Comment"),
         rows=2,
-        help_text="Required when you reject: say what is missing.",
+        help_text=_("Required when you reject: say what is missing."),
         max_length=NOTE_MAX,
     )
 
@@ -93,8 +107,8 @@ class SectionVerifyForm(ChecklistVerifyForm):
     """One item's verdict among those of its section: "Not yet" leaves it as it is."""
 
     verdict = forms.ChoiceField(
-        label="Your verdict",
-        choices=[("", "Not yet"), *Verdict.choices],
+        label=_("Your verdict"),
+        choices=[("", _("Not yet")), *translated_choices(Verdict)],
         widget=forms.RadioSelect,
         required=False,
     )
@@ -104,7 +118,7 @@ class SectionVerifyForm(ChecklistVerifyForm):
         comment = (data.get("comment") or "").strip()
         changed = comment != (self.initial.get("comment") or "").strip()
         if changed and not data.get("verdict") and "verdict" not in self.errors:
-            self.add_error("verdict", "Choose Verify or Reject to save your comment.")
+            self.add_error("verdict", _("Choose Verify or Reject to save your comment."))
         return data
 
     def wants_saving(self) -> bool:
@@ -118,15 +132,15 @@ class SectionVerifyForm(ChecklistVerifyForm):
 
 class VoteForm(ServiceForm):
     choice = forms.ChoiceField(
-        label="Your vote",
-        choices=VoteChoice.choices,
+        label=_("Your vote"),
+        choices=translated_choices(VoteChoice),
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose your vote."},
+        error_messages={"required": _("Choose your vote.")},
     )
     reasons = _text(
-        "Reasons",
+        _("Reasons"),
         rows=4,
-        help_text="Required to request changes or to reject: the team needs them to act.",
+        help_text=_("Required to request changes or to reject: the team needs them to act."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -134,16 +148,16 @@ class VoteForm(ServiceForm):
         self.conditions_errors: list[str] = []
         for n in range(1, CONDITION_ROWS + 1):
             self.fields[f"condition_{n}_text"] = forms.CharField(
-                label=f"Condition {n}", required=False, max_length=NOTE_MAX
+                label=_("Condition %(number)d") % {"number": n}, required=False, max_length=NOTE_MAX
             )
             self.fields[f"condition_{n}_blocking"] = forms.BooleanField(
-                label="Blocking: must be met before go-live", required=False, initial=True
+                label=_("Blocking: must be met before go-live"), required=False, initial=True
             )
             self.fields[f"condition_{n}_due"] = forms.DateField(
-                label="Due date",
+                label=_("Due date"),
                 required=False,
                 widget=forms.DateInput(attrs={"type": "date"}),
-                error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+                error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
                 validators=[date_in_range],
             )
 
@@ -164,7 +178,7 @@ class VoteForm(ServiceForm):
         for n in range(1, CONDITION_ROWS + 1):
             text = (data.get(f"condition_{n}_text") or "").strip()
             if data.get(f"condition_{n}_due") and not text:
-                self.add_error(f"condition_{n}_text", "Write the condition, or clear its date.")
+                self.add_error(f"condition_{n}_text", _("Write the condition, or clear its date."))
         return data
 
     def conditions(self) -> list[dict]:
@@ -201,7 +215,9 @@ class ConditionClaimForm(ServiceForm):
     """The team marks a condition met: the evidence in words, a file (the checklist's evidence
     file field), or both."""
 
-    evidence = _text("How is it met?", help_text="A link, a document name or a short explanation.")
+    evidence = _text(
+        _("How is it met?"), help_text=_("A link, a document name or a short explanation.")
+    )
     file = ChecklistAnswerForm.base_fields["file"]
 
 
@@ -209,14 +225,14 @@ class ConditionConfirmForm(ServiceForm):
     """The council role that set the condition confirms it met or sends it back."""
 
     verdict = forms.ChoiceField(
-        label="Your verdict",
+        label=_("Your verdict"),
         choices=ConfirmVerdict.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose whether to confirm it or send it back."},
+        error_messages={"required": _("Choose whether to confirm it or send it back.")},
     )
     comment = forms.CharField(
-        label="Comment",
-        help_text="Required to send it back: say what is missing.",
+        label=_("Comment"),
+        help_text=_("Required to send it back: say what is missing."),
         required=False,
         max_length=NOTE_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -225,29 +241,31 @@ class ConditionConfirmForm(ServiceForm):
 
 class ConditionWaiveForm(ServiceForm):
     reason = _text(
-        "Why waive it?", help_text="The reason is kept in the audit trail.", max_length=NOTE_MAX
+        _("Why waive it?"),
+        help_text=_("The reason is kept in the audit trail."),
+        max_length=NOTE_MAX,
     )
 
 
 class CommentForm(ServiceForm):
-    body = _text("Your comment", rows=4)
+    body = _text(_("Your comment"), rows=4)
     is_question = forms.BooleanField(
-        label="Question to the team",
+        label=_("Question to the team"),
         required=False,
-        help_text="The team sees it flagged as a question waiting for an answer.",
+        help_text=_("The team sees it flagged as a question waiting for an answer."),
     )
 
 
 class DecisionForm(ServiceForm):
     outcome = forms.ChoiceField(
-        label="Decision",
-        choices=[("", "Choose the outcome"), *Outcome.choices],
-        error_messages={"required": "Choose the outcome."},
+        label=_("Decision"),
+        choices=[("", _("Choose the outcome")), *translated_choices(Outcome)],
+        error_messages={"required": _("Choose the outcome.")},
     )
     rationale = _text(
-        "Rationale",
+        _("Rationale"),
         rows=4,
-        help_text="Shown to the team and kept on the record, e.g. why one reject is overturned.",
+        help_text=_("Shown to the team and kept on the record, e.g. why one reject is overturned."),
     )
 
     def __init__(self, *args, waivable, **kwargs):
@@ -257,7 +275,7 @@ class DecisionForm(ServiceForm):
         self.waivable = list(waivable)
         for item in self.waivable:
             self.fields[f"waiver_{item.pk}"] = forms.CharField(
-                label=f"{item.code}: why approve without it?",
+                label=_("%(code)s: why approve without it?") % {"code": item.code},
                 help_text=item.text,
                 required=False,
                 max_length=NOTE_MAX,
@@ -296,11 +314,11 @@ class ReassignForm(ServiceForm):
     needed). `next`: a local page to return to (the pipeline), checked by the view."""
 
     seat = forms.ChoiceField(
-        label="Seat and member",
-        help_text="Members are listed under the role they hold, least loaded first.",
+        label=_("Seat and member"),
+        help_text=_("Members are listed under the role they hold, least loaded first."),
         error_messages={
-            "required": "Choose the seat and the member who takes it.",
-            "invalid_choice": (
+            "required": _("Choose the seat and the member who takes it."),
+            "invalid_choice": _(
                 "That member cannot take that seat (any more): choose one from the list."
             ),
         },
@@ -313,7 +331,7 @@ class ReassignForm(ServiceForm):
         self.candidates = {c.value: c for members in candidates.values() for c in members}
         self.unfilled = role_labels(role for role, members in candidates.items() if not members)
         seat = cast(forms.ChoiceField, self.fields["seat"])
-        seat.choices = [("", "Choose a seat and a member")] + [
+        seat.choices = [("", _("Choose a seat and a member"))] + [
             (label, [(c.value, c.label) for c in candidates[role]])
             for role, label in zip(candidates, role_labels(candidates), strict=True)
             if candidates[role]
@@ -333,7 +351,7 @@ class ReassignForm(ServiceForm):
 
 class RecuseForm(ServiceForm):
     reason = _text(
-        "Why do you recuse yourself?",
-        help_text="For example a conflict of interest. The chair then assigns another member.",
+        _("Why do you recuse yourself?"),
+        help_text=_("For example a conflict of interest. The chair then assigns another member."),
         max_length=NOTE_MAX,
     )

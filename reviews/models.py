@@ -3,6 +3,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from council.models import CouncilRole
 from usecases.choices import RiskTier
@@ -70,12 +72,12 @@ class ChecklistTemplate(models.Model):
 
 
 class ChecklistSection(models.TextChoices):
-    ETHICS = "ethics", "Ethics"
-    PRIVACY = "privacy", "Privacy"
-    BIAS = "bias_fairness", "Bias and fairness"
-    TRANSPARENCY = "transparency", "Transparency"
-    SECURITY = "security", "Security"
-    HUMAN_OVERSIGHT = "human_oversight", "Human oversight"
+    ETHICS = "ethics", _("Ethics")
+    PRIVACY = "privacy", _("Privacy")
+    BIAS = "bias_fairness", _("Bias and fairness")
+    TRANSPARENCY = "transparency", _("Transparency")
+    SECURITY = "security", _("Security")
+    HUMAN_OVERSIGHT = "human_oversight", _("Human oversight")
 
 
 class ChecklistItem(models.Model):
@@ -125,15 +127,16 @@ class ChecklistItem(models.Model):
 
 
 class ReviewState(models.TextChoices):
-    OPEN = "open", "Open"
-    DECIDED = "decided", "Decided"
+    OPEN = "open", _("Open")
+    DECIDED = "decided", _("Decided")
 
 
+# In the catalogue (gettext_noop), not lazy: oversight's dossier joins them as plain text.
 class Outcome(models.TextChoices):
-    APPROVED = "approved", "Approved"
-    APPROVED_WITH_CONDITIONS = "approved_with_conditions", "Approved with conditions"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    REJECTED = "rejected", "Rejected"
+    APPROVED = "approved", gettext_noop("Approved")
+    APPROVED_WITH_CONDITIONS = "approved_with_conditions", gettext_noop("Approved with conditions")
+    CHANGES_REQUESTED = "changes_requested", gettext_noop("Changes requested")
+    REJECTED = "rejected", gettext_noop("Rejected")
 
 
 # The outcomes that approve: the use case may go (or stay) live.
@@ -141,20 +144,21 @@ APPROVALS = frozenset({Outcome.APPROVED, Outcome.APPROVED_WITH_CONDITIONS})
 
 
 class ReviewKind(models.TextChoices):
-    INITIAL = "initial", "Initial review"
-    CHANGE = "change", "Change review"
-    RE_REVIEW = "re_review", "Re-review"
-    LEGACY = "legacy", "First review of a tool in service"
+    INITIAL = "initial", _("Initial review")
+    CHANGE = "change", _("Change review")
+    RE_REVIEW = "re_review", _("Re-review")
+    LEGACY = "legacy", _("First review of a tool in service")
 
 
+# In the catalogue (gettext_noop), not lazy: oversight's pipeline keeps them as plain text.
 class ReviewGroup(models.IntegerChoices):
     """Where an open review stands in the chair's pipeline (SPEC section 11b), the chair's own
     work first. Kept on the review by reviews.services whenever its seats, votes or judged
     revision change (`reviews.groups`), so the pipeline reads it from an index."""
 
-    READY = 0, "Ready for a chair decision"
-    AWAITING_ASSIGNMENT = 1, "Awaiting assignment"
-    VOTING = 2, "Voting"
+    READY = 0, gettext_noop("Ready for a chair decision")
+    AWAITING_ASSIGNMENT = 1, gettext_noop("Awaiting assignment")
+    VOTING = 2, gettext_noop("Voting")
 
 
 class Review(models.Model):
@@ -268,16 +272,18 @@ class Assignment(models.Model):
         return f"{self.reviewer} as {self.role} {seat} on {self.review}"
 
 
+# In the catalogue (gettext_noop), not lazy: oversight's dossier joins them as plain text.
 class AnswerChoice(models.TextChoices):
-    YES = "yes", "Yes"
-    NO = "no", "No"
-    PARTIAL = "partial", "Partly"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    YES = "yes", gettext_noop("Yes")
+    NO = "no", gettext_noop("No")
+    PARTIAL = "partial", gettext_noop("Partly")
+    NOT_APPLICABLE = "not_applicable", gettext_noop("Not applicable")
 
 
+# In the catalogue (gettext_noop), not lazy: oversight's dossier joins them as plain text.
 class Verdict(models.TextChoices):
-    VERIFIED = "verified", "Verified"
-    REJECTED = "rejected", "Rejected"
+    VERIFIED = "verified", gettext_noop("Verified")
+    REJECTED = "rejected", gettext_noop("Rejected")
 
 
 def evidence_file_path(instance, filename):
@@ -364,12 +370,13 @@ class ChecklistWaiver(models.Model):
         return f"{self.item.code} waived on r{self.revision}"
 
 
+# In the catalogue (gettext_noop), not lazy: oversight's dossier joins them as plain text.
 class VoteChoice(models.TextChoices):
-    APPROVE = "approve", "Approve"
-    APPROVE_WITH_CONDITIONS = "approve_with_conditions", "Approve with conditions"
-    REQUEST_CHANGES = "request_changes", "Request changes"
-    REJECT = "reject", "Reject"
-    ABSTAIN = "abstain", "Abstain"
+    APPROVE = "approve", gettext_noop("Approve")
+    APPROVE_WITH_CONDITIONS = "approve_with_conditions", gettext_noop("Approve with conditions")
+    REQUEST_CHANGES = "request_changes", gettext_noop("Request changes")
+    REJECT = "reject", gettext_noop("Reject")
+    ABSTAIN = "abstain", gettext_noop("Abstain")
 
 
 class Vote(models.Model):
@@ -398,11 +405,11 @@ class Vote(models.Model):
 
 
 class ConditionStatus(models.TextChoices):
-    OPEN = "open", "Open"
+    OPEN = "open", _("Open")
     # The team marked it met with its evidence; the council role that set it confirms it.
-    CLAIMED = "claimed", "Met, awaiting confirmation"
-    MET = "met", "Met"
-    WAIVED = "waived", "Waived"
+    CLAIMED = "claimed", _("Met, awaiting confirmation")
+    MET = "met", _("Met")
+    WAIVED = "waived", _("Waived")
 
 
 # A condition in any other status still stands between the use case and go-live.
@@ -410,8 +417,8 @@ CLOSED_CONDITION_STATUSES = frozenset({ConditionStatus.MET, ConditionStatus.WAIV
 
 
 class ConfirmVerdict(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirm: the condition is met"
-    SENT_BACK = "sent_back", "Send it back to the team"
+    CONFIRMED = "confirmed", _("Confirm: the condition is met")
+    SENT_BACK = "sent_back", _("Send it back to the team")
 
 
 class Condition(EvidenceFile):

@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from common.errors import ActionForbidden, StaleEdit
 from common.forms import person_label
@@ -129,7 +130,9 @@ class SeatCandidate:
     def label(self) -> str:
         """The member and their load, as the pickers list them."""
         count = self.open_reviews
-        return f"{person_label(self.user)} ({count} open review{'' if count == 1 else 's'})"
+        return ngettext(
+            "%(person)s (%(count)d open review)", "%(person)s (%(count)d open reviews)", count
+        ) % {"person": person_label(self.user), "count": count}
 
 
 def seat_candidates(
@@ -322,42 +325,43 @@ class SeatGap:
 
     @property
     def label(self) -> str:
-        return str(CouncilRole(self.role).label)
+        return gettext(CouncilRole(self.role).label)
 
     @property
     def why(self) -> str:
         if self.owner is not None:
-            return (
-                f"No {self.label} member is free to review this use case: its business owner, "
-                f"{self.owner.get_full_name() or self.owner.get_username()}, holds that role "
-                "and four eyes keeps people off the use cases they own, and no other "
-                f"{self.label} member is free of a conflict."
-            )
-        return (
-            f"No {self.label} member is free to review this use case: nobody holds the role "
-            "today, or each one is in the owning team, submitted it or owns it (four eyes)."
-        )
+            return gettext(
+                "No %(role)s member is free to review this use case: its business owner, "
+                "%(owner)s, holds that role and four eyes keeps people off the use cases they "
+                "own, and no other %(role)s member is free of a conflict."
+            ) % {
+                "role": self.label,
+                "owner": self.owner.get_full_name() or self.owner.get_username(),
+            }
+        return gettext(
+            "No %(role)s member is free to review this use case: nobody holds the role today, "
+            "or each one is in the owning team, submitted it or owns it (four eyes)."
+        ) % {"role": self.label}
 
     @property
     def before_submitting(self) -> str:
         """The warning next to the submit button."""
         if self.owner is not None:
-            return (
-                f"{self.why} Name another business owner before you submit; otherwise the "
-                f"review waits without a {self.label} reviewer until the chair seats one."
-            )
-        return (
-            f"{self.why} If you submit, the review waits without a {self.label} reviewer until "
-            "the chair seats one (an administrator may first have to give someone the role)."
-        )
+            return gettext(
+                "%(why)s Name another business owner before you submit; otherwise the review "
+                "waits without a %(role)s reviewer until the chair seats one."
+            ) % {"why": self.why, "role": self.label}
+        return gettext(
+            "%(why)s If you submit, the review waits without a %(role)s reviewer until the chair "
+            "seats one (an administrator may first have to give someone the role)."
+        ) % {"why": self.why, "role": self.label}
 
     @property
     def once_submitted(self) -> str:
         """What the team is told once the review has opened with the seat empty."""
-        return (
-            f"{self.why} The review waits without a {self.label} reviewer until the chair "
-            "seats one."
-        )
+        return gettext(
+            "%(why)s The review waits without a %(role)s reviewer until the chair seats one."
+        ) % {"why": self.why, "role": self.label}
 
 
 def review_seat_gaps(use_case: UseCase) -> list[SeatGap]:
@@ -505,19 +509,27 @@ def _four_eyes(standing: Standing, doing: str) -> ActionForbidden | None:
     if not standing.conflicted:
         return None
     return ActionForbidden(
-        f"Four eyes: you cannot {doing} a use case you submitted, own, or whose team you belong to."
+        gettext(
+            "Four eyes: you cannot %(doing)s a use case you submitted, own, or whose team you "
+            "belong to."
+        )
+        % {"doing": doing}
     )
 
 
 def _chair_only(standing: Standing, doing: str) -> ActionForbidden | None:
-    return None if standing.is_chair else ActionForbidden(f"Only the chair can {doing}.")
+    return (
+        None
+        if standing.is_chair
+        else ActionForbidden(gettext("Only the chair can %(doing)s.") % {"doing": doing})
+    )
 
 
 def checklist_answer_refusal(standing: Standing) -> ActionForbidden | None:
     refusal = standing.read_only
     if refusal is None and not standing.is_editor:
         refusal = ActionForbidden(
-            "Only the owning team or the business owner answers the checklist."
+            gettext("Only the owning team or the business owner answers the checklist.")
         )
     return refusal
 
@@ -541,7 +553,7 @@ def checklist_answer_stale_refusal(
         return None
     by = answer.answered_by
     return StaleEdit(
-        noun="answer",
+        noun=gettext_noop("answer"),
         version=answer.version,
         changed_by=by.get_full_name() or by.get_username(),
         changed_at=answer.answered_at,
@@ -550,24 +562,29 @@ def checklist_answer_stale_refusal(
 
 def checklist_verify_refusal(standing: Standing, item: ChecklistItem) -> ActionForbidden | None:
     """The reviewer or verifier seated for the item's role, unless four eyes keeps them off."""
-    refusal = standing.read_only or _four_eyes(standing, "verify checklist items of")
+    refusal = standing.read_only or _four_eyes(standing, gettext("verify checklist items of"))
     if refusal is None and item.role not in standing.roles:
         refusal = ActionForbidden(
-            f"Only the assigned {item.get_role_display()} reviewer or verifier verifies this item."
+            gettext("Only the assigned %(role)s reviewer or verifier verifies this item.")
+            % {"role": gettext(item.get_role_display())}
         )
     return refusal
 
 
 def vote_refusal(standing: Standing) -> ActionForbidden | None:
     """A reviewer of a required role votes; a verifier does not."""
-    refusal = standing.read_only or _four_eyes(standing, "vote on")
+    refusal = standing.read_only or _four_eyes(standing, gettext("vote on"))
     if refusal is None and not standing.voting_roles:
         if standing.seats and not any(a.voting for a in standing.seats):
             return ActionForbidden(
-                "You verify checklist items on this review: verifiers comment but do not vote."
+                gettext(
+                    "You verify checklist items on this review: verifiers comment but do not vote."
+                )
             )
         refusal = ActionForbidden(
-            "Only reviewers assigned to a required role they still hold can vote on this review."
+            gettext(
+                "Only reviewers assigned to a required role they still hold can vote on this review."
+            )
         )
     return refusal
 
@@ -575,7 +592,7 @@ def vote_refusal(standing: Standing) -> ActionForbidden | None:
 def recuse_refusal(standing: Standing) -> ActionForbidden | None:
     refusal = standing.read_only
     if refusal is None and not standing.seats:
-        refusal = ActionForbidden("You are not an active reviewer of this use case.")
+        refusal = ActionForbidden(gettext("You are not an active reviewer of this use case."))
     return refusal
 
 
@@ -583,13 +600,13 @@ def condition_meet_refusal(standing: Standing) -> ActionForbidden | None:
     refusal = standing.read_only
     if refusal is None and not standing.is_editor:
         refusal = ActionForbidden(
-            "Only the owning team or the business owner marks a condition met."
+            gettext("Only the owning team or the business owner marks a condition met.")
         )
     return refusal
 
 
 def condition_waive_refusal(standing: Standing) -> ActionForbidden | None:
-    return standing.read_only or _chair_only(standing, "waive a condition")
+    return standing.read_only or _chair_only(standing, gettext("waive a condition"))
 
 
 def condition_confirm_refusal(standing: Standing, condition: Condition) -> ActionForbidden | None:
@@ -599,18 +616,23 @@ def condition_confirm_refusal(standing: Standing, condition: Condition) -> Actio
     refusal = standing.read_only
     if refusal is None and (standing.is_editor or standing.conflicted):
         refusal = ActionForbidden(
-            "Four eyes: the team does not confirm its own conditions; the council role that "
-            "set the condition does."
+            gettext(
+                "Four eyes: the team does not confirm its own conditions; the council role that "
+                "set the condition does."
+            )
         )
     if refusal is None and condition.claimed_by_id == standing.pk:
         refusal = ActionForbidden(
-            "Four eyes: you marked this condition met, so someone else confirms it."
+            gettext("Four eyes: you marked this condition met, so someone else confirms it.")
         )
     if refusal is None and not _confirms_for(standing, condition.confirming_role):
-        role = CouncilRole(condition.confirming_role).label
+        role = gettext(CouncilRole(condition.confirming_role).label)
         refusal = ActionForbidden(
-            f"Only the {role} reviewer assigned to this review, or the chair, confirms this "
-            "condition."
+            gettext(
+                "Only the %(role)s reviewer assigned to this review, or the chair, confirms this "
+                "condition."
+            )
+            % {"role": role}
         )
     return refusal
 
@@ -671,7 +693,7 @@ def comment_refusal(standing: Standing) -> ActionForbidden | None:
     refusal = standing.read_only
     if refusal is None and not (standing.is_editor or standing.seats or standing.is_chair):
         refusal = ActionForbidden(
-            "Only the team, the assigned reviewers and the chair comment on a review."
+            gettext("Only the team, the assigned reviewers and the chair comment on a review.")
         )
     return refusal
 
@@ -679,13 +701,13 @@ def comment_refusal(standing: Standing) -> ActionForbidden | None:
 def decision_refusal(standing: Standing) -> ActionForbidden | None:
     return (
         standing.read_only
-        or _chair_only(standing, "record a decision")
-        or _four_eyes(standing, "decide")
+        or _chair_only(standing, gettext("record a decision"))
+        or _four_eyes(standing, gettext("decide"))
     )
 
 
 def reassign_refusal(standing: Standing) -> ActionForbidden | None:
-    return standing.read_only or _chair_only(standing, "reassign reviewers")
+    return standing.read_only or _chair_only(standing, gettext("reassign reviewers"))
 
 
 # ---- the checklist page: who saves a section, what is counted, what a filter shows ------------

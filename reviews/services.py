@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from audit.services import audit_record
 from common.errors import StaleEdit, TransitionNotAllowed, refuse
@@ -117,7 +118,9 @@ def _lock(review: Review) -> Review:
 
 def _require_open(review: Review) -> None:
     if review.state != ReviewState.OPEN:
-        raise TransitionNotAllowed("This review is decided: nothing more can be recorded on it.")
+        raise TransitionNotAllowed(
+            gettext("This review is decided: nothing more can be recorded on it.")
+        )
 
 
 # ---- opening and assignment ----------------------------------------------------------------
@@ -329,25 +332,43 @@ def review_reassign(*, actor: User, review: Review, role: str, reviewer: User) -
     (label,) = role_labels([role])
     if role not in seat_roles(review):
         raise ValidationError(
-            {"role": [f"{label} neither votes nor verifies checklist items on this review."]}
+            {
+                "role": [
+                    gettext("%(role)s neither votes nor verifies checklist items on this review.")
+                    % {"role": label}
+                ]
+            }
         )
     name = reviewer.get_full_name() or reviewer.get_username()
     if role not in user_active_roles(reviewer):
         raise ValidationError(
-            {"reviewer": [f"{name} does not hold the {label} role: choose a {label} member."]}
+            {
+                "reviewer": [
+                    gettext("%(name)s does not hold the %(role)s role: choose a %(role)s member.")
+                    % {"name": name, "role": label}
+                ]
+            }
         )
     if conflicted(user=reviewer, use_case=review.use_case):
         raise ValidationError(
             {
                 "reviewer": [
-                    f"Four eyes: {name} submitted, owns or is in the team of this use case, "
-                    f"so cannot take the {label} seat."
+                    gettext(
+                        "Four eyes: %(name)s submitted, owns or is in the team of this use case, "
+                        "so cannot take the %(role)s seat."
+                    )
+                    % {"name": name, "role": label}
                 ]
             }
         )
     if is_auditor(reviewer):
         raise ValidationError(
-            {"reviewer": [f"{AUDITORS_READ_ONLY} {name} cannot take the {label} seat."]}
+            {
+                "reviewer": [
+                    gettext("%(rule)s %(name)s cannot take the %(role)s seat.")
+                    % {"rule": AUDITORS_READ_ONLY, "name": name, "role": label}
+                ]
+            }
         )
     for current in review.assignments.filter(role=role, recused=False):
         _step_down(
@@ -378,7 +399,7 @@ def review_recuse(
     refuse(recuse_refusal(standing))
     mine = standing.seats
     if not reason.strip():
-        raise ValidationError({"reason": ["Say why you recuse yourself."]})
+        raise ValidationError({"reason": [gettext("Say why you recuse yourself.")]})
     replacements = []
     for assignment in mine:
         _step_down(review=review, assignment=assignment, reason=reason, actor=actor)
@@ -412,7 +433,9 @@ def review_recuse(
 def _item_on(review: Review, item_id: int) -> ChecklistItem:
     item = review.checklist_template.items.filter(pk=item_id).first()
     if item is None or not item_applies(item, judged_answers(review)):
-        raise ValidationError({"item": ["This checklist item does not apply to this use case."]})
+        raise ValidationError(
+            {"item": [gettext("This checklist item does not apply to this use case.")]}
+        )
     return item
 
 
@@ -436,9 +459,11 @@ def _answer_errors(
     """What is wrong with one answer, by field (empty: nothing)."""
     errors: dict[str, list[str]] = {}
     if answer not in AnswerChoice.values:
-        errors["answer"] = [f"Answer one of: {', '.join(AnswerChoice.values)}."]
+        errors["answer"] = [
+            gettext("Answer one of: %(values)s.") % {"values": ", ".join(AnswerChoice.values)}
+        ]
     elif answer == AnswerChoice.NOT_APPLICABLE and not evidence.strip():
-        errors["evidence"] = ["Justify why the item does not apply."]
+        errors["evidence"] = [gettext("Justify why the item does not apply.")]
     if upload is not None:
         try:
             validate_upload(upload)
@@ -559,7 +584,7 @@ def checklist_section_answer(
         item = in_section.get(int(entry["item"]))
         if item is None:
             errors[int(entry["item"])] = {
-                "item": ["This item is not one of the section's items for this use case."]
+                "item": [gettext("This item is not one of the section's items for this use case.")]
             }
             continue
         problems = _answer_errors(
@@ -600,11 +625,17 @@ def checklist_verify(
     refuse(checklist_verify_refusal(Standing(user=actor, review=review), item))
     row = ChecklistAnswer.objects.filter(review=review, item=item, revision=review.revision).first()
     if row is None:
-        raise ValidationError({"item": ["The team has not answered this item yet."]})
+        raise ValidationError({"item": [gettext("The team has not answered this item yet.")]})
     if verdict not in Verdict.values:
-        raise ValidationError({"verdict": [f"Choose one of: {', '.join(Verdict.values)}."]})
+        raise ValidationError(
+            {
+                "verdict": [
+                    gettext("Choose one of: %(values)s.") % {"values": ", ".join(Verdict.values)}
+                ]
+            }
+        )
     if verdict == "rejected" and not comment.strip():
-        raise ValidationError({"comment": ["Say what is missing or wrong."]})
+        raise ValidationError({"comment": [gettext("Say what is missing or wrong.")]})
     row.verdict, row.verification_comment = verdict, comment
     row.verified_by, row.verified_at = actor, timezone.now()
     row.save()
@@ -714,16 +745,17 @@ def _validate_vote(*, choice: str, reasons: str, conditions: list[dict[str, Any]
     errors = {}
     if choice not in VoteChoice.values:
         errors["choice"] = [
-            f"'{choice}' is not a vote. Choose one of: {', '.join(VoteChoice.values)}."
+            gettext("'%(choice)s' is not a vote. Choose one of: %(values)s.")
+            % {"choice": choice, "values": ", ".join(VoteChoice.values)}
         ]
     if choice in NEEDS_REASONS and not reasons.strip():
-        errors["reasons"] = ["Give the reasons for this vote: the team needs them to act."]
+        errors["reasons"] = [gettext("Give the reasons for this vote: the team needs them to act.")]
     if choice == VoteChoice.APPROVE_WITH_CONDITIONS and not conditions:
-        errors["conditions"] = ["List at least one condition."]
+        errors["conditions"] = [gettext("List at least one condition.")]
     if choice != VoteChoice.APPROVE_WITH_CONDITIONS and conditions:
-        errors["conditions"] = ["Conditions go with 'approve with conditions' only."]
+        errors["conditions"] = [gettext("Conditions go with 'approve with conditions' only.")]
     if any(not str(c.get("text", "")).strip() for c in conditions):
-        errors["conditions"] = ["Every condition needs a text."]
+        errors["conditions"] = [gettext("Every condition needs a text.")]
     if errors:
         raise ValidationError(errors)
 
@@ -928,13 +960,17 @@ def decision_record_by_chair(
     if not rules.all_required_voted(
         required=review.required_roles, votes=current_votes_by_role(review)
     ):
-        raise TransitionNotAllowed("The chair can decide only once every required role has voted.")
+        raise TransitionNotAllowed(
+            gettext("The chair can decide only once every required role has voted.")
+        )
     waivers = list(waivers)
     errors: dict[str, list[str] | list[ValidationError]] = {}
     if outcome not in Outcome.values:
-        errors["outcome"] = [f"Choose one of: {', '.join(Outcome.values)}."]
+        errors["outcome"] = [
+            gettext("Choose one of: %(values)s.") % {"values": ", ".join(Outcome.values)}
+        ]
     if not rationale.strip():
-        errors["rationale"] = ["A chair decision needs a written rationale."]
+        errors["rationale"] = [gettext("A chair decision needs a written rationale.")]
     unverified = unverified_required_items(review)
     waiver_errors = _waiver_errors(outcome=outcome, unverified=unverified, waivers=waivers)
     if waiver_errors:
@@ -959,7 +995,7 @@ def _waiver_errors(
     reason, a waiver of an item that needs none, a waiver with another outcome."""
     if outcome not in APPROVALS:
         return (
-            [ValidationError("Waivers go with an approval only: no item was waived.")]
+            [ValidationError(gettext("Waivers go with an approval only: no item was waived."))]
             if waivers
             else []
         )
@@ -970,22 +1006,31 @@ def _waiver_errors(
         if item_id not in codes:
             errors.append(
                 ValidationError(
-                    f"Item {item_id} is not an unverified required item of this review: "
-                    "there is nothing to waive.",
+                    gettext(
+                        "Item %(item)s is not an unverified required item of this review: "
+                        "there is nothing to waive."
+                    )
+                    % {"item": item_id},
                     params={"item": item_id},
                 )
             )
         elif item_id in reasons:
             errors.append(
-                ValidationError(f"{codes[item_id]} is waived twice.", params={"item": item_id})
+                ValidationError(
+                    gettext("%(code)s is waived twice.") % {"code": codes[item_id]},
+                    params={"item": item_id},
+                )
             )
         reasons[item_id] = str(waiver.get("reason", "")).strip()
     for item in unverified:
         if not reasons.get(item.pk):
             errors.append(
                 ValidationError(
-                    f"{item.code} is not verified: give the reason to waive it, or wait for its "
-                    "verification.",
+                    gettext(
+                        "%(code)s is not verified: give the reason to waive it, or wait for its "
+                        "verification."
+                    )
+                    % {"code": item.code},
                     params={"item": item.pk},
                 )
             )
@@ -1025,7 +1070,8 @@ def _lock_condition(condition: Condition) -> Condition:
 def _require_status(condition: Condition, status: str, doing: str) -> None:
     if condition.status != status:
         raise TransitionNotAllowed(
-            f"This condition is {condition.get_status_display().lower()}: it cannot be {doing}."
+            gettext("This condition is %(status)s: it cannot be %(doing)s.")
+            % {"status": condition.get_status_display().lower(), "doing": doing}
         )
 
 
@@ -1041,10 +1087,10 @@ def condition_meet(
     for the council role that set it to confirm it (`condition_confirm`)."""
     condition = _lock_condition(condition)
     refuse(condition_meet_refusal(Standing(user=actor, review=condition.review)))
-    _require_status(condition, ConditionStatus.OPEN, "marked met")
+    _require_status(condition, ConditionStatus.OPEN, gettext("marked met"))
     if not evidence.strip() and upload is None:
         raise ValidationError(
-            {"evidence": ["Show how the condition is met: a few words, a link or a file."]}
+            {"evidence": [gettext("Show how the condition is met: a few words, a link or a file.")]}
         )
     said: dict[str, Any] = {"evidence": evidence}
     if upload is not None:
@@ -1072,7 +1118,7 @@ def condition_confirm(
     condition = _lock_condition(condition)
     refuse(condition_confirm_refusal(Standing(user=actor, review=condition.review), condition))
     _validate_confirmation(verdict=verdict, comment=comment)
-    _require_status(condition, ConditionStatus.CLAIMED, "confirmed or sent back")
+    _require_status(condition, ConditionStatus.CLAIMED, gettext("confirmed or sent back"))
     if verdict == ConfirmVerdict.CONFIRMED:
         condition.status, condition.closed_at = ConditionStatus.MET, timezone.now()
         condition.closed_by = actor
@@ -1096,10 +1142,21 @@ def condition_confirm(
 
 def _validate_confirmation(*, verdict: str, comment: str) -> None:
     if verdict not in ConfirmVerdict.values:
-        raise ValidationError({"verdict": [f"Choose one of: {', '.join(ConfirmVerdict.values)}."]})
+        raise ValidationError(
+            {
+                "verdict": [
+                    gettext("Choose one of: %(values)s.")
+                    % {"values": ", ".join(ConfirmVerdict.values)}
+                ]
+            }
+        )
     if verdict == ConfirmVerdict.SENT_BACK and not comment.strip():
         raise ValidationError(
-            {"comment": ["Say what is missing: the team reads it before marking it met again."]}
+            {
+                "comment": [
+                    gettext("Say what is missing: the team reads it before marking it met again.")
+                ]
+            }
         )
 
 
@@ -1108,8 +1165,8 @@ def condition_waive(*, actor: User, condition: Condition, reason: str) -> Condit
     refuse(condition_waive_refusal(Standing(user=actor, review=condition.review)))
     condition = _lock_condition(condition)
     if not reason.strip():
-        raise ValidationError({"reason": ["Say why the condition is waived."]})
-    _require_status(condition, ConditionStatus.OPEN, "waived")
+        raise ValidationError({"reason": [gettext("Say why the condition is waived.")]})
+    _require_status(condition, ConditionStatus.OPEN, gettext("waived"))
     condition.status, condition.waiver_reason = ConditionStatus.WAIVED, reason
     condition.closed_by, condition.closed_at = actor, timezone.now()
     condition.save()
@@ -1142,7 +1199,7 @@ def _audit_condition(
 def comment_add(*, actor: User, review: Review, body: str, is_question: bool = False) -> Comment:
     refuse(comment_refusal(Standing(user=actor, review=review)))
     if not body.strip():
-        raise ValidationError({"body": ["Write something."]})
+        raise ValidationError({"body": [gettext("Write something.")]})
     comment = Comment.objects.create(
         review=review, author=actor, body=body, is_question=is_question
     )

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.utils.dateformat import format as format_date
 
+from council.models import choice_labels
 from inventory.choices import Certification, DataResidency, TrainsOnOurData
 
 Facts = Mapping[str, Any]
@@ -67,8 +68,7 @@ def _certifications(facts: Facts) -> str:
     codes = facts["certifications"]
     if not codes:
         return "No certifications are recorded."
-    labels = [Certification(code).label if code in Certification.values else code for code in codes]
-    return f"Certifications: {', '.join(labels)}."
+    return f"Certifications: {', '.join(choice_labels(codes, Certification))}."
 
 
 def _security_review(facts: Facts) -> str:

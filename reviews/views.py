@@ -28,6 +28,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 import workflows
@@ -473,7 +474,7 @@ def checklist_answer(request, pk, item_pk):
             version=form.read_version,
             upload=data.get("file"),
         ),
-        success=f"Answer to {item.code} saved.",
+        success=gettext("Answer to %(code)s saved.") % {"code": item.code},
         to=_review_url(review, f"item-{item.code}"),
     )
 
@@ -497,7 +498,10 @@ def checklist_verify(request, pk, item_pk):
             verdict=data["verdict"],
             comment=data["comment"],
         ),
-        success=lambda data: f"{item.code} {Verdict(data['verdict']).label.lower()}.",
+        success=lambda data: (
+            gettext("%(code)s %(verdict)s.")
+            % {"code": item.code, "verdict": gettext(Verdict(data["verdict"]).label).lower()}
+        ),
         to=_review_url(review, f"item-{item.code}"),
     )
 
@@ -626,10 +630,16 @@ def _saved_words(done: tuple[int, int]) -> str:
     answers, verdicts = done
     said = []
     if answers:
-        said.append(f"{answers} answer{'s' if answers != 1 else ''} saved")
+        said.append(
+            ngettext("%(count)d answer saved", "%(count)d answers saved", answers)
+            % {"count": answers}
+        )
     if verdicts:
-        said.append(f"{verdicts} verdict{'s' if verdicts != 1 else ''} recorded")
-    return (", ".join(said) + ".") if said else "nothing changed, nothing to save."
+        said.append(
+            ngettext("%(count)d verdict recorded", "%(count)d verdicts recorded", verdicts)
+            % {"count": verdicts}
+        )
+    return (", ".join(said) + ".") if said else gettext("nothing changed, nothing to save.")
 
 
 @require_GET
@@ -675,7 +685,7 @@ def vote(request, pk):
             reasons=data["reasons"],
             conditions=form.conditions(),
         ),
-        success="Your vote is recorded.",
+        success=gettext("Your vote is recorded."),
         to=_review_url(review, "votes"),
     )
 
@@ -694,7 +704,8 @@ def recuse(request, pk):
         lambda data: workflows.review_recuse(
             actor=request.user, review=review, reason=data["reason"]
         ),
-        success=f"You have stepped back from the review of {review.use_case.reference}.",
+        success=gettext("You have stepped back from the review of %(reference)s.")
+        % {"reference": review.use_case.reference},
         # A confidential use case may no longer be visible once recused: go back to the queue.
         to=reverse("reviews:queue"),
     )
@@ -719,7 +730,10 @@ def condition_meet(request, pk, condition_pk):
             evidence=data["evidence"],
             upload=data.get("file"),
         ),
-        success=f"The condition is marked met: it now waits for the {role} reviewer to confirm it.",
+        success=gettext(
+            "The condition is marked met: it now waits for the %(role)s reviewer to confirm it."
+        )
+        % {"role": role},
         to=_review_url(review, f"condition-{condition.pk}"),
     )
 
@@ -743,9 +757,9 @@ def condition_confirm(request, pk, condition_pk):
             comment=data["comment"],
         ),
         success=lambda data: (
-            "The condition is confirmed met."
+            gettext("The condition is confirmed met.")
             if data["verdict"] == ConfirmVerdict.CONFIRMED
-            else "The condition is sent back to the team with your comment."
+            else gettext("The condition is sent back to the team with your comment.")
         ),
         to=_review_url(review, f"condition-{condition.pk}"),
     )
@@ -766,7 +780,7 @@ def condition_waive(request, pk, condition_pk):
         lambda data: services.condition_waive(
             actor=request.user, condition=condition, reason=data["reason"]
         ),
-        success="The condition is waived.",
+        success=gettext("The condition is waived."),
         to=_review_url(review, f"condition-{condition.pk}"),
     )
 
@@ -789,7 +803,7 @@ def comment(request, pk):
             body=data["body"],
             is_question=data["is_question"],
         ),
-        success="Comment posted.",
+        success=gettext("Comment posted."),
         to=_review_url(review, "comments"),
     )
 
@@ -812,7 +826,7 @@ def decide(request, pk):
             rationale=data["rationale"],
             waivers=form.waivers(),
         ),
-        success="Your decision is recorded.",
+        success=gettext("Your decision is recorded."),
         to=_review_url(review),
     )
 
@@ -843,7 +857,11 @@ def reassign(request, pk):
 def _reassigned_words(review, seat) -> str:
     (role,) = role_labels([seat.role])
     name = seat.user.get_full_name() or seat.user.get_username()
-    return f"{name} now holds the {role} seat on {review.use_case.reference}."
+    return gettext("%(name)s now holds the %(role)s seat on %(reference)s.") % {
+        "name": name,
+        "role": gettext(role),
+        "reference": review.use_case.reference,
+    }
 
 
 def _local_next(request, url: str | None) -> str:

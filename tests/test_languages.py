@@ -10,12 +10,17 @@ import pytest
 from babel.messages.pofile import read_po
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Choices
+from django.test import override_settings
+from django.utils import translation
+from django.utils.translation import trans_real
+
+from usecases import validation
+from usecases.forms import QUESTIONS, SECTIONS
 
 from .registry_support import publish
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
-PUBLIC_TEMPLATES = ["public_base.html", "transparency.html", "transparency_tool.html",
-                    "_transparency_facts.html"]  # fmt: skip
 FRENCH = {"HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9,en;q=0.5"}
 
 
@@ -94,29 +99,55 @@ def test_every_word_of_every_template_is_marked_for_translation():
     assert left == {}
 
 
-# Where the public pages' words come from: each of their messages must be translated.
-PUBLIC_SOURCES = {
-    *(f"templates/registry/{name}" for name in PUBLIC_TEMPLATES),
-    "registry/forms.py", "registry/views.py", "registry/pages.py", "registry/selectors.py",
-    "registry/models.py", "usecases/choices.py",
-}  # fmt: skip
+@pytest.fixture
+def asked(monkeypatch) -> set[str]:
+    """Every message the code and the templates ask gettext for while the test runs."""
+    messages: set[str] = set()
+
+    def recording_gettext(message):
+        messages.add(message)
+        return trans_real.gettext(message)
+
+    def recording_ngettext(singular, plural, number):
+        messages.update((singular, plural))
+        return trans_real.ngettext(singular, plural, number)
+
+    monkeypatch.setattr(translation._trans, "gettext", recording_gettext, raising=False)
+    monkeypatch.setattr(translation._trans, "ngettext", recording_ngettext, raising=False)
+    return messages
 
 
-def _public(message) -> bool:
-    return any(path in PUBLIC_SOURCES for path, _ in message.locations)
+@override_settings(COMPLAINTS_PER_HOUR=1)
+def test_every_message_of_the_public_pages_is_translated(client, published, asked):
+    """The public pages walked in French, every message they ask for recorded: each one has
+    its French (ours, or Django's own for its messages)."""
+    tool = f"/transparency/{published.reference}/"
+    for url in ("/transparency/", tool, "/transparency/registry.json"):
+        assert client.get(url, **FRENCH).status_code == 200
+    complain = f"{tool}complain/"
+    assert client.post(complain, {"kind": "complaint", "message": " "}, **FRENCH).status_code == 400
+    sent = client.post(complain, {"kind": "contest", "message": "Non."}, follow=True, **FRENCH)
+    assert sent.status_code == 200
+    assert (
+        client.post(complain, {"kind": "contest", "message": "Encore"}, **FRENCH).status_code == 429
+    )
+    ours = {message.id: message.string for message in _catalogue("fr") if message.id}
+    with translation.override("fr"):
+        untranslated = [
+            message
+            for message in asked
+            if re.search("[A-Za-z]{2}", message)
+            and not ours.get(message)
+            and trans_real.gettext(message) == message
+        ]
+    assert len(asked) > 30
+    assert sorted(untranslated) == []
 
 
 @pytest.mark.parametrize("language", [code for code, _ in settings.LANGUAGES[1:]])
-def test_each_catalogue_is_complete_for_the_public_pages_and_compiled(language):
-    folder = LOCALE / language / "LC_MESSAGES"
-    with (folder / "django.po").open("rb") as po:
-        catalogue = read_po(po)
-    compiled = gettext.GNUTranslations((folder / "django.mo").open("rb"))
-    public = [message for message in catalogue if message.id and _public(message)]
-    assert len(public) > 50
-    for message in public:
-        assert message.string and not message.fuzzy, message.id
-    for message in catalogue:
+def test_each_catalogue_is_compiled(language):
+    compiled = gettext.GNUTranslations((LOCALE / language / "LC_MESSAGES" / "django.mo").open("rb"))
+    for message in _catalogue(language):
         translated = all(message.string if message.pluralizable else [message.string])
         if not message.id or not translated or message.fuzzy:
             continue  # the header, or not translated yet (a staff page's words)
@@ -125,3 +156,36 @@ def test_each_catalogue_is_complete_for_the_public_pages_and_compiled(language):
             assert compiled.ngettext(singular, plural, 1) == message.string[0], singular
         else:
             assert compiled.gettext(message.id) == message.string, f"stale .mo: {message.id}"
+
+
+def _catalogue(language: str):
+    with (LOCALE / language / "LC_MESSAGES" / "django.po").open("rb") as po:
+        return read_po(po)
+
+
+def _msgids(language: str = "fr") -> set[str]:
+    return {message.id for message in _catalogue(language) if isinstance(message.id, str)}
+
+
+def test_the_words_the_code_writes_on_staff_pages_are_in_the_catalogue():
+    """Form questions, sections, choices and submission messages are marked for gettext, so
+    `make messages` finds them: a translator sees every one."""
+    catalogue = _msgids()
+    written = [str(text) for question in QUESTIONS.values() for text in question if text]
+    written += [str(text) for section in SECTIONS for text in (section.title, section.intro)]
+    for group in (validation.REQUIRED_TEXT, validation.REQUIRED_CHOICE,
+                  validation.REQUIRED_LIST, validation.REQUIRED_YES_NO):  # fmt: skip
+        written += [str(message) for message in group.values()]
+    ours = ("usecases", "reviews", "registry", "council", "inventory", "integrations", "oversight")
+    for choices in _subclasses(Choices):
+        if choices.__module__.split(".")[0] in ours:
+            written += [str(label) for label in choices.labels]
+    assert len(written) > 300
+    assert [text for text in written if text not in catalogue] == []
+
+
+def _subclasses(cls) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found

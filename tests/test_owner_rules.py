@@ -114,7 +114,7 @@ class TestWhoCanBeNamed:
 
         assert response.status_code == 400
         page = _text(response)
-        assert OWNER_NOT_ON_OFFER in page and 'value="Churn alerts"' in page
+        assert str(OWNER_NOT_ON_OFFER) in page and 'value="Churn alerts"' in page
         assert not UseCase.objects.exists()
 
     @pytest.mark.parametrize("who", ["auditor", "admin", "staff", "inactive"])
@@ -178,7 +178,7 @@ def _refused_next_to_the_field(response, field, user):
 def _refused_on_the_page(response):
     assert response.status_code == 400
     page = _text(response)
-    assert registry_forms.OWNER_NOT_ON_OFFER in page and 'value="Typed name"' in page
+    assert str(registry_forms.OWNER_NOT_ON_OFFER) in page and 'value="Typed name"' in page
 
 
 def _offers_people_only(page, not_owners):

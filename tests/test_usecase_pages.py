@@ -360,7 +360,7 @@ def test_the_detail_page_shows_every_answer_by_section_and_the_revisions(
     page = html(login(alice).get(reverse("usecases:detail", args=[use_case.pk])))
     assert use_case.reference in page and "Next-best-offer e-mails" in page
     for section in SECTIONS:
-        assert section.title in page
+        assert str(section.title) in page
     assert "Contact details, Behavioural (clicks, browsing, usage)" in page  # list answers in words
     assert "Hosted by a vendor" in page
     assert "olivia.owner" in page

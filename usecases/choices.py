@@ -5,41 +5,41 @@ from django.utils.translation import gettext_noop
 
 
 class State(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    IN_REVIEW = "in_review", "In review"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    APPROVED = "approved", "Approved"
-    APPROVED_WITH_CONDITIONS = "approved_with_conditions", "Approved with conditions"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    DEPLOYED = "deployed", "Deployed"
-    RETIRED = "retired", "Retired"
+    DRAFT = "draft", gettext_noop("Draft")
+    SUBMITTED = "submitted", gettext_noop("Submitted")
+    IN_REVIEW = "in_review", gettext_noop("In review")
+    CHANGES_REQUESTED = "changes_requested", gettext_noop("Changes requested")
+    APPROVED = "approved", gettext_noop("Approved")
+    APPROVED_WITH_CONDITIONS = "approved_with_conditions", gettext_noop("Approved with conditions")
+    REJECTED = "rejected", gettext_noop("Rejected")
+    WITHDRAWN = "withdrawn", gettext_noop("Withdrawn")
+    DEPLOYED = "deployed", gettext_noop("Deployed")
+    RETIRED = "retired", gettext_noop("Retired")
 
 
 class RiskTier(models.TextChoices):
-    PROHIBITED = "prohibited", "Prohibited"
-    HIGH = "high", "High"
-    LIMITED = "limited", "Limited"
-    MINIMAL = "minimal", "Minimal"
+    PROHIBITED = "prohibited", gettext_noop("Prohibited")
+    HIGH = "high", gettext_noop("High")
+    LIMITED = "limited", gettext_noop("Limited")
+    MINIMAL = "minimal", gettext_noop("Minimal")
 
 
 class Function(models.TextChoices):
-    MARKETING = "marketing", "Marketing"
-    CONTACT_CENTRE = "contact_centre", "Contact centre"
-    CUSTOMER_EXPERIENCE = "customer_experience", "Customer experience"
-    SALES = "sales", "Sales"
-    OTHER = "other", "Other"
+    MARKETING = "marketing", gettext_noop("Marketing")
+    CONTACT_CENTRE = "contact_centre", gettext_noop("Contact centre")
+    CUSTOMER_EXPERIENCE = "customer_experience", gettext_noop("Customer experience")
+    SALES = "sales", gettext_noop("Sales")
+    OTHER = "other", gettext_noop("Other")
 
 
 class JourneyStage(models.TextChoices):
-    AWARENESS = "awareness", "Awareness"
-    ACQUISITION = "acquisition", "Acquisition"
-    ONBOARDING = "onboarding", "Onboarding"
-    PURCHASE = "purchase", "Purchase"
-    SERVICE = "service", "Service"
-    RETENTION = "retention", "Retention"
-    POST_PURCHASE = "post_purchase", "Post-purchase"
+    AWARENESS = "awareness", gettext_noop("Awareness")
+    ACQUISITION = "acquisition", gettext_noop("Acquisition")
+    ONBOARDING = "onboarding", gettext_noop("Onboarding")
+    PURCHASE = "purchase", gettext_noop("Purchase")
+    SERVICE = "service", gettext_noop("Service")
+    RETENTION = "retention", gettext_noop("Retention")
+    POST_PURCHASE = "post_purchase", gettext_noop("Post-purchase")
 
 
 class Channel(models.TextChoices):
@@ -57,120 +57,145 @@ class Channel(models.TextChoices):
 
 
 class Capability(models.TextChoices):
-    GENERATIVE_CONTENT = "generative_content", "Generative content"
-    PERSONALISATION = "personalisation", "Personalisation"
-    RECOMMENDATION = "recommendation", "Recommendation"
-    PREDICTIVE_SCORING = "predictive_scoring", "Predictive scoring"
-    SEGMENTATION = "segmentation", "Segmentation"
-    CHATBOT = "chatbot", "Chatbot"
-    VOICE_AGENT = "voice_agent", "Voice agent"
-    SPEECH_ANALYTICS = "speech_analytics", "Speech analytics"
-    SENTIMENT_ANALYSIS = "sentiment_analysis", "Sentiment analysis"
-    AGENT_ASSIST = "agent_assist", "Agent assist"
-    DYNAMIC_PRICING = "dynamic_pricing", "Dynamic pricing"
-    EMOTION_RECOGNITION = "emotion_recognition", "Emotion recognition (voice, face, typing rhythm)"
-    SYNTHETIC_MEDIA = "synthetic_media", "Realistic synthetic images, audio or video"
-    AGENTIC = "agentic", "Acts in other systems on its own"
-    OTHER = "other", "Other"
+    GENERATIVE_CONTENT = "generative_content", gettext_noop("Generative content")
+    PERSONALISATION = "personalisation", gettext_noop("Personalisation")
+    RECOMMENDATION = "recommendation", gettext_noop("Recommendation")
+    PREDICTIVE_SCORING = "predictive_scoring", gettext_noop("Predictive scoring")
+    SEGMENTATION = "segmentation", gettext_noop("Segmentation")
+    CHATBOT = "chatbot", gettext_noop("Chatbot")
+    VOICE_AGENT = "voice_agent", gettext_noop("Voice agent")
+    SPEECH_ANALYTICS = "speech_analytics", gettext_noop("Speech analytics")
+    SENTIMENT_ANALYSIS = "sentiment_analysis", gettext_noop("Sentiment analysis")
+    AGENT_ASSIST = "agent_assist", gettext_noop("Agent assist")
+    DYNAMIC_PRICING = "dynamic_pricing", gettext_noop("Dynamic pricing")
+    EMOTION_RECOGNITION = (
+        "emotion_recognition",
+        gettext_noop("Emotion recognition (voice, face, typing rhythm)"),
+    )
+    SYNTHETIC_MEDIA = "synthetic_media", gettext_noop("Realistic synthetic images, audio or video")
+    AGENTIC = "agentic", gettext_noop("Acts in other systems on its own")
+    OTHER = "other", gettext_noop("Other")
 
 
 class ModelProvenance(models.TextChoices):
-    IN_HOUSE = "in_house", "Built in house"
-    VENDOR_HOSTED = "vendor_hosted", "Hosted by a vendor"
-    OPEN_MODEL = "open_model", "Open model we run"
-    FOUNDATION_MODEL_API = "foundation_model_api", "Foundation model API"
+    IN_HOUSE = "in_house", gettext_noop("Built in house")
+    VENDOR_HOSTED = "vendor_hosted", gettext_noop("Hosted by a vendor")
+    OPEN_MODEL = "open_model", gettext_noop("Open model we run")
+    FOUNDATION_MODEL_API = "foundation_model_api", gettext_noop("Foundation model API")
 
 
 class AutomationLevel(models.TextChoices):
-    HUMAN_IN_THE_LOOP = "human_in_the_loop", "Human in the loop (a person approves each output)"
+    HUMAN_IN_THE_LOOP = (
+        "human_in_the_loop",
+        gettext_noop("Human in the loop (a person approves each output)"),
+    )
     HUMAN_ON_THE_LOOP = (
         "human_on_the_loop",
-        "Human on the loop (a person monitors and can intervene)",
+        gettext_noop("Human on the loop (a person monitors and can intervene)"),
     )
-    FULLY_AUTOMATED = "fully_automated", "Fully automated"
+    FULLY_AUTOMATED = "fully_automated", gettext_noop("Fully automated")
 
 
 class DataCategory(models.TextChoices):
-    CONTACT_DETAILS = "contact_details", "Contact details"
-    BEHAVIOURAL = "behavioural", "Behavioural (clicks, browsing, usage)"
-    TRANSACTIONAL = "transactional", "Transactional (orders, payments)"
-    VOICE_RECORDINGS = "voice_recordings", "Voice recordings"
-    CHAT_TRANSCRIPTS = "chat_transcripts", "Chat transcripts"
-    BIOMETRIC = "biometric", "Biometric"
-    SPECIAL_CATEGORY = "special_category", "Special category (health, ethnicity, religion …)"
-    CHILDREN = "children", "Children's data"
-    LOCATION = "location", "Location"
-    NONE = "none", "No personal data"
+    CONTACT_DETAILS = "contact_details", gettext_noop("Contact details")
+    BEHAVIOURAL = "behavioural", gettext_noop("Behavioural (clicks, browsing, usage)")
+    TRANSACTIONAL = "transactional", gettext_noop("Transactional (orders, payments)")
+    VOICE_RECORDINGS = "voice_recordings", gettext_noop("Voice recordings")
+    CHAT_TRANSCRIPTS = "chat_transcripts", gettext_noop("Chat transcripts")
+    BIOMETRIC = "biometric", gettext_noop("Biometric")
+    SPECIAL_CATEGORY = (
+        "special_category",
+        gettext_noop("Special category (health, ethnicity, religion …)"),
+    )
+    CHILDREN = "children", gettext_noop("Children's data")
+    LOCATION = "location", gettext_noop("Location")
+    NONE = "none", gettext_noop("No personal data")
 
 
 class AffectedPeople(models.TextChoices):
-    CUSTOMERS = "customers", "Customers"
-    PROSPECTS = "prospects", "Prospects"
-    EMPLOYEES = "employees", "Employees"
-    AGENTS = "agents", "Contact-centre agents"
-    PUBLIC = "public", "The public"
+    CUSTOMERS = "customers", gettext_noop("Customers")
+    PROSPECTS = "prospects", gettext_noop("Prospects")
+    EMPLOYEES = "employees", gettext_noop("Employees")
+    AGENTS = "agents", gettext_noop("Contact-centre agents")
+    PUBLIC = "public", gettext_noop("The public")
 
 
 class AiActClass(models.TextChoices):
     """The EU AI Act's own classification (SPEC section 3), kept apart from the internal tier."""
 
-    PROHIBITED = "prohibited", "Prohibited practice"
-    HIGH_RISK = "high_risk", "High risk"
-    TRANSPARENCY = "transparency", "Transparency duties"
-    MINIMAL = "minimal", "Minimal risk"
-    OUT_OF_SCOPE = "out_of_scope", "Out of the EU AI Act's scope"
+    PROHIBITED = "prohibited", gettext_noop("Prohibited practice")
+    HIGH_RISK = "high_risk", gettext_noop("High risk")
+    TRANSPARENCY = "transparency", gettext_noop("Transparency duties")
+    MINIMAL = "minimal", gettext_noop("Minimal risk")
+    OUT_OF_SCOPE = "out_of_scope", gettext_noop("Out of the EU AI Act's scope")
 
 
 class OperatorRole(models.TextChoices):
-    DEPLOYER = "deployer", "Deployer: we use a system under our authority"
+    DEPLOYER = "deployer", gettext_noop("Deployer: we use a system under our authority")
     PROVIDER = (
         "provider",
-        ("Provider: we build it, put our name or trademark on it, or substantially modify it"),
+        (
+            gettext_noop(
+                "Provider: we build it, put our name or trademark on it, or substantially modify it"
+            )
+        ),
     )
 
 
 class SensitivePurpose(models.TextChoices):
     CREDITWORTHINESS = (
         "creditworthiness",
-        "Creditworthiness or credit scoring (not fraud detection)",
+        gettext_noop("Creditworthiness or credit scoring (not fraud detection)"),
     )
     INSURANCE_PRICING = (
         "insurance_pricing",
-        "Risk assessment or pricing of life or health insurance",
+        gettext_noop("Risk assessment or pricing of life or health insurance"),
     )
     RECRUITMENT = (
         "recruitment",
-        "Recruitment: targeted job adverts, screening or evaluating candidates",
+        gettext_noop("Recruitment: targeted job adverts, screening or evaluating candidates"),
     )
     WORKER_MANAGEMENT = (
         "worker_management",
         (
-            "Managing staff: terms of work, promotion or termination, allocating tasks by behaviour "
-            "or traits, monitoring or evaluating performance"
+            gettext_noop(
+                "Managing staff: terms of work, promotion or termination, allocating tasks by behaviour "
+                "or traits, monitoring or evaluating performance"
+            )
         ),
     )
     EMERGENCY_TRIAGE = (
         "emergency_triage",
-        "Evaluating or classifying emergency calls, dispatch priority",
+        gettext_noop("Evaluating or classifying emergency calls, dispatch priority"),
     )
     PUBLIC_INFORMATION = (
         "public_information",
-        ("Text published to inform the public on matters of public interest"),
+        (gettext_noop("Text published to inform the public on matters of public interest")),
     )
 
 
 class PeopleAffected(models.TextChoices):
-    UNDER_1K = "under_1k", "Fewer than 1,000 people"
-    FROM_1K_TO_100K = "1k_100k", "1,000 to 100,000 people"
-    OVER_100K = "over_100k", "More than 100,000 people"
+    UNDER_1K = "under_1k", gettext_noop("Fewer than 1,000 people")
+    FROM_1K_TO_100K = "1k_100k", gettext_noop("1,000 to 100,000 people")
+    OVER_100K = "over_100k", gettext_noop("More than 100,000 people")
 
 
 class BiometricUse(models.TextChoices):
-    VERIFICATION = "verification", "Verification: confirms a claimed identity (e.g. voice login)"
-    IDENTIFICATION = "identification", "Identification: finds who someone is among many"
+    VERIFICATION = (
+        "verification",
+        gettext_noop("Verification: confirms a claimed identity (e.g. voice login)"),
+    )
+    IDENTIFICATION = (
+        "identification",
+        gettext_noop("Identification: finds who someone is among many"),
+    )
     CATEGORISATION = (
         "categorisation",
-        ("Categorisation: sorts people into groups by traits inferred from it (e.g. age, sex)"),
+        (
+            gettext_noop(
+                "Categorisation: sorts people into groups by traits inferred from it (e.g. age, sex)"
+            )
+        ),
     )
 
 
@@ -178,27 +203,34 @@ class Art63Condition(models.TextChoices):
     """EU AI Act Art. 6(3), second subparagraph: the conditions under which a system of Annex III
     is not high-risk (the labels follow the Act's words)."""
 
-    NARROW_PROCEDURAL_TASK = "narrow_procedural_task", "(a) It performs a narrow procedural task"
+    NARROW_PROCEDURAL_TASK = (
+        "narrow_procedural_task",
+        gettext_noop("(a) It performs a narrow procedural task"),
+    )
     IMPROVES_HUMAN_ACTIVITY = (
         "improves_human_activity",
-        "(b) It improves the result of a previously completed human activity",
+        gettext_noop("(b) It improves the result of a previously completed human activity"),
     )
     DETECTS_PATTERNS = (
         "detects_patterns",
-        "(c) It detects decision-making patterns or deviations from prior patterns, and is not "
-        "meant to replace or influence the completed human assessment without proper human review",
+        gettext_noop(
+            "(c) It detects decision-making patterns or deviations from prior patterns, and is not "
+            "meant to replace or influence the completed human assessment without proper human review"
+        ),
     )
     PREPARATORY_TASK = (
         "preparatory_task",
-        "(d) It performs a preparatory task to an assessment relevant to an Annex III use case",
+        gettext_noop(
+            "(d) It performs a preparatory task to an assessment relevant to an Annex III use case"
+        ),
     )
 
 
 class AttachmentKind(models.TextChoices):
-    DPIA = "dpia", "DPIA"
-    VENDOR_DOCUMENTATION = "vendor_documentation", "Vendor documentation"
-    TEST_RESULTS = "test_results", "Test results"
-    OTHER = "other", "Other"
+    DPIA = "dpia", gettext_noop("DPIA")
+    VENDOR_DOCUMENTATION = "vendor_documentation", gettext_noop("Vendor documentation")
+    TEST_RESULTS = "test_results", gettext_noop("Test results")
+    OTHER = "other", gettext_noop("Other")
 
 
 # Multi-valued answers and the enumeration each draws from.

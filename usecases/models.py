@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_noop
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from council.models import Team
@@ -161,9 +162,9 @@ class UseCaseGroupObjectPermission(GroupObjectPermissionBase):
 
 
 class LinkKind(models.TextChoices):
-    DUPLICATES = "duplicates", "Duplicates"
-    EXTENDS = "extends", "Extends"
-    DIFFERENT = "different", "Is different from"
+    DUPLICATES = "duplicates", gettext_noop("Duplicates")
+    EXTENDS = "extends", gettext_noop("Extends")
+    DIFFERENT = "different", gettext_noop("Is different from")
 
 
 # The kinds that relate two use cases (shown on both pages); `different` only records a check.

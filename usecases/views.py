@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import workflows
@@ -38,7 +39,13 @@ from .views_support import attachment_response
 
 PAGE_SIZE = 25
 # The search box says what it searches (the filter set, shared with the API, says "Search").
-SEARCH_LABEL = "Search reference, title, text or vendor"
+SEARCH_LABEL = gettext_lazy("Search reference, title, text or vendor")
+LINKED = {
+    LinkKind.DUPLICATES: gettext_lazy(
+        "Linked: this use case duplicates %(other)s, shown on both pages."
+    ),
+    LinkKind.EXTENDS: gettext_lazy("Linked: this use case extends %(other)s, shown on both pages."),
+}
 _refusals_answered = refusals_answered(back_to("usecases:detail"))
 
 
@@ -73,7 +80,7 @@ def _label_filters(form) -> None:
     form.fields["q"].label = SEARCH_LABEL
     for field in form.fields.values():
         if getattr(field, "empty_label", None) is not None:
-            field.empty_label = "Any"
+            field.empty_label = gettext("Any")
             # The widget keeps a shallow copy of the class-level choices: point it at this field's.
             field.widget.choices = field.choices
     form.fields["q"].widget.input_type = "search"
@@ -126,7 +133,7 @@ def _save(request, form, use_case, save):
         return _render_form(request, form, use_case, status=409)
     if submitting:
         return _submit(request, use_case, form)
-    messages.success(request, "Draft saved.")
+    messages.success(request, gettext("Draft saved."))
     return redirect("usecases:edit", pk=use_case.pk)
 
 
@@ -150,7 +157,9 @@ def _submit(request, use_case, form=None):
         # Saved before it was refused: the next save starts from the version just made.
         form.carry_version(use_case.version)
         return _render_form(request, form, use_case, status=400, draft_saved=True)
-    messages.success(request, f"Submitted as revision {use_case.revision}.")
+    messages.success(
+        request, gettext("Submitted as revision %(number)s.") % {"number": use_case.revision}
+    )
     for gap in workflows.usecase_submit_check(use_case):
         messages.warning(request, gap.once_submitted)
     return redirect("usecases:detail", pk=use_case.pk)
@@ -240,7 +249,7 @@ def usecase_withdraw(request, pk):
     workflows.usecase_withdraw(
         actor=request.user, use_case=use_case, reason=form.cleaned_data["reason"]
     )
-    messages.success(request, "The use case was withdrawn.")
+    messages.success(request, gettext("The use case was withdrawn."))
     return redirect("usecases:detail", pk=use_case.pk)
 
 
@@ -258,9 +267,7 @@ def usecase_link(request, pk):
         )
     except ValidationError as error:
         return _render_detail(request, use_case, link_errors=error.messages, status=400)
-    messages.success(
-        request, f"Linked: this use case {link.kind} {link.other.reference}, shown on both pages."
-    )
+    messages.success(request, LINKED[link.kind] % {"other": link.other.reference})
     return redirect(reverse("usecases:detail", args=[pk]) + "#related")
 
 
@@ -279,7 +286,7 @@ def usecase_models_set(request, pk):
             form.add_service_errors(error)
     if form.errors:
         return _render_detail(request, use_case, models_form=form, status=400)
-    messages.success(request, "Saved: the models it uses.")
+    messages.success(request, gettext("Saved: the models it uses."))
     return redirect(reverse("usecases:detail", args=[pk]) + "#models")
 
 
@@ -289,7 +296,9 @@ def usecase_duplicates_dismiss(request, pk):
     """ "It is a different use case": the similar ones stop showing for this use case."""
     use_case = _editable(request.user, pk)
     services.usecase_duplicates_dismiss(actor=request.user, use_case=use_case)
-    messages.success(request, "Noted: this is a different use case. The similar ones are hidden.")
+    messages.success(
+        request, gettext("Noted: this is a different use case. The similar ones are hidden.")
+    )
     return redirect("usecases:detail", pk=use_case.pk)
 
 
