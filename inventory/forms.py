@@ -52,8 +52,10 @@ class NamesField(forms.CharField):
 class VendorForm(ServiceForm):
     """A vendor and its assessment, answered once for every team."""
 
-    name = forms.CharField(max_length=NAME_MAX)
-    website = forms.URLField(required=False, max_length=200, assume_scheme="https")
+    name = forms.CharField(max_length=NAME_MAX, label=_("Name"))
+    website = forms.URLField(
+        required=False, max_length=200, assume_scheme="https", label=_("Website")
+    )
     owner = OwnerChoiceField(
         # Who holds a council role changes daily: the queryset is made for each form.
         queryset=get_user_model().objects.none(),
@@ -66,6 +68,7 @@ class VendorForm(ServiceForm):
     dpa_signed_on = _day(_("Signed on"))
     sub_processors = NamesField(
         required=False,
+        label=_("Sub-processors"),
         max_length=TEXT_MAX,
         help_text=_("One name a line, as the vendor lists them."),
     )
@@ -87,12 +90,16 @@ class VendorForm(ServiceForm):
         label=_("Does the vendor train its models on our data?"),
     )
     certifications = forms.MultipleChoiceField(
-        choices=Certification.choices, widget=forms.CheckboxSelectMultiple, required=False
+        choices=Certification.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label=_("Certifications"),
     )
     security_review = forms.CharField(
         required=False,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Security review"),
         help_text=_("What was reviewed and what it found."),
     )
     security_reviewed_on = _day(_("Security review on"))
@@ -123,8 +130,9 @@ class AiModelForm(ServiceForm):
         queryset=Vendor.objects.order_by("name"),
         required=False,
         empty_label=_("None: built in-house"),
+        label=_("Vendor"),
     )
-    name = forms.CharField(max_length=NAME_MAX)
+    name = forms.CharField(max_length=NAME_MAX, label=_("Name"))
     model_type = forms.ChoiceField(choices=ModelType.choices, label=_("Type"))
     general_purpose = forms.BooleanField(
         required=False,
@@ -148,9 +156,12 @@ class AiModelForm(ServiceForm):
 
 
 class VersionForm(ServiceForm):
-    version = forms.CharField(max_length=NAME_MAX, help_text=_("As the vendor names it."))
+    version = forms.CharField(
+        max_length=NAME_MAX, label=_("Version"), help_text=_("As the vendor names it.")
+    )
     notes = forms.CharField(
         required=False,
+        label=_("Notes"),
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What changed."),

@@ -6,10 +6,12 @@ Thin views over inventory.selectors and inventory.services. Who may do what is t
 writes: a refused action answers 403, invalid input comes back next to its field.
 """
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 import workflows
@@ -33,6 +35,9 @@ from .selectors import (
     vendors_visible,
     versions_of,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 25
 
@@ -169,14 +174,14 @@ def model_new(request):
             form, lambda data: services.model_create(actor=request.user, data=data)
         )
         if model is not None:
-            messages.success(request, _recorded(model, "model"))
+            messages.success(request, _recorded(model, RECORDED_MODEL))
             return redirect("inventory:model_detail", pk=model.pk)
     return _form_page(
         request,
         form,
         status=400 if form.errors else 200,
         title="Propose a model" if proposes else "Add a model",
-        lede=_PROPOSAL_LEDE if proposes else "A model of a vendor, or one built in-house.",
+        lede=_PROPOSAL_LEDE if proposes else gettext("A model of a vendor, or one built in-house."),
         action=request.get_full_path(),
         submit="Propose the model" if proposes else "Add the model",
         back=reverse("inventory:model_list"),
@@ -231,7 +236,7 @@ def version_new(request, pk):
             lambda data: services.version_record(actor=request.user, model=model, data=data),
         )
         if version is not None:
-            messages.success(request, _recorded(version, "version"))
+            messages.success(request, _recorded(version, RECORDED_VERSION))
             return redirect("inventory:model_detail", pk=model.pk)
     return _form_page(
         request,
@@ -294,21 +299,35 @@ def version_roll_out(request, pk, version_pk):
     fan_out = workflows.model_version_roll_out(actor=request.user, version=version)
     reached = len(fan_out.rows)
     teams = len({row.deployment.use_case.team_id for row in fan_out.rows})
+    entries = ngettext("%(count)d registry entry", "%(count)d registry entries", reached) % {
+        "count": reached
+    }
+    of_teams = ngettext("%(count)d team", "%(count)d teams", teams) % {"count": teams}
     messages.success(
         request,
-        f"Version {version.version} rolled out to {reached} registry entr"
-        f"{'y' if reached == 1 else 'ies'} of {teams} team{'' if teams == 1 else 's'}: each "
-        "one's change review is open.",
+        gettext(
+            "Version %(version)s rolled out to %(entries)s of %(teams)s: each one's change "
+            "review is open."
+        )
+        % {"version": version.version, "entries": entries, "teams": of_teams},
     )
     return redirect("version_fan_out", model_pk=model.pk, pk=version.pk)
 
 
-_PROPOSAL_LEDE = (
+_PROPOSAL_LEDE = gettext_lazy(
     "Your team proposes it; the council confirms it before it counts as part of the inventory."
+)
+# What the page says once a model or a version is saved: (proposed, recorded).
+RECORDED_MODEL = (
+    gettext_lazy("The model is proposed: the council will confirm it."),
+    gettext_lazy("The model is recorded."),
+)
+RECORDED_VERSION = (
+    gettext_lazy("The version is proposed: the council will confirm it."),
+    gettext_lazy("The version is recorded."),
 )
 
 
-def _recorded(record, noun: str) -> str:
-    if record.proposed:
-        return f"The {noun} is proposed: the council will confirm it."
-    return f"The {noun} is recorded."
+def _recorded(record, words: tuple["StrOrPromise", "StrOrPromise"]) -> str:
+    proposed, recorded = words
+    return str(proposed if record.proposed else recorded)

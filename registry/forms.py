@@ -231,7 +231,7 @@ class DeploymentForm(ServiceForm):
 
 
 class StageForm(ServiceForm):
-    stage = forms.ChoiceField(choices=translated_choices(Stage))
+    stage = forms.ChoiceField(choices=translated_choices(Stage), label=gettext_lazy("Stage"))
     reason = forms.CharField(
         label=gettext_lazy("Reason (optional)"),
         required=False,

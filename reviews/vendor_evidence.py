@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext, gettext_lazy
 
 from council.models import choice_labels
 from inventory.choices import Certification, DataResidency, TrainsOnOurData
@@ -29,54 +30,71 @@ def day(value: date) -> str:
 
 def _dpa(facts: Facts) -> str:
     if not facts["dpa_signed"]:
-        return "No data processing agreement is signed."
+        return gettext("No data processing agreement is signed.")
     signed_on = facts["dpa_signed_on"]
-    when = f"on {day(signed_on)}" if signed_on else "(date not recorded)"
-    return f"A data processing agreement was signed {when}."
+    if not signed_on:
+        return gettext("A data processing agreement was signed (date not recorded).")
+    return gettext("A data processing agreement was signed on %(day)s.") % {"day": day(signed_on)}
 
 
 TRAINING_WORDS = {
-    TrainsOnOurData.NO: "The vendor does not train models on our data.",
-    TrainsOnOurData.YES: "The vendor trains models on our data.",
-    TrainsOnOurData.OPT_OUT_AVAILABLE: "The vendor trains models on our data unless we opt out.",
-    TrainsOnOurData.UNKNOWN: "Whether the vendor trains models on our data is not known.",
+    TrainsOnOurData.NO: gettext_lazy("The vendor does not train models on our data."),
+    TrainsOnOurData.YES: gettext_lazy("The vendor trains models on our data."),
+    TrainsOnOurData.OPT_OUT_AVAILABLE: gettext_lazy(
+        "The vendor trains models on our data unless we opt out."
+    ),
+    TrainsOnOurData.UNKNOWN: gettext_lazy(
+        "Whether the vendor trains models on our data is not known."
+    ),
 }
 
 
 def _training(facts: Facts) -> str:
-    return TRAINING_WORDS.get(facts["trains_on_our_data"], TRAINING_WORDS[TrainsOnOurData.UNKNOWN])
+    unknown = TRAINING_WORDS[TrainsOnOurData.UNKNOWN]
+    return str(TRAINING_WORDS.get(facts["trains_on_our_data"], unknown))
 
 
 def _sub_processors(facts: Facts) -> str:
     names = [name for name in facts["sub_processors"] if name]
     if not names:
-        return "No sub-processors are recorded."
-    return f"Sub-processors: {', '.join(names)}."
+        return gettext("No sub-processors are recorded.")
+    return gettext("Sub-processors: %(names)s.") % {"names": ", ".join(names)}
 
 
 def _residency(facts: Facts) -> str:
     residency, detail = facts["data_residency"], facts["data_residency_detail"]
     if not residency:
-        return "Where the data is held is not recorded."
+        return gettext("Where the data is held is not recorded.")
     if residency == DataResidency.OTHER:
-        return f"Data is held in: {detail or 'another country, not named'}."
-    place = DataResidency(residency).label
-    return f"Data is held in: {place} ({detail})." if detail else f"Data is held in: {place}."
+        where = detail or gettext("another country, not named")
+        return gettext("Data is held in: %(place)s.") % {"place": where}
+    place = str(DataResidency(residency).label)
+    if detail:
+        return gettext("Data is held in: %(place)s (%(detail)s).") % {
+            "place": place,
+            "detail": detail,
+        }
+    return gettext("Data is held in: %(place)s.") % {"place": place}
 
 
 def _certifications(facts: Facts) -> str:
     codes = facts["certifications"]
     if not codes:
-        return "No certifications are recorded."
-    return f"Certifications: {', '.join(choice_labels(codes, Certification))}."
+        return gettext("No certifications are recorded.")
+    labels = ", ".join(choice_labels(codes, Certification))
+    return gettext("Certifications: %(labels)s.") % {"labels": labels}
 
 
 def _security_review(facts: Facts) -> str:
     review, reviewed_on = facts["security_review"].strip(), facts["security_reviewed_on"]
     if not review:
-        return "No security review is recorded."
-    when = f" ({day(reviewed_on)})" if reviewed_on else ""
-    return f"Security review{when}: {review}"
+        return gettext("No security review is recorded.")
+    if reviewed_on:
+        return gettext("Security review (%(day)s): %(review)s") % {
+            "day": day(reviewed_on),
+            "review": review,
+        }
+    return gettext("Security review: %(review)s") % {"review": review}
 
 
 # Item code -> the facts that answer it, in the order shown.

@@ -544,7 +544,10 @@ def checklist_section(request, pk, section):
                 verify_forms[item_pk].add_service_errors(error)
         else:
             label = ChecklistSection(section).label
-            messages.success(request, f"{label}: {_saved_words(done)}")
+            messages.success(
+                request,
+                gettext("%(section)s: %(saved)s") % {"section": label, "saved": _saved_words(done)},
+            )
             query = f"?show={show}" if show else ""
             return redirect(
                 f"{reverse('reviews:detail', args=[review.pk])}{query}#section-{section}"

@@ -3,7 +3,9 @@
 import django_filters
 from django.db import connection
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
+from common.forms import translated_choices
 from common.limits import SEARCH_MAX
 from council.models import Team
 
@@ -24,16 +26,18 @@ def json_list_contains(field: str, value: str) -> Q:
 
 
 class UseCaseFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search", max_length=SEARCH_MAX)
-    mine = django_filters.BooleanFilter(method="only_mine", label="Only my teams' use cases")
-    state = django_filters.ChoiceFilter(choices=State.choices)
-    risk_tier = django_filters.ChoiceFilter(choices=RiskTier.choices, label="Risk tier")
-    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all())
+    q = django_filters.CharFilter(method="search", label=_("Search"), max_length=SEARCH_MAX)
+    mine = django_filters.BooleanFilter(method="only_mine", label=_("Only my teams' use cases"))
+    state = django_filters.ChoiceFilter(choices=translated_choices(State), label=_("State"))
+    risk_tier = django_filters.ChoiceFilter(
+        choices=translated_choices(RiskTier), label=_("Risk tier")
+    )
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), label=_("Team"))
     function = django_filters.ChoiceFilter(
-        choices=Function.choices, method="has_function", label="Business function"
+        choices=translated_choices(Function), method="has_function", label=_("Business function")
     )
     channel = django_filters.ChoiceFilter(
-        choices=Channel.choices, method="has_channel", label="Channel"
+        choices=translated_choices(Channel), method="has_channel", label=_("Channel")
     )
 
     class Meta:
