@@ -27,13 +27,13 @@ from council.models import choice_labels
 from registry.models import Stage
 from usecases.choices import (
     AiActClass,
-    Art63Condition,
     AutomationLevel,
     Capability,
     DataCategory,
     Function,
     ModelProvenance,
     OperatorRole,
+    art_6_3_point,
 )
 from usecases.markets import EU, EU_MEMBER_STATES
 
@@ -645,5 +645,5 @@ def _section_b(record: dict[str, Any], organisation: Organisation) -> dict[str, 
 
 def art_6_3_condition(value: str) -> str:
     """'Art. 6(3)(a): it performs a narrow procedural task', from the stored condition."""
-    point, _, words = Art63Condition(value).label.partition(" It ")
-    return f"Art. 6(3){point}: it {words}"
+    point, words = art_6_3_point(value)
+    return f"Art. 6(3)({point}): it {words}"

@@ -226,6 +226,12 @@ class Art63Condition(models.TextChoices):
     )
 
 
+def art_6_3_point(value: str) -> tuple[str, str]:
+    """A condition's point of Art. 6(3) and its words: ('a', 'performs a narrow procedural task')."""
+    point, _, words = Art63Condition(value).label.partition(") It ")
+    return point.removeprefix("("), words
+
+
 class AttachmentKind(models.TextChoices):
     DPIA = "dpia", gettext_noop("DPIA")
     VENDOR_DOCUMENTATION = "vendor_documentation", gettext_noop("Vendor documentation")

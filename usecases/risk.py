@@ -3,7 +3,9 @@
 Two results, kept apart:
 - the **EU AI Act class** (`ai_act_class`, `ai_act_reasons`): what the Act itself says of the
   system (Art. 5 prohibited practices, Art. 6(2) with Annex III high risk, Art. 50 transparency
-  duties, minimal, or outside its scope under Art. 2(1));
+  duties, minimal, or outside its scope under Art. 2(1)); a system of Annex III whose provider
+  concludes under Art. 6(3) that it is not high-risk is not, unless the Act excludes that
+  conclusion (it decides, or profiles people);
 - the **internal review tier** (`risk_tier`, `risk_reasons`): which review policy applies. It is
   never below the class and is raised by the council's own policy, which is labelled as policy.
 
@@ -21,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .choices import AiActClass, Art63Condition, RiskTier
+from .choices import AiActClass, Art63Condition, RiskTier, art_6_3_point
 from .markets import EU_MEMBER_STATES, UK, in_eu
 
 LAW = "law"
@@ -257,10 +259,9 @@ def ai_act_rules_applying(answers: Mapping[str, Any], organisation_country: str 
 
 def _derogation(a: A) -> Rule:
     """The provider's Art. 6(3) conclusion, in its place among the reasons: not high-risk."""
-    letters = [f"({Art63Condition(value).label[1]})" for value in a.art_6_3_conditions]
-    conditions = " and that it ".join(
-        Art63Condition(value).label.partition(") It ")[2] for value in a.art_6_3_conditions
-    )
+    points_claimed = [art_6_3_point(value) for value in a.art_6_3_conditions]
+    letters = [f"({letter})" for letter, _ in points_claimed]
+    conditions = " and that it ".join(words for _, words in points_claimed)
     points = ", ".join(rule.source.removeprefix(f"{AIA} Annex III ") for rule in a.annex_iii_rules)
     return Rule(
         DEROGATION,
