@@ -263,6 +263,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "")
 # attempts (backing off 1, 2, 4 … minutes, at most an hour) before a delivery is marked failed.
 WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# Whether webhooks may go to loopback, private or link-local addresses (integrations.addresses):
+# a receiver inside the organisation's own network. Off in production unless set.
+WEBHOOK_PRIVATE_ADDRESSES = env.bool("WEBHOOK_PRIVATE_ADDRESSES", default=DEBUG)
 # A mail server that hangs fails the attempt instead of holding its worker: seconds.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Notification e-mails (council/outbox.py): a sender holds one for the lease (longer than

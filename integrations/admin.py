@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from council.admin import AuditedAdmin
 
 from . import services
+from .addresses import destination_refusal
 from .models import EventType, WebhookDelivery, WebhookSubscription
 
 
@@ -22,6 +23,13 @@ class SubscriptionForm(forms.ModelForm):
     class Meta:
         model = WebhookSubscription
         fields = ["name", "url", "format", "event_types", "team", "role", "active"]
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        refusal = destination_refusal(url)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return url
 
 
 @admin.register(WebhookSubscription)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from common.outbox import SWEEP_BATCH, SWEEP_BUDGET_SECONDS, backoff, new_lessee, sweep
 
 from . import formats
+from .addresses import destination_refusal
 from .models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -58,20 +59,10 @@ def deliver(delivery_id: int) -> str:
         timestamp=int(time.time()),
         body=payload,
     )
-    status, error = None, ""
-    try:
-        response = requests.post(
-            subscription.url,
-            data=payload,
-            headers=sent_headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
-        status = response.status_code
-        if not 200 <= status < 300:
-            error = f"HTTP {status}: {response.text[:500]}"
-    except requests.RequestException as failure:
-        error = repr(failure)
+    # A destination refused (integrations.addresses) is never asked: a failure like any other.
+    status, error = None, destination_refusal(subscription.url)
+    if not error:
+        status, error = _post(subscription.url, payload, sent_headers)
     if not error:
         WebhookDelivery.objects.filter(pk=delivery_id, claimed_by=lessee).update(
             delivered_at=timezone.now(), claimed_until=None, claimed_by="", last_status=status,
@@ -89,6 +80,22 @@ def deliver(delivery_id: int) -> str:
         failed_at=failed_now if final else None,
     )
     return "failed" if final else "will retry"
+
+
+def _post(url: str, payload: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
+    """Send; the answer's status, and what went wrong ('' for a 2xx)."""
+    try:
+        response = requests.post(
+            url,
+            data=payload,
+            headers=headers,
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+    except requests.RequestException as failure:
+        return None, repr(failure)
+    status = response.status_code
+    return status, "" if 200 <= status < 300 else f"HTTP {status}: {response.text[:500]}"
 
 
 def deliver_due(

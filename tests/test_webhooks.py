@@ -333,3 +333,47 @@ def test_without_a_site_url_chat_messages_carry_no_button(fmt):
     event = {"id": "x", "type": "review.decided", "summary": "UC-1: decided.", "url": "/reviews/1/"}
     message = json.loads(formats.body(fmt, event))
     assert "button" not in json.dumps(message) and "Action.OpenUrl" not in json.dumps(message)
+
+
+# --- Where a webhook may go -----------------------------------------------------------------------
+
+
+@override_settings(WEBHOOK_PRIVATE_ADDRESSES=False)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",  # the app's own host
+        "http://169.254.169.254/latest/meta-data/",  # a cloud's metadata service
+        "https://10.0.0.5/admin",  # the internal network
+        "http://[::1]/hook",
+        "https://localhost/hook",
+    ],
+)
+def test_the_admin_refuses_a_subscription_to_a_non_public_address(admin_client, url):
+    form = {"name": "inside", "url": url, "format": "json", "active": "on"}
+    response = admin_client.post("/admin/integrations/webhooksubscription/add/", form)
+    assert response.status_code == 200
+    assert "not a public address" in response.content.decode()
+    assert not WebhookSubscription.objects.exists()
+
+
+@override_settings(WEBHOOK_PRIVATE_ADDRESSES=False)
+def test_a_public_address_is_accepted(admin_client):
+    form = {"name": "chat", "url": "https://93.184.215.14/hook", "format": "slack", "active": "on"}
+    response = admin_client.post("/admin/integrations/webhooksubscription/add/", form)
+    assert response.status_code == 302
+    assert WebhookSubscription.objects.get().url == "https://93.184.215.14/hook"
+
+
+def test_a_delivery_to_an_address_refused_since_is_never_sent(
+    receiver, django_capture_on_commit_callbacks, make_use_case, council, settings
+):
+    """Saved while allowed (or its name moved to an internal address since): each delivery
+    checks again, and nothing reaches the address."""
+    subscribe(receiver, event_types=["use_case.submitted"])
+    settings.WEBHOOK_PRIVATE_ADDRESSES = False
+    send(django_capture_on_commit_callbacks, lambda: make_use_case("submitted"))
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.delivered_at is None and "not a public address" in delivery.last_error
+    assert delivery.last_status is None
