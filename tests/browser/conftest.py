@@ -7,6 +7,7 @@ sync API keeps an asyncio loop on the main thread, which Django otherwise refuse
 import pytest
 from django.db import transaction
 from django.test import override_settings
+from playwright.sync_api import expect
 
 from tests.reviews_support import reload_default_review_data
 
@@ -40,8 +41,11 @@ document.addEventListener("securitypolicyviolation", (event) => console.error(
 @pytest.fixture
 def page(page):
     """Every browser test fails if a page it opened broke the Content-Security-Policy."""
-    # A failing expectation should fail fast, not hang a CI run for Playwright's default 30 s.
+    # A failing expectation should fail fast, not hang a CI run for Playwright's default 30 s;
+    # assertions wait as long as actions (their own default, 5 s, is short for a page that
+    # answers a POST on a loaded CI machine).
     page.set_default_timeout(10_000)
+    expect.set_options(timeout=10_000)
     violations = []
     page.add_init_script(REPORT_CSP_VIOLATIONS)
     page.on(
