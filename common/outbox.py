@@ -77,11 +77,12 @@ def sweep(
     due: Callable[[datetime], QuerySet],
     send: Callable[[int], str],
     *,
+    what: str,
     batch_size: int = SWEEP_BATCH,
     budget_seconds: float = SWEEP_BUDGET_SECONDS,
 ) -> dict[str, int]:
     """Send every row `due(now)` holds, oldest first (`created_at`), in batches, within a time
-    budget; how many of each result `send` gave."""
+    budget; how many of each result `send` gave (logged, when there was anything to send)."""
     counts: dict[str, int] = {}
     deadline = time.monotonic() + budget_seconds
     while time.monotonic() < deadline:
@@ -97,4 +98,6 @@ def sweep(
                 break
             result = send(row_id)
             counts[result] = counts.get(result, 0) + 1
+    if counts:
+        logger.info("%s sweep: %s", what, counts)
     return counts

@@ -111,10 +111,13 @@ def deliver_due(
     *, batch_size: int = SWEEP_BATCH, budget_seconds: float = SWEEP_BUDGET_SECONDS
 ) -> dict[str, int]:
     """The sweep: send every due e-mail, oldest first, in batches, within a time budget."""
-    counts = sweep(due, deliver, batch_size=batch_size, budget_seconds=budget_seconds)
-    if counts:
-        logger.info("Notification e-mail sweep: %s", counts)
-    return counts
+    return sweep(
+        due,
+        deliver,
+        what="Notification e-mail",
+        batch_size=batch_size,
+        budget_seconds=budget_seconds,
+    )
 
 
 def give_another_try(queryset: QuerySet[Notification]) -> int:

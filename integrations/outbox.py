@@ -102,7 +102,4 @@ def deliver_due(
     *, batch_size: int = SWEEP_BATCH, budget_seconds: float = SWEEP_BUDGET_SECONDS
 ) -> dict[str, int]:
     """The sweep: send every due delivery, oldest first, within a time budget."""
-    counts = sweep(due, deliver, batch_size=batch_size, budget_seconds=budget_seconds)
-    if counts:
-        logger.info("Webhook sweep: %s", counts)
-    return counts
+    return sweep(due, deliver, what="Webhook", batch_size=batch_size, budget_seconds=budget_seconds)
