@@ -6,8 +6,9 @@ The header of each checklist file says what its fields mean.
 """
 
 import json
-import re
 from pathlib import Path
+
+from common.data_files import versioned_files
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -21,8 +22,7 @@ def read(name: str) -> dict:
 
 def checklist_files() -> list[str]:
     """The checklist templates in reviews/data, oldest version first."""
-    files = DATA_DIR.glob("checklist_v*.json")
-    return sorted((f.name for f in files), key=lambda n: int(re.findall(r"\d+", n)[0]))
+    return versioned_files(DATA_DIR, "checklist")
 
 
 def load_policies(ReviewPolicy, document: dict) -> int:

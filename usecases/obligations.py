@@ -5,9 +5,10 @@ A version already loaded is left as it is: a changed date or a new rule comes as
 """
 
 import json
-import re
 from datetime import date
 from pathlib import Path
+
+from common.data_files import versioned_files
 
 from . import risk
 from .models import Obligation
@@ -23,8 +24,7 @@ def read(name: str) -> dict:
 
 def catalogue_files() -> list[str]:
     """The catalogue versions in usecases/data, oldest first (the last one loaded is active)."""
-    files = DATA_DIR.glob("obligations_v*.json")
-    return sorted((f.name for f in files), key=lambda n: int(re.findall(r"\d+", n)[0]))
+    return versioned_files(DATA_DIR, "obligations")
 
 
 def document_errors(document: dict) -> list[str]:
