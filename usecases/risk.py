@@ -19,6 +19,7 @@ exact source, the reason in plain words, and the answers it reads. Input is a ma
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -95,16 +96,17 @@ class A:
         """Profiling (GDPR Art. 4(4)): personal data used to evaluate or predict personal aspects."""
         return self.personal_data and self.any_of("capabilities", PROFILING)
 
-    @property
+    # Read several times while one use case is classified: worked out once for these answers.
+    @cached_property
     def art_6_3_conditions(self) -> list[str]:
         """The Art. 6(3) conditions its provider's conclusion rests on, in the Act's order."""
         return [value for value in Art63Condition.values if self.has("art_6_3_conditions", value)]
 
-    @property
+    @cached_property
     def annex_iii_rules(self) -> list["Rule"]:
         return [rule for rule in AI_ACT_RULES if rule.code in ANNEX_III and rule.applies(self)]
 
-    @property
+    @cached_property
     def art_6_3_refusals(self) -> list["Rule"]:
         return [rule for rule in ART_6_3_REFUSALS if rule.applies(self)]
 
