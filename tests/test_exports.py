@@ -8,6 +8,8 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -49,10 +51,33 @@ def _csv_rows(response) -> list[dict]:
     return list(csv.DictReader(io.StringIO(_body(response).decode("utf-8-sig"))))
 
 
+def _canonical(row) -> bytes:
+    """A row as the manifest documents its line: what an auditor's own script writes."""
+    return (
+        json.dumps(row, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    ).encode()
+
+
+_TEXT = st.text(alphabet=st.characters(exclude_categories=("Cs",)))
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(_TEXT, _VALUES, max_size=8))
+def test_a_rows_canonical_line_is_the_documented_one_byte_for_byte(row):
+    """Keys in any script (sorting by code point), quotes, backslashes, control characters,
+    line separators and emoji: the line hashed is the one `json.dumps` writes."""
+    assert exports._canonical_line(row) == _canonical(row)
+
+
 def _sha(rows) -> str:
     digest = hashlib.sha256()
     for row in rows:
-        digest.update(exports._canonical_line(row))
+        digest.update(_canonical(row))
     return digest.hexdigest()
 
 
