@@ -82,6 +82,15 @@ def _sha(rows) -> str:
 
 
 @one_entry
+def test_a_csv_of_no_entries_is_its_header_row(api, auditor, entry):
+    response = api(auditor).get(URL, {"format": "csv", "stage": "retired"})
+    assert response.status_code == 200
+    assert _body(response).decode("utf-8-sig").splitlines() == [",".join(REGISTRY_COLUMNS)]
+    manifest = json.loads(response["X-Export-Manifest"])
+    assert (manifest["rows"], manifest["sha256"]) == (0, hashlib.sha256().hexdigest())
+
+
+@one_entry
 def test_the_csv_has_every_column_and_one_row_per_entry(api, auditor, entry, council):
     response = api(auditor).get(URL, {"format": "csv"})
     assert response.status_code == 200
