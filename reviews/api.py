@@ -22,6 +22,7 @@ from .filters import ConditionFilter, ReviewFilter
 from .models import Assignment, ChecklistAnswer, ChecklistWaiver, Condition, Review, Vote
 from .selectors import (
     applicable_items,
+    condition_list_visible,
     review_get_visible,
     review_list_visible,
     vendor_evidence,
@@ -312,9 +313,8 @@ class ConditionViewSet(
     permission_classes = [IsAuthenticated, AuditorsReadOnly]
 
     def get_queryset(self):
-        visible = review_list_visible(user=self.request.user).values("pk")
         return (
-            Condition.objects.filter(review__in=visible)
+            condition_list_visible(user=self.request.user)
             .select_related("review__use_case", "owner", "claimed_by", "sent_back_by", "closed_by")
             .order_by(F("due_date").asc(nulls_last=True), "id")
         )

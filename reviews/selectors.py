@@ -426,6 +426,13 @@ def review_list_visible(*, user: User | AnonymousUser) -> QuerySet[Review]:
     return Review.objects.filter(usecase_visible_q(user, through="use_case"))
 
 
+def condition_list_visible(*, user: User | AnonymousUser) -> QuerySet[Condition]:
+    """Conditions of the reviews the user may see: the rule tested on each condition's own use
+    case (joined), not against every review the user may see, so that a page and its capped
+    count read their own rows only."""
+    return Condition.objects.filter(usecase_visible_q(user, through="review__use_case"))
+
+
 def review_get_visible(*, user: User | AnonymousUser, pk: int | str) -> Review:
     try:
         return (
