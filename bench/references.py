@@ -4,13 +4,17 @@
   authentication);
 - one minimal view per list, written by hand in SQL: the same page of 50 rows in the same order,
   with the same visibility rule and the same capped count (`common.paging.COUNT_CAP`), answered
-  as JSON.
+  as JSON. For a page, the columns it shows; for an API endpoint, every field its serializer
+  answers (JSON columns decoded, many-to-many ids in one more query), so that both answer the
+  same data.
 
 They are served under `/bench-ref/` by `bench.urls`, through the same middleware as the app.
 """
 
+import json
+
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.db import connection, models
 from django.http import HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
@@ -122,6 +126,113 @@ def transparency(request):
     return JsonResponse({"more": len(rows) > PAGE, "rows": rows[:PAGE]}, safe=False)
 
 
+# --- API endpoints: every field the serializer answers ----------------------------------------
+
+
+def _dicts(sql: str, params: list) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _api_page(
+    model, alias: str, fields, from_where: str, order: str, params: list, computed=None
+) -> JsonResponse:
+    """A page of the API as DRF pages it (count, next, previous, results), each row holding
+    `fields`: a stored column as stored (JSON decoded), `computed` ones from their own SQL,
+    many-to-many ones as lists of ids."""
+    computed = computed or {}
+    columns, many = [], []
+    for name in fields:
+        if name in computed:
+            columns.append(f"{computed[name]} AS {name}")
+            continue
+        field = model._meta.get_field(name)
+        if field.many_to_many:
+            many.append(field)
+        else:
+            columns.append(f"{alias}.{field.column} AS {name}")
+    rows = _dicts(
+        f"SELECT {', '.join(columns)} {from_where} ORDER BY {order} LIMIT {PAGE + 1}", params
+    )
+    (count,) = _rows(
+        f"SELECT COUNT(*) FROM (SELECT 1 {from_where} LIMIT {COUNT_CAP + 1}) AS capped", params
+    )[0]
+    decoded = [f.name for f in model._meta.concrete_fields if isinstance(f, models.JSONField)]
+    for row in rows:
+        for name in decoded:
+            if isinstance(row.get(name), str):
+                row[name] = json.loads(row[name])
+    for field in many:
+        through = field.remote_field.through._meta
+        mine, theirs = field.m2m_column_name(), field.m2m_reverse_name()
+        ids = [row["id"] for row in rows[:PAGE]] or [0]
+        linked: dict[int, list[int]] = {}
+        for owner, other in _rows(
+            f"SELECT {mine}, {theirs} FROM {through.db_table} WHERE {mine} IN"
+            f" ({', '.join(['%s'] * len(ids))}) ORDER BY {theirs}",
+            ids,
+        ):
+            linked.setdefault(owner, []).append(other)
+        for row in rows:
+            row[field.name] = linked.get(row["id"], [])
+    more = "?page=2" if len(rows) > PAGE else None
+    return JsonResponse({"count": count, "next": more, "previous": None, "results": rows[:PAGE]})
+
+
+def api_use_cases(request):
+    from usecases.models import UseCase
+    from usecases.serializers import UseCaseSerializer
+
+    rule, params = _visible(request.user)
+    return _api_page(
+        UseCase,
+        "uc",
+        UseCaseSerializer.Meta.fields,
+        "FROM usecases_usecase uc WHERE " + rule,
+        "uc.updated_at DESC, uc.id DESC",
+        params,
+    )
+
+
+def api_registry(request):
+    from registry.models import Deployment
+    from registry.serializers import DeploymentSerializer
+
+    rule, params = _visible(request.user)
+    return _api_page(
+        Deployment,
+        "d",
+        DeploymentSerializer.Meta.fields,
+        "FROM registry_deployment d JOIN usecases_usecase uc ON uc.id = d.use_case_id WHERE "
+        + rule,
+        "d.reference",
+        params,
+        computed={
+            "use_case_reference": "uc.reference",
+            "team": "uc.team_id",
+            "overdue": f"(d.stage <> 'retired' AND d.next_review_due < '{timezone.localdate()}')",
+            "open_incidents": "(SELECT COUNT(*) FROM registry_incident i"
+            " WHERE i.deployment_id = d.id AND i.status <> 'resolved')",
+        },
+    )
+
+
+def api_audit_events(request):
+    from audit.models import AuditEvent
+    from oversight.audit_serializers import AuditEventSerializer
+
+    return _api_page(
+        AuditEvent,
+        "e",
+        AuditEventSerializer.Meta.fields,
+        "FROM audit_auditevent e",
+        "e.seq",
+        [],
+    )
+
+
 def _app_urls() -> list:
     from config.urls import urlpatterns as app
 
@@ -135,5 +246,8 @@ urlpatterns = [
     path("bench-ref/reviews/", review_queue),
     path("bench-ref/audit/", audit_trail),
     path("bench-ref/transparency/", transparency),
+    path("bench-ref/api-use-cases/", api_use_cases),
+    path("bench-ref/api-registry/", api_registry),
+    path("bench-ref/api-audit-events/", api_audit_events),
     *_app_urls(),
 ]
