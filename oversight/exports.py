@@ -53,7 +53,7 @@ The entry's value, beside `monitoring_kpis`:
   text, as people write them: `2.4`, not `2.4000`); CSV and XLSX read one sentence per KPI,
   `Unsubscribe rate: baseline 2.4%, target 2%, latest 1.9% on 2026-11-28 (Target met)`, joined
   by `; ` as every list is. All the KPIs of a chunk come in one query (`registry.selectors.
-  kpi_results_by_deployment`).
+  kpi_records_by_deployment`).
 - The pilot's results, judged on leaving pilot: `pilot_judgement` (`met`, `partly_met`,
   `not_met`) beside `pilot_judgement_label`, `pilot_summary`, who judged them
   (`pilot_judged_by`, `pilot_judged_by_name`), when (`pilot_judged_at`), and `pilot_kpis`, the
@@ -91,7 +91,7 @@ from registry.models import Deployment, DeploymentVersion, Incident, Stage
 from registry.selectors import (
     deployment_list_visible,
     deployments_published,
-    kpi_results_by_deployment,
+    kpi_records_by_deployment,
     running_past_due,
     unresolved_incidents_count,
 )
@@ -110,7 +110,7 @@ from usecases.choices import (
 from usecases.models import UseCase, UseCaseRevision
 
 from . import interop
-from .value import JUDGEMENT_LABELS, kpi_in_words, kpi_record, pilot_judged
+from .value import JUDGEMENT_LABELS, kpi_in_words, kpi_labelled, pilot_judged
 
 CHUNK_SIZE = 2000
 # A CSV or JSON export is written once, while it is hashed, to a temporary file kept in memory
@@ -628,13 +628,13 @@ def _use_case_facts(ids: set[int], cutoff: datetime | None) -> dict[int, dict[st
     before an answer or a derived value existed has none, and its cell stays empty. Team names
     are today's: teams keep no history of their names.
     """
-    current = UseCase.objects.filter(pk__in=ids).values(
+    current = UseCase.objects.filter(pk__in_ids=ids).values(
         "pk", "reference", "title", "team_id", "ai_act_class", "operator_role"
     )
     facts: dict[int, dict[str, Any]] = {row["pk"]: dict(row) for row in current}
     if cutoff is not None:
         revisions = (
-            UseCaseRevision.objects.filter(use_case_id__in=ids, submitted_at__lt=cutoff)
+            UseCaseRevision.objects.filter(use_case_id__in_ids=ids, submitted_at__lt=cutoff)
             .order_by("use_case_id", "number")
             .values_list("use_case_id", "answers", "ai_act_class")
         )
@@ -685,14 +685,14 @@ def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related
     facts = _facts_now(records) if cutoff is None else _facts_then(records, cutoff)
     approvers: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
     for review_id, roles, username, first, last in Vote.objects.filter(
-        review_id__in=approval_ids, current=True, choice__in=APPROVING
+        review_id__in_ids=approval_ids, current=True, choice__in=APPROVING
     ).values_list(
         "review_id", "roles", "reviewer__username", "reviewer__first_name", "reviewer__last_name"
     ):
         approvers[review_id].extend(
             (role, username, _full_name(first, last)) for role in roles or []
         )
-    conditions = standing_conditions().filter(review_id__in=approval_ids)
+    conditions = standing_conditions().filter(review_id__in_ids=approval_ids)
     # Not closed: open, or marked met and waiting for the council to confirm it.
     not_closed = ~Q(status__in=CLOSED_CONDITION_STATUSES)
     if cutoff is None:
@@ -707,7 +707,9 @@ def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related
     # Required checklist items the chair waived when approving the judged revision, with why.
     waived_items: dict[int, list[str]] = defaultdict(list)
     for review_id, code, reason in (
-        ChecklistWaiver.objects.filter(review_id__in=approval_ids, revision=F("review__revision"))
+        ChecklistWaiver.objects.filter(
+            review_id__in_ids=approval_ids, revision=F("review__revision")
+        )
         .order_by("item__position")
         .values_list("review_id", "item__code", "reason")
     ):
@@ -766,11 +768,11 @@ def _facts_then(records: list[dict[str, Any]], cutoff: datetime) -> dict[str, An
     people = {
         pk: (username, _full_name(first, last) or username)
         for pk, username, first, last in get_user_model()
-        .objects.filter(pk__in=user_ids)
+        .objects.filter(pk__in_ids=user_ids)
         .values_list("pk", "username", "first_name", "last_name")
     }
     incidents = Incident.objects.filter(
-        deployment_id__in=[r["pk"] for r in records], reported_at__lt=cutoff
+        deployment_id__in_ids=[r["pk"] for r in records], reported_at__lt=cutoff
     ).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=cutoff))
     return {
         "use_cases": _use_case_facts({r["use_case"] for r in records}, cutoff),
@@ -799,7 +801,7 @@ def _approval_dates(approval_ids: set[int]) -> dict[int, str]:
     """Review id -> the day it was decided, in the server's time zone (read once a chunk: the
     current time zone is a context-local lookup, slow to repeat for every row)."""
     zone = timezone.get_current_timezone()
-    decided = Review.objects.filter(pk__in=approval_ids, decided_at__isnull=False)
+    decided = Review.objects.filter(pk__in_ids=approval_ids, decided_at__isnull=False)
     return {
         pk: timezone.localdate(at, zone).isoformat()
         for pk, at in decided.values_list("pk", "decided_at")
@@ -808,8 +810,8 @@ def _approval_dates(approval_ids: set[int]) -> dict[int, str]:
 
 def _kpis_now(pks: list[int]) -> dict[int, list[dict[str, Any]]]:
     return {
-        pk: [kpi_record(result) for result in results]
-        for pk, results in kpi_results_by_deployment(pks).items()
+        pk: [kpi_labelled(record) for record in records]
+        for pk, records in kpi_records_by_deployment(pks).items()
     }
 
 
