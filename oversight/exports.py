@@ -728,7 +728,7 @@ def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related
     for review_id, roles, username, first, last in (
         Vote.objects.filter(review_id__in_ids=approval_ids, current=True, choice__in=APPROVING)
         .order_by()  # `_approvers` sorts them; the votes' own order joins every review
-        .annotate(**_as_text(["roles"]))
+        .annotate(roles_text=Cast("roles", TextField()))  # for `_decoded`
         .values_list(
             "review_id",
             "roles_text",
