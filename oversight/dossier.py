@@ -39,7 +39,7 @@ from common.errors import refuse
 from council.models import CouncilRole, role_labels
 from council.selectors import record_read_refusal
 from registry.models import Deployment, DeploymentVersion, Incident, Severity, Stage
-from registry.selectors import KpiResult, kpi_results_by_deployment
+from registry.selectors import kpi_records_by_deployment
 from reviews.diff import Change, answers_diff
 from reviews.models import (
     AnswerChoice,
@@ -61,7 +61,7 @@ from usecases.selectors import usecase_get_visible
 from usecases.services import answers_of
 
 from .templatetags.breakable import PDF_WORD_BREAK
-from .value import PilotJudged, kpi_record, pilot_judged
+from .value import PilotJudged, kpi_labelled, pilot_judged
 
 PDF_UNAVAILABLE = (
     "The PDF of the dossier cannot be produced on this server right now: its PDF renderer "
@@ -126,7 +126,7 @@ class DeploymentRecord:
     deployment: Deployment
     versions: list[VersionRecord]
     incidents: list[Incident]
-    kpis: list[dict[str, Any]]  # now, each as oversight.value.kpi_record has it
+    kpis: list[dict[str, Any]]  # now, each as oversight.value.kpi_labelled has it
     pilot: PilotJudged | None  # None while nobody judged the pilot's results
 
 
@@ -176,7 +176,7 @@ def usecase_dossier(*, use_case: UseCase) -> Dossier:
     """Every record about the use case, oldest first, in a constant number of queries."""
     reviews = _reviews_of(use_case)
     deployments = list(_deployments_of(use_case))
-    kpis = kpi_results_by_deployment(deployment.pk for deployment in deployments)
+    kpis = kpi_records_by_deployment(deployment.pk for deployment in deployments)
     return Dossier(
         use_case=use_case,
         revisions=_revisions_of(use_case),
@@ -289,7 +289,7 @@ def _deployments_of(use_case: UseCase) -> QuerySet[Deployment]:
     )
 
 
-def _deployment_record(deployment: Deployment, kpis: list[KpiResult]) -> DeploymentRecord:
+def _deployment_record(deployment: Deployment, kpis: list[dict[str, Any]]) -> DeploymentRecord:
     versions, before = [], None
     for version in deployment.versions.all():
         versions.append(VersionRecord(version, _version_changes(before, version.data)))
@@ -298,7 +298,7 @@ def _deployment_record(deployment: Deployment, kpis: list[KpiResult]) -> Deploym
         deployment,
         versions,
         list(deployment.incidents.all()),
-        kpis=[kpi_record(result) for result in kpis],
+        kpis=[kpi_labelled(record) for record in kpis],
         pilot=pilot_judged(deployment.pilot_results),
     )
 

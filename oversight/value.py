@@ -8,14 +8,8 @@ from typing import Any
 
 from registry.models import PilotJudgement
 from registry.rules import KPI_STATUS_LABELS
-from registry.selectors import KpiResult
 
 JUDGEMENT_LABELS = dict(PilotJudgement.choices)
-
-
-def kpi_record(result: KpiResult) -> dict[str, Any]:
-    """A KPI and its latest value as plain JSON, with the words of its status."""
-    return kpi_labelled(result.as_record())
 
 
 def kpi_labelled(record: dict[str, Any]) -> dict[str, Any]:

@@ -205,22 +205,11 @@ def kpi_results_of(kpis: QuerySet[Kpi]) -> list[KpiResult]:
     return [KpiResult(row, row.latest_value, row.latest_on, row.measured) for row in rows]
 
 
-def kpi_results_by_deployment(deployment_ids: Iterable[int]) -> dict[int, list[KpiResult]]:
-    """The KPIs of each of these entries, by name, with their latest values: one query whatever
-    the number of entries (the exports, the dossier). An entry without KPIs has no key."""
-    ids = list(deployment_ids)
-    if not ids:
-        return {}
-    kpis = Kpi.objects.filter(deployment_id__in=ids).order_by("deployment_id", "name")
-    results: dict[int, list[KpiResult]] = defaultdict(list)
-    for result in kpi_results_of(kpis):
-        results[result.kpi.deployment_id].append(result)
-    return dict(results)
-
-
 def kpi_records_by_deployment(deployment_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """`kpi_results_by_deployment` as plain records (`KpiResult.as_record`), read as values,
-    without a model instance per KPI: the exports' path, where they are most of a chunk's work."""
+    """The KPIs of each of these entries, by name, with their latest values, as plain records
+    (`kpi_record_of`, as `KpiResult.as_record`): one query whatever the number of entries, read
+    as values, no model instance per KPI (the exports, the dossier). An entry without KPIs has
+    no key."""
     ids = list(deployment_ids)
     if not ids:
         return {}
