@@ -2,6 +2,7 @@
 the real URLs (Django's test client: the whole middleware stack, no network), each beside its
 reference measured in the same process (`bench.references`; `COPY` of the export's own reads)."""
 
+import re
 import statistics
 import time
 from collections.abc import Iterator
@@ -85,6 +86,16 @@ def queries_of(client: Client, url: str) -> tuple[int, list[str], int]:
     return len(captured), [q["sql"] for q in captured.captured_queries], size
 
 
+# A streamed read (`.iterator()` on PostgreSQL) runs its SELECT as a server-side cursor.
+_CURSOR_DECLARATION = re.compile(r'\ADECLARE\s+"?\w+"?\s+.*?\bCURSOR\b.*?\bFOR\s+', re.S | re.I)
+
+
+def _select_of(sql: str) -> str | None:
+    """The SELECT a statement runs, a cursor's included; None for any other statement."""
+    sql = _CURSOR_DECLARATION.sub("", sql.lstrip(), count=1)
+    return sql if sql.upper().startswith("SELECT") else None
+
+
 def _plan_nodes(node: dict) -> Iterator[dict]:
     yield node
     for child in node.get("Plans", ()):
@@ -102,9 +113,7 @@ def whole_table_reads(statements: list[str]) -> list[str]:
             "SELECT relname, reltuples FROM pg_class WHERE relname = ANY(%s)", [list(BIG_TABLES)]
         )
         sizes = dict(cursor.fetchall())
-        for sql in statements:
-            if not sql.lstrip().upper().startswith("SELECT"):
-                continue
+        for sql in filter(None, map(_select_of, statements)):
             cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
             (plan,) = cursor.fetchone()
             for node in _plan_nodes(plan[0]["Plan"]):
@@ -171,9 +180,7 @@ def _reads_again(statements: list[str]) -> int:
     fetch on SQLite. Returns the bytes or rows read."""
     total = 0
     with connection.cursor() as cursor:
-        for sql in statements:
-            if not sql.lstrip().upper().startswith("SELECT"):
-                continue
+        for sql in filter(None, map(_select_of, statements)):
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:
                     total += sum(len(block) for block in copy)

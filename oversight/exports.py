@@ -1,15 +1,16 @@
 """Exports for auditors (SPEC section 8): the registry and the audit trail, streamed and signed.
 
 Design, and why:
-- Rows are plain dicts built from `values()` querysets read with `.iterator(chunk_size=2000)`;
-  what a registry row needs today from one other row (its use case and team, owners, approval
-  date, unresolved incidents) the database joins into the entries' own SELECT (`_JOINED_NOW`);
-  the lists (approvers, conditions, waivers, KPIs), and everything of an `as_of` export, are
-  fetched with one bulk query per chunk (its ids as one parameter: `__in_ids`), so the query
-  count depends on the number of chunks, never on the number of rows, and memory stays flat
-  (no serializers: ~100x slower per row). JSON columns are read as text and decoded by orjson,
-  and rows are written as JSON by orjson: Django's and the standard library's JSON took a
-  quarter of an export's time.
+- Rows are plain dicts built from `values()` querysets read with `.iterator(chunk_size=2000)`.
+  Today's registry is one SELECT: what a row needs from other rows (its use case and team,
+  owners, approval date, unresolved incidents) is joined, and its lists (approvers, open
+  conditions, waived items, KPIs) come as JSON texts the database writes
+  (`common.expressions.json_rows`: `_approval_lists`, `registry.selectors.kpis_listed`). An
+  `as_of` export reads what the rows need as it stood with a few bulk queries per chunk (its
+  ids as one parameter: `__in_ids`). Either way the query count depends on the number of chunks,
+  never on the number of rows, and memory stays flat (no serializers: ~100x slower per row).
+  JSON columns and lists are read as text and decoded by orjson, and rows are written as JSON by
+  orjson: Django's and the standard library's JSON took a quarter of an export's time.
 - The manifest's `sha256` is taken over the rows as canonical JSON lines (sorted keys, compact,
   UTF-8, one row per line), the same whatever the format, so an auditor can check a CSV and a
   JSON export of the same data against each other. It is not over the file's bytes: the CSV's
@@ -55,8 +56,8 @@ The entry's value, beside `monitoring_kpis`:
   `unit`, `baseline`, `target`, `latest`, `measured_on`, `status`, `status_label`; numbers as
   text, as people write them: `2.4`, not `2.4000`); CSV and XLSX read one sentence per KPI,
   `Unsubscribe rate: baseline 2.4%, target 2%, latest 1.9% on 2026-11-28 (Target met)`, joined
-  by `; ` as every list is. All the KPIs of a chunk come in one query (`registry.selectors.
-  kpi_records_by_deployment`).
+  by `; ` as every list is. Each entry's KPIs come in its own row of the SELECT (`registry.
+  selectors.kpis_listed`, read by `kpi_records_in`).
 - The pilot's results, judged on leaving pilot: `pilot_judgement` (`met`, `partly_met`,
   `not_met`) beside `pilot_judgement_label`, `pilot_summary`, who judged them
   (`pilot_judged_by`, `pilot_judged_by_name`), when (`pilot_judged_at`), and `pilot_kpis`, the
@@ -71,7 +72,6 @@ import hashlib
 import io
 import json
 import tempfile
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -99,18 +99,20 @@ from django.utils import timezone
 from audit.checkpoints import checkpoint_after_commit
 from audit.services import audit_record, chain_head, plain_json
 from audit.signing import manifest_signature
+from common.expressions import json_rows, rows_of
 from common.spreadsheets import FORMULA_TRIGGERS, csv_safe
 from council.models import CouncilRole, Team
 from registry.models import Deployment, DeploymentVersion, Incident, Stage
 from registry.selectors import (
     deployment_list_visible,
     deployments_published,
-    kpi_records_by_deployment,
+    kpi_records_in,
+    kpis_listed,
     running_past_due,
     unresolved_incidents_count,
 )
 from registry.services import SNAPSHOT_ATTNAMES
-from reviews.models import CLOSED_CONDITION_STATUSES, ChecklistWaiver, Review, Vote
+from reviews.models import CLOSED_CONDITION_STATUSES, ChecklistWaiver, Condition, Review, Vote
 from reviews.rules import APPROVING
 from reviews.selectors import standing_conditions
 from usecases.choices import (
@@ -567,8 +569,44 @@ def _as_date(value) -> date | None:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-# What an entry's row needs today from its use case, owners, approval and incidents, read by the
-# database in the entries' own SELECT (an `as_of` export reads them per chunk, as they were).
+def _conditions_open(cutoff: datetime | None) -> QuerySet[Condition]:
+    """Standing conditions not closed (open, or marked met and waiting for the council to confirm
+    it): now, or at the cutoff."""
+    not_closed = ~Q(status__in=CLOSED_CONDITION_STATUSES)
+    if cutoff is None:
+        return standing_conditions().filter(not_closed)
+    return (
+        standing_conditions()
+        .filter(created_at__lt=cutoff)
+        .filter(not_closed | Q(closed_at__gte=cutoff))
+    )
+
+
+def _approval_lists(approval: OuterRef, *, cutoff: datetime | None) -> dict[str, Subquery]:
+    """What a row lists of its approval (the review at `approval`), each as a `json_rows` text:
+    the current approving votes, the conditions open (at the cutoff), and the required checklist
+    items the chair waived when approving the judged revision, with why."""
+    votes = Vote.objects.filter(review_id=approval, current=True, choice__in=APPROVING)
+    waivers = ChecklistWaiver.objects.filter(review_id=approval, revision=F("review__revision"))
+    return {
+        "approvers_listed": json_rows(
+            votes,
+            "review_id",
+            Cast("roles", TextField()),
+            "reviewer__username",
+            "reviewer__first_name",
+            "reviewer__last_name",
+        ),
+        "conditions_listed": json_rows(
+            _conditions_open(cutoff).filter(review_id=approval), "review_id", "pk", "text"
+        ),
+        "waived_listed": json_rows(waivers, "review_id", "item__position", "item__code", "reason"),
+    }
+
+
+# What an entry's row needs today from its use case, owners, approval, incidents and KPIs, read
+# by the database in the entries' own SELECT (an `as_of` export reads them per chunk, as they
+# were). The lists come as JSON texts (`common.expressions.json_rows`).
 _JOINED_NOW: dict[str, Any] = {
     "use_case_reference": F("use_case__reference"),
     "use_case_title": F("use_case__title"),
@@ -582,6 +620,8 @@ _JOINED_NOW: dict[str, Any] = {
     },
     "approval_decided_at": F("approval__decided_at"),
     "unresolved_incidents": unresolved_incidents_count(),
+    **_approval_lists(OuterRef("approval_id"), cutoff=None),
+    "kpis_listed": kpis_listed(),
 }
 
 
@@ -703,7 +743,8 @@ def _use_case_facts(ids: set[int], cutoff: datetime | None) -> dict[int, dict[st
 
 @dataclass(frozen=True)
 class _Related:
-    """What one chunk's rows need from other tables, each fetched in one bulk query."""
+    """What one chunk's rows need from other tables: read with them (today's) or in a few bulk
+    queries (as of a day)."""
 
     use_cases: dict[int, dict[str, Any]]
     people: dict[int, tuple[str, str]]  # user id: (username, name)
@@ -721,54 +762,48 @@ def _full_name(first_name: str, last_name: str) -> str:
 
 
 def _related(records: list[dict[str, Any]], cutoff: datetime | None) -> _Related:
-    pks = [r["pk"] for r in records]
-    approval_ids = {r["approval"] for r in records}
-    facts = _facts_now(records) if cutoff is None else _facts_then(records, cutoff)
-    approvers: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
-    for review_id, roles, username, first, last in (
-        Vote.objects.filter(review_id__in_ids=approval_ids, current=True, choice__in=APPROVING)
-        .order_by()  # `_approvers` sorts them; the votes' own order joins every review
-        .annotate(roles_text=Cast("roles", TextField()))  # for `_decoded`
-        .values_list(
-            "review_id",
-            "roles_text",
-            "reviewer__username",
-            "reviewer__first_name",
-            "reviewer__last_name",
-        )  # fmt: skip
-    ):
-        approvers[review_id].extend(
-            (role, username, _full_name(first, last)) for role in _decoded(roles) or []
-        )
-    conditions = standing_conditions().filter(review_id__in_ids=approval_ids)
-    # Not closed: open, or marked met and waiting for the council to confirm it.
-    not_closed = ~Q(status__in=CLOSED_CONDITION_STATUSES)
     if cutoff is None:
-        conditions = conditions.filter(not_closed)
+        facts = _facts_now(records)
+        lists = {r["approval"]: r["joined"] for r in records}
     else:
-        conditions = conditions.filter(created_at__lt=cutoff).filter(
-            not_closed | Q(closed_at__gte=cutoff)
-        )
-    open_conditions: dict[int, list[str]] = defaultdict(list)
-    for review_id, text in conditions.order_by("pk").values_list("review_id", "text"):
-        open_conditions[review_id].append(text)
-    # Required checklist items the chair waived when approving the judged revision, with why.
-    waived_items: dict[int, list[str]] = defaultdict(list)
-    for review_id, code, reason in (
-        ChecklistWaiver.objects.filter(
-            review_id__in_ids=approval_ids, revision=F("review__revision")
-        )
-        .order_by("item__position")
-        .values_list("review_id", "item__code", "reason")
-    ):
-        waived_items[review_id].append(f"{code}: {reason}")
+        facts = _facts_then(records, cutoff)
+        lists = _approval_lists_then({r["approval"] for r in records}, cutoff)
     return _Related(
         **facts,
-        approvers=approvers,
-        open_conditions=open_conditions,
-        waived_items=waived_items,
-        kpis=_kpis_now(pks) if cutoff is None else {},
+        approvers={pk: _approvers_in(listed["approvers_listed"]) for pk, listed in lists.items()},
+        open_conditions={
+            pk: [text for _, text in sorted(rows_of(listed["conditions_listed"]))]
+            for pk, listed in lists.items()
+        },
+        waived_items={
+            pk: [
+                f"{code}: {reason}" for _, code, reason in sorted(rows_of(listed["waived_listed"]))
+            ]
+            for pk, listed in lists.items()
+        },
+        kpis={
+            r["pk"]: [kpi_labelled(kpi) for kpi in kpi_records_in(r["joined"]["kpis_listed"])]
+            for r in records
+        }
+        if cutoff is None
+        else {},
     )
+
+
+def _approval_lists_then(approval_ids: set[int], cutoff: datetime) -> dict[int, dict[str, Any]]:
+    """Each approval's `_approval_lists` at the cutoff, in one query."""
+    reviews = Review.objects.filter(pk__in_ids=approval_ids).order_by()
+    listed = reviews.values("pk", **_approval_lists(OuterRef("pk"), cutoff=cutoff))
+    return {row["pk"]: dict(row) for row in listed}
+
+
+def _approvers_in(listed: str | None) -> list[tuple[str, str, str]]:
+    """(role, username, full name) of each role of each approving vote `_approval_lists` read."""
+    return [
+        (role, username, _full_name(first, last))
+        for roles, username, first, last in rows_of(listed)
+        for role in _decoded(roles) or []
+    ]
 
 
 def _facts_now(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -853,13 +888,6 @@ def _approval_dates(approval_ids: set[int]) -> dict[int, str]:
     return {
         pk: timezone.localdate(at, zone).isoformat()
         for pk, at in decided.values_list("pk", "decided_at")
-    }
-
-
-def _kpis_now(pks: list[int]) -> dict[int, list[dict[str, Any]]]:
-    return {
-        pk: [kpi_labelled(record) for record in records]
-        for pk, records in kpi_records_by_deployment(pks).items()
     }
 
 

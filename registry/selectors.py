@@ -10,13 +10,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, TextField
+from django.db.models.functions import Cast, Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from common.errors import ActionForbidden, DomainError, TransitionNotAllowed
+from common.expressions import json_rows, rows_of
 from council.selectors import auditor_write_refusal, is_chair
 from inventory.models import AiModel, Vendor
 from inventory.selectors import vendors_lapsed
@@ -232,6 +233,32 @@ def kpi_records_by_deployment(deployment_ids: Iterable[int]) -> dict[int, list[d
     for deployment_id, *kpi in rows:
         records[deployment_id].append(kpi_record_of(*kpi))
     return dict(records)
+
+
+def kpis_listed() -> Subquery:
+    """An entry's KPIs with their latest values as one JSON text in the entries' own SELECT
+    (the registry export): read it with `kpi_records_in`. Numbers travel as text, exact."""
+    kpis = Kpi.objects.filter(deployment_id=OuterRef("pk")).annotate(
+        latest_value=kpi_latest(), latest_on=kpi_latest("measured_on")
+    )
+    numbers = (Cast(name, TextField()) for name in ("baseline", "target", "latest_value"))
+    return json_rows(kpis, "deployment_id", "name", "unit", "direction", *numbers, "latest_on")
+
+
+def kpi_records_in(listed: str | None) -> list[dict[str, Any]]:
+    """The KPIs `kpis_listed` read, by name, as `kpi_record_of` writes them."""
+    return [
+        kpi_record_of(
+            name,
+            unit,
+            direction,
+            Decimal(baseline),
+            Decimal(target),
+            None if latest is None else Decimal(latest),
+            None if measured_on is None else date.fromisoformat(measured_on),
+        )
+        for name, unit, direction, baseline, target, latest, measured_on in sorted(rows_of(listed))
+    ]
 
 
 def deployments_published() -> QuerySet[Deployment]:

@@ -1,0 +1,23 @@
+"""The benchmark's export reference reads the export's own SELECTs again, a streamed one too."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bench.measure import _select_of
+from oversight import exports
+from oversight.exports import RegistryFilters
+
+
+def test_a_cursor_declaration_yields_the_select_it_runs():
+    declared = 'DECLARE "_django_curs_1_sync_1" NO SCROLL CURSOR WITH HOLD FOR SELECT "a" FROM "b"'
+    assert _select_of(declared) == 'SELECT "a" FROM "b"'
+    assert _select_of("  SELECT 1 FOR UPDATE") == "SELECT 1 FOR UPDATE"
+    assert _select_of("BEGIN") is None
+    assert _select_of('INSERT INTO "t" SELECT 1') is None
+
+
+def test_the_registry_exports_main_select_is_in_the_reference(db, entry):
+    with CaptureQueriesContext(connection) as captured:
+        assert len(list(exports.registry_rows(user=None, filters=RegistryFilters()))) == 1
+    reads = [_select_of(query["sql"]) for query in captured.captured_queries]
+    assert any(sql and 'FROM "registry_deployment"' in sql for sql in reads)
