@@ -272,16 +272,21 @@ def _chair_waiting(user: User, today: date) -> tuple[_Found, _Found]:
         .select_related("use_case")
     )
     ready = Q(group=ReviewGroup.READY)
-    stuck = Q(group=ReviewGroup.AWAITING_ASSIGNMENT) | Q(
-        group=ReviewGroup.VOTING, due_date__lt=today
-    )
+    unseated = Q(group=ReviewGroup.AWAITING_ASSIGNMENT)
+    overdue = Q(group=ReviewGroup.VOTING, due_date__lt=today)
     totals = capped_counts(
-        {"ready": placed.filter(ready), "stuck": placed.filter(stuck)}, cap=HOME_COUNT_CAP
+        {"ready": placed.filter(ready), "stuck": placed.filter(unseated | overdue)},
+        cap=HOME_COUNT_CAP,
     )
+    # The soonest due of each group apart, in the order of the open reviews' index
+    # (`review_open_group_idx`: the pipeline's): each reads its first few rows of it, where both
+    # stuck groups at once, or another order, read every open review.
     first = [
         _OpenReview(review)
-        for kind in (ready, stuck)
-        for review in placed.filter(kind).order_by("due_date", "pk")[:HOME_SHOWN_PER_KIND]
+        for kind in (ready, unseated, overdue)
+        for review in placed.filter(kind).order_by("due_date", "opened_at", "pk")[
+            :HOME_SHOWN_PER_KIND
+        ]
     ]
     _seats_and_votes(first)
     return (

@@ -471,8 +471,16 @@ class Condition(EvidenceFile):
 
     class Meta:
         ordering = ["review", "due_date", "id"]
-        # The API's list of conditions, soonest due first (no date last).
-        indexes = [models.Index(fields=["due_date", "id"], name="condition_due_idx")]
+        indexes = [
+            # The API's list of conditions, soonest due first (no date last).
+            models.Index(fields=["due_date", "id"], name="condition_due_idx"),
+            # Those awaiting confirmation by a role (the home pages' lists), among every one.
+            models.Index(
+                fields=["confirming_role", "claimed_at"],
+                condition=Q(status="claimed"),
+                name="condition_claimed_idx",
+            ),
+        ]
 
     def __str__(self):
         return self.text[:60]
