@@ -100,6 +100,8 @@ def one_size(size: int, url: str, workdir: Path, repeats: int) -> dict:
     if UseCase.objects.count() < size:
         dataset.build(size, log=lambda line: print(line, file=sys.stderr, flush=True))
         built = round(time.perf_counter() - started, 1)
+    else:
+        dataset.settle()
     from django.db import connection
 
     return {
