@@ -22,6 +22,8 @@ sys.path.insert(0, str(ROOT))
 def setup_django(db_path: str) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # The development settings (no production secrets needed); DEBUG itself goes off below.
+    os.environ["DJANGO_DEBUG"] = "true"
     import django
 
     django.setup()
