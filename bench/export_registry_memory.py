@@ -1,22 +1,31 @@
-"""Peak memory of the registry CSV export at 1,000 and 20,000 entries (SPEC 8: "memory stays flat").
+"""Peak memory of the registry export in each format as the registry grows (SPEC 8: "memory stays
+flat"; the target: peak RSS growth of at most 50 MB from 10^4 to 10^6 entries).
 
-Run: .venv/bin/python bench/export_registry_memory.py [N ...]   (default 1000 5000 20000)
+Run: .venv/bin/python bench/export_registry_memory.py [N ...]   (default 10000 100000)
 
-Each size gets its own throwaway SQLite database (migrated, then filled with bulk_create); the
-CSV export's chunks are hashed and dropped as they come, as a streaming response would send
-them, while tracemalloc records the peak of Python allocations during the export alone.
+Each size gets its own throwaway SQLite database, migrated and filled with bulk inserts in one
+process. Then, for each format, a fresh process sets Django up, reads its resident memory, runs
+the export as the API does (`oversight.exports.registry_export`: rows written and hashed, the
+file spooled, then read through as a response would send it) and reads its peak resident memory
+(`ru_maxrss`). The growth is the peak less the memory before the export. Fails if the growth at
+the largest size exceeds the growth at the smallest by more than 50 MB.
 """
 
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from datetime import timedelta
+from itertools import islice
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+FORMATS = ("csv", "json", "xlsx")
+ALLOWED_GROWTH_MB = 50
+BATCH = 5_000
 
 
 def setup_django(db_path: str) -> None:
@@ -24,6 +33,8 @@ def setup_django(db_path: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # The development settings (no production secrets needed); DEBUG itself goes off below.
     os.environ["DJANGO_DEBUG"] = "true"
+    os.environ["AUDIT_SIGNING_KEY"] = str(Path(db_path).with_name("signing-key.pem"))
+    os.environ["AUDIT_WITNESS_PATH"] = str(Path(db_path).with_name("witness.jsonl"))
     import django
 
     django.setup()
@@ -34,8 +45,17 @@ def setup_django(db_path: str) -> None:
     settings.DEBUG = False
 
 
+def _batches(n: int):
+    numbers = iter(range(n))
+    while batch := list(islice(numbers, BATCH)):
+        yield batch
+
+
 def fill(n: int) -> None:
+    """`n` registry entries, each of its own approved use case with one approving vote, in
+    batches (memory stays low whatever `n`)."""
     from django.contrib.auth import get_user_model
+    from django.db import transaction
     from django.utils import timezone
 
     from council.models import Team
@@ -48,96 +68,108 @@ def fill(n: int) -> None:
     team = Team.objects.create(name="Bench", slug="bench")
     policy = ReviewPolicy.objects.filter(tier="limited").first()
     template = ChecklistTemplate.objects.first()
-    use_cases = UseCase.objects.bulk_create(
-        UseCase(reference=f"UC-{i:06d}", state="deployed", revision=1, title=f"Use case {i}",
-                team=team, business_owner=user, created_by=user, risk_tier="limited")
-        for i in range(n)
-    )  # fmt: skip
-    reviews = Review.objects.bulk_create(
-        Review(use_case=uc, revision=1, policy=policy, checklist_template=template,
-               required_roles=["privacy"], state="decided", outcome="approved", decided_at=now,
-               opened_at=now, due_date=today)
-        for uc in use_cases
-    )  # fmt: skip
-    Vote.objects.bulk_create(
-        Vote(review=r, reviewer=user, revision=1, roles=["privacy"], choice="approve", cast_at=now)
-        for r in reviews
-    )
-    deployments = Deployment.objects.bulk_create(
-        Deployment(reference=f"AI-{i:06d}", use_case=uc, approval=r, name=f"Tool {i}",
-                   vendor="Acme", model_version="v1", channels=["email", "chat"], markets=["GB"],
-                   business_owner=user, technical_owner=user, risk_tier="limited",
-                   human_oversight="Weekly sample review by the CRM team.",
-                   data_categories=["contact_details"], monitoring_kpis="Complaints",
-                   last_review_date=today, next_review_due=today + timedelta(days=365),
-                   created_by=user)
-        for i, (uc, r) in enumerate(zip(use_cases, reviews, strict=True))
-    )  # fmt: skip
-    DeploymentVersion.objects.bulk_create(
-        DeploymentVersion(deployment=d, valid_from=now, data={"stage": "pilot"})
-        for d in deployments
-    )
+    for batch in _batches(n):
+        with transaction.atomic():
+            use_cases = UseCase.objects.bulk_create(
+                UseCase(reference=f"UC-{i:07d}", state="deployed", revision=1,
+                        title=f"Use case {i}", team=team, business_owner=user, created_by=user,
+                        risk_tier="limited")
+                for i in batch
+            )  # fmt: skip
+            reviews = Review.objects.bulk_create(
+                Review(use_case=uc, revision=1, policy=policy, checklist_template=template,
+                       required_roles=["privacy"], state="decided", outcome="approved",
+                       decided_at=now, opened_at=now, due_date=today)
+                for uc in use_cases
+            )  # fmt: skip
+            Vote.objects.bulk_create(
+                Vote(review=r, reviewer=user, revision=1, roles=["privacy"], choice="approve",
+                     cast_at=now)
+                for r in reviews
+            )  # fmt: skip
+            deployments = Deployment.objects.bulk_create(
+                Deployment(reference=f"AI-{i:07d}", use_case=uc, approval=r, name=f"Tool {i}",
+                           vendor="Acme", model_version="v1", channels=["email", "chat"],
+                           markets=["GB"], business_owner=user, technical_owner=user,
+                           risk_tier="limited",
+                           human_oversight="Weekly sample review by the CRM team.",
+                           data_categories=["contact_details"], monitoring_kpis="Complaints",
+                           last_review_date=today, next_review_due=today + timedelta(days=365),
+                           created_by=user)
+                for i, uc, r in zip(batch, use_cases, reviews, strict=True)
+            )  # fmt: skip
+            DeploymentVersion.objects.bulk_create(
+                DeploymentVersion(deployment=d, valid_from=now, data={"stage": "pilot"})
+                for d in deployments
+            )
 
 
-def measure() -> tuple[int, float, int]:
-    import hashlib
+def _resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
-    from oversight.exports import REGISTRY_COLUMNS, RegistryFilters, csv_chunks, registry_rows
 
-    digest, size = hashlib.sha256(), 0
-    tracemalloc.start()
+def measure(fmt: str) -> tuple[int, int, float, int]:
+    """(rows, RSS growth in bytes, seconds, bytes delivered) of one export, in this process."""
+    from oversight.exports import RegistryFilters, registry_export
+
+    before = _resident_bytes()
     started = time.perf_counter()
-    for chunk in csv_chunks(REGISTRY_COLUMNS, registry_rows(user=None, filters=RegistryFilters())):
-        digest.update(chunk)
-        size += len(chunk)
+    export = registry_export(user=None, fmt=fmt, filters=RegistryFilters())
+    size = 0
+    if export.file is not None:
+        with export.file as body:
+            while block := body.read(64 * 1024):
+                size += len(block)
+    else:
+        size = sum(len(chunk) for chunk in export.chunks)
     elapsed = time.perf_counter() - started
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return peak, elapsed, size
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    return export.manifest["rows"], peak - before, elapsed, size
 
 
-def run_one(n: int) -> None:
-    """In a child process: one database and one Django setup per size."""
-    with tempfile.TemporaryDirectory() as folder:
-        setup_django(str(Path(folder) / "bench.sqlite3"))
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        fill(n)
-        peak, elapsed, size = measure()
-        print(f"{n} {peak} {elapsed:.2f} {size}")
+def _child(*args: str) -> list[str]:
+    command = [sys.executable, __file__, *args]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.split()
 
 
 def main() -> None:
-    import subprocess
-
-    sizes = [int(a) for a in sys.argv[1:]] or [1_000, 5_000, 20_000]
-    peaks = {}
+    sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
+    growth: dict[int, dict[str, int]] = {}
     for n in sizes:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(n)], check=True, capture_output=True, text=True
-        ).stdout.split()
-        peak, elapsed, size = int(out[1]), float(out[2]), int(out[3])
-        peaks[n] = peak
-        print(
-            f"N={n:>6}: peak {peak / 1024:8.0f} KiB, {elapsed:6.2f} s, CSV {size / 1024:8.0f} KiB"
-        )
+        with tempfile.TemporaryDirectory() as folder:
+            db = str(Path(folder) / "bench.sqlite3")
+            started = time.perf_counter()
+            _child("--fill", db, str(n))
+            print(f"N={n:>9,}: filled in {time.perf_counter() - started:.0f} s", flush=True)
+            growth[n] = {}
+            for fmt in FORMATS:
+                rows, grew, elapsed, size = _child("--export", db, fmt)
+                growth[n][fmt] = int(grew)
+                print(
+                    f"  {fmt:4}: {int(rows):>9,} rows, peak RSS +{int(grew) / 1e6:7.1f} MB, "
+                    f"{float(elapsed):7.1f} s, {int(size) / 1e6:8.1f} MB",
+                    flush=True,
+                )
     first, last = sizes[0], sizes[-1]
-    print(f"peak ratio {last}/{first} entries: {peaks[last] / peaks[first]:.2f}x")
-    # Memory is bounded by one chunk (CHUNK_SIZE = 2,000 rows), not by the registry. Below one
-    # chunk (1,000 entries) the chunk is half full, so 1,000 -> 20,000 shows about 2.4x, all of
-    # it the chunk filling up; from a full chunk on (5,000 -> 20,000) the peak must stay flat.
-    assert peaks[last] / peaks[first] < 2.5, "export memory grows with the registry"
-    # Two chunks of oversight.exports.CHUNK_SIZE (not imported: Django is not set up here).
-    full = [n for n in sizes if n >= 2 * 2000]
-    if len(full) >= 2:
-        ratio = peaks[full[-1]] / peaks[full[0]]
-        print(f"peak ratio {full[-1]}/{full[0]} entries (full chunks): {ratio:.2f}x")
-        assert ratio < 1.25, f"export memory grows with the registry: {ratio:.2f}x"
+    failed = []
+    for fmt in FORMATS:
+        extra = (growth[last][fmt] - growth[first][fmt]) / 1e6
+        print(f"{fmt}: peak RSS growth {first:,} -> {last:,} entries: {extra:+.1f} MB")
+        if extra > ALLOWED_GROWTH_MB:
+            failed.append(fmt)
+    assert not failed, f"export memory grows with the registry: {', '.join(failed)}"
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--one":
-        run_one(int(sys.argv[2]))
+    if len(sys.argv) == 4 and sys.argv[1] == "--fill":
+        setup_django(sys.argv[2])
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        fill(int(sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "--export":
+        setup_django(sys.argv[2])
+        print(*measure(sys.argv[3]))
     else:
         main()
