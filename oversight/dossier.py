@@ -39,7 +39,7 @@ from common.errors import refuse
 from council.models import CouncilRole, role_labels
 from council.selectors import record_read_refusal
 from registry.models import Deployment, DeploymentVersion, Incident, Severity, Stage
-from registry.selectors import kpi_records_by_deployment
+from registry.selectors import kpi_records_in, kpis_listed
 from reviews.diff import Change, answers_diff
 from reviews.models import (
     AnswerChoice,
@@ -176,16 +176,12 @@ def usecase_dossier(*, use_case: UseCase) -> Dossier:
     """Every record about the use case, oldest first, in a constant number of queries."""
     reviews = _reviews_of(use_case)
     deployments = list(_deployments_of(use_case))
-    kpis = kpi_records_by_deployment(deployment.pk for deployment in deployments)
     return Dossier(
         use_case=use_case,
         revisions=_revisions_of(use_case),
         attachments=list(use_case.attachments.select_related("uploaded_by")),
         reviews=[_review_record(review) for review in reviews],
-        deployments=[
-            _deployment_record(deployment, kpis.get(deployment.pk, []))
-            for deployment in deployments
-        ],
+        deployments=[_deployment_record(deployment) for deployment in deployments],
         events=[
             event_in_words(event)
             for event in _events_of(use_case, reviews=reviews, deployments=deployments)
@@ -276,20 +272,23 @@ def _why_superseded(vote: Vote, review: Review) -> str:
 
 
 def _deployments_of(use_case: UseCase) -> QuerySet[Deployment]:
-    return use_case.deployments.select_related(
-        "business_owner", "technical_owner", "approval", "created_by"
-    ).prefetch_related(
-        Prefetch("versions", queryset=DeploymentVersion.objects.order_by("valid_from", "id")),
-        Prefetch(
-            "incidents",
-            queryset=Incident.objects.select_related("reported_by", "resolved_by").order_by(
-                "reported_at", "id"
+    """The use case's entries, each with its KPIs now (`kpis_listed`), versions and incidents."""
+    return (
+        use_case.deployments.annotate(kpis_listed=kpis_listed())
+        .select_related("business_owner", "technical_owner", "approval", "created_by")
+        .prefetch_related(
+            Prefetch("versions", queryset=DeploymentVersion.objects.order_by("valid_from", "id")),
+            Prefetch(
+                "incidents",
+                queryset=Incident.objects.select_related("reported_by", "resolved_by").order_by(
+                    "reported_at", "id"
+                ),
             ),
-        ),
+        )
     )
 
 
-def _deployment_record(deployment: Deployment, kpis: list[dict[str, Any]]) -> DeploymentRecord:
+def _deployment_record(deployment: Deployment) -> DeploymentRecord:
     versions, before = [], None
     for version in deployment.versions.all():
         versions.append(VersionRecord(version, _version_changes(before, version.data)))
@@ -298,7 +297,7 @@ def _deployment_record(deployment: Deployment, kpis: list[dict[str, Any]]) -> De
         deployment,
         versions,
         list(deployment.incidents.all()),
-        kpis=[kpi_labelled(record) for record in kpis],
+        kpis=[kpi_labelled(record) for record in kpi_records_in(deployment.kpis_listed)],
         pilot=pilot_judged(deployment.pilot_results),
     )
 

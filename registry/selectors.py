@@ -1,7 +1,5 @@
 """Reads of the registry, always through what the viewer may see."""
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -195,52 +193,23 @@ def kpi_record_of(
     }
 
 
+def _with_latest(kpis: QuerySet[Kpi]) -> QuerySet[Kpi]:
+    """The KPIs with their latest measurement's value and day (`latest_value`, `latest_on`)."""
+    return kpis.annotate(latest_value=kpi_latest(), latest_on=kpi_latest("measured_on"))
+
+
 def kpi_results_of(kpis: QuerySet[Kpi]) -> list[KpiResult]:
     """Each of the KPIs with its latest value and how many were measured, in one query (the
     entry page, the pilot's results)."""
-    rows = kpis.annotate(
-        latest_value=kpi_latest(),
-        latest_on=kpi_latest("measured_on"),
-        measured=Count("measurements"),
-    )
+    rows = _with_latest(kpis).annotate(measured=Count("measurements"))
     return [KpiResult(row, row.latest_value, row.latest_on, row.measured) for row in rows]
-
-
-def kpi_records_by_deployment(deployment_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """The KPIs of each of these entries, by name, with their latest values, as plain records
-    (`kpi_record_of`, as `KpiResult.as_record`): one query whatever the number of entries, read
-    as values, no model instance per KPI (the exports, the dossier). An entry without KPIs has
-    no key."""
-    ids = list(deployment_ids)
-    if not ids:
-        return {}
-    rows = (
-        Kpi.objects.filter(deployment_id__in_ids=ids)
-        .order_by("deployment_id", "name")
-        .annotate(latest_value=kpi_latest(), latest_on=kpi_latest("measured_on"))
-        .values_list(
-            "deployment_id",
-            "name",
-            "unit",
-            "direction",
-            "baseline",
-            "target",
-            "latest_value",
-            "latest_on",
-        )
-    )
-    records: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for deployment_id, *kpi in rows:
-        records[deployment_id].append(kpi_record_of(*kpi))
-    return dict(records)
 
 
 def kpis_listed() -> Subquery:
     """An entry's KPIs with their latest values as one JSON text in the entries' own SELECT
-    (the registry export): read it with `kpi_records_in`. Numbers travel as text, exact."""
-    kpis = Kpi.objects.filter(deployment_id=OuterRef("pk")).annotate(
-        latest_value=kpi_latest(), latest_on=kpi_latest("measured_on")
-    )
+    (the registry export, the dossier): read it with `kpi_records_in`. Numbers travel as text,
+    exact."""
+    kpis = _with_latest(Kpi.objects.filter(deployment_id=OuterRef("pk")))
     numbers = (Cast(name, TextField()) for name in ("baseline", "target", "latest_value"))
     return json_rows(kpis, "deployment_id", "name", "unit", "direction", *numbers, "latest_on")
 
