@@ -36,11 +36,21 @@ def _rows(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _page(select: str, from_where: str, order: str, params: list) -> JsonResponse:
-    rows = _rows(f"SELECT {select} {from_where} ORDER BY {order} LIMIT {PAGE + 1}", params)
+def _page_sql(select: str, from_where: str, order: str) -> str:
+    """One page and one row more (is there a next page?), in the list's order."""
+    return f"SELECT {select} {from_where} ORDER BY {order} LIMIT {PAGE + 1}"
+
+
+def _capped_count(from_where: str, params: list) -> int:
     (count,) = _rows(
         f"SELECT COUNT(*) FROM (SELECT 1 {from_where} LIMIT {COUNT_CAP + 1}) AS capped", params
     )[0]
+    return count
+
+
+def _page(select: str, from_where: str, order: str, params: list) -> JsonResponse:
+    rows = _rows(_page_sql(select, from_where, order), params)
+    count = _capped_count(from_where, params)
     return JsonResponse({"count": count, "more": len(rows) > PAGE, "rows": rows[:PAGE]}, safe=False)
 
 
@@ -73,12 +83,18 @@ def _visible(user) -> tuple[str, list]:
     return rule + ")", params
 
 
+# The lists a page and an API endpoint both read: their tables and their order.
+USE_CASES_FROM, USE_CASES_ORDER = "FROM usecases_usecase uc", "uc.updated_at DESC, uc.id DESC"
+REGISTRY_FROM = "FROM registry_deployment d JOIN usecases_usecase uc ON uc.id = d.use_case_id"
+REGISTRY_ORDER = "d.reference"
+
+
 def use_cases(request):
     rule, params = _visible(request.user)
     return _page(
         "uc.id, uc.reference, uc.title, uc.state, uc.risk_tier, t.name, uc.updated_at",
-        "FROM usecases_usecase uc JOIN council_team t ON t.id = uc.team_id WHERE " + rule,
-        "uc.updated_at DESC, uc.id DESC",
+        f"{USE_CASES_FROM} JOIN council_team t ON t.id = uc.team_id WHERE {rule}",
+        USE_CASES_ORDER,
         params,
     )
 
@@ -87,9 +103,8 @@ def registry(request):
     rule, params = _visible(request.user)
     return _page(
         "d.id, d.reference, d.name, d.stage, d.risk_tier, d.next_review_due, uc.reference",
-        "FROM registry_deployment d JOIN usecases_usecase uc ON uc.id = d.use_case_id WHERE "
-        + rule,
-        "d.reference",
+        f"{REGISTRY_FROM} WHERE {rule}",
+        REGISTRY_ORDER,
         params,
     )
 
@@ -153,12 +168,8 @@ def _api_page(
             many.append(field)
         else:
             columns.append(f"{alias}.{field.column} AS {name}")
-    rows = _dicts(
-        f"SELECT {', '.join(columns)} {from_where} ORDER BY {order} LIMIT {PAGE + 1}", params
-    )
-    (count,) = _rows(
-        f"SELECT COUNT(*) FROM (SELECT 1 {from_where} LIMIT {COUNT_CAP + 1}) AS capped", params
-    )[0]
+    rows = _dicts(_page_sql(", ".join(columns), from_where, order), params)
+    count = _capped_count(from_where, params)
     decoded = [f.name for f in model._meta.concrete_fields if isinstance(f, models.JSONField)]
     for row in rows:
         for name in decoded:
@@ -190,8 +201,8 @@ def api_use_cases(request):
         UseCase,
         "uc",
         UseCaseSerializer.Meta.fields,
-        "FROM usecases_usecase uc WHERE " + rule,
-        "uc.updated_at DESC, uc.id DESC",
+        f"{USE_CASES_FROM} WHERE {rule}",
+        USE_CASES_ORDER,
         params,
     )
 
@@ -205,9 +216,8 @@ def api_registry(request):
         Deployment,
         "d",
         DeploymentSerializer.Meta.fields,
-        "FROM registry_deployment d JOIN usecases_usecase uc ON uc.id = d.use_case_id WHERE "
-        + rule,
-        "d.reference",
+        f"{REGISTRY_FROM} WHERE {rule}",
+        REGISTRY_ORDER,
         params,
         computed={
             "use_case_reference": "uc.reference",
