@@ -297,7 +297,11 @@ def _deployment_record(deployment: Deployment) -> DeploymentRecord:
         deployment,
         versions,
         list(deployment.incidents.all()),
-        kpis=[kpi_labelled(record) for record in kpi_records_in(deployment.kpis_listed)],
+        # `kpis_listed`: annotated by `_deployments_of`.
+        kpis=[
+            kpi_labelled(record)
+            for record in kpi_records_in(deployment.kpis_listed)  # type: ignore[attr-defined]
+        ],
         pilot=pilot_judged(deployment.pilot_results),
     )
 

@@ -193,7 +193,7 @@ def kpi_record_of(
     }
 
 
-def _with_latest(kpis: QuerySet[Kpi]) -> QuerySet[Kpi]:
+def _with_latest(kpis: QuerySet[Kpi]) -> QuerySet[Any]:
     """The KPIs with their latest measurement's value and day (`latest_value`, `latest_on`)."""
     return kpis.annotate(latest_value=kpi_latest(), latest_on=kpi_latest("measured_on"))
 
