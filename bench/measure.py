@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -176,10 +176,12 @@ def background(repeats: int) -> dict:
 
 
 def _reads_again(statements: list[str]) -> int:
-    """The export's own SELECTs once more, by the database alone: COPY on PostgreSQL, a plain
-    fetch on SQLite. Returns the bytes or rows read."""
+    """The export's own SELECTs once more, in order, by the database alone: COPY on PostgreSQL,
+    a plain fetch on SQLite. In one transaction, as the export reads: the settings it makes
+    there for its read (`common.reading.long_read`: `set_config`) hold for the same SELECTs
+    here. Returns the bytes or rows read."""
     total = 0
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         for sql in filter(None, map(_select_of, statements)):
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:

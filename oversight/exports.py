@@ -92,14 +92,17 @@ from django.db.models import (
     QuerySet,
     Subquery,
     TextField,
+    Value,
 )
-from django.db.models.functions import Cast
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from audit.checkpoints import checkpoint_after_commit
 from audit.services import audit_record, chain_head, plain_json
 from audit.signing import manifest_signature
 from common.expressions import json_rows, rows_of
+from common.reading import long_read, values_read_ahead
 from common.spreadsheets import FORMULA_TRIGGERS, csv_safe
 from council.models import CouncilRole, Team
 from registry.models import Deployment, DeploymentVersion, Incident, Stage
@@ -517,27 +520,31 @@ def _export(
     filename = f"{named}-{timezone.localtime():%Y%m%d-%H%M%S}.{written_as}"
     workbook: _Xlsx | None = None
     body: IO[bytes] = io.BytesIO()
-    if written_as == "xlsx":
-        workbook, count, sha = _xlsx_rows(kind.replace("_", " ").capitalize(), columns, rows())
-    else:
-        tally = _Tally()
-        if written_as == "csv":
-            keys = tuple(column.key for column in columns)
-            body = _spooled(csv_chunks(keys, tally.passing(rows())))
+    # The pass and its audit event in one transaction, a long read's (`common.reading`): the
+    # database reads ahead while the rows are written.
+    with long_read():
+        if written_as == "xlsx":
+            title = kind.replace("_", " ").capitalize()
+            workbook, count, sha = _xlsx_rows(title, columns, rows())
         else:
-            body = _spooled(json_row_chunks(tally.passing(rows())))
-        count, sha = tally.count, tally.sha256
-    manifest = _manifest(
-        kind=kind, fmt=fmt, filters=filters, user=user, rows=count, sha256=sha, head=head
-    )
-    signature = manifest_signature(manifest)
-    audit_record(
-        actor=user,
-        action="exported",
-        object_type=kind,
-        changes={"manifest": [None, manifest]},
-    )
-    checkpoint_after_commit()
+            tally = _Tally()
+            if written_as == "csv":
+                keys = tuple(column.key for column in columns)
+                body = _spooled(csv_chunks(keys, tally.passing(rows())))
+            else:
+                body = _spooled(json_row_chunks(tally.passing(rows())))
+            count, sha = tally.count, tally.sha256
+        manifest = _manifest(
+            kind=kind, fmt=fmt, filters=filters, user=user, rows=count, sha256=sha, head=head
+        )
+        signature = manifest_signature(manifest)
+        audit_record(
+            actor=user,
+            action="exported",
+            object_type=kind,
+            changes={"manifest": [None, manifest]},
+        )
+        checkpoint_after_commit()
     export = Export(
         manifest=manifest,
         signature=signature,
@@ -604,6 +611,13 @@ def _approval_lists(approval: OuterRef, *, cutoff: datetime | None) -> dict[str,
     }
 
 
+def _full_name_of(username: Any) -> Subquery:
+    """`first_name last_name` of the user with that username (None: no such user)."""
+    users = get_user_model().objects.filter(username=username)
+    full = Concat("first_name", Value(" "), "last_name", output_field=TextField())
+    return Subquery(users.values(full=full)[:1])
+
+
 # What an entry's row needs today from its use case, owners, approval, incidents and KPIs, read
 # by the database in the entries' own SELECT (an `as_of` export reads them per chunk, as they
 # were). The lists come as JSON texts (`common.expressions.json_rows`).
@@ -619,6 +633,7 @@ _JOINED_NOW: dict[str, Any] = {
         for part in ("username", "first_name", "last_name")
     },
     "approval_decided_at": F("approval__decided_at"),
+    "pilot_judge_name": _full_name_of(KeyTextTransform("judged_by", OuterRef("pilot_results"))),
     "unresolved_incidents": unresolved_incidents_count(),
     **_approval_lists(OuterRef("approval_id"), cutoff=None),
     "kpis_listed": kpis_listed(),
@@ -670,7 +685,7 @@ def _registry_records(*, user, filters: RegistryFilters) -> Iterator[dict[str, A
             .order_by("reference")
             .values(*plain, **_as_text(_ENTRY_JSON), **_JOINED_NOW)
         )
-        for row in rows.iterator(chunk_size=CHUNK_SIZE):
+        for row in values_read_ahead(rows, CHUNK_SIZE):
             yield {
                 **{
                     name: _decoded(row[f"{att}_text"]) if att in _ENTRY_JSON else row[att]
@@ -697,7 +712,7 @@ def _registry_records(*, user, filters: RegistryFilters) -> Iterator[dict[str, A
     if filters.stage:
         versions = versions.filter(data__stage=filters.stage)
     rows = versions.order_by("deployment__reference").values("deployment_id", "data")
-    for row in rows.iterator(chunk_size=CHUNK_SIZE):
+    for row in values_read_ahead(rows, CHUNK_SIZE):
         yield {**row["data"], "pk": row["deployment_id"]}
 
 
@@ -807,12 +822,13 @@ def _approvers_in(listed: str | None) -> list[tuple[str, str, str]]:
 
 
 def _facts_now(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The use cases, owners, approval dates and unresolved incidents of today's rows, from what
-    their SELECT joined (`_JOINED_NOW`); one query more for who judged pilots' results."""
+    """The use cases, owners, approval dates, unresolved incidents and who judged pilots' results
+    of today's rows, from what their SELECT joined (`_JOINED_NOW`)."""
     use_cases: dict[int, dict[str, Any]] = {}
     people: dict[int, tuple[str, str]] = {}
     approval_dates: dict[int, str] = {}
     open_incidents: dict[int, int] = {}
+    judges: dict[str, str] = {}  # who judged pilots' results: username -> name
     zone = timezone.get_current_timezone()  # a context-local lookup: once a chunk, not a row
     for r in records:
         joined = r["joined"]
@@ -832,9 +848,9 @@ def _facts_now(records: list[dict[str, Any]]) -> dict[str, Any]:
             approval_dates[r["approval"]] = decided.isoformat()
         if joined["unresolved_incidents"]:
             open_incidents[r["pk"]] = joined["unresolved_incidents"]
-    names = dict(people.values())
-    judged_by = {(r.get("pilot_results") or {}).get("judged_by") for r in records}
-    names.update(_names({judge for judge in judged_by if judge and judge not in names}))
+        if judge := (r["pilot_results"] or {}).get("judged_by"):
+            judges[judge] = (joined["pilot_judge_name"] or "").strip() or judge
+    names = dict(people.values()) | judges
     return {
         "use_cases": use_cases,
         "people": people,
@@ -865,18 +881,6 @@ def _facts_then(records: list[dict[str, Any]], cutoff: datetime) -> dict[str, An
         "open_incidents": dict(
             incidents.order_by().values_list("deployment_id").annotate(n=Count("pk"))
         ),
-    }
-
-
-def _names(usernames: set[str]) -> dict[str, str]:
-    """Username -> the person's full name (the username when they have none)."""
-    if not usernames:
-        return {}
-    return {
-        username: _full_name(first, last) or username
-        for username, first, last in get_user_model()
-        .objects.filter(username__in=usernames)
-        .values_list("username", "first_name", "last_name")
     }
 
 

@@ -1,9 +1,11 @@
-"""The benchmark's export reference reads the export's own SELECTs again, a streamed one too."""
+"""The benchmark's export reference reads the export's own SELECTs again, a streamed one too,
+with the settings the export made for its read."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bench.measure import _select_of
+from bench.measure import _reads_again, _select_of
 from oversight import exports
 from oversight.exports import RegistryFilters
 
@@ -21,3 +23,9 @@ def test_the_registry_exports_main_select_is_in_the_reference(db, entry):
         assert len(list(exports.registry_rows(user=None, filters=RegistryFilters()))) == 1
     reads = [_select_of(query["sql"]) for query in captured.captured_queries]
     assert any(sql and 'FROM "registry_deployment"' in sql for sql in reads)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY and settings: PostgreSQL's")
+def test_the_reference_reads_under_the_settings_the_export_made(db):
+    statements = ["SELECT set_config('jit', 'off', true)", "SELECT current_setting('jit')"]
+    assert _reads_again(statements) == len(b"off\n") * 2  # COPY wrote "off" twice
