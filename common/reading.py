@@ -7,8 +7,8 @@ chunk, and Python waits while the server computes the next. With the next `FETCH
 worker thread (the driver waits for the server without holding the interpreter), the two run
 side by side on their own cores, and the read takes about the longer of the two.
 
-That needs a transaction: outside one, PostgreSQL computes a cursor's whole result when it is
-declared, before the first row leaves. And it needs no JIT compilation: the per-row subqueries
+That needs a transaction on PostgreSQL: outside one, it computes a cursor's whole result when it
+is declared, before the first row leaves. And it needs no JIT compilation: the per-row subqueries
 of such a SELECT make its estimated cost huge, so PostgreSQL compiles it (about 130 functions,
 a second before the first row) and the compiled code saves nothing on it (the registry's
 SELECT at 59,254 entries: `COPY` 3.4 s with JIT, 2.3 s without).
@@ -26,12 +26,14 @@ from django.db.models.sql.constants import MULTI
 
 @contextmanager
 def long_read() -> Iterator[None]:
-    """A transaction for a long read, without JIT compilation on PostgreSQL (in an enclosing
-    transaction, the setting is as it was once the read is done)."""
+    """On PostgreSQL, a transaction for a long read, without JIT compilation (in an enclosing
+    transaction, the setting is as it was once the read is done). Elsewhere nothing: SQLite in
+    WAL mode reads without one, and one there (begun IMMEDIATE, as the settings ask) would hold
+    off every writer until the read ends."""
+    if connection.vendor != "postgresql":
+        yield
+        return
     with transaction.atomic():
-        if connection.vendor != "postgresql":
-            yield
-            return
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
             (before, _) = cursor.fetchone()

@@ -521,8 +521,8 @@ def _export(
     filename = f"{named}-{timezone.localtime():%Y%m%d-%H%M%S}.{written_as}"
     workbook: _Xlsx | None = None
     body: IO[bytes] = io.BytesIO()
-    # The pass and its audit event in one transaction, a long read's (`common.reading`): the
-    # database reads ahead while the rows are written.
+    # A long read (`common.reading`): on PostgreSQL the pass and its audit event are one
+    # transaction, and the database reads ahead while the rows are written.
     with long_read():
         if written_as == "xlsx":
             title = kind.replace("_", " ").capitalize()

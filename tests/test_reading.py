@@ -1,6 +1,7 @@
 """Long reads (common.reading): `values_read_ahead` yields what `.iterator()` yields, whatever
 the chunks, and a read stopped or failed midway leaves the connection as it found it;
-`long_read` is a transaction without JIT compilation on PostgreSQL."""
+`long_read` is a transaction without JIT compilation on PostgreSQL, and no transaction on SQLite
+(which would hold off every writer)."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -78,3 +79,10 @@ def test_a_long_read_runs_without_jit_and_only_inside(db):
         assert jit() == "off"
         assert connection.in_atomic_block
     assert jit() == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's writers")
+def test_on_sqlite_a_long_read_takes_no_transaction(db):
+    depth = len(connection.savepoint_ids)
+    with long_read():
+        assert len(connection.savepoint_ids) == depth
