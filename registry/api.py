@@ -29,6 +29,7 @@ from .filters import DeploymentFilter
 from .models import Deployment
 from .selectors import (
     deployment_list_visible,
+    deployments_listed,
     kpi_results,
     registry_import_refusal,
     unresolved_incidents_count,
@@ -83,7 +84,10 @@ class DeploymentViewSet(
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        return with_counts(deployment_list_visible(user=self.request.user)).order_by("reference")
+        entries = with_counts(deployment_list_visible(user=self.request.user))
+        if self.action == "list":
+            entries = deployments_listed(entries, shown_of_use_case=("reference", "team"))
+        return entries.order_by("reference")
 
     def get_object(self):
         """The entry, 404 when the user may not see it; then the auditor check on writes."""

@@ -48,6 +48,7 @@ from .selectors import (
     deployment_list_visible,
     deployment_record_refusal,
     deployment_stage_refusal,
+    deployments_listed,
     go_live_blockers,
     incident_report_refusal,
     incident_update_refusal,
@@ -72,9 +73,9 @@ def _to_use_case(request):
 
 
 def registry_list(request):
-    entries = deployment_list_visible(user=request.user).select_related(
-        "use_case", "use_case__team"
-    )
+    entries = deployments_listed(
+        deployment_list_visible(user=request.user), shown_of_use_case=("team",)
+    ).select_related("use_case__team")
     filterset = DeploymentFilter(request.GET, queryset=entries.order_by("reference"))
     page = CappedPaginator(filterset.qs, 25).get_page(request.GET.get("page"))
     for entry in page.object_list:

@@ -46,6 +46,19 @@ def deployment_list_visible(*, user: User | AnonymousUser) -> QuerySet[Deploymen
     return Deployment.objects.filter(usecase_visible_q(user, through="use_case"))
 
 
+def deployments_listed(
+    entries: QuerySet[Deployment], *, shown_of_use_case: tuple[str, ...]
+) -> QuerySet[Deployment]:
+    """The entries with their use cases joined, reading of each use case only the fields a list
+    shows (its long texts and answers stay unread)."""
+    unread = (
+        f"use_case__{field.name}"
+        for field in UseCase._meta.concrete_fields
+        if field.name not in ("id", *shown_of_use_case)
+    )
+    return entries.select_related("use_case").defer(*unread)
+
+
 def deployments_running(use_case: UseCase) -> QuerySet[Deployment]:
     """The entries of a use case still in service or suspended (not retired)."""
     return use_case.deployments.exclude(stage=Stage.RETIRED)

@@ -362,6 +362,22 @@ def test_the_list_runs_the_same_number_of_queries_for_3_and_30_entries(
     assert few == many == LIST_QUERIES
 
 
+def test_a_listed_entry_reads_only_what_it_shows_of_its_use_case(api, entry, alice):
+    with CaptureQueriesContext(connection) as context:
+        response = api(alice).get(URL)
+    (page,) = [
+        query["sql"]
+        for query in context.captured_queries
+        if query["sql"].startswith('SELECT "registry_deployment"."id"')
+    ]
+    assert '"usecases_usecase"."reference"' in page
+    assert '"usecases_usecase"."summary"' not in page
+    assert '"usecases_usecase"."risk_reasons"' not in page
+    (listed,) = response.json()["results"]
+    use_case = Deployment.objects.get(pk=entry["id"]).use_case
+    assert (listed["use_case_reference"], listed["team"]) == (use_case.reference, use_case.team_id)
+
+
 def test_the_schema_lists_the_registry_endpoints(client, alice):
     client.force_login(alice)
     paths = yaml.safe_load(client.get("/api/schema/").content)["paths"]

@@ -26,6 +26,20 @@ def test_the_registry_lists_visible_entries_and_marks_overdue_ones(client, entry
     assert client.get(f"/registry/{entry.pk}/").status_code == 404
 
 
+def test_the_registry_list_reads_only_the_team_of_each_use_case(client, entry, auditor):
+    client.force_login(auditor)
+    with CaptureQueriesContext(connection) as context:
+        page = client.get("/registry/").content.decode()
+    (listed,) = [
+        query["sql"]
+        for query in context.captured_queries
+        if query["sql"].startswith('SELECT "registry_deployment"."id"')
+    ]
+    assert '"usecases_usecase"."team_id"' in listed
+    assert '"usecases_usecase"."summary"' not in listed
+    assert entry.use_case.team.name in page
+
+
 def test_the_entry_page_reports_an_incident_and_auditors_cannot(client, entry, alice, auditor):
     client.force_login(alice)
     assert "Report an incident" in client.get(f"/registry/{entry.pk}/").content.decode()
