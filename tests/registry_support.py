@@ -1,4 +1,5 @@
-"""Helpers for registry tests: the facts of a typical entry, and what the trail says of one."""
+"""Helpers for registry tests: the facts of a typical entry, what the trail says of one, and the
+SQL a list read its entries with."""
 
 import csv
 import io
@@ -82,3 +83,13 @@ def reject_review(review, chair):
         reasons="No lawful basis.",
         rationale="The rejection stands.",
     )
+
+
+def entries_select(captured) -> str:
+    """The one SELECT of registry entries among a CaptureQueriesContext's queries."""
+    (sql,) = [
+        query["sql"]
+        for query in captured.captured_queries
+        if query["sql"].startswith('SELECT "registry_deployment"."id"')
+    ]
+    return sql

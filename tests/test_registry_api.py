@@ -11,7 +11,7 @@ from registry.models import Deployment, Incident
 from usecases.models import UseCase
 
 from .factories import MembershipFactory, UserFactory
-from .registry_support import PILOT_RESULTS
+from .registry_support import PILOT_RESULTS, entries_select
 from .reviews_support import approve_review as _approve
 from .shared_world import approved_world, use_case_of
 
@@ -365,11 +365,7 @@ def test_the_list_runs_the_same_number_of_queries_for_3_and_30_entries(
 def test_a_listed_entry_reads_only_what_it_shows_of_its_use_case(api, entry, alice):
     with CaptureQueriesContext(connection) as context:
         response = api(alice).get(URL)
-    (page,) = [
-        query["sql"]
-        for query in context.captured_queries
-        if query["sql"].startswith('SELECT "registry_deployment"."id"')
-    ]
+    page = entries_select(context)
     assert '"usecases_usecase"."reference"' in page
     assert '"usecases_usecase"."summary"' not in page
     assert '"usecases_usecase"."risk_reasons"' not in page

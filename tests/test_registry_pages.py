@@ -8,6 +8,7 @@ from common.limits import TEXT_MAX
 from common.pages import ONCE_FIELD
 from registry.models import Deployment
 
+from .registry_support import entries_select
 from .shared_world import entry_world
 
 # Every test starts from one approved use case and its entry, built once (tests/shared_world.py).
@@ -30,11 +31,7 @@ def test_the_registry_list_reads_only_the_team_of_each_use_case(client, entry, a
     client.force_login(auditor)
     with CaptureQueriesContext(connection) as context:
         page = client.get("/registry/").content.decode()
-    (listed,) = [
-        query["sql"]
-        for query in context.captured_queries
-        if query["sql"].startswith('SELECT "registry_deployment"."id"')
-    ]
+    listed = entries_select(context)
     assert '"usecases_usecase"."team_id"' in listed
     assert '"usecases_usecase"."summary"' not in listed
     assert entry.use_case.team.name in page
