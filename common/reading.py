@@ -55,7 +55,8 @@ def values_read_ahead(queryset: QuerySet, chunk_size: int) -> Iterator[dict[str,
     names = names or [*query.extra_select, *query.values_select, *query.annotation_select]
     compiler = query.get_compiler(queryset.db)
     chunked = not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
-    chunks = compiler.execute_sql(MULTI, chunked_fetch=chunked, chunk_size=chunk_size)
+    # Without server-side cursors (a transaction pooler), every chunk arrives at once, as a list.
+    chunks = iter(compiler.execute_sql(MULTI, chunked_fetch=chunked, chunk_size=chunk_size))
     rows = compiler.results_iter(_read_ahead(chunks), chunked_fetch=chunked, chunk_size=chunk_size)
     for row in rows:
         yield dict(zip(names, row, strict=True))

@@ -3,6 +3,8 @@ the chunks, and a read stopped or failed midway leaves the connection as it foun
 `long_read` is a transaction without JIT compilation on PostgreSQL, and no transaction on SQLite
 (which would hold off every writer)."""
 
+from unittest import mock
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Value
@@ -52,6 +54,14 @@ def test_a_read_stopped_midway_closes_its_cursor(db):
         if connection.vendor == "postgresql":
             assert _open_cursors() == 0
     assert [row["pk"] for row in first] == sorted(Team.objects.values_list("pk", flat=True))[:3]
+
+
+@on_postgresql
+def test_without_server_side_cursors_it_reads_the_same_rows(db):
+    TeamFactory.create_batch(5)
+    with mock.patch.dict(connection.settings_dict, {"DISABLE_SERVER_SIDE_CURSORS": True}):
+        read = list(values_read_ahead(_teams(), 2))
+    assert read == list(_teams().iterator(chunk_size=2)) and len(read) == 5
 
 
 @on_postgresql
