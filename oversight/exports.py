@@ -619,9 +619,9 @@ def _full_name_of(username: Any) -> Subquery:
     return Subquery(users.values(full=full)[:1])
 
 
-# What an entry's row needs today from its use case, owners, approval, incidents and KPIs, read
-# by the database in the entries' own SELECT (an `as_of` export reads them per chunk, as they
-# were). The lists come as JSON texts (`common.expressions.json_rows`).
+# What an entry's row needs today from its use case, owners, approval, incidents, KPIs and who
+# judged its pilot's results, read by the database in the entries' own SELECT (an `as_of` export
+# reads them per chunk, as they were). The lists come as JSON texts (`json_rows`).
 _JOINED_NOW: dict[str, Any] = {
     "use_case_reference": F("use_case__reference"),
     "use_case_title": F("use_case__title"),
