@@ -30,6 +30,8 @@ import warnings
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench import django_setup
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_GROWTH, PAGE_RATIO = 1.5, 0.5
 EXPORT_RATIO = {"csv": 0.5, "json": 0.3, "xlsx": 0.2}
@@ -64,22 +66,12 @@ def drop_database(base: str | None, size: int, workdir: Path) -> None:
 
 
 def setup_django(url: str, workdir: Path) -> None:
-    os.environ["DATABASE_URL"] = url
-    for name in ("DATABASE_OWNER_URL", "DATABASE_APP_ROLE", "CELERY_BROKER_URL"):
-        os.environ.pop(name, None)
-    os.environ["AUDIT_SIGNING_KEY"] = str(workdir / "signing-key.pem")
-    os.environ["AUDIT_WITNESS_PATH"] = str(workdir / f"witness-{Path(url).name}.jsonl")
-    os.environ["DJANGO_DEBUG"] = "true"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    sys.path.insert(0, str(ROOT))
+    """`bench.django_setup`, serving the app's URLs beside the references."""
     # WhiteNoise warns that collectstatic has not run: the pages are measured, not their assets.
     warnings.filterwarnings("ignore", message="No directory at")
-    import django
-
-    django.setup()
+    django_setup.setup_django(url, workdir)
     from django.conf import settings
 
-    settings.DEBUG = False  # as in production: no SQL text kept per query
     settings.ROOT_URLCONF = "bench.references"
     settings.ALLOWED_HOSTS = ["testserver"]
 

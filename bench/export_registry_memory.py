@@ -23,26 +23,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench import django_setup  # noqa: E402 (once the project is on the path)
+
 FORMATS = ("csv", "json", "xlsx")
 ALLOWED_GROWTH_MB = 50
 BATCH = 5_000
 
 
 def setup_django(db_path: str) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    # The development settings (no production secrets needed); DEBUG itself goes off below.
-    os.environ["DJANGO_DEBUG"] = "true"
-    os.environ["AUDIT_SIGNING_KEY"] = str(Path(db_path).with_name("signing-key.pem"))
-    os.environ["AUDIT_WITNESS_PATH"] = str(Path(db_path).with_name("witness.jsonl"))
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # As in production: with DEBUG on, Django keeps the text of every SQL statement it runs
-    # (connection.queries), which grows with the number of chunks and is not the export's memory.
-    settings.DEBUG = False
+    """Django on the SQLite file at `db_path` (`bench.django_setup`)."""
+    django_setup.setup_django(f"sqlite:///{db_path}", Path(db_path).parent)
 
 
 def _batches(n: int):
