@@ -147,7 +147,7 @@ def transparency(request):
 def _dicts(sql: str, params: list) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        names = [column.name for column in cursor.description]
+        names = [column[0] for column in cursor.description]  # DB-API: the name comes first
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
