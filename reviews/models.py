@@ -477,7 +477,7 @@ class Condition(EvidenceFile):
             # Those awaiting confirmation by a role (the home pages' lists), among every one.
             models.Index(
                 fields=["confirming_role", "claimed_at"],
-                condition=Q(status="claimed"),
+                condition=Q(status=ConditionStatus.CLAIMED),
                 name="condition_claimed_idx",
             ),
         ]

@@ -327,8 +327,8 @@ three_entries = pytest.mark.shared_world(build=_three_entries_world)
 # The queries of an export (today's registry, and as of a day), pinned: a change shows here.
 # Today's is one SELECT: the entries with their use cases, owners, approvals, incidents, and
 # their approvers, conditions, waivers and KPIs as JSON lists, and who judged pilots' results;
-# as of a day reads the use cases, owners, incidents and
-# each approval's lists of each chunk as they stood, and no KPIs.
+# as of a day reads the use cases, owners, incidents and each approval's lists of each chunk as
+# they stood, and no KPIs.
 EXPORT_QUERIES, AS_OF_EXPORT_QUERIES = 1, 8
 
 
