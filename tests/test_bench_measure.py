@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bench.measure import _reads_again, _select_of
+from bench.references import _dicts
 from oversight import exports
 from oversight.exports import RegistryFilters
 
@@ -29,3 +30,7 @@ def test_the_registry_exports_main_select_is_in_the_reference(db, entry):
 def test_the_reference_reads_under_the_settings_the_export_made(db):
     statements = ["SELECT set_config('jit', 'off', true)", "SELECT current_setting('jit')"]
     assert _reads_again(statements) == len(b"off\n") * 2  # COPY wrote "off" twice
+
+
+def test_a_reference_reads_rows_by_column_name_on_either_database(db):
+    assert _dicts("SELECT 1 AS one, 'x' AS other", []) == [{"one": 1, "other": "x"}]
