@@ -26,7 +26,6 @@ import os
 import subprocess
 import sys
 import time
-import warnings
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -67,13 +66,10 @@ def drop_database(base: str | None, size: int, workdir: Path) -> None:
 
 def setup_django(url: str, workdir: Path) -> None:
     """`bench.django_setup`, serving the app's URLs beside the references."""
-    # WhiteNoise warns that collectstatic has not run: the pages are measured, not their assets.
-    warnings.filterwarnings("ignore", message="No directory at")
-    django_setup.setup_django(url, workdir)
+    django_setup.setup_django(url, workdir, migrate=True)
     from django.conf import settings
 
     settings.ROOT_URLCONF = "bench.references"
-    settings.ALLOWED_HOSTS = ["testserver"]
 
 
 def one_size(size: int, url: str, workdir: Path, repeats: int) -> dict:
@@ -84,7 +80,6 @@ def one_size(size: int, url: str, workdir: Path, repeats: int) -> dict:
     from bench import dataset, measure
     from usecases.models import UseCase
 
-    call_command("migrate", verbosity=0)
     started, built = time.perf_counter(), None
     if not UseCase.objects.exists():
         with open(os.devnull, "w") as quiet:

@@ -23,6 +23,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.django_setup import setup_django  # noqa: E402 (once the project is on the path)
 
 DATABASE = f"bench_audit_concurrency_{os.getpid()}"
 
@@ -43,23 +45,6 @@ def server_admin(url: str):
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def setup_django(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    for name in ("DATABASE_OWNER_URL", "DATABASE_APP_ROLE", "CELERY_BROKER_URL"):
-        os.environ.pop(name, None)
-    os.environ.setdefault("DJANGO_DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    settings.DEBUG = False  # no SQL kept in memory
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def one_transaction(number: int, work_seconds: float, held_to_commit: bool) -> None:
@@ -112,6 +97,22 @@ def chain_intact() -> tuple[bool, int]:
     return not breaks and seqs == list(range(1, len(rows) + 1)), len(rows)
 
 
+def measured(args, url: str, workdir: Path) -> tuple[dict, bool, int]:
+    """Transactions/s by (held to commit, workers), then whether the chain holds, and its length."""
+    setup_django(url, workdir, migrate=True)
+    work = args.work_ms / 1000
+    results = {}
+    for held in (True, False):
+        for workers in args.workers:
+            runs = [rate(workers, args.transactions, work, held) for _ in range(args.runs)]
+            results[held, workers] = statistics.median(runs)
+    intact, events = chain_intact()
+    from django.db import connections
+
+    connections.close_all()
+    return results, intact, events
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_OWNER_URL", ""))
@@ -126,17 +127,9 @@ def main() -> int:
     with server_admin(args.database_url) as admin:
         admin.execute(f'CREATE DATABASE "{DATABASE}"')
     try:
-        setup_django(with_database(args.database_url, DATABASE))
-        work = args.work_ms / 1000
-        results = {}
-        for held in (True, False):
-            for workers in args.workers:
-                runs = [rate(workers, args.transactions, work, held) for _ in range(args.runs)]
-                results[held, workers] = statistics.median(runs)
-        intact, events = chain_intact()
-        from django.db import connections
-
-        connections.close_all()
+        with tempfile.TemporaryDirectory() as folder:
+            url = with_database(args.database_url, DATABASE)
+            results, intact, events = measured(args, url, Path(folder))
     finally:
         with server_admin(args.database_url) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')

@@ -17,7 +17,6 @@ events/s (the target of issue 14: 10^6 events in 10 s or less).
 """
 
 import json
-import os
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.django_setup import setup_django  # noqa: E402 (once the project is on the path)
 
 TARGET = 100_000  # events/s
 INSTANCES_UP_TO = 200_000
@@ -34,21 +34,6 @@ COLUMNS = (
     "seq", "at", "actor_id", "actor_username", "action", "object_type", "object_id", "object_ref",
     "changes", "prev_hash", "hash",
 )  # fmt: skip
-
-
-def setup_django(folder: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
-    os.environ["AUDIT_SIGNING_KEY"] = str(folder / "signing-key.pem")
-    os.environ["AUDIT_WITNESS_PATH"] = str(folder / "witness.jsonl")
-    os.environ.setdefault("DJANGO_DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # As in production: with DEBUG on, Django keeps the text of every SQL statement it runs.
-    settings.DEBUG = False
 
 
 def event_rows(n: int, actor_id: int):
@@ -143,10 +128,7 @@ def best_rates(run, n: int, repeats: int = 3) -> dict[str, float]:
 def run_one(n: int, instances: bool) -> None:
     """In a child process: one database and one Django setup per size."""
     with tempfile.TemporaryDirectory() as folder:
-        setup_django(Path(folder))
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+        setup_django(f"sqlite:///{Path(folder) / 'bench.sqlite3'}", Path(folder), migrate=True)
         started = time.perf_counter()
         fill(n)
         built = time.perf_counter() - started

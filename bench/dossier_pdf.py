@@ -14,7 +14,6 @@ not wall time, because on a shared machine the wall clock mostly measures the ot
 
 import argparse
 import io
-import os
 import sys
 import tempfile
 import time
@@ -22,24 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.django_setup import setup_django  # noqa: E402 (once the project is on the path)
 
 TARGET_SECONDS = 3.0
-
-
-def setup_django(db_path: str) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
-    for name in ("DATABASE_OWNER_URL", "CELERY_BROKER_URL"):
-        os.environ.pop(name, None)
-    os.environ.setdefault("DJANGO_DEBUG", "true")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # As in production: no SQL statements kept in memory, no debug pages.
-    settings.DEBUG = False
-    settings.ALLOWED_HOSTS = ["*"]
 
 
 def largest_use_case():
@@ -103,10 +87,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        setup_django(args.db or str(Path(folder) / "bench.sqlite3"))
+        db = args.db or str(Path(folder) / "bench.sqlite3")
+        setup_django(f"sqlite:///{db}", Path(folder), migrate=True)
         from django.core.management import call_command
 
-        call_command("migrate", verbosity=0)
         if not args.db:
             call_command("seed_demo", stdout=io.StringIO())
         measure(args.runs)

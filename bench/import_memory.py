@@ -13,7 +13,6 @@ the file itself are the only things that should grow with N.
 
 import csv
 import io
-import os
 import resource
 import sys
 import tempfile
@@ -22,23 +21,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench import django_setup  # noqa: E402 (once the project is on the path)
 
 ROLES = ("marketing", "customer_experience", "privacy", "legal", "data_science", "security",
          "ethics", "chair")  # fmt: skip
 
 
-def setup_django(db_path: str) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["CELERY_BROKER_URL"] = "memory://"
-    os.environ["MEDIA_ROOT"] = str(Path(db_path).parent / "media")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    # As in production: with DEBUG on, Django keeps the text of every SQL statement it runs.
-    settings.DEBUG = False
+def setup_django(db_path: str, *, migrate: bool = False) -> None:
+    """Django on the SQLite file at `db_path` (`bench.django_setup`)."""
+    django_setup.setup_django(f"sqlite:///{db_path}", Path(db_path).parent, migrate=migrate)
 
 
 def people():
@@ -103,10 +94,7 @@ def peak_rss() -> int:
 def prepare(db_path: str) -> None:
     """In its own process, so that the migrations' memory is not the import's: the database,
     the team, the owners and the council."""
-    setup_django(db_path)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django(db_path, migrate=True)
     people()
 
 
