@@ -15,7 +15,7 @@ import json
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection, models
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseForbidden, JsonResponse
 from django.urls import path
 from django.utils import timezone
 
@@ -23,6 +23,7 @@ from common.paging import COUNT_CAP
 
 PAGE = 50
 SEE_ALL_SUBMITTED = ("chair", "auditor")
+RECORD_READERS = ("auditor", "chair")
 
 
 @login_not_required
@@ -54,10 +55,10 @@ def _page(select: str, from_where: str, order: str, params: list) -> JsonRespons
     return JsonResponse({"count": count, "more": len(rows) > PAGE, "rows": rows[:PAGE]}, safe=False)
 
 
-def _visible(user) -> tuple[str, list]:
-    """The use-case visibility rule (usecases.selectors.usecase_visible_q) by hand, on `uc`."""
+def _roles(user) -> set[str]:
+    """The council roles the user holds today."""
     today = timezone.localdate()
-    roles = {
+    return {
         role
         for (role,) in _rows(
             "SELECT role FROM council_roleassignment WHERE user_id = %s AND starts_on <= %s"
@@ -65,6 +66,17 @@ def _visible(user) -> tuple[str, list]:
             [user.pk, today, today],
         )
     }
+
+
+def _refused_unless_record_reader(user) -> HttpResponseForbidden | None:
+    """The audit trail's rule (council.selectors.is_exporter): auditors and the chair only."""
+    return None if _roles(user) & set(RECORD_READERS) else HttpResponseForbidden()
+
+
+def _visible(user) -> tuple[str, list]:
+    """The use-case visibility rule (usecases.selectors.usecase_visible_q) by hand, on `uc`."""
+    today = timezone.localdate()
+    roles = _roles(user)
     granted = (
         "SELECT p.content_object_id FROM usecases_usecaseuserobjectpermission p"
         " JOIN auth_permission ap ON ap.id = p.permission_id"
@@ -122,6 +134,8 @@ def review_queue(request):
 
 
 def audit_trail(request):
+    if refused := _refused_unless_record_reader(request.user):
+        return refused
     return _page(
         "e.seq, e.at, e.actor_username, e.action, e.object_type, e.object_ref",
         "FROM audit_auditevent e",
@@ -233,6 +247,8 @@ def api_audit_events(request):
     from audit.models import AuditEvent
     from oversight.audit_serializers import AuditEventSerializer
 
+    if refused := _refused_unless_record_reader(request.user):
+        return refused
     return _api_page(
         AuditEvent,
         "e",

@@ -34,3 +34,17 @@ def test_the_reference_reads_under_the_settings_the_export_made(db):
 
 def test_a_reference_reads_rows_by_column_name_on_either_database(db):
     assert _dicts("SELECT 1 AS one, 'x' AS other", []) == [{"one": 1, "other": "x"}]
+
+
+@pytest.mark.parametrize("reference", ["audit", "api-audit-events"])
+def test_the_audit_trails_references_keep_the_trails_readers(
+    client, settings, council_member, auditor, chair, reference
+):
+    """A reference applies the rule its page applies: the trail is for auditors and the chair."""
+    settings.ROOT_URLCONF = "bench.references"
+    url = f"/bench-ref/{reference}/"
+    client.force_login(council_member)
+    assert client.get(url).status_code == 403
+    for reader in (auditor, chair):
+        client.force_login(reader)
+        assert client.get(url).status_code == 200
