@@ -119,22 +119,17 @@ def audit_record(
     return event
 
 
-def pending_events() -> list[AuditEvent]:
-    """The events recorded in the current transaction that join the chain as it commits."""
-    return [event for _, event in getattr(transaction.get_connection(), "audit_pending", [])]
-
-
 def latest_event_at() -> datetime | None:
     """When the latest event was recorded, those still pending in this transaction included."""
-    pending = pending_events()
-    if pending:
-        return pending[-1].at
+    pending_at = transaction.get_connection().audit_last_pending_at()
+    if pending_at is not None:
+        return pending_at
     return AuditEvent.objects.order_by("-seq").values_list("at", flat=True).first()
 
 
 def events_recorded() -> int:
     """How many events the chain will hold once the current transaction commits."""
-    return chain_head().seq + len(pending_events())
+    return chain_head().seq + transaction.get_connection().audit_pending_count()
 
 
 def chain_append(events: Iterable[AuditEvent], *, using: str = DEFAULT_DB_ALIAS) -> None:

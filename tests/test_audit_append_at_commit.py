@@ -9,8 +9,15 @@ from contextlib import suppress
 import pytest
 from django.db import connection, transaction
 
+from audit import backends
 from audit.models import AuditEvent
-from audit.services import audit_record, chain_head, verify_chain
+from audit.services import (
+    audit_record,
+    chain_head,
+    events_recorded,
+    latest_event_at,
+    verify_chain,
+)
 
 from .concurrency_support import database_on_file
 
@@ -50,6 +57,61 @@ class TestInTheTransaction:
         assert list(verify_chain()) == []
 
 
+class TestALongTransaction:
+    """Past `PENDING_IN_MEMORY` events, a transaction's earlier events wait for COMMIT on disk:
+    memory stays flat for a bulk import, and nothing else changes."""
+
+    @pytest.fixture(autouse=True)
+    def few_in_memory(self, monkeypatch):
+        monkeypatch.setattr(backends, "PENDING_IN_MEMORY", 3)
+
+    def test_every_event_joins_the_chain_in_order_with_few_held_in_memory(self, db):
+        before = chain_head().seq
+        held = []
+
+        with transaction.atomic():
+            for number in range(10):
+                _record(f"event {number}")
+                held.append(len(connection.audit_pending))
+            counted, last_at = events_recorded(), latest_event_at()
+
+        assert max(held) <= 3
+        assert counted == before + 10
+        joined = AuditEvent.objects.filter(seq__gt=before).order_by("seq")
+        assert [event.action for event in joined] == [f"event {n}" for n in range(10)]
+        assert joined.last().at == last_at
+        assert connection.audit_on_disk is None  # the file is gone once they joined
+        assert list(verify_chain()) == []
+
+    def test_a_savepoint_rolled_back_after_events_went_to_disk_drops_its_own_only(self, db):
+        before = chain_head().seq
+
+        with transaction.atomic():
+            for number in range(4):
+                _record(f"kept {number}")
+            assert connection.audit_on_disk is not None
+            with suppress(RuntimeError), transaction.atomic():
+                _record("rolled back")
+                raise RuntimeError
+            _record("after")
+
+        actions = list(
+            AuditEvent.objects.filter(seq__gt=before)
+            .order_by("seq")
+            .values_list("action", flat=True)
+        )
+        assert actions == ["kept 0", "kept 1", "kept 2", "kept 3", "after"]
+        assert list(verify_chain()) == []
+
+    def test_events_inside_a_savepoint_stay_in_memory_until_it_is_released(self, db):
+        with transaction.atomic(), transaction.atomic():
+            for number in range(5):
+                _record(f"inner {number}")
+            # A savepoint is open: moving them could not undo them if it rolled back.
+            assert connection.audit_on_disk is None
+            assert len(connection.audit_pending) == 5
+
+
 # Serialized rollback restores what the flush after each test removes, as the other tests that
 # commit do (tests/test_review_concurrency.py).
 COMMITTING = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -63,6 +125,29 @@ class TestCommitted:
             raise RuntimeError
 
         assert not AuditEvent.objects.filter(action="rolled back").exists()
+
+    def test_a_long_transaction_that_rolls_back_leaves_no_event(self, monkeypatch):
+        monkeypatch.setattr(backends, "PENDING_IN_MEMORY", 2)
+        with suppress(RuntimeError), transaction.atomic():
+            for number in range(5):
+                _record(f"rolled back {number}")
+            assert connection.audit_on_disk is not None
+            raise RuntimeError
+
+        assert not AuditEvent.objects.filter(action__startswith="rolled back").exists()
+        assert connection.audit_on_disk is None
+        assert connection.audit_pending == []
+
+    def test_a_long_transaction_commits_every_event(self, monkeypatch):
+        monkeypatch.setattr(backends, "PENDING_IN_MEMORY", 2)
+        before = chain_head().seq
+        with transaction.atomic():
+            for number in range(5):
+                _record(f"committed {number}")
+
+        joined = AuditEvent.objects.filter(seq__gt=before).order_by("seq")
+        assert [event.action for event in joined] == [f"committed {n}" for n in range(5)]
+        assert list(verify_chain()) == []
 
     def test_an_event_outside_a_transaction_is_appended_at_once(self):
         event = _record("alone")

@@ -8,10 +8,13 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from openpyxl import Workbook
 
 import workflows
+from audit import backends
 from audit.models import AuditEvent
+from audit.services import verify_chain
 from common.errors import ActionForbidden
 from council.models import Notification
 from inventory.models import AiModel, Vendor
@@ -106,6 +109,27 @@ def test_each_reviewer_hears_once_for_the_whole_import(world):
     notes = Notification.objects.filter(user=privacy, kind="assigned")
     assert notes.count() == 1
     assert notes.get().subject == "3 first reviews of tools already in service"
+
+
+def test_a_large_imports_audit_events_wait_for_its_commit_on_disk(world, monkeypatch):
+    """Its memory stays flat (bench/import_memory.py): past `PENDING_IN_MEMORY` events, the
+    earlier ones wait for the commit in a temporary file, and every one joins the chain."""
+    monkeypatch.setattr(backends, "PENDING_IN_MEMORY", 2)
+    pend, held = connection.audit_pend, []
+
+    def pend_and_count(event):
+        pend(event)
+        held.append(connection.audit_pending_count() - len(connection.audit_pending))
+
+    monkeypatch.setattr(connection, "audit_pend", pend_and_count)
+    rows = [{**ROW, "inventory_id": f"MKT-{n}", "name": f"Tool {n}"} for n in range(3)]
+    before = AuditEvent.objects.count()
+
+    check_and_run(world["chair"], *rows)
+
+    assert max(held) > 0  # some waited on disk
+    assert AuditEvent.objects.count() - before == len(held)
+    assert list(verify_chain()) == []
 
 
 def test_importing_the_same_file_twice_changes_nothing(world):
