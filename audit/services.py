@@ -119,9 +119,14 @@ def audit_record(
     return event
 
 
+def _appending() -> Any:
+    """The connection of the current transaction: one of `audit.backends`."""
+    return transaction.get_connection()
+
+
 def latest_event_at() -> datetime | None:
     """When the latest event was recorded, those still pending in this transaction included."""
-    pending_at = transaction.get_connection().audit_last_pending_at()
+    pending_at: datetime | None = _appending().audit_last_pending_at()
     if pending_at is not None:
         return pending_at
     return AuditEvent.objects.order_by("-seq").values_list("at", flat=True).first()
@@ -129,7 +134,8 @@ def latest_event_at() -> datetime | None:
 
 def events_recorded() -> int:
     """How many events the chain will hold once the current transaction commits."""
-    return chain_head().seq + transaction.get_connection().audit_pending_count()
+    pending: int = _appending().audit_pending_count()
+    return chain_head().seq + pending
 
 
 def chain_append(events: Iterable[AuditEvent], *, using: str = DEFAULT_DB_ALIAS) -> None:

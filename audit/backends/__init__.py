@@ -48,6 +48,11 @@ class _OnDisk:
         self.file.close()
 
 
+def _from_testcase(block: Any) -> bool:
+    """Whether a test case opened this atomic block (Django marks them)."""
+    return bool(getattr(block, "_from_testcase", False))
+
+
 class ChainAppendingMixin(BaseDatabaseWrapper):
     """Keeps the audit events recorded in the current transaction (`audit.services.audit_record`)
     and appends them to the chain just before COMMIT, so the chain's lock is held for the append
@@ -83,7 +88,8 @@ class ChainAppendingMixin(BaseDatabaseWrapper):
     def audit_last_pending_at(self) -> datetime | None:
         """When the last of them was recorded (None: there are none)."""
         if self.audit_pending:
-            return self.audit_pending[-1][1].at
+            last_at: datetime = self.audit_pending[-1][1].at
+            return last_at
         return self.audit_on_disk.last_at if self.audit_on_disk else None
 
     def _audit_drop_pending(self) -> None:
@@ -107,7 +113,7 @@ class ChainAppendingMixin(BaseDatabaseWrapper):
 
     def _audit_move_to_disk(self) -> None:
         """Past PENDING_IN_MEMORY, when only the transaction's outermost block is open."""
-        outermost_alone = sum(not b._from_testcase for b in self.atomic_blocks) == 1
+        outermost_alone = sum(not _from_testcase(b) for b in self.atomic_blocks) == 1
         if len(self.audit_pending) < PENDING_IN_MEMORY or not outermost_alone:
             return
         if self.audit_on_disk is None:
@@ -139,8 +145,7 @@ class ChainAppendingMixin(BaseDatabaseWrapper):
 
     def savepoint_commit(self, sid: str) -> None:
         super().savepoint_commit(sid)
-        # Django marks the blocks a test case opens (`Atomic._from_testcase`).
-        test_blocks = [block._from_testcase for block in self.atomic_blocks]
+        test_blocks = [_from_testcase(block) for block in self.atomic_blocks]
         if test_blocks and all(test_blocks):
             self._audit_append_pending()
         else:
