@@ -114,7 +114,7 @@ class ChainAppendingMixin(BaseDatabaseWrapper):
     def _audit_move_to_disk(self) -> None:
         """Past PENDING_IN_MEMORY, when only the transaction's outermost block is open."""
         outermost_alone = sum(not _from_testcase(b) for b in self.atomic_blocks) == 1
-        if len(self.audit_pending) < PENDING_IN_MEMORY or not outermost_alone:
+        if len(self.audit_pending) < max(PENDING_IN_MEMORY, 1) or not outermost_alone:
             return
         if self.audit_on_disk is None:
             self.audit_on_disk = _OnDisk()
