@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.django_setup import setup_django  # noqa: E402 (once the project is on the path)
+from bench.django_setup import setup_sqlite  # noqa: E402 (once the project is on the path)
 
 TARGET = 100_000  # events/s
 INSTANCES_UP_TO = 200_000
@@ -128,7 +128,7 @@ def best_rates(run, n: int, repeats: int = 3) -> dict[str, float]:
 def run_one(n: int, instances: bool) -> None:
     """In a child process: one database and one Django setup per size."""
     with tempfile.TemporaryDirectory() as folder:
-        setup_django(f"sqlite:///{Path(folder) / 'bench.sqlite3'}", Path(folder), migrate=True)
+        setup_sqlite(Path(folder) / "bench.sqlite3", migrate=True)
         started = time.perf_counter()
         fill(n)
         built = time.perf_counter() - started

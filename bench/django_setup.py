@@ -32,3 +32,8 @@ def setup_django(url: str, workdir: Path, *, migrate: bool = False) -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
+
+
+def setup_sqlite(db_path: str | Path, *, migrate: bool = False) -> None:
+    """Django on the SQLite file at `db_path`, its throwaway files in the same folder."""
+    setup_django(f"sqlite:///{db_path}", Path(db_path).parent, migrate=migrate)

@@ -23,16 +23,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench import django_setup  # noqa: E402 (once the project is on the path)
+from bench.django_setup import setup_sqlite  # noqa: E402 (once the project is on the path)
 
 FORMATS = ("csv", "json", "xlsx")
 ALLOWED_GROWTH_MB = 50
 BATCH = 5_000
-
-
-def setup_django(db_path: str) -> None:
-    """Django on the SQLite file at `db_path` (`bench.django_setup`)."""
-    django_setup.setup_django(f"sqlite:///{db_path}", Path(db_path).parent)
 
 
 def _batches(n: int):
@@ -153,13 +148,10 @@ def main() -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--fill":
-        setup_django(sys.argv[2])
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
+        setup_sqlite(sys.argv[2], migrate=True)
         fill(int(sys.argv[3]))
     elif len(sys.argv) == 4 and sys.argv[1] == "--export":
-        setup_django(sys.argv[2])
+        setup_sqlite(sys.argv[2])
         print(*measure(sys.argv[3]))
     else:
         main()

@@ -21,15 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench import django_setup  # noqa: E402 (once the project is on the path)
+from bench.django_setup import setup_sqlite  # noqa: E402 (once the project is on the path)
 
 ROLES = ("marketing", "customer_experience", "privacy", "legal", "data_science", "security",
          "ethics", "chair")  # fmt: skip
-
-
-def setup_django(db_path: str, *, migrate: bool = False) -> None:
-    """Django on the SQLite file at `db_path` (`bench.django_setup`)."""
-    django_setup.setup_django(f"sqlite:///{db_path}", Path(db_path).parent, migrate=migrate)
 
 
 def people():
@@ -94,12 +89,12 @@ def peak_rss() -> int:
 def prepare(db_path: str) -> None:
     """In its own process, so that the migrations' memory is not the import's: the database,
     the team, the owners and the council."""
-    setup_django(db_path, migrate=True)
+    setup_sqlite(db_path, migrate=True)
     people()
 
 
 def run_one(n: int, db_path: str) -> None:
-    setup_django(db_path)
+    setup_sqlite(db_path)
     from django.contrib.auth.models import User
     from django.core.files.uploadedfile import SimpleUploadedFile
 
