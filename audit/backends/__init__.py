@@ -113,9 +113,10 @@ class ChainAppendingMixin(BaseDatabaseWrapper):
 
     def _audit_move_to_disk(self) -> None:
         """Past PENDING_IN_MEMORY, when only the transaction's outermost block is open."""
-        outermost_alone = sum(not _from_testcase(b) for b in self.atomic_blocks) == 1
-        if len(self.audit_pending) < max(PENDING_IN_MEMORY, 1) or not outermost_alone:
-            return
+        if len(self.audit_pending) < max(PENDING_IN_MEMORY, 1):
+            return  # most releases: checked first, as every savepoint's release asks
+        if sum(not _from_testcase(block) for block in self.atomic_blocks) != 1:
+            return  # a savepoint is open that could still roll back some of them
         if self.audit_on_disk is None:
             self.audit_on_disk = _OnDisk()
             self.audit_on_disk_under = frozenset(self.savepoint_ids) - {None}
